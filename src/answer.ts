@@ -1,0 +1,63 @@
+// Asks the backend about one prepared image and turns the reply into a
+// cacheable answer; a malformed structured answer gets one more try.
+import type { Backend, InferRequest } from './backends/backend.js';
+import { FileFailure } from './errors.js';
+import { AnswerError, cleanAnswer, parseJsonAnswer } from './parse.js';
+import type { CachedResult } from './cache/store.js';
+import type { ValidateFunction } from 'ajv';
+
+export interface Answer extends CachedResult {
+  /** Parsed output for the catalog. */
+  value: string | Record<string, unknown> | null;
+  /** Why a truncated structured answer has no value. */
+  note: string | null;
+}
+
+/** Rebuilds the catalog value from stored text; used for fresh and cached answers alike. */
+export function answerValue(
+  text: string,
+  status: CachedResult['status'],
+  validate: ValidateFunction | undefined,
+  maxTokens: number,
+): { value: string | Record<string, unknown> | null; note: string | null } {
+  const cut = status === 'truncated' ? `the answer was cut off at max_tokens (${maxTokens}); raise --max-tokens` : null;
+  if (!validate) return { value: text, note: cut };
+  try {
+    return { value: parseJsonAnswer(text, validate), note: cut };
+  } catch (error) {
+    return { value: null, note: cut ?? (error as Error).message };
+  }
+}
+
+export async function ask(
+  backend: Backend,
+  request: InferRequest,
+  validate: ValidateFunction | undefined,
+  promptName: string,
+  signal: AbortSignal,
+): Promise<Answer> {
+  for (let attempt = 0; ; attempt++) {
+    const started = performance.now();
+    const reply = await backend.infer(request, signal);
+    const latencyMs = Math.round(performance.now() - started);
+    if (reply.finishReason === 'content_filter') {
+      throw new FileFailure("the server's content filter withheld the answer");
+    }
+    const text = cleanAnswer(reply.text);
+    const status = reply.finishReason === 'length' ? 'truncated' : 'ok';
+    if (validate && status === 'ok') {
+      try {
+        parseJsonAnswer(text, validate);
+      } catch (error) {
+        if (!(error instanceof AnswerError)) throw error;
+        if (attempt === 0) continue;
+        throw new FileFailure(`${error.message} (after 2 attempts)`);
+      }
+    }
+    const { value, note } = answerValue(text, status, validate, request.generation.maxTokens);
+    return {
+      status, output: text, value, note, prompt: promptName, model: reply.model,
+      tokensIn: reply.tokensIn ?? null, tokensOut: reply.tokensOut ?? null, latencyMs,
+    };
+  }
+}

@@ -1,0 +1,63 @@
+// The contract every inference backend fulfils. The pipeline submits one
+// request per image; a backend may queue, batch or spread them as it likes.
+
+/** An image ready for a model: already oriented, resized and encoded. */
+export interface PreparedImage {
+  /** Encoded bytes (JPEG for the openai backend). */
+  data: Buffer;
+  mime: 'image/jpeg' | 'image/png';
+  width: number;
+  height: number;
+}
+
+export interface GenerationParams {
+  maxTokens: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+}
+
+/** A JSON Schema object (draft 2020-12 subset that servers accept). */
+export type JsonSchema = Record<string, unknown>;
+
+export interface InferRequest {
+  image: PreparedImage;
+  /** System prompt, if the template has one. */
+  system?: string;
+  /** The rendered user prompt. */
+  prompt: string;
+  generation: GenerationParams;
+  /** Present for json templates: asks the server for structured output. */
+  schema?: JsonSchema;
+  /** Name used for response_format.json_schema.name. */
+  schemaName?: string;
+}
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'other';
+
+export interface InferResult {
+  /** The answer text (content; falls back to the reasoning field when content is empty). */
+  text: string;
+  /** The reasoning/thinking text, when a server sent one. */
+  reasoning?: string;
+  finishReason: FinishReason;
+  tokensIn?: number;
+  tokensOut?: number;
+  /** The model name the server reported, else the one requested. */
+  model: string;
+}
+
+export interface Backend {
+  /** 'openai' or 'onnx'. */
+  readonly kind: string;
+  /** How many requests the pipeline should keep in flight. */
+  readonly concurrency: number;
+  /** Everything about this backend that changes answers, for the job fingerprint. */
+  fingerprint(): Record<string, unknown>;
+  /**
+   * Runs one request. Retries transient faults internally; rejects with a
+   * FileFailure (this file only) or a TemporaryFailure (stop the run).
+   */
+  infer(request: InferRequest, signal: AbortSignal): Promise<InferResult>;
+  close(): Promise<void>;
+}

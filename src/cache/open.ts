@@ -1,0 +1,108 @@
+// Opens the cache database: WAL, a busy timeout, and versioned migrations.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TemporaryFailure, UsageError } from '../errors.js';
+
+type DB = Database.Database;
+
+// Append only: each entry moves the schema from version i to i + 1.
+const MIGRATIONS: string[] = [
+  `CREATE TABLE files (
+     path TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     mtime_ms REAL NOT NULL,
+     ino INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     seen_at INTEGER NOT NULL
+   );
+   CREATE TABLE images (
+     sha256 TEXT PRIMARY KEY,
+     bytes INTEGER NOT NULL,
+     width INTEGER,
+     height INTEGER,
+     format TEXT
+   );
+   CREATE TABLE jobs (
+     fingerprint TEXT PRIMARY KEY,
+     spec TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE results (
+     sha256 TEXT NOT NULL,
+     job TEXT NOT NULL REFERENCES jobs(fingerprint),
+     status TEXT NOT NULL,
+     output TEXT NOT NULL,
+     prompt TEXT NOT NULL,
+     model TEXT NOT NULL,
+     tokens_in INTEGER,
+     tokens_out INTEGER,
+     latency_ms INTEGER,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (sha256, job)
+   ) WITHOUT ROWID;
+   CREATE TABLE runs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER,
+     args TEXT NOT NULL,
+     job TEXT,
+     total INTEGER,
+     ok INTEGER,
+     cached INTEGER,
+     failed INTEGER,
+     exit_code INTEGER
+   );`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function defaultCachePath(env: NodeJS.ProcessEnv): string {
+  if (env.GLM_VISION_CACHE) return env.GLM_VISION_CACHE;
+  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
+  return path.join(base, 'glm-vision', 'cache.db');
+}
+
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
+export function openDatabase(file: string, options: { busyTimeoutMs?: number } = {}): DB {
+  if (file !== ':memory:') {
+    try {
+      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    } catch (error) {
+      throw new UsageError(`Cannot create the cache folder for ${file}: ${(error as Error).message}`);
+    }
+  }
+  let db: DB;
+  try {
+    db = new Database(file, { timeout: options.busyTimeoutMs ?? 15_000 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (isBusy(error)) throw new TemporaryFailure(`The cache ${file} is locked by another process; try again later.`);
+    throw new UsageError(`Cannot open the cache ${file}: ${(error as Error).message}`);
+  }
+  return db;
+}
+
+function migrate(db: DB, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new UsageError(
+      `The cache ${file} was written by a newer glm-vision (schema ${version}, this one knows ${SCHEMA_VERSION}). Upgrade glm-vision or use another --cache.`,
+    );
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

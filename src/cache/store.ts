@@ -1,0 +1,120 @@
+// Typed access to the cache tables. Every write commits at once, so a killed
+// run loses only what was in flight.
+import type Database from 'better-sqlite3';
+
+export interface ImageInfo {
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  format: string | null;
+}
+
+export interface CachedResult {
+  status: 'ok' | 'truncated';
+  /** Text answer, or JSON text of the structured answer. */
+  output: string;
+  prompt: string;
+  model: string;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  latencyMs: number | null;
+}
+
+export interface FileStamp {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+export interface RunCounts {
+  total: number;
+  ok: number;
+  cached: number;
+  failed: number;
+}
+
+export class CacheStore {
+  private readonly q;
+
+  constructor(readonly db: Database.Database) {
+    this.q = {
+      fileGet: db.prepare('SELECT size, mtime_ms, ino, sha256 FROM files WHERE path = ?'),
+      filePut: db.prepare(
+        `INSERT INTO files (path, size, mtime_ms, ino, sha256, seen_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
+           ino = excluded.ino, sha256 = excluded.sha256, seen_at = excluded.seen_at`,
+      ),
+      imageGet: db.prepare('SELECT bytes, width, height, format FROM images WHERE sha256 = ?'),
+      imagePut: db.prepare(
+        `INSERT INTO images (sha256, bytes, width, height, format) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(sha256) DO UPDATE SET width = excluded.width, height = excluded.height, format = excluded.format`,
+      ),
+      jobPut: db.prepare('INSERT OR IGNORE INTO jobs (fingerprint, spec, created_at) VALUES (?, ?, ?)'),
+      resultGet: db.prepare(
+        'SELECT status, output, prompt, model, tokens_in, tokens_out, latency_ms FROM results WHERE sha256 = ? AND job = ?',
+      ),
+      resultPut: db.prepare(
+        `INSERT OR REPLACE INTO results (sha256, job, status, output, prompt, model, tokens_in, tokens_out, latency_ms, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      runStart: db.prepare('INSERT INTO runs (started_at, args, job) VALUES (?, ?, ?)'),
+      runEnd: db.prepare(
+        'UPDATE runs SET ended_at = ?, total = ?, ok = ?, cached = ?, failed = ?, exit_code = ? WHERE id = ?',
+      ),
+    };
+  }
+
+  /** The remembered hash of a file, if its size, mtime and inode are unchanged. */
+  knownHash(stamp: FileStamp): string | undefined {
+    const row = this.q.fileGet.get(stamp.path) as
+      | { size: number; mtime_ms: number; ino: number; sha256: string }
+      | undefined;
+    if (!row || row.size !== stamp.size || row.mtime_ms !== stamp.mtimeMs || row.ino !== stamp.ino) return undefined;
+    return row.sha256;
+  }
+
+  rememberHash(stamp: FileStamp, sha256: string): void {
+    this.q.filePut.run(stamp.path, stamp.size, stamp.mtimeMs, stamp.ino, sha256, Date.now());
+  }
+
+  image(sha256: string): ImageInfo | undefined {
+    return this.q.imageGet.get(sha256) as ImageInfo | undefined;
+  }
+
+  rememberImage(sha256: string, info: ImageInfo): void {
+    this.q.imagePut.run(sha256, info.bytes, info.width, info.height, info.format);
+  }
+
+  registerJob(fingerprint: string, spec: unknown): void {
+    this.q.jobPut.run(fingerprint, JSON.stringify(spec), Date.now());
+  }
+
+  result(sha256: string, job: string): CachedResult | undefined {
+    const row = this.q.resultGet.get(sha256, job) as
+      | { status: 'ok' | 'truncated'; output: string; prompt: string; model: string;
+          tokens_in: number | null; tokens_out: number | null; latency_ms: number | null }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      status: row.status, output: row.output, prompt: row.prompt, model: row.model,
+      tokensIn: row.tokens_in, tokensOut: row.tokens_out, latencyMs: row.latency_ms,
+    };
+  }
+
+  saveResult(sha256: string, job: string, r: CachedResult): void {
+    this.q.resultPut.run(sha256, job, r.status, r.output, r.prompt, r.model, r.tokensIn, r.tokensOut, r.latencyMs, Date.now());
+  }
+
+  startRun(args: string[], job: string): number {
+    return Number(this.q.runStart.run(Date.now(), JSON.stringify(args), job).lastInsertRowid);
+  }
+
+  endRun(id: number, counts: RunCounts, exitCode: number): void {
+    this.q.runEnd.run(Date.now(), counts.total, counts.ok, counts.cached, counts.failed, exitCode, id);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,209 @@
+// `glm-vision catalog`: turns validated flags into a job and runs it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { text } from 'node:stream/consumers';
+import type { Backend, GenerationParams } from '../backends/backend.js';
+import { createOpenAIBackend, FLAVORS, type Flavor } from '../backends/openai/index.js';
+import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
+import { CacheStore } from '../cache/store.js';
+import type { Format } from '../emit/writers.js';
+import { TemporaryFailure, UsageError, type ExitCode } from '../errors.js';
+import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY } from '../preprocess.js';
+import { createProgress } from '../progress.js';
+import { DEFAULT_PROMPT, langFromEnv, resolveTemplate } from '../prompt/library.js';
+import { checkVariables, type Lang } from '../prompt/render.js';
+import { runCatalog, type CatalogJob } from '../run.js';
+import { splitFileList } from '../walk.js';
+import type { CliIO } from './io.js';
+import { httpUrl, keyValue, nonNegativeInt, numberIn, oneOf, positiveInt } from './validate.js';
+
+/** The raw option values commander hands over (strings, arrays, booleans). */
+export interface CatalogFlags {
+  filesFrom?: string;
+  include: string[];
+  exclude: string[];
+  hidden?: boolean;
+  followSymlinks?: boolean;
+  prompt: string;
+  lang?: string;
+  question?: string;
+  set: string[];
+  temperature?: string;
+  topP?: string;
+  maxTokens?: string;
+  seed?: string;
+  backend?: string;
+  endpoint: string[];
+  model?: string;
+  apiKey?: string;
+  flavor: string;
+  concurrency: string;
+  timeout: string;
+  retries: string;
+  maxPixels: string;
+  maxInputPixels: string;
+  output?: string;
+  format?: string;
+  bom?: boolean;
+  cache?: string;
+  refresh?: boolean;
+  quiet?: boolean;
+}
+
+export const CATALOG_DEFAULTS = {
+  prompt: DEFAULT_PROMPT,
+  flavor: 'auto',
+  concurrency: '16',
+  timeout: '300',
+  retries: '5',
+  maxPixels: String(DEFAULT_MAX_PIXELS),
+  maxInputPixels: String(DEFAULT_MAX_INPUT_PIXELS),
+} as const;
+
+const GRACE_MS = 30_000;
+
+export function apiKeyFrom(flags: { apiKey?: string }, env: NodeJS.ProcessEnv): string | undefined {
+  return flags.apiKey || env.GLM_VISION_API_KEY || env.OPENAI_API_KEY || env.ZHIPUAI_API_KEY || undefined;
+}
+
+/** The command line as recorded in the runs table: secrets replaced. */
+export function redactArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--api-key') {
+      out.push(a, '***');
+      i++;
+    } else if (a.startsWith('--api-key=')) {
+      out.push('--api-key=***');
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+function outputFormat(flags: CatalogFlags): Format {
+  if (flags.format) return oneOf('--format', flags.format, ['csv', 'jsonl'] as const);
+  if (!flags.output) return 'jsonl';
+  const ext = path.extname(flags.output).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  throw new UsageError(`Cannot tell the catalog format from ${flags.output}: name it .csv or .jsonl, or pass --format csv|jsonl`);
+}
+
+async function inputPaths(paths: string[], flags: CatalogFlags, io: CliIO): Promise<string[]> {
+  const all = [...paths];
+  if (flags.filesFrom !== undefined) {
+    let listing: string;
+    try {
+      listing = flags.filesFrom === '-' ? await text(io.stdin) : readFileSync(flags.filesFrom, 'utf8');
+    } catch (error) {
+      throw new UsageError(`Cannot read --files-from ${flags.filesFrom}: ${(error as Error).message}`);
+    }
+    all.push(...splitFileList(listing));
+  }
+  if (all.length === 0) throw new UsageError('Nothing to catalog: give files or folders, or --files-from FILE|-');
+  return all;
+}
+
+function makeBackend(flags: CatalogFlags, io: CliIO, warn: (m: string) => void): Backend {
+  const backend = flags.backend ?? (flags.endpoint.length ? 'openai' : 'onnx');
+  oneOf('--backend', backend, ['openai', 'onnx'] as const);
+  if (backend === 'onnx') {
+    throw new UsageError(
+      'The in-process ONNX engine (--backend onnx) is not available in this version. ' +
+        'Point glm-vision at an OpenAI-compatible server with --endpoint URL --model NAME (see README: "Serving GLM-4.6V-Flash").',
+    );
+  }
+  if (flags.endpoint.length === 0) throw new UsageError('--backend openai needs --endpoint URL, e.g. --endpoint http://localhost:8000/v1');
+  const flavor = oneOf<Flavor>('--flavor', flags.flavor, FLAVORS);
+  const model = flags.model ?? (flavor === 'infer' ? 'glm-4.6v-flash' : undefined);
+  if (!model) {
+    throw new UsageError('--model NAME is required with --endpoint: the model name the server serves, e.g. --model zai-org/GLM-4.6V-Flash');
+  }
+  return createOpenAIBackend({
+    endpoints: flags.endpoint.map((e) => httpUrl('--endpoint', e)),
+    model,
+    apiKey: apiKeyFrom(flags, io.env),
+    flavor,
+    concurrency: positiveInt('--concurrency', flags.concurrency),
+    timeoutMs: numberIn('--timeout', flags.timeout, 0, 86_400, true) * 1000,
+    retries: nonNegativeInt('--retries', flags.retries),
+    warn,
+  });
+}
+
+export async function catalogCommand(paths: string[], flags: CatalogFlags, argv: string[], io: CliIO): Promise<ExitCode> {
+  const warn = (message: string): void => {
+    if (!flags.quiet) io.stderr.write(`glm-vision: ${message}\n`);
+  };
+  const lang: Lang = flags.lang ? oneOf('--lang', flags.lang, ['en', 'zh'] as const) : langFromEnv(io.env);
+  const template = resolveTemplate(flags.prompt, lang);
+  const variables: Record<string, string> = {};
+  for (const pair of flags.set) {
+    const [k, v] = keyValue('--set', pair);
+    variables[k] = v;
+  }
+  if (flags.question !== undefined) variables.question = flags.question;
+  checkVariables(template, variables);
+
+  const generation: GenerationParams = {
+    maxTokens: flags.maxTokens ? positiveInt('--max-tokens', flags.maxTokens) : template.maxTokens,
+    temperature: flags.temperature ? numberIn('--temperature', flags.temperature, 0, 2) : template.temperature,
+    topP: flags.topP ? numberIn('--top-p', flags.topP, 0, 1, true) : template.topP,
+    seed: flags.seed ? nonNegativeInt('--seed', flags.seed) : undefined,
+  };
+  const job: CatalogJob = {
+    inputs: [],
+    walk: { include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, followSymlinks: !!flags.followSymlinks },
+    template,
+    lang,
+    variables,
+    generation,
+    preprocess: {
+      maxPixels: positiveInt('--max-pixels', flags.maxPixels),
+      maxInputPixels: positiveInt('--max-input-pixels', flags.maxInputPixels),
+      jpegQuality: JPEG_QUALITY,
+    },
+    refresh: !!flags.refresh,
+    output: { file: flags.output, format: outputFormat(flags), bom: !!flags.bom },
+    args: redactArgs(argv),
+    graceMs: GRACE_MS,
+  };
+  if (job.preprocess.maxPixels < 28 * 28) {
+    throw new UsageError(`Expected at least 784 (one 28×28 patch) for --max-pixels but received "${flags.maxPixels}"`);
+  }
+  const backend = makeBackend(flags, io, warn);
+  job.inputs = await inputPaths(paths, flags, io);
+
+  const store = new CacheStore(openDatabase(flags.cache ?? defaultCachePath(io.env)));
+  const stop = new AbortController();
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) {
+      warn(`${signal}: finishing requests in flight (up to ${GRACE_MS / 1000} s), then saving; press Ctrl-C again to stop now`);
+      stop.abort(signal);
+    } else {
+      abort.abort(signal);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { exitCode } = await runCatalog(job, {
+      backend, store, stdout: io.stdout, warn,
+      progress: createProgress(io.stderr, !!flags.quiet),
+      stop: stop.signal, abort: abort.signal,
+    });
+    return exitCode;
+  } catch (error) {
+    if (isBusy(error)) throw new TemporaryFailure(`The cache is locked by another process: ${(error as Error).message}`);
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await backend.close();
+    store.close();
+  }
+}

@@ -1,0 +1,10 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** Everything the CLI touches outside itself, so tests can run it in-process. */
+export interface CliIO {
+  stdin: Readable;
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}

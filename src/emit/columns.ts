@@ -1,0 +1,31 @@
+// The fixed catalog columns, in order. Template fields go between `model` and `tokens_in`.
+export const LEADING_COLUMNS = [
+  'SourceFile', 'sha256', 'bytes', 'width', 'height', 'format', 'status', 'cached', 'error', 'prompt', 'model',
+] as const;
+export const TRAILING_COLUMNS = ['tokens_in', 'tokens_out', 'latency_ms'] as const;
+
+/** Names a template field may not take (they would collide with fixed columns). */
+export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
+  ...LEADING_COLUMNS, ...TRAILING_COLUMNS, 'output', 'page', 'pages',
+]);
+
+export type Status = 'ok' | 'error' | 'truncated';
+
+export interface CatalogRow {
+  SourceFile: string;
+  sha256: string | null;
+  bytes: number | null;
+  width: number | null;
+  height: number | null;
+  format: string | null;
+  status: Status;
+  cached: boolean;
+  error: string | null;
+  prompt: string;
+  model: string;
+  /** Text answer, or the parsed object for json templates; null on error. */
+  output: string | Record<string, unknown> | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  latency_ms: number | null;
+}

@@ -1,0 +1,116 @@
+// Where catalog bytes go: stdout, or a temporary file renamed into place only
+// when the run has finished, so a failed run never leaves half a catalog.
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+
+/** The reader went away (`| head`): stop quietly. */
+export class OutputClosed extends Error {
+  override name = 'OutputClosed';
+}
+
+/** Writing the catalog failed (unwritable path, disk full). */
+export class OutputError extends Error {
+  override name = 'OutputError';
+}
+
+export interface Sink {
+  write(text: string): Promise<void>;
+  /** Makes the output final (renames the file into place). */
+  commit(): Promise<void>;
+  /** Drops what was written to a file; the previous catalog stays. */
+  discard(): Promise<void>;
+  readonly closed: boolean;
+}
+
+class StreamSink implements Sink {
+  private failure: Error | undefined;
+
+  constructor(
+    protected readonly stream: Writable,
+    private readonly describe: (error: NodeJS.ErrnoException) => Error,
+  ) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      this.failure ??= this.describe(error);
+    });
+  }
+
+  get closed(): boolean {
+    return this.failure instanceof OutputClosed;
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (!this.stream.write(text)) {
+      // once() rejects on 'error'; the error listener above has recorded it.
+      await once(this.stream, 'drain').catch(() => undefined);
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  async commit(): Promise<void> {
+    if (this.failure) throw this.failure;
+  }
+
+  async discard(): Promise<void> {}
+}
+
+export function stdoutSink(stream: Writable): Sink {
+  return new StreamSink(stream, (error) =>
+    error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED'
+      ? new OutputClosed('stdout was closed')
+      : new OutputError(`Cannot write to stdout: ${error.message}`),
+  );
+}
+
+class AtomicFileSink extends StreamSink {
+  private done = false;
+
+  constructor(
+    private readonly target: string,
+    private readonly temp: string,
+    stream: WriteStream,
+  ) {
+    super(stream, (error) => new OutputError(`Cannot write ${target}: ${error.code === 'ENOSPC' ? 'disk full' : error.message}`));
+  }
+
+  override async commit(): Promise<void> {
+    await super.commit();
+    this.stream.end();
+    await once(this.stream, 'close');
+    await super.commit();
+    try {
+      const handle = await open(this.temp, 'r');
+      await handle.sync();
+      await handle.close();
+      await rename(this.temp, this.target);
+      this.done = true;
+    } catch (error) {
+      await this.discard();
+      throw new OutputError(`Cannot write ${this.target}: ${(error as Error).message}`);
+    }
+  }
+
+  override async discard(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.stream.destroy();
+    await unlink(this.temp).catch(() => undefined);
+  }
+}
+
+export async function fileSink(target: string): Promise<Sink> {
+  const dir = path.dirname(path.resolve(target));
+  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  const stream = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'the folder does not exist' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new OutputError(`Cannot write ${target}: ${why}`);
+  }
+  return new AtomicFileSink(target, temp, stream);
+}

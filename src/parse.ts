@@ -1,0 +1,62 @@
+// Turns a model's raw answer into the catalog's output: strips GLM's box and
+// thinking markers, and parses and validates structured answers.
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { JsonSchema } from './backends/backend.js';
+
+const THINK = /<think>[\s\S]*?<\/think>/g;
+const OPEN_THINK = /^[\s\S]*?<\/think>/; // a reply that starts mid-thought
+const BOX = /<\|begin_of_box\|>([\s\S]*?)<\|end_of_box\|>/;
+const MARKERS = /<\|begin_of_box\|>|<\|end_of_box\|>|\/nothink/g;
+
+export function cleanAnswer(raw: string): string {
+  let text = raw.replace(THINK, '');
+  if (text.includes('</think>')) text = text.replace(OPEN_THINK, '');
+  const box = BOX.exec(text);
+  if (box) text = box[1] ?? '';
+  return text.replace(MARKERS, '').trim();
+}
+
+export class AnswerError extends Error {
+  override name = 'AnswerError';
+}
+
+export function compileValidator(schema: JsonSchema): ValidateFunction {
+  return new Ajv({ strict: false, allErrors: true }).compile(schema);
+}
+
+/** Parses a structured answer; tolerates code fences and prose around the object. */
+export function parseJsonAnswer(text: string, validate: ValidateFunction): Record<string, unknown> {
+  const candidate = extractObject(text);
+  if (candidate === undefined) throw new AnswerError(`the answer is not JSON: ${preview(text)}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(candidate);
+  } catch (error) {
+    throw new AnswerError(`the answer is not valid JSON (${(error as Error).message}): ${preview(text)}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new AnswerError(`the answer is not a JSON object: ${preview(text)}`);
+  }
+  if (!validate(value)) {
+    const problems = (validate.errors ?? [])
+      .slice(0, 3)
+      .map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim())
+      .join('; ');
+    throw new AnswerError(`the answer does not match the schema: ${problems}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function extractObject(text: string): string | undefined {
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
+  const body = (fenced ? fenced[1] : text) ?? '';
+  const start = body.indexOf('{');
+  const end = body.lastIndexOf('}');
+  if (start < 0 || end < start) return undefined;
+  return body.slice(start, end + 1);
+}
+
+function preview(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat || '(empty)';
+}

@@ -1,0 +1,85 @@
+// Decodes, orients and shrinks an image to a pixel budget with sharp, and
+// re-encodes it as JPEG for a server.
+import sharp from 'sharp';
+import { FileFailure } from './errors.js';
+import type { PreparedImage } from './backends/backend.js';
+
+export interface PreprocessOptions {
+  /** Largest width × height sent to the model. */
+  maxPixels: number;
+  /** sharp's limitInputPixels: guards against decompression bombs. */
+  maxInputPixels: number;
+  jpegQuality: number;
+}
+
+export const DEFAULT_MAX_PIXELS = 1_003_520; // 1280 merged 28-px patches
+export const DEFAULT_MAX_INPUT_PIXELS = 268_402_689; // sharp's own default (0x3FFF × 0x3FFF)
+export const JPEG_QUALITY = 90;
+/** Vision models merge 2×2 patches of 14 px, so sides are kept multiples of 28. */
+export const PATCH_FACTOR = 28;
+
+export interface SourceInfo {
+  /** Display size (after EXIF orientation). */
+  width: number;
+  height: number;
+  format: string;
+}
+
+export interface Preprocessed {
+  source: SourceInfo;
+  image: PreparedImage;
+}
+
+/** Target size for a budget: keep aspect, floor to the patch factor, never upscale. */
+export function fitToBudget(width: number, height: number, maxPixels: number): { width: number; height: number } {
+  if (width * height <= maxPixels) return { width, height };
+  const scale = Math.sqrt(maxPixels / (width * height));
+  const w = Math.max(PATCH_FACTOR, Math.floor((width * scale) / PATCH_FACTOR) * PATCH_FACTOR);
+  const h = Math.max(PATCH_FACTOR, Math.floor((height * scale) / PATCH_FACTOR) * PATCH_FACTOR);
+  return { width: w, height: h };
+}
+
+export async function preprocess(data: Buffer, options: PreprocessOptions): Promise<Preprocessed> {
+  const input = { limitInputPixels: options.maxInputPixels, failOn: 'error' as const, sequentialRead: true };
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+  try {
+    meta = await sharp(data, input).metadata();
+  } catch (error) {
+    throw new FileFailure(describeDecodeError(error));
+  }
+  if (!meta.width || !meta.height || !meta.format) throw new FileFailure('not an image sharp can read');
+  if (meta.width * meta.height > options.maxInputPixels) {
+    throw new FileFailure(
+      `image too large: ${meta.width}×${meta.height} pixels exceeds --max-input-pixels ${options.maxInputPixels}`,
+    );
+  }
+  const rotated = (meta.orientation ?? 1) >= 5;
+  const source: SourceInfo = {
+    width: rotated ? meta.height : meta.width,
+    height: rotated ? meta.width : meta.height,
+    format: meta.format === 'heif' ? (meta.compression === 'av1' ? 'avif' : 'heif') : meta.format,
+  };
+  const target = fitToBudget(source.width, source.height, options.maxPixels);
+  try {
+    const { data: out, info } = await sharp(data, input)
+      .rotate() // EXIF auto-orient
+      .resize(target.width, target.height, { fit: 'fill', fastShrinkOnLoad: true })
+      .toColourspace('srgb')
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: options.jpegQuality, mozjpeg: false })
+      .toBuffer({ resolveWithObject: true });
+    return { source, image: { data: out, mime: 'image/jpeg', width: info.width, height: info.height } };
+  } catch (error) {
+    throw new FileFailure(describeDecodeError(error));
+  }
+}
+
+function describeDecodeError(error: unknown): string {
+  const message = (error as Error).message.split('\n')[0] ?? '';
+  if (/unsupported image format/i.test(message)) return 'not an image, or a format sharp cannot decode';
+  if (/pixel limit/i.test(message)) return `image too large: ${message}`;
+  if (/premature end|truncated|unexpected end|Invalid SOS|VipsJpeg|read error|Input buffer/i.test(message)) {
+    return `corrupt or truncated image: ${message}`;
+  }
+  return `cannot decode image: ${message}`;
+}

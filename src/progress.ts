@@ -1,0 +1,62 @@
+// Progress on stderr: a bar on a TTY, otherwise a plain line at most every 10 s.
+import cliProgress from 'cli-progress';
+import type { Writable } from 'node:stream';
+
+export interface Tally {
+  done: number;
+  total: number;
+  cached: number;
+  failed: number;
+}
+
+export interface Progress {
+  start(total: number): void;
+  update(tally: Tally): void;
+  stop(tally: Tally, elapsedMs: number): void;
+}
+
+function rate(tally: Tally, elapsedMs: number): number {
+  const inferred = tally.done - tally.cached;
+  return elapsedMs > 0 ? inferred / (elapsedMs / 1000) : 0;
+}
+
+export function summaryLine(tally: Tally, elapsedMs: number): string {
+  const ok = tally.done - tally.failed;
+  return `glm-vision: ${tally.done}/${tally.total} files, ${ok} ok (${tally.cached} cached), ${tally.failed} failed in ${(elapsedMs / 1000).toFixed(1)} s (${rate(tally, elapsedMs).toFixed(2)} images/s)`;
+}
+
+export function createProgress(stderr: Writable & { isTTY?: boolean }, quiet: boolean, now = Date.now): Progress {
+  if (quiet) return { start() {}, update() {}, stop() {} };
+  const started = now();
+  if (stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: stderr as NodeJS.WriteStream,
+        format: '{bar} {value}/{total} | cached {cached} | failed {failed} | {speed} img/s | ETA {eta_formatted}',
+        hideCursor: true,
+        etaBuffer: 50,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    return {
+      start: (total) => bar.start(total, 0, { cached: 0, failed: 0, speed: '0.00' }),
+      update: (t) => bar.update(t.done, { cached: t.cached, failed: t.failed, speed: rate(t, now() - started).toFixed(2) }),
+      stop: (t, elapsed) => {
+        bar.update(t.done, { cached: t.cached, failed: t.failed, speed: rate(t, elapsed).toFixed(2) });
+        bar.stop();
+        stderr.write(`${summaryLine(t, elapsed)}\n`);
+      },
+    };
+  }
+  let last = started;
+  return {
+    start: () => {},
+    update: (t) => {
+      if (now() - last < 10_000) return;
+      last = now();
+      stderr.write(`glm-vision: ${t.done}/${t.total} done, ${t.cached} cached, ${t.failed} failed, ${rate(t, last - started).toFixed(2)} images/s\n`);
+    },
+    stop: (t, elapsed) => stderr.write(`${summaryLine(t, elapsed)}\n`),
+  };
+}

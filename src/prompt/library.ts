@@ -1,0 +1,41 @@
+// Finds templates: built-in names in prompts/<lang>/, or a user's file.
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
+import { loadTemplate, type Template } from './template.js';
+import type { Lang } from './render.js';
+
+export const PROMPTS_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url));
+export const DEFAULT_PROMPT = 'describe';
+
+/** The language from the locale: LC_ALL, then LC_MESSAGES, then LANG; English otherwise. */
+export function langFromEnv(env: NodeJS.ProcessEnv): Lang {
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
+  return /^zh/i.test(locale) ? 'zh' : 'en';
+}
+
+export function builtinNames(lang: Lang): string[] {
+  const dir = path.join(PROMPTS_DIR, lang);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)).sort();
+}
+
+function looksLikePath(spec: string): boolean {
+  return spec.includes('/') || spec.includes(path.sep) || spec.endsWith('.md');
+}
+
+export function resolveTemplate(spec: string, lang: Lang): Template {
+  if (looksLikePath(spec)) {
+    if (!existsSync(spec)) throw new UsageError(`Prompt template file not found: ${spec}`);
+    return loadTemplate(spec);
+  }
+  const file = path.join(PROMPTS_DIR, lang, `${spec}.md`);
+  if (!existsSync(file)) {
+    if (existsSync(spec)) return loadTemplate(spec);
+    throw new UsageError(`Unknown prompt "${spec}". Built-in prompts: ${builtinNames(lang).join(', ')}; or give a template file path.`);
+  }
+  const template = loadTemplate(file);
+  if (template.name !== spec) throw new UsageError(`Invalid prompt template ${file}: "name" is "${template.name}", expected "${spec}"`);
+  return template;
+}

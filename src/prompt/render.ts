@@ -1,0 +1,65 @@
+// Fills a template's {{variables}} for one file and, for json templates,
+// lists the fields in the prompt because some servers ignore response_format.
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { BUILTIN_VARIABLES, placeholders, type Template } from './template.js';
+
+export type Lang = 'en' | 'zh';
+
+/** Checks once, before any file is read, that every placeholder will have a value. */
+export function checkVariables(template: Template, provided: Record<string, string>): void {
+  for (const [name, fallback] of Object.entries(template.variables)) {
+    if (fallback === null && provided[name] === undefined) {
+      const how = name === 'question' ? '--question TEXT' : `--set ${name}=VALUE`;
+      throw new UsageError(`The prompt template "${template.name}" (${template.file}) needs ${how}`);
+    }
+  }
+  for (const name of placeholders(template.body)) {
+    if ((BUILTIN_VARIABLES as readonly string[]).includes(name)) continue;
+    if (name in template.variables || provided[name] !== undefined) continue;
+    throw new UsageError(
+      `Unknown variable {{${name}}} in prompt template ${template.file}: declare it under "variables:" or pass --set ${name}=VALUE`,
+    );
+  }
+}
+
+export function renderPrompt(
+  template: Template,
+  file: { relativePath: string },
+  lang: Lang,
+  provided: Record<string, string>,
+): string {
+  const rel = file.relativePath.split(path.sep).join('/');
+  const values: Record<string, string> = {
+    file_name: path.posix.basename(rel),
+    relative_path: rel,
+    folder: path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel),
+    lang,
+  };
+  for (const [k, v] of Object.entries(template.variables)) if (v !== null) values[k] = v;
+  Object.assign(values, provided);
+  const body = template.body.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => values[name] ?? '');
+  return template.schema ? `${body}\n\n${fieldList(template, lang)}` : body;
+}
+
+function fieldList(template: Template, lang: Lang): string {
+  const props = (template.schema?.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const lines = Object.entries(props).map(([name, spec]) => {
+    const type = describeType(spec);
+    const note = typeof spec.description === 'string' ? `: ${spec.description}` : '';
+    return `- ${name} (${type})${note}`;
+  });
+  const head = lang === 'zh'
+    ? '只输出一个 JSON 对象，不要输出其他内容。字段如下：'
+    : 'Reply with only a JSON object, nothing else, with these fields:';
+  return `${head}\n${lines.join('\n')}`;
+}
+
+function describeType(spec: Record<string, unknown>): string {
+  if (Array.isArray(spec.enum)) return `one of ${spec.enum.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (spec.type === 'array') {
+    const items = (spec.items ?? {}) as Record<string, unknown>;
+    return `array of ${Array.isArray(items.enum) ? describeType(items) : String(items.type ?? 'values')}`;
+  }
+  return String(spec.type ?? 'value');
+}

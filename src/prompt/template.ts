@@ -1,0 +1,146 @@
+// Prompt templates: Markdown with YAML front matter. Every problem is a
+// UsageError that names the file.
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import YAML from 'yaml';
+import { UsageError } from '../errors.js';
+import { RESERVED_COLUMNS } from '../emit/columns.js';
+import type { JsonSchema } from '../backends/backend.js';
+
+export const BUILTIN_VARIABLES = ['file_name', 'relative_path', 'folder', 'lang'] as const;
+
+export interface Template {
+  name: string;
+  description: string;
+  system?: string;
+  maxTokens: number;
+  temperature?: number;
+  topP?: number;
+  output: 'text' | 'json';
+  schema?: JsonSchema;
+  /** Schema property names, in order: the catalog's field columns. */
+  fields: string[];
+  /** Declared variables; null means the user must supply one. */
+  variables: Record<string, string | null>;
+  body: string;
+  /** The whole file, for the job fingerprint. */
+  source: string;
+  file: string;
+}
+
+const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/;
+const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const KNOWN_KEYS = new Set([
+  'name', 'description', 'system', 'max_tokens', 'temperature', 'top_p', 'output', 'schema', 'variables',
+]);
+
+export function loadTemplate(file: string): Template {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read prompt template ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parseTemplate(source, file);
+}
+
+export function parseTemplate(source: string, file: string): Template {
+  const fail = (message: string): never => {
+    throw new UsageError(`Invalid prompt template ${file}: ${message}`);
+  };
+  const match = FRONT_MATTER.exec(source.replace(/^\uFEFF/, ''));
+  if (!match) fail('it must start with YAML front matter between two "---" lines');
+  let meta: unknown;
+  try {
+    meta = YAML.parse(match?.[1] ?? '');
+  } catch (error) {
+    fail(`bad YAML front matter: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) fail('the front matter must be a YAML mapping');
+  const m = meta as Record<string, unknown>;
+  for (const key of Object.keys(m)) {
+    if (!KNOWN_KEYS.has(key)) fail(`unknown key "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`);
+  }
+  const str = (key: string, required: boolean): string | undefined => {
+    const v = m[key];
+    if (v === undefined || v === null) {
+      if (required) fail(`"${key}" is required`);
+      return undefined;
+    }
+    if (typeof v !== 'string') fail(`"${key}" must be a string`);
+    return v as string;
+  };
+  const num = (key: string, min: number, max: number, integer: boolean): number | undefined => {
+    const v = m[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      fail(`"${key}" must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
+    return v as number;
+  };
+
+  const name = str('name', true) as string;
+  const output = str('output', false) ?? 'text';
+  if (output !== 'text' && output !== 'json') fail(`"output" must be text or json, got "${output}"`);
+  const template: Template = {
+    name,
+    description: str('description', false) ?? '',
+    system: str('system', false)?.trim(),
+    maxTokens: num('max_tokens', 1, 1_000_000, true) ?? 1024,
+    temperature: num('temperature', 0, 2, false),
+    topP: num('top_p', 0, 1, false),
+    output: output as 'text' | 'json',
+    fields: [],
+    variables: parseVariables(m.variables, fail),
+    body: (match?.[2] ?? '').trim(),
+    source,
+    file,
+  };
+  if (!template.body) fail('the body (after the front matter) is empty');
+  if (template.output === 'json') {
+    template.schema = checkSchema(m.schema, fail);
+    template.fields = Object.keys((template.schema.properties ?? {}) as object);
+  } else if (m.schema !== undefined) {
+    fail('"schema" needs "output: json"');
+  }
+  for (const v of placeholders(template.body)) {
+    if (!IDENTIFIER.test(v)) fail(`malformed placeholder {{${v}}}`);
+  }
+  return template;
+}
+
+function parseVariables(value: unknown, fail: (m: string) => never): Record<string, string | null> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) fail('"variables" must be a mapping of name: default');
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(value as object)) {
+    if (!IDENTIFIER.test(k)) fail(`variable name "${k}" must be letters, digits and _`);
+    if ((BUILTIN_VARIABLES as readonly string[]).includes(k)) fail(`variable "${k}" is built in and cannot be declared`);
+    if (v !== null && typeof v !== 'string' && typeof v !== 'number') fail(`variable "${k}" must default to a string or null`);
+    out[k] = v === null ? null : String(v);
+  }
+  return out;
+}
+
+function checkSchema(value: unknown, fail: (m: string) => never): JsonSchema {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) fail('"output: json" needs a "schema" mapping');
+  const schema = value as JsonSchema;
+  if (schema.type !== 'object' || !schema.properties || typeof schema.properties !== 'object') {
+    fail('the schema must be "type: object" with "properties"');
+  }
+  for (const field of Object.keys(schema.properties as object)) {
+    if (!IDENTIFIER.test(field)) fail(`schema field "${field}" must be letters, digits and _ (it becomes a column)`);
+    if (RESERVED_COLUMNS.has(field)) fail(`schema field "${field}" is named like a fixed catalog column; rename it`);
+  }
+  try {
+    new Ajv({ strict: false }).compile(schema);
+  } catch (error) {
+    fail(`invalid JSON schema: ${(error as Error).message}`);
+  }
+  return schema;
+}
+
+export function placeholders(body: string): string[] {
+  return [...body.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '');
+}
