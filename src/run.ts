@@ -178,7 +178,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   };
 
   let sink: Sink | undefined;
-  let exitCode: ExitCode = ExitCode.ok;
+  let exitCode: ExitCode;
   const slots: Slot[] = [];
   const unfinished = (): Promise<unknown>[] =>
     slots.flatMap((s) => (s.promise && !s.row ? [s.promise.catch(() => undefined)] : []));
