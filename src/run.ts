@@ -1,5 +1,6 @@
 // The catalog pipeline: walk → hash → cache → preprocess → infer → parse →
 // cache → row. Rows leave in input order; work runs concurrently behind them.
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import type { Writable } from 'node:stream';
 import PQueue from 'p-queue';
@@ -71,6 +72,8 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   const tally: Tally = { done: 0, total: files.length, cached: 0, failed: 0 };
   const started = Date.now();
   const hard = new AbortController();
+  // Every queued and in-flight request listens to this one signal.
+  setMaxListeners(0, hard.signal);
   const onAbort = (): void => hard.abort(ctx.abort.reason);
   ctx.abort.addEventListener('abort', onAbort, { once: true });
   let fatal: unknown;

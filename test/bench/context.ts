@@ -1,0 +1,71 @@
+// What every bench section shares, and how it runs the real CLI.
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { BIN, parseJsonl, ROOT } from '../helpers/cli.js';
+import { check, runTimed, type RssMethod, type TimedResult } from './proc.js';
+import type { Report } from './report.js';
+
+export { ROOT };
+
+export interface BenchContext {
+  /** Where fixtures and results.json live (.bench/ or $GLM_VISION_BENCH_DIR). */
+  root: string;
+  /** A temporary folder for caches, catalogs and thumbnails; removed at the end. */
+  scratch: string;
+  /** VIPS_CONCURRENCY for both sides. */
+  threads: number;
+  /** os.availableParallelism(). */
+  cpus: number;
+  /** Repetitions of each timed run. */
+  runs: number;
+  rss: RssMethod;
+  report: Report;
+  log: (message: string) => void;
+}
+
+export interface CatalogRun extends TimedResult {
+  rows: Record<string, unknown>[];
+}
+
+/** The environment a CLI child gets: nothing from ours but PATH, plus the thread count. */
+export function childEnv(ctx: BenchContext): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: ctx.scratch, LANG: 'C.UTF-8', VIPS_CONCURRENCY: String(ctx.threads) };
+}
+
+/**
+ * `node bin/glm-vision.js catalog DIR ...` with a given cache, timed from
+ * process start to exit; the JSONL catalog is read back and then deleted.
+ */
+export async function runCatalog(
+  ctx: BenchContext,
+  o: { input: string; endpoint: string; cache: string; name: string; timeoutMs: number; rss?: RssMethod },
+): Promise<CatalogRun> {
+  const out = path.join(ctx.scratch, `${o.name}.jsonl`);
+  const args = [BIN, 'catalog', o.input, '--endpoint', o.endpoint, '--model', 'bench', '--flavor', 'vllm', '--cache', o.cache, '-q', '-o', out];
+  try {
+    const r = check(
+      `glm-vision catalog (${o.name})`,
+      await runTimed(process.execPath, args, { cwd: ROOT, env: childEnv(ctx), timeoutMs: o.timeoutMs, rss: o.rss ?? 'none', scratch: ctx.scratch }),
+    );
+    const rows = parseJsonl(await readFile(out, 'utf8'));
+    return { ...r, rows };
+  } finally {
+    await rm(out, { force: true });
+  }
+}
+
+/** Removes an SQLite cache with its WAL and shared-memory files. */
+export async function removeDb(file: string): Promise<void> {
+  await Promise.all(['', '-wal', '-shm', '-journal'].map((s) => rm(file + s, { force: true })));
+}
+
+export function countWhere(rows: Record<string, unknown>[], pred: (r: Record<string, unknown>) => boolean): number {
+  let n = 0;
+  for (const r of rows) if (pred(r)) n++;
+  return n;
+}
+
+export function firstError(rows: Record<string, unknown>[]): string {
+  const bad = rows.find((r) => r.status !== 'ok');
+  return bad ? `${String(bad.SourceFile)}: ${String(bad.status)} ${String(bad.error)}` : '';
+}

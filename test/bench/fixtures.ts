@@ -1,0 +1,138 @@
+// Bench fixtures, generated once and reused: large photo-like JPEGs for the
+// cold-throughput run, and many small distinct images for the cached re-run.
+// Each set is finished by a marker file; files are written under a temporary
+// name and renamed, so an interrupted generation never leaves a torn image.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { makeLargeJpeg } from '../helpers/images.js';
+
+export interface FixtureSet {
+  dir: string;
+  files: string[];
+  totalBytes: number;
+  generated: boolean;
+  generateMs: number;
+}
+
+interface Marker {
+  version: number;
+  count: number;
+  params: Record<string, unknown>;
+  totalBytes: number;
+}
+
+async function readMarker(file: string): Promise<Marker | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Marker;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameParams(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Runs `fn` over `items` with at most `limit` at once. */
+async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+const LARGE_VERSION = 1;
+
+export async function ensureLargeJpegs(root: string, count: number, megapixels: number, log: (s: string) => void): Promise<FixtureSet> {
+  const dir = path.join(root, `large-${megapixels}mp`);
+  const markerFile = path.join(root, `large-${megapixels}mp.done.json`);
+  const files = Array.from({ length: count }, (_, i) => path.join(dir, `photo-${String(i).padStart(3, '0')}.jpg`));
+  const params = { megapixels };
+  const marker = await readMarker(markerFile);
+  if (marker && marker.version === LARGE_VERSION && marker.count === count && sameParams(marker.params, params) && files.every((f) => existsSync(f))) {
+    return { dir, files, totalBytes: marker.totalBytes, generated: false, generateMs: 0 };
+  }
+  const t0 = performance.now();
+  log(`generating ${count} × ${megapixels} MP JPEGs in ${dir} (once) ...`);
+  await mkdir(dir, { recursive: true });
+  let totalBytes = 0;
+  // Two at a time: each holds a 36 MB raw buffer and the pixel loop is JS.
+  await pool(files, 2, async (file, i) => {
+    if (!existsSync(file)) {
+      const tmp = `${file}.tmp`;
+      await makeLargeJpeg(tmp, megapixels, 10_000 + i);
+      await rename(tmp, file);
+    }
+  });
+  for (const f of files) totalBytes += (await readFile(f)).length;
+  await writeFile(markerFile, JSON.stringify({ version: LARGE_VERSION, count, params, totalBytes } satisfies Marker));
+  return { dir, files, totalBytes, generated: true, generateMs: performance.now() - t0 };
+}
+
+const SMALL_VERSION = 1;
+
+/** Seeded pixels: every image differs (so every hash and every sent JPEG differs). */
+function smallPixels(size: number, seed: number): Buffer {
+  const buf = Buffer.alloc(size * size * 3);
+  let a = (seed * 2654435761) >>> 0;
+  const rnd = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  const base = [rnd() & 255, rnd() & 255, rnd() & 255];
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const i = (y * size + x) * 3;
+      const n = rnd();
+      buf[i] = ((base[0] as number) + x * 4 + (n & 15)) & 255;
+      buf[i + 1] = ((base[1] as number) + y * 4 + ((n >>> 4) & 15)) & 255;
+      buf[i + 2] = ((base[2] as number) + (x + y) * 2 + ((n >>> 8) & 15)) & 255;
+    }
+  }
+  return buf;
+}
+
+export async function ensureSmallImages(
+  root: string,
+  count: number,
+  folders: number,
+  size: number,
+  log: (s: string) => void,
+): Promise<FixtureSet> {
+  const dir = path.join(root, `small-${count}`);
+  const markerFile = path.join(root, `small-${count}.done.json`);
+  const perFolder = Math.ceil(count / folders);
+  const files = Array.from({ length: count }, (_, i) =>
+    path.join(dir, `d${String(Math.floor(i / perFolder)).padStart(3, '0')}`, `img-${String(i).padStart(5, '0')}.jpg`),
+  );
+  const params = { folders, size, format: 'jpeg' };
+  const marker = await readMarker(markerFile);
+  const intact = (): boolean => existsSync(files[0] as string) && existsSync(files[files.length - 1] as string);
+  if (marker && marker.version === SMALL_VERSION && marker.count === count && sameParams(marker.params, params) && intact()) {
+    return { dir, files, totalBytes: marker.totalBytes, generated: false, generateMs: 0 };
+  }
+  const t0 = performance.now();
+  log(`generating ${count} small ${size}×${size} JPEGs in ${folders} folders under ${dir} (once) ...`);
+  for (let d = 0; d < folders; d++) await mkdir(path.join(dir, `d${String(d).padStart(3, '0')}`), { recursive: true });
+  let totalBytes = 0;
+  await pool(files, 8, async (file, i) => {
+    const data = await sharp(smallPixels(size, i + 1), { raw: { width: size, height: size, channels: 3 } })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    totalBytes += data.length;
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  });
+  await writeFile(markerFile, JSON.stringify({ version: SMALL_VERSION, count, params, totalBytes } satisfies Marker));
+  return { dir, files, totalBytes, generated: true, generateMs: performance.now() - t0 };
+}
