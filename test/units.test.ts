@@ -1,0 +1,104 @@
+// The pure pieces: budget fitting, answer cleaning, CSV cells, file lists, progress, fingerprints.
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { compileValidator, cleanAnswer, parseJsonAnswer } from '../src/parse.js';
+import { fitToBudget } from '../src/preprocess.js';
+import { csvRecord, neutralizeCell, neutralizePath } from '../src/emit/writers.js';
+import { splitFileList } from '../src/walk.js';
+import { createProgress } from '../src/progress.js';
+import { fingerprint, stableJson } from '../src/fingerprint.js';
+import { parseTemplate } from '../src/prompt/template.js';
+import { renderPrompt } from '../src/prompt/render.js';
+import type { CatalogRow } from '../src/emit/columns.js';
+
+describe('fitToBudget', () => {
+  it('keeps small images and shrinks large ones to multiples of 28 within the budget', () => {
+    assert.deepEqual(fitToBudget(640, 480, 1_003_520), { width: 640, height: 480 });
+    const { width, height } = fitToBudget(4000, 3000, 1_003_520);
+    assert.deepEqual([width % 28, height % 28], [0, 0]);
+    assert.ok(width * height <= 1_003_520);
+    assert.deepEqual({ width, height }, { width: 1148, height: 840 });
+    assert.deepEqual(fitToBudget(100_000, 10, 1_003_520).height, 28, 'never below one patch');
+  });
+});
+
+describe('answers', () => {
+  it('strips thinking and box markers', () => {
+    assert.equal(cleanAnswer('<think>reasoning</think>\n<|begin_of_box|>A red door.<|end_of_box|>'), 'A red door.');
+    assert.equal(cleanAnswer('half a thought</think>The answer'), 'The answer');
+    assert.equal(cleanAnswer('  plain  '), 'plain');
+  });
+  it('parses JSON in fences or prose and validates it', () => {
+    const v = compileValidator({ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] });
+    assert.deepEqual(parseJsonAnswer('Sure!\n```json\n{"a": "x"}\n```', v), { a: 'x' });
+    assert.throws(() => parseJsonAnswer('{"a": 1}', v), /does not match the schema/);
+    assert.throws(() => parseJsonAnswer('no json here', v), /not JSON/);
+  });
+});
+
+describe('CSV cells', () => {
+  it('neutralises formulas in answers and keeps paths usable', () => {
+    for (const s of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx']) assert.equal(neutralizeCell(s)[0], "'");
+    assert.equal(neutralizeCell('fine'), 'fine');
+    assert.equal(neutralizePath('=evil.jpg'), './=evil.jpg');
+    assert.equal(neutralizePath('/abs/=x.jpg'), '/abs/=x.jpg');
+  });
+  it('joins arrays with "; " and places schema fields between model and tokens_in', () => {
+    const row: CatalogRow = {
+      SourceFile: 'a.jpg', sha256: 'ab', bytes: 1, width: 2, height: 3, format: 'jpeg', status: 'ok', cached: true,
+      error: null, prompt: 'tags', model: 'm', output: { tags: ['x', 'y'], n: 2 }, tokens_in: 5, tokens_out: 6, latency_ms: 7,
+    };
+    assert.deepEqual(csvRecord(row, ['tags', 'n']), ['a.jpg', 'ab', '1', '2', '3', 'jpeg', 'ok', 'true', '', 'tags', 'm', 'x; y', '2', '5', '6', '7']);
+  });
+});
+
+describe('file lists', () => {
+  it('splits NUL- or newline-separated lists', () => {
+    assert.deepEqual(splitFileList('a\nb c\r\n\n'), ['a', 'b c']);
+    assert.deepEqual(splitFileList('a\nb\0c\0'), ['a\nb', 'c']);
+  });
+});
+
+describe('progress without a TTY', () => {
+  it('prints at most one line every 10 s, then a summary', () => {
+    let text = '';
+    const err = Object.assign(new Writable({ write(c, _e, cb) { text += String(c); cb(); } }), { isTTY: false });
+    let t = 0;
+    const p = createProgress(err, false, () => t);
+    p.start(10);
+    for (let i = 1; i <= 10; i++) {
+      t += 3000;
+      p.update({ done: i, total: 10, cached: 0, failed: 0 });
+    }
+    p.stop({ done: 10, total: 10, cached: 2, failed: 1 }, t);
+    const lines = text.trim().split('\n');
+    assert.equal(lines.length, 3 + 1, text);
+    assert.match(lines.at(-1) ?? '', /10\/10 files, 9 ok \(2 cached\), 1 failed/);
+    const quiet = createProgress(err, true);
+    text = '';
+    quiet.stop({ done: 1, total: 1, cached: 0, failed: 0 }, 1);
+    assert.equal(text, '');
+  });
+});
+
+describe('job fingerprint', () => {
+  it('is stable under key order and changes with what changes answers', () => {
+    assert.equal(stableJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
+    const spec = (maxTokens: number) => ({
+      version: 1 as const, backend: { backend: 'openai', model: 'm' }, template: { name: 't', sha256: 'x' },
+      schema: null, variables: {}, generation: { maxTokens }, preprocess: { maxPixels: 1, jpegQuality: 90 },
+    });
+    assert.equal(fingerprint(spec(10)), fingerprint(spec(10)));
+    assert.notEqual(fingerprint(spec(10)), fingerprint(spec(11)));
+  });
+});
+
+describe('templates', () => {
+  it('renders variables and lists schema fields in the prompt', () => {
+    const t = parseTemplate('---\nname: t\noutput: json\nschema:\n  type: object\n  properties:\n    kind: {type: string, enum: [a, b], description: Which}\nvariables:\n  who: nobody\n---\nFile {{file_name}} in {{ folder }} by {{who}}', 't.md');
+    const text = renderPrompt(t, { relativePath: 'x/y/z.jpg' }, 'en', { who: 'Ann' });
+    assert.match(text, /^File z\.jpg in x\/y by Ann/);
+    assert.match(text, /- kind \(one of "a", "b"\): Which/);
+  });
+});
