@@ -54,6 +54,7 @@ export async function cachedRerun(ctx: BenchContext): Promise<void> {
 
     for (let run = 0; run < ctx.runs; run++) {
       const b = server.chatRequests().length;
+      const all = server.requests.length;
       const r = await runCatalog(ctx, { input: set.dir, endpoint: server.url, cache, name: `cached-${run}`, timeoutMs: 120_000, rss: ctx.rss });
       const requests = server.chatRequests().length - b;
       const cachedOk = countWhere(r.rows, (row) => row.status === 'ok' && row.cached === true);
@@ -61,9 +62,10 @@ export async function cachedRerun(ctx: BenchContext): Promise<void> {
         throw new Error(`cached run ${run + 1}: ${cachedOk}/${r.rows.length} rows ok and cached, expected ${n}. ${firstError(r.rows)}`);
       }
       if (requests !== 0) throw new Error(`cached run ${run + 1}: the server got ${requests} inference requests, expected 0`);
+      const other = server.requests.length - all;
       walls.push(r.wallMs / 1000);
       if (r.peakRssKb !== undefined) rss.push((r.peakRssKb * 1024) / 1e6);
-      log(`  cached run ${run + 1}: ${fmt(r.wallMs / 1000)} s, peak RSS ${r.peakRssKb === undefined ? 'n/a' : `${fmt((r.peakRssKb * 1024) / 1e6, 0)} MB`}, ${requests} requests`);
+      log(`  cached run ${run + 1}: ${fmt(r.wallMs / 1000)} s, peak RSS ${r.peakRssKb === undefined ? 'n/a' : `${fmt((r.peakRssKb * 1024) / 1e6, 0)} MB`}, ${requests} inference requests (${other} in all)`);
     }
   } finally {
     await server.close();

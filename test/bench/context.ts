@@ -1,4 +1,5 @@
 // What every bench section shares, and how it runs the real CLI.
+import { execFileSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BIN, parseJsonl, ROOT } from '../helpers/cli.js';
@@ -68,4 +69,23 @@ export function countWhere(rows: Record<string, unknown>[], pred: (r: Record<str
 export function firstError(rows: Record<string, unknown>[]): string {
   const bad = rows.find((r) => r.status !== 'ok');
   return bad ? `${String(bad.SourceFile)}: ${String(bad.status)} ${String(bad.error)}` : '';
+}
+
+/**
+ * sharp.concurrency() as a CLI child would see it. sharp ignores
+ * VIPS_CONCURRENCY and uses 1 thread per image on glibc without jemalloc
+ * unless MALLOC_ARENA_MAX is set, so this can differ from ctx.threads.
+ */
+export function sharpConcurrencyInChild(ctx: BenchContext): number | undefined {
+  try {
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', "import sharp from 'sharp'; process.stdout.write(String(sharp.concurrency()))"],
+      { cwd: ROOT, env: childEnv(ctx), encoding: 'utf8', timeout: 30_000 },
+    );
+    const n = Number(out.trim());
+    return Number.isInteger(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }

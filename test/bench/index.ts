@@ -19,6 +19,9 @@ import { ROOT, type BenchContext } from './context.js';
 import { hasGnuTime, killAll, type RssMethod } from './proc.js';
 import { renderTable, writeJson, type Report } from './report.js';
 
+/** A bad option or environment variable: printed as one line, no stack. */
+class BenchUsageError extends Error {}
+
 const log = (message: string): void => {
   process.stderr.write(`bench: ${message}\n`);
 };
@@ -26,21 +29,26 @@ const log = (message: string): void => {
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1) throw new BenchUsageError(`${name} must be a positive integer, got "${value}"`);
   return n;
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { only: { type: 'string' }, runs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: false,
-  });
+  let values: { only?: string; runs?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { only: { type: 'string' }, runs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new BenchUsageError((error as Error).message);
+  }
   if (values.help) {
     process.stdout.write('usage: npm run bench [-- --only cold|cached] [--runs N]\n');
     return 0;
   }
   const only = values.only;
-  if (only !== undefined && only !== 'cold' && only !== 'cached') throw new Error(`--only must be cold or cached, got "${only}"`);
+  if (only !== undefined && only !== 'cold' && only !== 'cached') throw new BenchUsageError(`--only must be cold or cached, got "${only}"`);
 
   if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
     process.stderr.write('bench: dist/ is missing: run `npm run build` first (or use `npm run bench`, which builds).\n');
@@ -52,7 +60,7 @@ async function main(): Promise<number> {
   const runs = positive('--runs', values.runs, 3);
   const requested = process.env.GLM_VISION_BENCH_RSS;
   if (requested !== undefined && requested !== 'gnu-time' && requested !== 'proc-poll') {
-    throw new Error(`GLM_VISION_BENCH_RSS must be gnu-time or proc-poll, got "${requested}"`);
+    throw new BenchUsageError(`GLM_VISION_BENCH_RSS must be gnu-time or proc-poll, got "${requested}"`);
   }
   const rss: RssMethod = requested ?? (hasGnuTime() ? 'gnu-time' : 'proc-poll');
   const root = path.resolve(process.env.GLM_VISION_BENCH_DIR || path.join(ROOT, '.bench'));
@@ -111,7 +119,9 @@ async function main(): Promise<number> {
   report.notes.unshift(
     `machine: ${cpus} CPUs (${String(env.cpuModel)}), ${String(env.memoryGiB)} GiB; ${String(env.platform)}; Node ${process.version}; ` +
       `sharp ${sharp.versions.sharp} with libvips ${sharp.versions.vips}; vipsthumbnail: ${String(env.vipsthumbnail ?? 'not run')}.`,
-    `threads: VIPS_CONCURRENCY=${threads} for glm-vision (sharp honours it) and vipsthumbnail; ${runs} runs per timed measure.`,
+    `threads: VIPS_CONCURRENCY=${threads} set for glm-vision and vipsthumbnail` +
+      (env.sharpConcurrencyInChild === undefined ? '' : `; sharp.concurrency() in a CLI child = ${String(env.sharpConcurrencyInChild)}`) +
+      `; ${runs} runs per timed measure.`,
     `peak RSS: ${rss === 'gnu-time' ? '/usr/bin/time -f %M (max RSS of the node child)' : 'VmHWM from /proc/<pid>/status polled every 10 ms'}.`,
   );
   for (const e of errors) report.notes.push(`ERROR ${e}`);
@@ -128,6 +138,11 @@ main().then(
   },
   (error: unknown) => {
     killAll();
+    if (error instanceof BenchUsageError) {
+      process.stderr.write(`bench: ${error.message}\nusage: npm run bench [-- --only cold|cached] [--runs N]\n`);
+      process.exitCode = 2;
+      return;
+    }
     process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;
   },

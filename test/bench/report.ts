@@ -64,7 +64,13 @@ export function renderTable(report: Report): string {
   const out = [line(rows[0] as string[]), rule, ...rows.slice(1).map(line)];
   const failed = report.measures.filter((m) => m.verdict === 'FAIL');
   out.push('');
-  out.push(failed.length ? `FAIL: ${failed.length} target(s) missed: ${failed.map((m) => m.measure).join('; ')}` : 'All measured targets met.');
+  const skipped = report.measures.filter((m) => m.verdict === 'skip').length;
+  const skipNote = skipped ? ` (${skipped} skipped)` : '';
+  out.push(
+    failed.length
+      ? `FAIL: ${failed.length} target(s) missed${skipNote}: ${failed.map((m) => m.measure).join('; ')}`
+      : `All measured targets met${skipNote}.`,
+  );
   out.push('');
   out.push('Notes:');
   for (const n of report.notes) out.push(`  - ${n}`);
