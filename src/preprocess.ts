@@ -1,6 +1,6 @@
 // Decodes, orients and shrinks an image to a pixel budget with sharp, and
 // re-encodes it as JPEG for a server.
-import sharp from 'sharp';
+import type SharpType from 'sharp';
 import { FileFailure } from './errors.js';
 import type { PreparedImage } from './backends/backend.js';
 
@@ -39,7 +39,12 @@ export function fitToBudget(width: number, height: number, maxPixels: number): {
   return { width: w, height: h };
 }
 
+// Loaded on first use: a fully cached run never decodes, and sharp takes ~130 ms to load.
+let sharpModule: Promise<typeof SharpType> | undefined;
+const loadSharp = (): Promise<typeof SharpType> => (sharpModule ??= import('sharp').then((m) => m.default));
+
 export async function preprocess(data: Buffer, options: PreprocessOptions): Promise<Preprocessed> {
+  const sharp = await loadSharp();
   const input = { limitInputPixels: options.maxInputPixels, failOn: 'error' as const, sequentialRead: true };
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {

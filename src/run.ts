@@ -86,8 +86,9 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     output: null, tokens_in: null, tokens_out: null, latency_ms: null,
   });
 
-  const resultRow = (row: CatalogRow, sha: string, r: CachedResult, cached: boolean, answer?: Answer): CatalogRow => {
-    const image = store.image(sha);
+  const resultRow = (
+    row: CatalogRow, sha: string, r: CachedResult, cached: boolean, answer?: Answer, image = store.image(sha),
+  ): CatalogRow => {
     const { value, note } = answer ?? answerValue(r.output, r.status, validate, job.generation.maxTokens);
     return {
       ...row, sha256: sha, width: image?.width ?? null, height: image?.height ?? null, format: image?.format ?? null,
@@ -96,12 +97,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     };
   };
 
-  const cachedHit = (file: FileEntry): CatalogRow | undefined => {
-    if (job.refresh) return undefined;
-    const sha = store.knownHash(file);
-    const hit = sha && store.result(sha, jobId);
-    return hit ? resultRow(base(file), sha, hit, true) : undefined;
-  };
+  const hits = job.refresh ? [] : store.lookupMany(files, jobId);
 
   const prepareQueue = new PQueue({ concurrency: Math.max(2, os.availableParallelism()) });
   const inferQueue = new PQueue({ concurrency: backend.concurrency });
@@ -206,17 +202,21 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
           await slot.promise.catch(() => undefined);
           if (!slot.row) return;
         }
-        await writer.write(slot.row);
-        slots[next++] = {};
+        const ready: CatalogRow[] = [];
+        for (let s = slots[next]; s?.row; s = slots[++next]) {
+          ready.push(s.row);
+          slots[next] = {};
+        }
+        await writer.write(ready);
       }
     };
     const window = Math.max(64, backend.concurrency * 4);
 
-    for (const file of files) {
+    for (const [i, file] of files.entries()) {
       if (stopNow()) break;
-      const hit = cachedHit(file);
+      const hit = hits[i];
       if (hit) {
-        slots.push({ row: count(hit) });
+        slots.push({ row: count(resultRow(base(file), hit.sha256, hit.result, true, undefined, hit.image)) });
       } else {
         await staged.acquire();
         if (stopNow()) {
@@ -235,7 +235,8 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         slot.promise.catch(() => undefined);
         slots.push(slot);
       }
-      await flush(false);
+      // A run of cached rows is written in batches; anything else at once.
+      if (!hit || slots.length - next >= 256) await flush(false);
       while (slots.length - next > window && !stopNow()) await flush(true);
     }
 
@@ -249,7 +250,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     if (fatal !== undefined) throw fatal;
     if (ctx.stop.aborted) {
       // Write what finished, in order; unfinished files get no row.
-      for (; next < slots.length; next++) if (slots[next]?.row) await writer.write(slots[next]?.row as CatalogRow);
+      await writer.write(slots.slice(next).flatMap((s) => (s.row ? [s.row] : [])));
       exitCode = ExitCode.interrupted;
     } else {
       await flush(true);

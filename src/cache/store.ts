@@ -20,6 +20,13 @@ export interface CachedResult {
   latencyMs: number | null;
 }
 
+/** A cached answer found through the file index, with the image's facts. */
+export interface CacheHit {
+  sha256: string;
+  result: CachedResult;
+  image: ImageInfo | undefined;
+}
+
 export interface FileStamp {
   path: string;
   size: number;
@@ -34,12 +41,18 @@ export interface RunCounts {
   failed: number;
 }
 
+interface LookupRow {
+  size: number; mtime_ms: number; ino: number; sha256: string;
+  status: 'ok' | 'truncated'; output: string; prompt: string; model: string;
+  tokens_in: number | null; tokens_out: number | null; latency_ms: number | null;
+  bytes: number | null; width: number | null; height: number | null; format: string | null;
+}
+
 export class CacheStore {
   private readonly q;
 
   constructor(readonly db: Database.Database) {
     this.q = {
-      fileGet: db.prepare('SELECT size, mtime_ms, ino, sha256 FROM files WHERE path = ?'),
       filePut: db.prepare(
         `INSERT INTO files (path, size, mtime_ms, ino, sha256, seen_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
@@ -58,6 +71,14 @@ export class CacheStore {
         `INSERT OR REPLACE INTO results (sha256, job, status, output, prompt, model, tokens_in, tokens_out, latency_ms, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      lookup: db.prepare(
+        `SELECT f.size, f.mtime_ms, f.ino, f.sha256, r.status, r.output, r.prompt, r.model,
+                r.tokens_in, r.tokens_out, r.latency_ms, i.bytes, i.width, i.height, i.format
+           FROM files f
+           JOIN results r ON r.sha256 = f.sha256 AND r.job = ?
+           LEFT JOIN images i ON i.sha256 = f.sha256
+          WHERE f.path = ?`,
+      ),
       runStart: db.prepare('INSERT INTO runs (started_at, args, job) VALUES (?, ?, ?)'),
       runEnd: db.prepare(
         'UPDATE runs SET ended_at = ?, total = ?, ok = ?, cached = ?, failed = ?, exit_code = ? WHERE id = ?',
@@ -65,13 +86,26 @@ export class CacheStore {
     };
   }
 
-  /** The remembered hash of a file, if its size, mtime and inode are unchanged. */
-  knownHash(stamp: FileStamp): string | undefined {
-    const row = this.q.fileGet.get(stamp.path) as
-      | { size: number; mtime_ms: number; ino: number; sha256: string }
-      | undefined;
-    if (!row || row.size !== stamp.size || row.mtime_ms !== stamp.mtimeMs || row.ino !== stamp.ino) return undefined;
-    return row.sha256;
+  /**
+   * Cached answers for unchanged files, looked up in one read transaction: a
+   * nightly re-run over 100,000 files is mostly this.
+   */
+  lookupMany(stamps: readonly FileStamp[], job: string): (CacheHit | undefined)[] {
+    const read = this.db.transaction(() =>
+      stamps.map((stamp) => {
+        const row = this.q.lookup.get(job, stamp.path) as LookupRow | undefined;
+        if (!row || row.size !== stamp.size || row.mtime_ms !== stamp.mtimeMs || row.ino !== stamp.ino) return undefined;
+        return {
+          sha256: row.sha256,
+          result: {
+            status: row.status, output: row.output, prompt: row.prompt, model: row.model,
+            tokensIn: row.tokens_in, tokensOut: row.tokens_out, latencyMs: row.latency_ms,
+          },
+          image: row.bytes === null ? undefined : { bytes: row.bytes, width: row.width, height: row.height, format: row.format },
+        };
+      }),
+    );
+    return read();
   }
 
   rememberHash(stamp: FileStamp, sha256: string): void {

@@ -7,7 +7,8 @@ import type { Sink } from './sink.js';
 export type Format = 'csv' | 'jsonl';
 
 export interface CatalogWriter {
-  write(row: CatalogRow): Promise<void>;
+  /** Writes rows in one go (consecutive finished rows share one write). */
+  write(rows: readonly CatalogRow[]): Promise<void>;
 }
 
 export interface WriterOptions {
@@ -66,11 +67,12 @@ export function jsonlObject(row: CatalogRow): Record<string, unknown> {
 
 export async function createWriter(sink: Sink, options: WriterOptions): Promise<CatalogWriter> {
   if (options.format === 'jsonl') {
-    return { write: (row) => sink.write(`${JSON.stringify(jsonlObject(row))}\n`) };
+    return { write: (rows) => sink.write(rows.map((row) => `${JSON.stringify(jsonlObject(row))}\n`).join('')) };
   }
   const header = stringify([csvColumns(options.fields)], { record_delimiter: 'windows' });
   await sink.write((options.bom ? '\uFEFF' : '') + header);
   return {
-    write: (row) => sink.write(stringify([csvRecord(row, options.fields)], { record_delimiter: 'windows' })),
+    write: (rows) =>
+      sink.write(stringify(rows.map((row) => csvRecord(row, options.fields)), { record_delimiter: 'windows' })),
   };
 }
