@@ -2,7 +2,9 @@
 // re-encodes it as JPEG for a server.
 import type SharpType from 'sharp';
 import { FileFailure } from './errors.js';
-import type { PreparedImage } from './backends/backend.js';
+import type { Prepared, SourceInfo } from './backends/backend.js';
+
+export type { SourceInfo } from './backends/backend.js';
 
 export interface PreprocessOptions {
   /** Largest width × height sent to the model. */
@@ -18,18 +20,6 @@ export const JPEG_QUALITY = 90;
 /** Vision models merge 2×2 patches of 14 px, so sides are kept multiples of 28. */
 export const PATCH_FACTOR = 28;
 
-export interface SourceInfo {
-  /** Display size (after EXIF orientation). */
-  width: number;
-  height: number;
-  format: string;
-}
-
-export interface Preprocessed {
-  source: SourceInfo;
-  image: PreparedImage;
-}
-
 /** Target size for a budget: keep aspect, floor to the patch factor, never upscale. */
 export function fitToBudget(width: number, height: number, maxPixels: number): { width: number; height: number } {
   if (width * height <= maxPixels) return { width, height };
@@ -43,7 +33,7 @@ export function fitToBudget(width: number, height: number, maxPixels: number): {
 let sharpModule: Promise<typeof SharpType> | undefined;
 const loadSharp = (): Promise<typeof SharpType> => (sharpModule ??= import('sharp').then((m) => m.default));
 
-export async function preprocess(data: Buffer, options: PreprocessOptions): Promise<Preprocessed> {
+export async function preprocess(data: Buffer, options: PreprocessOptions): Promise<Prepared> {
   const sharp = await loadSharp();
   const input = { limitInputPixels: options.maxInputPixels, failOn: 'error' as const, sequentialRead: true };
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
@@ -73,13 +63,14 @@ export async function preprocess(data: Buffer, options: PreprocessOptions): Prom
       .flatten({ background: '#ffffff' })
       .jpeg({ quality: options.jpegQuality, mozjpeg: false })
       .toBuffer({ resolveWithObject: true });
-    return { source, image: { data: out, mime: 'image/jpeg', width: info.width, height: info.height } };
+    return { source, image: { kind: 'encoded', data: out, mime: 'image/jpeg', width: info.width, height: info.height } };
   } catch (error) {
     throw new FileFailure(describeDecodeError(error));
   }
 }
 
-function describeDecodeError(error: unknown): string {
+/** A one-line reason for a decode failure, shared by every image path. */
+export function describeDecodeError(error: unknown): string {
   const message = (error as Error).message.split('\n')[0] ?? '';
   if (/unsupported image format/i.test(message)) return 'not an image, or a format sharp cannot decode';
   if (/pixel limit/i.test(message)) return `image too large: ${message}`;

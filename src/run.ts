@@ -14,7 +14,7 @@ import { ExitCode, exitCodeFor, FileFailure } from './errors.js';
 import { fingerprint, jobSpec } from './fingerprint.js';
 import { readRegularFile, sha256 } from './hash.js';
 import { compileValidator } from './parse.js';
-import { preprocess, type PreprocessOptions } from './preprocess.js';
+import type { PreprocessOptions } from './preprocess.js';
 import type { Progress, Tally } from './progress.js';
 import { renderPrompt, type Lang } from './prompt/render.js';
 import type { Template } from './prompt/template.js';
@@ -127,7 +127,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         promise.catch(() => undefined);
         inflight.set(sha, promise);
         try {
-          const prepared = await preprocess(data, job.preprocess);
+          const prepared = await backend.prepare(data);
           store.rememberImage(sha, { bytes: data.length, ...prepared.source });
           return { kind: 'fresh' as const, sha, prepared, settle, promise };
         } catch (error) {

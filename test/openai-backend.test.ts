@@ -50,7 +50,7 @@ function refused(): never {
 
 function request(overrides: Partial<InferRequest> = {}): InferRequest {
   return {
-    image: { data: Buffer.from('fake-jpeg-bytes'), mime: 'image/jpeg', width: 64, height: 48 },
+    image: { kind: 'encoded', data: Buffer.from('fake-jpeg-bytes'), mime: 'image/jpeg', width: 64, height: 48 },
     system: 'You catalogue photos.',
     prompt: 'Describe the image.',
     generation: { maxTokens: 256, temperature: 0.2, topP: 0.9, seed: 7 },

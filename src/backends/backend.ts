@@ -1,13 +1,43 @@
 // The contract every inference backend fulfils. The pipeline submits one
 // request per image; a backend may queue, batch or spread them as it likes.
 
-/** An image ready for a model: already oriented, resized and encoded. */
-export interface PreparedImage {
-  /** Encoded bytes (JPEG for the openai backend). */
+/** An image oriented, resized and re-encoded for a server. */
+export interface EncodedImage {
+  kind: 'encoded';
   data: Buffer;
   mime: 'image/jpeg' | 'image/png';
   width: number;
   height: number;
+}
+
+/** An image as a vision encoder takes it: normalised patches in merge-window order. */
+export interface PatchImage {
+  kind: 'patches';
+  /** [numPatches, patchDim], row-major. */
+  pixelValues: Float32Array;
+  numPatches: number;
+  patchDim: number;
+  /** [t, h, w] in patches. */
+  grid: [number, number, number];
+  /** Image placeholder tokens it costs in the prompt. */
+  tokens: number;
+  width: number;
+  height: number;
+}
+
+export type PreparedImage = EncodedImage | PatchImage;
+
+/** The original image's facts, for the catalog. */
+export interface SourceInfo {
+  /** Display size (after EXIF orientation). */
+  width: number;
+  height: number;
+  format: string;
+}
+
+export interface Prepared {
+  source: SourceInfo;
+  image: PreparedImage;
 }
 
 export interface GenerationParams {
@@ -48,11 +78,13 @@ export interface InferResult {
 }
 
 export interface Backend {
+  /** Decodes and shapes one image the way this backend's model takes it. */
+  prepare(data: Buffer): Promise<Prepared>;
   /** 'openai' or 'onnx'. */
   readonly kind: string;
   /** How many requests the pipeline should keep in flight. */
   readonly concurrency: number;
-  /** Everything about this backend that changes answers, for the job fingerprint. */
+  /** Everything about this backend that changes answers (model, preprocessing…), for the job fingerprint. */
   fingerprint(): Record<string, unknown>;
   /**
    * Runs one request. Retries transient faults internally; rejects with a

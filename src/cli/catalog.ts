@@ -8,7 +8,7 @@ import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
 import { CacheStore } from '../cache/store.js';
 import type { Format } from '../emit/writers.js';
 import { TemporaryFailure, UsageError, type ExitCode } from '../errors.js';
-import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY } from '../preprocess.js';
+import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, type PreprocessOptions } from '../preprocess.js';
 import { createProgress } from '../progress.js';
 import { DEFAULT_PROMPT, langFromEnv, resolveTemplate } from '../prompt/library.js';
 import { checkVariables, type Lang } from '../prompt/render.js';
@@ -107,7 +107,7 @@ async function inputPaths(paths: string[], flags: CatalogFlags, io: CliIO): Prom
   return all;
 }
 
-function makeBackend(flags: CatalogFlags, io: CliIO, warn: (m: string) => void): Backend {
+function makeBackend(flags: CatalogFlags, io: CliIO, warn: (m: string) => void, image: PreprocessOptions): Backend {
   const backend = flags.backend ?? (flags.endpoint.length ? 'openai' : 'onnx');
   oneOf('--backend', backend, ['openai', 'onnx'] as const);
   if (backend === 'onnx') {
@@ -131,6 +131,7 @@ function makeBackend(flags: CatalogFlags, io: CliIO, warn: (m: string) => void):
     timeoutMs: numberIn('--timeout', flags.timeout, 0, 86_400, true) * 1000,
     retries: nonNegativeInt('--retries', flags.retries),
     warn,
+    image,
   });
 }
 
@@ -174,7 +175,7 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
   if (job.preprocess.maxPixels < 28 * 28) {
     throw new UsageError(`Expected at least 784 (one 28×28 patch) for --max-pixels but received "${flags.maxPixels}"`);
   }
-  const backend = makeBackend(flags, io, warn);
+  const backend = makeBackend(flags, io, warn, job.preprocess);
   job.inputs = await inputPaths(paths, flags, io);
 
   const store = new CacheStore(openDatabase(flags.cache ?? defaultCachePath(io.env)));

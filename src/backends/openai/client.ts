@@ -1,7 +1,8 @@
 // The openai backend: any OpenAI-compatible chat-completions server (vLLM,
 // SGLang, Zhipu, Ollama, llama.cpp, api.openai.com) or a bare /infer server.
 
-import type { Backend, InferRequest, InferResult } from '../backend.js';
+import type { Backend, InferRequest, InferResult, Prepared } from '../backend.js';
+import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../preprocess.js';
 import { TemporaryFailure, UsageError } from '../../errors.js';
 import { probeFlavor } from './detect-flavor.js';
 import type { Outcome, Endpoint } from './endpoint-pool.js';
@@ -41,6 +42,8 @@ export interface OpenAIBackendOptions {
   now?: () => number;
   /** One-line warnings for stderr. */
   warn?: (message: string) => void;
+  /** How images are shrunk and encoded before sending. */
+  image?: PreprocessOptions;
 }
 
 type Failed = { ok: false; failure: FailureInfo; outcome: Outcome; retryAfterMs?: number };
@@ -70,6 +73,7 @@ class OpenAIBackend implements Backend {
   private readonly detecting = new Map<Endpoint, Promise<ResolvedFlavor>>();
   private readonly detectionWarned = new Set<Endpoint>();
   private closed = false;
+  private readonly imageOptions: PreprocessOptions;
 
   constructor(options: OpenAIBackendOptions) {
     const apiKey = options.apiKey === '' ? undefined : options.apiKey;
@@ -81,6 +85,9 @@ class OpenAIBackend implements Backend {
     this.flavor = options.flavor;
     this.apiKey = apiKey;
     this.concurrency = options.concurrency;
+    this.imageOptions = options.image ?? {
+      maxPixels: DEFAULT_MAX_PIXELS, maxInputPixels: DEFAULT_MAX_INPUT_PIXELS, jpegQuality: JPEG_QUALITY,
+    };
     this.timeoutMs = options.timeoutMs;
     this.retries = options.retries;
     this.fetchFn = options.fetch ?? globalThis.fetch;
@@ -104,6 +111,10 @@ class OpenAIBackend implements Backend {
       }
       this.headers.set(target.url, headers);
     }
+  }
+
+  prepare(data: Buffer): Promise<Prepared> {
+    return preprocess(data, this.imageOptions);
   }
 
   fingerprint(): Record<string, unknown> {

@@ -1,6 +1,6 @@
 // Request bodies and response reading for each server flavour.
 
-import type { FinishReason, InferRequest, InferResult } from '../backend.js';
+import type { EncodedImage, FinishReason, InferRequest, InferResult } from '../backend.js';
 
 export type Flavor = 'auto' | 'vllm' | 'sglang' | 'zhipu' | 'ollama' | 'llamacpp' | 'openai' | 'infer';
 export const FLAVORS: readonly Flavor[] = ['auto', 'vllm', 'sglang', 'zhipu', 'ollama', 'llamacpp', 'openai', 'infer'];
@@ -15,6 +15,7 @@ export interface RequestPlan {
 }
 
 export function buildRequest(flavor: ResolvedFlavor, model: string, request: InferRequest): RequestPlan {
+  const image = encoded(request);
   if (flavor === 'infer') return buildInferRequest(request);
   const { generation: gen } = request;
   const messages: unknown[] = [];
@@ -24,7 +25,7 @@ export function buildRequest(flavor: ResolvedFlavor, model: string, request: Inf
   messages.push({
     role: 'user',
     content: [
-      { type: 'image_url', image_url: { url: `data:${request.image.mime};base64,${request.image.data.toString('base64')}` } },
+      { type: 'image_url', image_url: { url: `data:${image.mime};base64,${image.data.toString('base64')}` } },
       { type: 'text', text: request.prompt },
     ],
   });
@@ -48,10 +49,16 @@ export function buildRequest(flavor: ResolvedFlavor, model: string, request: Inf
   return { path: '/chat/completions', body };
 }
 
+function encoded(request: InferRequest): EncodedImage {
+  if (request.image.kind !== 'encoded') throw new Error('the openai backend needs an encoded image');
+  return request.image;
+}
+
 function buildInferRequest(request: InferRequest): RequestPlan {
+  const image = encoded(request);
   const system = request.system !== undefined && request.system !== '' ? `${request.system}\n\n` : '';
   const body: Record<string, unknown> = {
-    image: request.image.data.toString('base64'),
+    image: image.data.toString('base64'),
     text: system + request.prompt,
     max_tokens: request.generation.maxTokens,
   };
