@@ -1,0 +1,313 @@
+// The text side of the onnx engine: tokenizer, chat template, image placeholders, streaming detokenisation.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { Template } from '@huggingface/jinja';
+import { UsageError } from '../../errors.js';
+
+export interface ChatMessage {
+  system?: string;
+  user: string;
+}
+
+export interface StreamDecoder {
+  /** Text that became stable with this token (may be ''). */
+  push(id: number): string;
+  /** Whatever is still held back, e.g. an incomplete character at the end. */
+  flush(): string;
+}
+
+export interface TextCodecOptions {
+  imageTokenId: number;
+  family: 'qwen2_vl' | 'glm';
+}
+
+const IMAGE_TOKEN: Record<TextCodecOptions['family'], string> = {
+  qwen2_vl: '<|image_pad|>',
+  glm: '<|image|>',
+};
+
+// Passed to the template like transformers(.js) does.
+const SPECIAL_TOKEN_KEYS = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'];
+
+const REPLACEMENT = '\uFFFD';
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+function parseJson(file: string, text: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(value)) throw new UsageError(`${file} must hold a JSON object`);
+  return value;
+}
+
+async function readRequiredJson(file: string): Promise<Json> {
+  const text = await readText(file);
+  if (text === undefined) throw new UsageError(`the model folder has no ${path.basename(file)}: ${file} is missing`);
+  return parseJson(file, text);
+}
+
+/** A token in tokenizer_config may be a string or an AddedToken object. */
+function tokenContent(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isObject(value) && typeof value.content === 'string') return value.content;
+  return undefined;
+}
+
+/** A chat_template value: a string, or the list-of-{name, template} form whose "default" entry we use. */
+function templateFrom(value: unknown, where: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    for (const entry of value) {
+      if (isObject(entry) && entry.name === 'default' && typeof entry.template === 'string') return entry.template;
+    }
+    const names = value.map((e) => (isObject(e) ? String(e.name) : '?')).join(', ');
+    throw new UsageError(`${where} has several chat templates (${names}) but none named "default"`);
+  }
+  throw new UsageError(`${where}: chat_template must be a string or a list of {name, template}`);
+}
+
+async function findChatTemplate(dir: string, tokenizerConfig: Json): Promise<{ source: string; where: string }> {
+  const jinjaFile = path.join(dir, 'chat_template.jinja');
+  const jinja = await readText(jinjaFile);
+  if (jinja !== undefined) return { source: jinja, where: jinjaFile };
+
+  const jsonFile = path.join(dir, 'chat_template.json');
+  const json = await readText(jsonFile);
+  if (json !== undefined) {
+    const source = templateFrom(parseJson(jsonFile, json).chat_template, jsonFile);
+    if (source === undefined) throw new UsageError(`${jsonFile} has no "chat_template"`);
+    return { source, where: jsonFile };
+  }
+
+  const configFile = path.join(dir, 'tokenizer_config.json');
+  const source = templateFrom(tokenizerConfig.chat_template, configFile);
+  if (source !== undefined) return { source, where: `${configFile} (chat_template)` };
+
+  throw new UsageError(
+    `no chat template in ${dir}: looked for chat_template.jinja, chat_template.json and "chat_template" in tokenizer_config.json`,
+  );
+}
+
+export class TextCodec {
+  private constructor(
+    private readonly tokenizer: Tokenizer,
+    private readonly template: Template,
+    private readonly templateWhere: string,
+    private readonly specialTokens: Record<string, string>,
+    private readonly specialIds: ReadonlySet<number>,
+    readonly imageTokenId: number,
+  ) {}
+
+  static async load(dir: string, options: TextCodecOptions): Promise<TextCodec> {
+    const tokenizerFile = path.join(dir, 'tokenizer.json');
+    const configFile = path.join(dir, 'tokenizer_config.json');
+    const [tokenizerJson, tokenizerConfig] = await Promise.all([readRequiredJson(tokenizerFile), readRequiredJson(configFile)]);
+
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    } catch (error) {
+      throw new UsageError(`cannot build a tokenizer from ${tokenizerFile}: ${(error as Error).message}`);
+    }
+
+    const { source, where } = await findChatTemplate(dir, tokenizerConfig);
+    let template: Template;
+    try {
+      template = new Template(source);
+    } catch (error) {
+      throw new UsageError(`the chat template in ${where} does not parse: ${(error as Error).message}`);
+    }
+
+    const imageToken = tokenizer.id_to_token(options.imageTokenId);
+    if (imageToken === undefined) {
+      throw new UsageError(
+        `image token id ${options.imageTokenId} is not in ${tokenizerFile} (expected ${IMAGE_TOKEN[options.family]})`,
+      );
+    }
+
+    const specialTokens: Record<string, string> = {};
+    for (const key of SPECIAL_TOKEN_KEYS) {
+      const content = tokenContent(tokenizerConfig[key]);
+      if (content) specialTokens[key] = content;
+    }
+
+    // Our own set: the library's skip_special_tokens does a linear list scan per token.
+    const specialIds = new Set<number>();
+    for (const [id, token] of tokenizer.get_added_tokens_decoder()) if (token.special) specialIds.add(id);
+    const extra = tokenizerConfig.additional_special_tokens;
+    if (Array.isArray(extra)) {
+      for (const entry of extra) {
+        const content = tokenContent(entry);
+        const id = content === undefined ? undefined : tokenizer.token_to_id(content);
+        if (id !== undefined) specialIds.add(id);
+      }
+    }
+
+    return new TextCodec(tokenizer, template, where, specialTokens, specialIds, options.imageTokenId);
+  }
+
+  /** The model's chat template with images first in the user turn, generation prompt on, thinking off. */
+  renderChat(message: ChatMessage, images: number): string {
+    const messages: Json[] = [];
+    if (message.system !== undefined) messages.push({ role: 'system', content: message.system });
+    const content: Json[] = [];
+    for (let i = 0; i < images; i++) content.push({ type: 'image' });
+    content.push({ type: 'text', text: message.user });
+    messages.push({ role: 'user', content });
+    try {
+      return this.template.render({
+        messages,
+        add_generation_prompt: true,
+        enable_thinking: false,
+        tools: null,
+        documents: null,
+        ...this.specialTokens,
+      });
+    } catch (error) {
+      throw new UsageError(`the chat template in ${this.templateWhere} failed to render: ${(error as Error).message}`);
+    }
+  }
+
+  /** Special tokens written in the text become their ids; nothing is added around it. */
+  encode(text: string): number[] {
+    // add_special_tokens: false, or GLM's post-processor would prepend [gMASK]<sop> a second time.
+    const { ids, tokens } = this.tokenizer.encode(text, { add_special_tokens: false });
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] === undefined) throw new Error(`the tokenizer has no id for the piece ${JSON.stringify(tokens[i])}`);
+    }
+    return ids;
+  }
+
+  /** Each image token (one per image, in order) becomes tokensPerImage[i] copies of itself. */
+  expandImages(ids: readonly number[], tokensPerImage: readonly number[]): number[] {
+    let found = 0;
+    let extra = 0;
+    for (const id of ids) {
+      if (id === this.imageTokenId) {
+        const n = tokensPerImage[found];
+        if (n !== undefined) {
+          if (!Number.isInteger(n) || n < 1) throw new Error(`image ${found} has an invalid token count ${n}`);
+          extra += n - 1;
+        }
+        found++;
+      }
+    }
+    if (found !== tokensPerImage.length) {
+      throw new UsageError(
+        `the prompt has ${found} image placeholder(s) but ${tokensPerImage.length} image(s) were given ` +
+          `(does the prompt text contain the image token, or does the chat template drop images?)`,
+      );
+    }
+    const out = new Array<number>(ids.length + extra);
+    let at = 0;
+    let image = 0;
+    for (const id of ids) {
+      if (id === this.imageTokenId) {
+        const n = tokensPerImage[image++] ?? 1;
+        out.fill(id, at, at + n);
+        at += n;
+      } else {
+        out[at++] = id;
+      }
+    }
+    return out;
+  }
+
+  /** Text of the ids, special tokens skipped. */
+  decode(ids: readonly number[]): string {
+    return this.decodePlain(ids.filter((id) => !this.specialIds.has(id)));
+  }
+
+  /** Incremental decoding that never cuts a character in half. */
+  streamDecoder(): StreamDecoder {
+    return new IncrementalDecoder(
+      (ids) => this.decodePlain(ids),
+      (id) => this.specialIds.has(id),
+    );
+  }
+
+  /** Whether the id is a special token (skipped by decode). */
+  isSpecial(id: number): boolean {
+    return this.specialIds.has(id);
+  }
+
+  private decodePlain(ids: readonly number[]): string {
+    if (ids.length === 0) return ''; // the library throws on an empty list
+    // clean_up_tokenization_spaces off: it is lossy and would make streamed text differ from decode().
+    return this.tokenizer.decode(ids as number[], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+}
+
+/**
+ * Decodes from the last stable point only, with one token of left context so decoders that treat the first token
+ * specially (Metaspace's leading space) see the same thing as in a full decode. A trailing U+FFFD is held back: it
+ * is usually a character whose remaining bytes are still to come.
+ */
+class IncrementalDecoder implements StreamDecoder {
+  private readonly ids: number[] = [];
+  private anchor = 0; // ids before this index are fully emitted and end on a character boundary
+  private context = ''; // decode of ids[anchor - 1 .. anchor]
+  private emitted = 0; // characters of the window (after context) already returned
+
+  constructor(
+    private readonly decode: (ids: readonly number[]) => string,
+    private readonly isSpecial: (id: number) => boolean,
+  ) {}
+
+  push(id: number): string {
+    if (this.isSpecial(id)) return '';
+    this.ids.push(id);
+    const body = this.window();
+    let stable = body.length;
+    while (stable > 0 && body[stable - 1] === REPLACEMENT) stable--;
+    const out = stable > this.emitted ? body.slice(this.emitted, stable) : '';
+    if (stable > this.emitted) this.emitted = stable;
+    if (stable === body.length) this.advance();
+    return out;
+  }
+
+  flush(): string {
+    const body = this.window();
+    const out = body.length > this.emitted ? body.slice(this.emitted) : '';
+    this.advance();
+    return out;
+  }
+
+  private window(): string {
+    if (this.anchor === 0) return this.decode(this.ids);
+    const text = this.decode(this.ids.slice(this.anchor - 1));
+    if (text.startsWith(this.context)) return text.slice(this.context.length);
+    // A decoder where the context does not compose: decode the window on its own.
+    return this.decode(this.ids.slice(this.anchor));
+  }
+
+  private advance(): void {
+    this.anchor = this.ids.length;
+    this.context = this.anchor === 0 ? '' : this.decode(this.ids.slice(this.anchor - 1));
+    this.emitted = 0;
+    // Only the context token is needed from here on.
+    if (this.ids.length > 1) {
+      this.ids.splice(0, this.ids.length - 1);
+      this.anchor = 1;
+    }
+  }
+}
