@@ -1,6 +1,6 @@
 // A file's identity is the SHA-256 of its bytes.
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { FileFailure } from './errors.js';
 
@@ -40,4 +40,11 @@ function describeErrno(error: unknown): string {
   if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied';
   if (e.code === 'ENOENT') return 'file disappeared';
   return e.code ?? e.message;
+}
+
+/** Hashes a file of any size without holding it in memory (model weights). */
+export async function sha256File(filePath: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(filePath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -53,6 +53,7 @@ export class CacheStore {
 
   constructor(readonly db: Database.Database) {
     this.q = {
+      fileGet: db.prepare('SELECT size, mtime_ms, ino, sha256 FROM files WHERE path = ?'),
       filePut: db.prepare(
         `INSERT INTO files (path, size, mtime_ms, ino, sha256, seen_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
@@ -106,6 +107,13 @@ export class CacheStore {
       }),
     );
     return read();
+  }
+
+  /** The remembered hash of one file, if its size, mtime and inode are unchanged. */
+  knownHash(stamp: FileStamp): string | undefined {
+    const row = this.q.fileGet.get(stamp.path) as { size: number; mtime_ms: number; ino: number; sha256: string } | undefined;
+    if (!row || row.size !== stamp.size || row.mtime_ms !== stamp.mtimeMs || row.ino !== stamp.ino) return undefined;
+    return row.sha256;
   }
 
   rememberHash(stamp: FileStamp, sha256: string): void {

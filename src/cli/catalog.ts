@@ -1,9 +1,12 @@
 // `glm-vision catalog`: turns validated flags into a job and runs it.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import type { Backend, GenerationParams } from '../backends/backend.js';
 import { createOpenAIBackend, FLAVORS, type Flavor } from '../backends/openai/index.js';
+import { createOnnxBackend, DTYPES, type Device, type Dtype } from '../backends/onnx/index.js';
+import { sha256File } from '../hash.js';
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
 import { CacheStore } from '../cache/store.js';
 import type { Format } from '../emit/writers.js';
@@ -33,6 +36,12 @@ export interface CatalogFlags {
   maxTokens?: string;
   seed?: string;
   backend?: string;
+  dtype: string;
+  device: string;
+  threads?: string;
+  batchSize: string;
+  batchWaitMs: string;
+  batchTokens: string;
   endpoint: string[];
   model?: string;
   apiKey?: string;
@@ -53,6 +62,11 @@ export interface CatalogFlags {
 export const CATALOG_DEFAULTS = {
   prompt: DEFAULT_PROMPT,
   flavor: 'auto',
+  dtype: 'auto',
+  device: 'auto',
+  batchSize: '8',
+  batchWaitMs: '20',
+  batchTokens: '8192',
   concurrency: '16',
   timeout: '300',
   retries: '5',
@@ -107,14 +121,44 @@ async function inputPaths(paths: string[], flags: CatalogFlags, io: CliIO): Prom
   return all;
 }
 
-function makeBackend(flags: CatalogFlags, io: CliIO, warn: (m: string) => void, image: PreprocessOptions): Backend {
+/** The SHA-256 of a model file, remembered in the cache's file index between runs. */
+function fileDigest(store: CacheStore): (file: string) => Promise<string> {
+  return async (file) => {
+    const st = statSync(file);
+    const stamp = { path: path.resolve(file), size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+    const known = store.knownHash(stamp);
+    if (known) return known;
+    const sha = await sha256File(file);
+    store.rememberHash(stamp, sha);
+    return sha;
+  };
+}
+
+async function makeBackend(
+  flags: CatalogFlags, io: CliIO, warn: (m: string) => void, image: PreprocessOptions, store: CacheStore,
+): Promise<Backend> {
   const backend = flags.backend ?? (flags.endpoint.length ? 'openai' : 'onnx');
   oneOf('--backend', backend, ['openai', 'onnx'] as const);
   if (backend === 'onnx') {
-    throw new UsageError(
-      'The in-process ONNX engine (--backend onnx) is not available in this version. ' +
-        'Point glm-vision at an OpenAI-compatible server with --endpoint URL --model NAME (see README: "Serving GLM-4.6V-Flash").',
-    );
+    if (flags.endpoint.length) throw new UsageError('--endpoint is for --backend openai; the onnx backend runs the model in-process');
+    if (!flags.model) {
+      throw new UsageError(
+        '--model DIR is required for the in-process engine: a model folder with config.json and onnx/ (e.g. onnx-community/Qwen2-VL-2B-Instruct), or use --endpoint URL with a server',
+      );
+    }
+    return createOnnxBackend({
+      dir: flags.model,
+      dtype: flags.dtype === 'auto' ? 'auto' : oneOf<Dtype>('--dtype', flags.dtype, DTYPES),
+      device: oneOf<Device>('--device', flags.device, ['cpu', 'cuda', 'auto']),
+      threads: flags.threads ? positiveInt('--threads', flags.threads) : os.availableParallelism(),
+      batchSize: positiveInt('--batch-size', flags.batchSize),
+      batchWaitMs: nonNegativeInt('--batch-wait-ms', flags.batchWaitMs),
+      batchTokens: positiveInt('--batch-tokens', flags.batchTokens),
+      maxPixels: image.maxPixels,
+      maxInputPixels: image.maxInputPixels,
+      warn,
+      digest: fileDigest(store),
+    });
   }
   if (flags.endpoint.length === 0) throw new UsageError('--backend openai needs --endpoint URL, e.g. --endpoint http://localhost:8000/v1');
   const flavor = oneOf<Flavor>('--flavor', flags.flavor, FLAVORS);
@@ -175,10 +219,15 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
   if (job.preprocess.maxPixels < 28 * 28) {
     throw new UsageError(`Expected at least 784 (one 28×28 patch) for --max-pixels but received "${flags.maxPixels}"`);
   }
-  const backend = makeBackend(flags, io, warn, job.preprocess);
   job.inputs = await inputPaths(paths, flags, io);
-
   const store = new CacheStore(openDatabase(flags.cache ?? defaultCachePath(io.env)));
+  let backend: Backend;
+  try {
+    backend = await makeBackend(flags, io, warn, job.preprocess, store);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const stop = new AbortController();
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,0 +1,135 @@
+// A local model folder in the transformers.js layout: which files a dtype
+// needs, which family the config names, and the ids the engine must use.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+import type { Family } from './image-processor.js';
+
+/** --dtype → file-name suffix of the public ONNX exports. */
+export const DTYPE_SUFFIXES = {
+  fp32: '',
+  fp16: '_fp16',
+  q4: '_q4',
+  q4f16: '_q4f16',
+  int8: '_int8',
+  uint8: '_uint8',
+  q8: '_quantized',
+  bnb4: '_bnb4',
+} as const;
+export type Dtype = keyof typeof DTYPE_SUFFIXES;
+export const DTYPES = Object.keys(DTYPE_SUFFIXES) as Dtype[];
+
+const FAMILIES: Record<string, Family> = {
+  qwen2_vl: 'qwen2_vl',
+  glm_ocr: 'glm',
+  glm4v: 'glm',
+  glm46v: 'glm',
+};
+export const SUPPORTED_MODEL_TYPES = Object.keys(FAMILIES);
+
+const GRAPHS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
+export type GraphName = (typeof GRAPHS)[number];
+
+export interface ModelDir {
+  dir: string;
+  dtype: Dtype;
+  family: Family;
+  modelType: string;
+  graphs: Record<GraphName, string>;
+  /** Files that define the model's answers, for its identity digest. */
+  identityFiles: string[];
+  config: Record<string, unknown>;
+  generationConfig: Record<string, unknown>;
+  preprocessorConfig: Record<string, unknown>;
+  preprocessorFile: string;
+  ids: ModelTokenIds;
+  numLayers: number;
+}
+
+export interface ModelTokenIds {
+  image: number;
+  visionStart?: number;
+  eos: number[];
+  pad: number;
+}
+
+function readJson(file: string): Record<string, unknown> {
+  if (!existsSync(file)) throw new UsageError(`The model folder is missing ${file}`);
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+function intField(source: Record<string, unknown>, key: string, file: string): number | undefined {
+  const v = source[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new UsageError(`${file}: "${key}" must be an integer`);
+  return v;
+}
+
+function idList(value: unknown): number[] {
+  if (typeof value === 'number') return [value];
+  if (Array.isArray(value)) return value.filter((v): v is number => typeof v === 'number');
+  return [];
+}
+
+/** Reads a model folder, checking every file the chosen dtype needs. */
+export function loadModelDir(dir: string, dtype: Dtype): ModelDir {
+  if (!existsSync(dir)) throw new UsageError(`Model folder not found: ${dir}`);
+  const configFile = path.join(dir, 'config.json');
+  const config = readJson(configFile);
+  const modelType = String(config.model_type ?? '');
+  const family = FAMILIES[modelType];
+  if (!family) {
+    throw new UsageError(
+      `${configFile}: model_type "${modelType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+    );
+  }
+  const generationFile = path.join(dir, 'generation_config.json');
+  const preprocessorFile = path.join(dir, 'preprocessor_config.json');
+  const generationConfig = readJson(generationFile);
+  const preprocessorConfig = readJson(preprocessorFile);
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
+    if (!existsSync(path.join(dir, f))) throw new UsageError(`The model folder is missing ${path.join(dir, f)}`);
+  }
+
+  const suffix = DTYPE_SUFFIXES[dtype];
+  const graphs = {} as Record<GraphName, string>;
+  const identityFiles = [configFile, generationFile, preprocessorFile, path.join(dir, 'tokenizer.json'), path.join(dir, 'tokenizer_config.json')];
+  for (const name of GRAPHS) {
+    const file = path.join(dir, 'onnx', `${name}${suffix}.onnx`);
+    if (!existsSync(file)) {
+      throw new UsageError(`The model folder is missing ${file} (needed for --dtype ${dtype}); ${availableDtypes(dir)}`);
+    }
+    graphs[name] = file;
+    identityFiles.push(file);
+    if (existsSync(`${file}_data`)) identityFiles.push(`${file}_data`);
+  }
+  for (const f of ['chat_template.jinja', 'chat_template.json']) {
+    if (existsSync(path.join(dir, f))) identityFiles.push(path.join(dir, f));
+  }
+
+  const text = (config.text_config ?? config) as Record<string, unknown>;
+  const image = intField(config, 'image_token_id', configFile) ?? intField(text, 'image_token_id', configFile);
+  if (image === undefined) throw new UsageError(`${configFile}: "image_token_id" is missing`);
+  const eos = idList(generationConfig.eos_token_id);
+  if (eos.length === 0) eos.push(...idList(text.eos_token_id ?? config.eos_token_id));
+  if (eos.length === 0) throw new UsageError(`${generationFile}: "eos_token_id" is missing`);
+  const pad = idList(generationConfig.pad_token_id ?? text.pad_token_id ?? config.pad_token_id)[0] ?? eos[0] ?? 0;
+  const numLayers = intField(text, 'num_hidden_layers', configFile);
+  if (numLayers === undefined) throw new UsageError(`${configFile}: "num_hidden_layers" is missing`);
+  return {
+    dir, dtype, family, modelType, graphs, identityFiles, config, generationConfig, preprocessorConfig, preprocessorFile,
+    ids: { image, visionStart: intField(config, 'vision_start_token_id', configFile), eos, pad },
+    numLayers,
+  };
+}
+
+function availableDtypes(dir: string): string {
+  const found = DTYPES.filter((d) => existsSync(path.join(dir, 'onnx', `decoder_model_merged${DTYPE_SUFFIXES[d]}.onnx`)));
+  return found.length ? `this folder has --dtype ${found.join(', ')}` : 'no ONNX graphs were found in its onnx/ folder';
+}

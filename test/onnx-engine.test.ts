@@ -1,0 +1,146 @@
+// The in-process engine on tiny generated models: batching must not change
+// answers, rows stop on their own, and bad model folders fail clearly.
+import assert from 'node:assert/strict';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Engine, type EngineRow } from '../src/backends/onnx/engine.js';
+import { processImage, visionConfigFrom, withMaxPixels } from '../src/backends/onnx/image-processor.js';
+import { generateTinyModel } from './tiny-model/index.js';
+import { makeImage } from './helpers/images.js';
+import { parseJsonl, runCli, tempDir } from './helpers/cli.js';
+
+const FAMILIES = ['qwen2_vl', 'glm'] as const;
+const SIZES: [number, number][] = [[56, 56], [84, 112], [140, 84]];
+const PROMPTS = ['Describe this image.', 'Caption it in five words.'];
+let dir: string;
+let cleanup: () => Promise<void>;
+const images: string[] = [];
+
+before(async () => {
+  ({ dir, cleanup } = await tempDir('glmv-onnx-'));
+  for (const family of FAMILIES) await generateTinyModel({ family, outDir: path.join(dir, family), seed: 7 });
+  await mkdir(path.join(dir, 'images'));
+  for (let i = 0; i < 9; i++) {
+    const [width, height] = SIZES[i % 3] as [number, number];
+    const file = path.join(dir, 'images', `img${i}.png`);
+    await makeImage(file, { width, height, seed: 100 + i, format: 'png' });
+    images.push(file);
+  }
+});
+after(() => cleanup());
+
+async function rowsFor(engine: Engine, maxTokens: number): Promise<EngineRow[]> {
+  const cfg = withMaxPixels(visionConfigFrom(engine.model.preprocessorConfig, engine.family, 'preprocessor_config.json'), 200_000);
+  const rows: EngineRow[] = [];
+  for (const [i, file] of images.entries()) {
+    const img = await processImage(await readFile(file), cfg, { maxInputPixels: 1e8 });
+    rows.push(engine.prepare({
+      pixelValues: img.pixelValues, grid: img.grid, tokens: img.tokens, prompt: PROMPTS[i % 2] as string,
+      maxTokens, sampling: { temperature: 0, topP: 1, topK: 0 }, seed: 0,
+    }));
+  }
+  return rows;
+}
+
+for (const family of FAMILIES) {
+  describe(`onnx engine: ${family}`, () => {
+    let engine: Engine;
+    before(async () => {
+      engine = await Engine.load({ dir: path.join(dir, family), dtype: 'fp32', device: 'cpu', threads: 2 }, () => {});
+    });
+
+    it('batched greedy output equals one-at-a-time output (9 images, 3 sizes, 2 prompts)', async () => {
+      const rows = await rowsFor(engine, 10);
+      assert.ok(new Set(rows.map((r) => r.ids.length)).size >= 3, 'rows of different lengths, so batches need padding');
+      const solo = [];
+      for (const r of rows) solo.push(...(await engine.generate([r])));
+      const batched = [...(await engine.generate(rows.slice(0, 8))), ...(await engine.generate(rows.slice(8)))];
+      assert.deepEqual(batched.map((o) => o.ids), solo.map((o) => o.ids));
+      assert.deepEqual(batched.map((o) => o.text), solo.map((o) => o.text));
+      assert.ok(new Set(solo.map((o) => o.ids.join())).size >= 2, 'all rows produced the same tokens: the test could not tell');
+    });
+
+    it('EOS and max_tokens stop each row on its own', async () => {
+      const rows = await rowsFor(engine, 8);
+      const solo = [];
+      for (const r of rows) solo.push(((await engine.generate([r]))[0]?.ids ?? []) as number[]);
+      // Random weights rarely emit EOS, so make one: a token row A emits at step k (and not before),
+      // which row B never emits. Then A must stop at k while B runs on to its own max_tokens.
+      let pick: { a: number; b: number; k: number } | undefined;
+      for (const [a, ids] of solo.entries()) {
+        for (const [k, token] of ids.entries()) {
+          if (ids.indexOf(token) !== k) continue;
+          const b = solo.findIndex((other, i) => i !== a && !other.includes(token));
+          if (b >= 0) pick = pick && pick.k >= k ? pick : { a, b, k };
+        }
+      }
+      assert.ok(pick, `no usable stop token in ${JSON.stringify(solo)}`);
+      const { a, b, k } = pick;
+      const stop = (solo[a] as number[])[k] as number;
+      const eos = engine.model.ids.eos;
+      const saved = [...eos];
+      eos.splice(0, eos.length, stop);
+      try {
+        const rowB = rows[b] as EngineRow;
+        const short = { ...rowB, job: { ...rowB.job, maxTokens: 3 } };
+        const [outA, outB] = await engine.generate([rows[a] as EngineRow, short]);
+        assert.equal(outA?.finishReason, 'stop', 'row A stops at its EOS');
+        assert.deepEqual(outA?.ids, (solo[a] as number[]).slice(0, k), 'row A keeps the tokens before EOS');
+        assert.equal(outB?.finishReason, 'length', 'row B runs to its own max_tokens');
+        assert.deepEqual(outB?.ids, (solo[b] as number[]).slice(0, 3), 'row B is not disturbed by A stopping');
+      } finally {
+        eos.splice(0, eos.length, ...saved);
+      }
+    });
+
+    it('runs through the CLI with the worker and batcher, with equal output at batch size 1 and 8', async () => {
+      const model = path.join(dir, family);
+      const common = ['catalog', path.join(dir, 'images'), '--model', model, '--max-tokens', '8', '--max-pixels', '200000', '-q'];
+      const one = await runCli([...common, '--batch-size', '1', '--cache', path.join(dir, `${family}-1.db`)]);
+      const eight = await runCli([...common, '--batch-size', '8', '--batch-wait-ms', '200', '--cache', path.join(dir, `${family}-8.db`)]);
+      assert.equal(one.code, 0, one.stderr);
+      assert.equal(eight.code, 0, eight.stderr);
+      assert.equal(one.stderr, '', 'no warnings on a CPU-only install');
+      const pick = (text: string) => parseJsonl(text).map((r) => [r.SourceFile, r.status, r.output, r.tokens_in, r.tokens_out]);
+      assert.deepEqual(pick(eight.stdout), pick(one.stdout));
+      assert.equal(parseJsonl(one.stdout).length, 9);
+      const again = await runCli([...common, '--batch-size', '8', '--cache', path.join(dir, `${family}-8.db`)]);
+      assert.ok(parseJsonl(again.stdout).every((r) => r.cached === true), 'a re-run is answered from the cache');
+    });
+  });
+}
+
+describe('onnx model folder errors', () => {
+  it('a missing file is a clear error naming that file', async () => {
+    const broken = path.join(dir, 'broken');
+    await cp(path.join(dir, 'qwen2_vl'), broken, { recursive: true });
+    await rm(path.join(broken, 'onnx', 'embed_tokens.onnx'));
+    const res = await runCli(['catalog', images[0] as string, '--model', broken, '--cache', ':memory:']);
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stderr, new RegExp(`missing ${path.join(broken, 'onnx', 'embed_tokens.onnx').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    await rm(path.join(broken, 'tokenizer.json'));
+    const res2 = await runCli(['catalog', images[0] as string, '--model', broken, '--cache', ':memory:']);
+    assert.match(res2.stderr, /tokenizer\.json/);
+  });
+
+  it('an unknown model_type lists the supported ones; a missing dtype says which exist', async () => {
+    const odd = path.join(dir, 'odd');
+    await cp(path.join(dir, 'glm'), odd, { recursive: true });
+    const config = JSON.parse(await readFile(path.join(odd, 'config.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(path.join(odd, 'config.json'), JSON.stringify({ ...config, model_type: 'llava' }));
+    const res = await runCli(['catalog', images[0] as string, '--model', odd, '--cache', ':memory:']);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /model_type "llava" is not supported; supported: qwen2_vl, glm_ocr, glm4v, glm46v/);
+    const q4 = await runCli(['catalog', images[0] as string, '--model', path.join(dir, 'glm'), '--dtype', 'q4', '--cache', ':memory:']);
+    assert.equal(q4.code, 2);
+    assert.match(q4.stderr, /decoder_model_merged_q4\.onnx|vision_encoder_q4\.onnx/);
+    assert.match(q4.stderr, /this folder has --dtype fp32/);
+  });
+
+  it('--device cuda without the CUDA provider exits 2 with the install command', async () => {
+    const res = await runCli(['catalog', images[0] as string, '--model', path.join(dir, 'qwen2_vl'), '--device', 'cuda', '--cache', ':memory:']);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node/);
+  });
+});
