@@ -61,6 +61,18 @@ for (const family of FAMILIES) {
       assert.ok(new Set(solo.map((o) => o.ids.join())).size >= 2, 'all rows produced the same tokens: the test could not tell');
     });
 
+    it('seeded sampling gives the same tokens batched and alone', async () => {
+      const rows = (await rowsFor(engine, 8)).map((r, i) => ({
+        ...r, job: { ...r.job, sampling: { temperature: 1.5, topP: 0.95, topK: 50 }, seed: 40 + i },
+      }));
+      const solo = [];
+      for (const r of rows.slice(0, 6)) solo.push(...(await engine.generate([r])));
+      const batched = await engine.generate(rows.slice(0, 6));
+      assert.deepEqual(batched.map((o) => o.ids), solo.map((o) => o.ids), 'sampling depends only on the row, not the batch');
+      const again = await engine.generate(rows.slice(0, 6));
+      assert.deepEqual(again.map((o) => o.ids), batched.map((o) => o.ids), 'same seed, same tokens');
+    });
+
     it('EOS and max_tokens stop each row on its own', async () => {
       const rows = await rowsFor(engine, 8);
       const solo = [];
@@ -107,6 +119,14 @@ for (const family of FAMILIES) {
       assert.equal(parseJsonl(one.stdout).length, 9);
       const again = await runCli([...common, '--batch-size', '8', '--cache', path.join(dir, `${family}-8.db`)]);
       assert.ok(parseJsonl(again.stdout).every((r) => r.cached === true), 'a re-run is answered from the cache');
+      // The model's identity is part of the job: a changed model file means new answers.
+      const copy = path.join(dir, `${family}-changed`);
+      await cp(model, copy, { recursive: true });
+      const gen = JSON.parse(await readFile(path.join(copy, 'generation_config.json'), 'utf8')) as Record<string, unknown>;
+      await writeFile(path.join(copy, 'generation_config.json'), JSON.stringify({ ...gen, note: 'edited' }));
+      const changed = await runCli([...common.map((a) => (a === model ? copy : a)), '--cache', path.join(dir, `${family}-8.db`)]);
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.ok(parseJsonl(changed.stdout).every((r) => r.cached === false), 'a changed model re-infers');
     });
   });
 }
