@@ -31,29 +31,43 @@ export function fitToBudget(width: number, height: number, maxPixels: number): {
 
 // Loaded on first use: a fully cached run never decodes, and sharp takes ~130 ms to load.
 let sharpModule: Promise<typeof SharpType> | undefined;
-const loadSharp = (): Promise<typeof SharpType> => (sharpModule ??= import('sharp').then((m) => m.default));
+export const loadSharp = (): Promise<typeof SharpType> => (sharpModule ??= import('sharp').then((m) => m.default));
 
-export async function preprocess(data: Buffer, options: PreprocessOptions): Promise<Prepared> {
+export interface Probe {
+  sharp: typeof SharpType;
+  /** sharp's input options: the bomb guard and strict decoding. */
+  input: { limitInputPixels: number; failOn: 'error'; sequentialRead: boolean };
+  source: SourceInfo;
+}
+
+/** Reads an image's header: refuses bombs and non-images, and gives its displayed size. */
+export async function probeImage(data: Buffer, maxInputPixels: number): Promise<Probe> {
   const sharp = await loadSharp();
-  const input = { limitInputPixels: options.maxInputPixels, failOn: 'error' as const, sequentialRead: true };
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
+  const input = { limitInputPixels: maxInputPixels, failOn: 'error' as const, sequentialRead: true };
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
     meta = await sharp(data, input).metadata();
   } catch (error) {
     throw new FileFailure(describeDecodeError(error));
   }
   if (!meta.width || !meta.height || !meta.format) throw new FileFailure('not an image sharp can read');
-  if (meta.width * meta.height > options.maxInputPixels) {
-    throw new FileFailure(
-      `image too large: ${meta.width}×${meta.height} pixels exceeds --max-input-pixels ${options.maxInputPixels}`,
-    );
+  if (meta.width * meta.height > maxInputPixels) {
+    throw new FileFailure(`image too large: ${meta.width}×${meta.height} pixels exceeds --max-input-pixels ${maxInputPixels}`);
   }
   const rotated = (meta.orientation ?? 1) >= 5;
-  const source: SourceInfo = {
-    width: rotated ? meta.height : meta.width,
-    height: rotated ? meta.width : meta.height,
-    format: meta.format === 'heif' ? (meta.compression === 'av1' ? 'avif' : 'heif') : meta.format,
+  return {
+    sharp,
+    input,
+    source: {
+      width: rotated ? meta.height : meta.width,
+      height: rotated ? meta.width : meta.height,
+      format: meta.format === 'heif' ? (meta.compression === 'av1' ? 'avif' : 'heif') : meta.format,
+    },
   };
+}
+
+export async function preprocess(data: Buffer, options: PreprocessOptions): Promise<Prepared> {
+  const { sharp, input, source } = await probeImage(data, options.maxInputPixels);
   const target = fitToBudget(source.width, source.height, options.maxPixels);
   try {
     const { data: out, info } = await sharp(data, input)

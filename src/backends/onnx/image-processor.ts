@@ -1,10 +1,9 @@
 // Turns an image into what a Qwen2-VL / GLM-V vision encoder takes: the Python
 // Hugging Face image processors (Qwen2VLImageProcessor, Glm4vImageProcessor),
 // redone with sharp and plain loops.
-import type SharpType from 'sharp';
 import { FileFailure, UsageError } from '../../errors.js';
-import { describeDecodeError } from '../../preprocess.js';
-import type { SourceInfo } from '../backend.js';
+import { describeDecodeError, probeImage } from '../../preprocess.js';
+import type { PatchImage, SourceInfo } from '../backend.js';
 
 export type Family = 'qwen2_vl' | 'glm';
 
@@ -21,18 +20,8 @@ export interface VisionConfig {
   family: Family;
 }
 
-export interface ProcessedImage {
-  /** [numPatches, patchDim], row-major. */
-  pixelValues: Float32Array;
-  numPatches: number;
-  patchDim: number;
-  /** [t, h, w] in patches. */
-  grid: [number, number, number];
-  /** Image placeholder tokens it costs in the prompt. */
-  tokens: number;
-  /** The resized size the patches come from. */
-  width: number;
-  height: number;
+/** Patches for the vision encoder, with the original image's facts. */
+export interface ProcessedImage extends Omit<PatchImage, 'kind'> {
   source: SourceInfo;
 }
 
@@ -216,8 +205,6 @@ export function patchify(
 }
 
 // Loaded on first use, like src/preprocess.ts: sharp takes ~130 ms to load.
-let sharpModule: Promise<typeof SharpType> | undefined;
-const loadSharp = (): Promise<typeof SharpType> => (sharpModule ??= import('sharp').then((m) => m.default));
 
 // Pillow's BICUBIC for 8-bit images: Keys cubic with a = −0.5, support widened
 // by the scale when shrinking, 22-bit fixed-point weights, horizontal pass first
@@ -376,26 +363,7 @@ export async function processImage(
   cfg: VisionConfig,
   options: { maxInputPixels: number },
 ): Promise<ProcessedImage> {
-  const sharp = await loadSharp();
-  const input = { limitInputPixels: options.maxInputPixels, failOn: 'error' as const, sequentialRead: true };
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
-  try {
-    meta = await sharp(data, input).metadata();
-  } catch (error) {
-    throw new FileFailure(describeDecodeError(error));
-  }
-  if (!meta.width || !meta.height || !meta.format) throw new FileFailure('not an image sharp can read');
-  if (meta.width * meta.height > options.maxInputPixels) {
-    throw new FileFailure(
-      `image too large: ${meta.width}×${meta.height} pixels exceeds --max-input-pixels ${options.maxInputPixels}`,
-    );
-  }
-  const rotated = (meta.orientation ?? 1) >= 5;
-  const source: SourceInfo = {
-    width: rotated ? meta.height : meta.width,
-    height: rotated ? meta.width : meta.height,
-    format: meta.format === 'heif' ? (meta.compression === 'av1' ? 'avif' : 'heif') : meta.format,
-  };
+  const { sharp, input, source } = await probeImage(data, options.maxInputPixels);
   const target = smartResize(source.height, source.width, cfg);
 
   const grows = target.width > source.width || target.height > source.height;

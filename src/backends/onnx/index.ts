@@ -116,14 +116,8 @@ class OnnxBackend implements Backend {
   }
 
   async prepare(data: Buffer): Promise<Prepared> {
-    const image = await processImage(data, this.vision, { maxInputPixels: this.options.maxInputPixels });
-    return {
-      source: image.source,
-      image: {
-        kind: 'patches', pixelValues: image.pixelValues, numPatches: image.numPatches, patchDim: image.patchDim,
-        grid: image.grid, tokens: image.tokens, width: image.width, height: image.height,
-      },
-    };
+    const { source, ...patches } = await processImage(data, this.vision, { maxInputPixels: this.options.maxInputPixels });
+    return { source, image: { kind: 'patches', ...patches } };
   }
 
   fingerprint(): Record<string, unknown> {
