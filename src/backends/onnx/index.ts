@@ -7,7 +7,8 @@ import { Worker } from 'node:worker_threads';
 import { FileFailure, TemporaryFailure, UsageError } from '../../errors.js';
 import type { Backend, InferRequest, InferResult, Prepared } from '../backend.js';
 import type { Device, EngineJob } from './engine.js';
-import { processImage, visionConfigFrom, withMaxPixels, type VisionConfig } from './image-processor.js';
+import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-processor.js';
+import { PreprocessPool, workerUrl } from './preprocess-pool.js';
 import { DTYPE_SUFFIXES, loadModelDir, type Dtype, type ModelDir } from './model-dir.js';
 import type { FromWorker, SerializedError, ToWorker, WorkerInit } from './protocol.js';
 
@@ -52,17 +53,21 @@ export async function createOnnxBackend(options: OnnxBackendOptions): Promise<Ba
   const identity = createHash('sha256');
   for (const file of model.identityFiles) identity.update(`${path.relative(model.dir, file)}:${await options.digest(file)}\n`);
 
-  const isTs = import.meta.url.endsWith('.ts');
   const init: WorkerInit = {
     dir: options.dir, dtype, device: options.device, threads: options.threads,
     batchSize: options.batchSize, batchTokens: options.batchTokens, batchWaitMs: options.batchWaitMs,
   };
-  const worker = new Worker(new URL(isTs ? './worker.ts' : './worker.js', import.meta.url), {
-    workerData: init,
-    execArgv: isTs ? ['--import', 'tsx'] : [],
-  });
-  const backend = new OnnxBackend(worker, model, vision, identity.digest('hex'), options);
-  await backend.ready;
+  const { url, execArgv } = workerUrl('worker', import.meta.url);
+  const worker = new Worker(url, { workerData: init, execArgv });
+  // One preprocessing thread keeps up with a CPU model; the main thread stays free.
+  const pool = new PreprocessPool(1, vision, options.maxInputPixels);
+  const backend = new OnnxBackend(worker, pool, model, vision, identity.digest('hex'), options);
+  try {
+    await backend.ready;
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
   return backend;
 }
 
@@ -76,6 +81,7 @@ class OnnxBackend implements Backend {
 
   constructor(
     private readonly worker: Worker,
+    private readonly pool: PreprocessPool,
     private readonly model: ModelDir,
     private readonly vision: VisionConfig,
     private readonly identity: string,
@@ -116,7 +122,7 @@ class OnnxBackend implements Backend {
   }
 
   async prepare(data: Buffer): Promise<Prepared> {
-    const { source, ...patches } = await processImage(data, this.vision, { maxInputPixels: this.options.maxInputPixels });
+    const { source, ...patches } = await this.pool.run(data);
     return { source, image: { kind: 'patches', ...patches } };
   }
 
@@ -165,6 +171,6 @@ class OnnxBackend implements Backend {
 
   async close(): Promise<void> {
     this.worker.postMessage({ type: 'close' } satisfies ToWorker);
-    await this.worker.terminate();
+    await Promise.all([this.worker.terminate(), this.pool.close()]);
   }
 }
