@@ -139,7 +139,9 @@ class OnnxBackend implements Backend {
     if (image.kind !== 'patches') return Promise.reject(new Error('the onnx backend needs patch images'));
     const gen = this.model.generationConfig;
     const job: EngineJob = {
-      pixelValues: image.pixelValues,
+      // A copy we can transfer: structured-cloning megabytes of floats stalls the event loop,
+      // and the request's own array must survive for a retry.
+      pixelValues: image.pixelValues.slice(),
       grid: image.grid,
       tokens: image.tokens,
       system: request.system,
@@ -165,7 +167,7 @@ class OnnxBackend implements Backend {
         resolve: (r) => { done(); resolve(r); },
         reject: (e) => { done(); reject(e); },
       });
-      this.worker.postMessage({ type: 'infer', id, job } satisfies ToWorker);
+      this.worker.postMessage({ type: 'infer', id, job } satisfies ToWorker, [job.pixelValues.buffer as ArrayBuffer]);
     });
   }
 
