@@ -41,8 +41,22 @@ export async function runCatalog(
   ctx: BenchContext,
   o: { input: string; endpoint: string; cache: string; name: string; timeoutMs: number; rss?: RssMethod },
 ): Promise<CatalogRun> {
+  return runCatalogWith(ctx, {
+    args: [o.input, '--endpoint', o.endpoint, '--model', 'bench', '--flavor', 'vllm'],
+    cache: o.cache, name: o.name, timeoutMs: o.timeoutMs, rss: o.rss,
+  });
+}
+
+/**
+ * `node bin/glm-vision.js catalog ARGS... --cache DB -q -o <tmp>.jsonl`, timed
+ * from process start to exit; the JSONL catalog is read back and then deleted.
+ */
+export async function runCatalogWith(
+  ctx: BenchContext,
+  o: { args: string[]; cache: string; name: string; timeoutMs: number; rss?: RssMethod },
+): Promise<CatalogRun> {
   const out = path.join(ctx.scratch, `${o.name}.jsonl`);
-  const args = [BIN, 'catalog', o.input, '--endpoint', o.endpoint, '--model', 'bench', '--flavor', 'vllm', '--cache', o.cache, '-q', '-o', out];
+  const args = [BIN, 'catalog', ...o.args, '--cache', o.cache, '-q', '-o', out];
   try {
     const r = check(
       `glm-vision catalog (${o.name})`,

@@ -1,12 +1,16 @@
 // Bench fixtures, generated once and reused: large photo-like JPEGs for the
-// cold-throughput run, and many small distinct images for the cached re-run.
+// cold-throughput run, many small distinct images for the cached re-run, and
+// for the onnx section a tiny random-weight model and images in a few sizes.
 // Each set is finished by a marker file; files are written under a temporary
 // name and renamed, so an interrupted generation never leaves a torn image.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { makeLargeJpeg } from '../helpers/images.js';
+import { ROOT } from '../helpers/cli.js';
+import { makeImage, makeLargeJpeg } from '../helpers/images.js';
+import { generateTinyModel, tinyModelFiles, type Family } from '../tiny-model/index.js';
 
 export interface FixtureSet {
   dir: string;
@@ -134,5 +138,101 @@ export async function ensureSmallImages(
     await rename(tmp, file);
   });
   await writeFile(markerFile, JSON.stringify({ version: SMALL_VERSION, count, params, totalBytes } satisfies Marker));
+  return { dir, files, totalBytes, generated: true, generateMs: performance.now() - t0 };
+}
+
+const MODEL_VERSION = 1;
+
+export interface ModelFixture {
+  dir: string;
+  /** Bytes of all its files (the ONNX graphs and their weights, configs, tokenizer). */
+  totalBytes: number;
+  generated: boolean;
+  generateMs: number;
+}
+
+/** SHA-256 over test/tiny-model/*.ts, so a changed generator makes a new model. */
+async function generatorDigest(): Promise<string> {
+  const dir = path.join(ROOT, 'test', 'tiny-model');
+  const hash = createHash('sha256');
+  for (const f of (await readdir(dir)).filter((f) => f.endsWith('.ts')).sort()) {
+    hash.update(`${f}\n`).update(await readFile(path.join(dir, f)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * A tiny random-weight model from test/tiny-model, generated once under
+ * root/onnx-model-<family>-l<layers>-h<hidden>-v<vocab>-s<seed>/. It is written
+ * to a temporary folder and renamed, and finished by a marker file.
+ */
+export async function ensureTinyModel(
+  root: string,
+  o: { family: Family; layers: number; hidden: number; vocab: number; seed: number },
+  log: (s: string) => void,
+): Promise<ModelFixture> {
+  const name = `onnx-model-${o.family}-l${o.layers}-h${o.hidden}-v${o.vocab}-s${o.seed}`;
+  const dir = path.join(root, name);
+  const markerFile = path.join(root, `${name}.done.json`);
+  const params = { ...o, generator: await generatorDigest() };
+  const files = tinyModelFiles({ ...o, outDir: dir });
+  const marker = await readMarker(markerFile);
+  if (
+    marker && marker.version === MODEL_VERSION && marker.count === files.length && sameParams(marker.params, params) &&
+    files.every((f) => existsSync(path.join(dir, f)))
+  ) {
+    return { dir, totalBytes: marker.totalBytes, generated: false, generateMs: 0 };
+  }
+  const t0 = performance.now();
+  log(`generating the tiny ${o.family} model (${o.layers} layers, hidden ${o.hidden}, vocabulary ${o.vocab}) in ${dir} (once) ...`);
+  const tmp = `${dir}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await generateTinyModel({ ...o, outDir: tmp });
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  let totalBytes = 0;
+  for (const f of files) totalBytes += (await stat(path.join(dir, f))).size;
+  await writeFile(markerFile, JSON.stringify({ version: MODEL_VERSION, count: files.length, params, totalBytes } satisfies Marker));
+  return { dir, totalBytes, generated: true, generateMs: performance.now() - t0 };
+}
+
+const ONNX_IMAGES_VERSION = 1;
+
+/**
+ * Distinct JPEGs from makeImage (seeded gradients and rectangles), cycling
+ * through `sizes`, in root/<name>/; generated once.
+ */
+export async function ensureSizedImages(
+  root: string,
+  name: string,
+  count: number,
+  sizes: readonly (readonly [number, number])[],
+  seed: number,
+  log: (s: string) => void,
+): Promise<FixtureSet> {
+  const dir = path.join(root, name);
+  const markerFile = path.join(root, `${name}.done.json`);
+  const files = Array.from({ length: count }, (_, i) => {
+    const [w, h] = sizes[i % sizes.length] as readonly [number, number];
+    return path.join(dir, `img-${String(i).padStart(3, '0')}-${w}x${h}.jpg`);
+  });
+  const params = { sizes, seed, format: 'jpeg' };
+  const marker = await readMarker(markerFile);
+  if (marker && marker.version === ONNX_IMAGES_VERSION && marker.count === count && sameParams(marker.params, params) && files.every((f) => existsSync(f))) {
+    return { dir, files, totalBytes: marker.totalBytes, generated: false, generateMs: 0 };
+  }
+  const t0 = performance.now();
+  log(`generating ${count} JPEGs (${sizes.map(([w, h]) => `${w}×${h}`).join(', ')}) in ${dir} (once) ...`);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await pool(files, 4, async (file, i) => {
+    const [width, height] = sizes[i % sizes.length] as readonly [number, number];
+    const tmp = `${file}.tmp.jpg`;
+    await makeImage(tmp, { width, height, seed: seed + i, format: 'jpeg' });
+    await rename(tmp, file);
+  });
+  let totalBytes = 0;
+  for (const f of files) totalBytes += (await stat(f)).size;
+  await writeFile(markerFile, JSON.stringify({ version: ONNX_IMAGES_VERSION, count, params, totalBytes } satisfies Marker));
   return { dir, files, totalBytes, generated: true, generateMs: performance.now() - t0 };
 }

@@ -1,11 +1,12 @@
 // `npm run bench`: speed targets for glm-vision, measured against the real CLI
-// (node bin/glm-vision.js over dist/). Prints a table and writes
+// (node bin/glm-vision.js over dist/): cold throughput, the cached re-run, and
+// the in-process ONNX engine on a tiny generated model. Prints a table and writes
 // .bench/results.json. A missed target is reported as FAIL; the exit code is
 // 0 unless the bench itself could not run (1), or was interrupted (130).
 //
-//   npm run bench [-- --only cold|cached] [--runs N]
+//   npm run bench [-- --only cold|cached|onnx] [--runs N]
 //   GLM_VISION_BENCH_DIR      fixtures and results (default: .bench/ in the repo)
-//   GLM_VISION_BENCH_THREADS  VIPS_CONCURRENCY for both sides (default: os.availableParallelism())
+//   GLM_VISION_BENCH_THREADS  VIPS_CONCURRENCY for both sides, and the onnx engine's --threads (default: os.availableParallelism())
 //   GLM_VISION_BENCH_RSS      gnu-time | proc-poll (default: gnu-time when /usr/bin/time exists)
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,9 +16,13 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { cachedRerun } from './cached.js';
 import { coldThroughput } from './cold.js';
+import { onnxEngine } from './onnx.js';
 import { ROOT, type BenchContext } from './context.js';
 import { hasGnuTime, killAll, type RssMethod } from './proc.js';
 import { renderTable, writeJson, type Report } from './report.js';
+
+const SECTIONS = ['cold', 'cached', 'onnx'] as const;
+const USAGE = `usage: npm run bench [-- --only ${SECTIONS.join('|')}] [--runs N]`;
 
 /** A bad option or environment variable: printed as one line, no stack. */
 class BenchUsageError extends Error {}
@@ -44,11 +49,13 @@ async function main(): Promise<number> {
     throw new BenchUsageError((error as Error).message);
   }
   if (values.help) {
-    process.stdout.write('usage: npm run bench [-- --only cold|cached] [--runs N]\n');
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const only = values.only;
-  if (only !== undefined && only !== 'cold' && only !== 'cached') throw new BenchUsageError(`--only must be cold or cached, got "${only}"`);
+  if (only !== undefined && !(SECTIONS as readonly string[]).includes(only)) {
+    throw new BenchUsageError(`--only must be one of ${SECTIONS.join(', ')}, got "${only}"`);
+  }
 
   if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
     process.stderr.write('bench: dist/ is missing: run `npm run build` first (or use `npm run bench`, which builds).\n');
@@ -95,6 +102,7 @@ async function main(): Promise<number> {
     const sections: [string, (c: BenchContext) => Promise<void>][] = [
       ['cold', coldThroughput],
       ['cached', cachedRerun],
+      ['onnx', onnxEngine],
     ];
     for (const [name, section] of sections) {
       if (only !== undefined && only !== name) continue;
@@ -139,7 +147,7 @@ main().then(
   (error: unknown) => {
     killAll();
     if (error instanceof BenchUsageError) {
-      process.stderr.write(`bench: ${error.message}\nusage: npm run bench [-- --only cold|cached] [--runs N]\n`);
+      process.stderr.write(`bench: ${error.message}\n${USAGE}\n`);
       process.exitCode = 2;
       return;
     }

@@ -40,9 +40,10 @@ export function max(xs: number[]): number {
 }
 
 /** pass/FAIL for value compared against a bound. */
-export function judge(value: number | undefined, op: '<' | '>=', bound: number): Verdict {
+export function judge(value: number | undefined, op: '<' | '<=' | '>=', bound: number): Verdict {
   if (value === undefined || !Number.isFinite(value)) return 'skip';
-  return (op === '<' ? value < bound : value >= bound) ? 'pass' : 'FAIL';
+  const ok = op === '<' ? value < bound : op === '<=' ? value <= bound : value >= bound;
+  return ok ? 'pass' : 'FAIL';
 }
 
 export function fmt(n: number | undefined, digits = 2): string {
