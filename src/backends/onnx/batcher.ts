@@ -60,10 +60,6 @@ export class Batcher<I extends BatchItem, R> {
     for (const p of this.queue.splice(0)) p.reject(reason);
   }
 
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   private pump(): void {
     if (this.running || this.queue.length === 0) return;
     clearTimeout(this.timer);

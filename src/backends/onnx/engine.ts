@@ -219,8 +219,9 @@ export class Engine {
   private async encodeImages(rows: EngineRow[]): Promise<TypedArray[]> {
     const gridName = this.vision.inputNames.find((n) => n.includes('grid')) ?? 'grid_thw';
     const run = async (subset: EngineRow[]): Promise<TypedArray> => {
-      const patchDim = 1176;
+      const patches = subset.reduce((s, r) => s + r.job.grid[0] * r.job.grid[1] * r.job.grid[2], 0);
       const total = subset.reduce((s, r) => s + r.job.pixelValues.length, 0);
+      const patchDim = total / patches;
       const pixels = new Float32Array(total);
       let at = 0;
       for (const r of subset) {
@@ -228,7 +229,7 @@ export class Engine {
         at += r.job.pixelValues.length;
       }
       const out = await this.vision.run({
-        pixel_values: new ort.Tensor('float32', pixels, [total / patchDim, patchDim]),
+        pixel_values: new ort.Tensor('float32', pixels, [patches, patchDim]),
         [gridName]: int64(subset.flatMap((r) => r.job.grid), [subset.length, 3]),
       });
       return (out[this.vision.outputNames[0] as string] as ort.Tensor).data as TypedArray;
