@@ -167,6 +167,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         throw error;
       } finally {
         inflight.delete(sha);
+        backend.release?.(prepared.image);
       }
     } catch (error) {
       if (!(error instanceof FileFailure)) throw error;

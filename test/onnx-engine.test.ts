@@ -1,7 +1,7 @@
 // The in-process engine on tiny generated models: batching must not change
 // answers, rows stop on their own, and bad model folders fail clearly.
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine, type EngineRow } from '../src/backends/onnx/engine.js';
@@ -59,6 +59,19 @@ for (const family of FAMILIES) {
       assert.deepEqual(batched.map((o) => o.ids), solo.map((o) => o.ids));
       assert.deepEqual(batched.map((o) => o.text), solo.map((o) => o.text));
       assert.ok(new Set(solo.map((o) => o.ids.join())).size >= 2, 'all rows produced the same tokens: the test could not tell');
+    });
+
+    it('the shared text before the image, computed once, gives the same tokens as the whole prompt each time', async () => {
+      const whole = await Engine.load({ dir: path.join(dir, family), dtype: 'fp32', device: 'cpu', threads: 2, prefixCache: false }, () => {});
+      const rows = await rowsFor(engine, 10);
+      const cached = [...(await engine.generate(rows.slice(0, 5))), ...(await engine.generate(rows.slice(5)))];
+      const plain = [...(await whole.generate(rows.slice(0, 5))), ...(await whole.generate(rows.slice(5)))];
+      assert.deepEqual(cached.map((o) => o.ids), plain.map((o) => o.ids));
+      // A batch whose rows start differently (two system prompts) shares no prefix and still answers each row as alone.
+      const mixed = rows.slice(0, 4).map((r, i) => (i % 2 ? engine.prepare({ ...r.job, system: 'You catalogue photographs.' }) : r));
+      const solo = [];
+      for (const r of mixed) solo.push(...(await whole.generate([r])));
+      assert.deepEqual((await engine.generate(mixed)).map((o) => o.ids), solo.map((o) => o.ids));
     });
 
     it('seeded sampling gives the same tokens batched and alone', async () => {
@@ -156,6 +169,28 @@ describe('onnx model folder errors', () => {
     assert.equal(q4.code, 2);
     assert.match(q4.stderr, /decoder_model_merged_q4\.onnx|vision_encoder_q4\.onnx/);
     assert.match(q4.stderr, /this folder has --dtype fp32/);
+  });
+
+  it('loads the model only when an image needs it: a cached re-run never does, and a bad graph fails the first run that does', async () => {
+    const lazy = path.join(dir, 'lazy');
+    await cp(path.join(dir, 'qwen2_vl'), lazy, { recursive: true });
+    const cache = path.join(dir, 'lazy.db');
+    const args = (input: string) => ['catalog', input, '--model', lazy, '--max-tokens', '4', '--max-pixels', '200000', '-q', '--cache', cache];
+    // Whole seconds, so the time stamp can be put back exactly.
+    const graph = path.join(lazy, 'onnx', 'decoder_model_merged.onnx');
+    const when = 1_700_000_000;
+    await utimes(graph, when, when);
+    const first = await runCli(args(images[0] as string));
+    assert.equal(first.code, 0, first.stderr);
+    // Corrupt the decoder in place, keeping its size, inode and time stamp, so the cache still knows its digest.
+    await writeFile(graph, Buffer.alloc((await stat(graph)).size, 0x5a));
+    await utimes(graph, when, when);
+    const cached = await runCli(args(images[0] as string));
+    assert.equal(cached.code, 0, cached.stderr);
+    assert.equal(parseJsonl(cached.stdout)[0]?.cached, true);
+    const fresh = await runCli(args(images[1] as string));
+    assert.equal(fresh.code, 2, fresh.stderr);
+    assert.match(fresh.stderr, /Cannot load .*decoder_model_merged\.onnx/);
   });
 
   it('--device cuda without the CUDA provider exits 2 with the install command', async () => {

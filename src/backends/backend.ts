@@ -10,11 +10,15 @@ export interface EncodedImage {
   height: number;
 }
 
-/** An image as a vision encoder takes it: normalised patches in merge-window order. */
+/**
+ * An image as a vision encoder takes it: normalised patches in merge-window
+ * order. The patches themselves (megabytes of floats) stay with the backend,
+ * off the main thread; this is the handle and shape.
+ */
 export interface PatchImage {
   kind: 'patches';
-  /** [numPatches, patchDim], row-major. */
-  pixelValues: Float32Array;
+  /** The backend's handle for the patch array. */
+  ref: number;
   numPatches: number;
   patchDim: number;
   /** [t, h, w] in patches. */
@@ -91,5 +95,7 @@ export interface Backend {
    * FileFailure (this file only) or a TemporaryFailure (stop the run).
    */
   infer(request: InferRequest, signal: AbortSignal): Promise<InferResult>;
+  /** The pipeline is done with a prepared image (answered, failed or abandoned): its memory can go. */
+  release?(image: PreparedImage): void;
   close(): Promise<void>;
 }

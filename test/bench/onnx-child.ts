@@ -32,12 +32,6 @@ export interface CatalogInput {
   args: string[];
   /** monitorEventLoopDelay resolution in ms (default 5). */
   resolutionMs?: number;
-  /**
-   * What-if: post each job's pixel array to the model worker in the transfer
-   * list (moved, not copied). Safe only when nothing re-sends a request, i.e.
-   * a text template (a structured answer that fails validation is asked again).
-   */
-  transferPixels?: boolean;
 }
 
 export interface EngineInput {
@@ -61,14 +55,8 @@ export interface CatalogResult {
    * between two turns of the loop.
    */
   eld: { resolutionMs: number; min: number; p50: number; p99: number; max: number; mean: number; count: number };
-  /**
-   * 'infer' messages to the model worker: count, pixel-array bytes, how many
-   * went in the transfer list (moved, not cloned), and the time each
-   * postMessage call took on the main thread.
-   */
-  posts: { count: number; bytes: number; maxBytes: number; transferred: number } & Timing;
-  /** Float32Array copies of 1 MB or more (slice()) made on the main thread while it ran. */
-  copies: { count: number; bytes: number } & Timing;
+  /** 'infer' messages to the model worker: how many, and how long each postMessage held the main thread. */
+  posts: { count: number } & Timing;
   /** The main thread over the whole run: time on a CPU and time runnable but waiting for one (Linux schedstat). */
   mainThread?: { onCpuMs: number; runqueueMs: number };
   /** The same histogram from the first job posted to the model worker to the end of the run: the delay while the model runs. */
@@ -147,8 +135,7 @@ function distUrl(...parts: string[]): string {
 }
 
 async function catalog(input: CatalogInput): Promise<CatalogResult> {
-  const posts: CatalogResult['posts'] = { count: 0, bytes: 0, maxBytes: 0, transferred: 0, totalMs: 0, maxMs: 0 };
-  const copies: CatalogResult['copies'] = { count: 0, bytes: 0, totalMs: 0, maxMs: 0 };
+  const posts: CatalogResult['posts'] = { count: 0, totalMs: 0, maxMs: 0 };
   /** Runs fn, adding its wall time (and, for the longest, its schedstat split) to t. */
   const timed = <T>(t: Timing, fn: () => T): T => {
     const s0 = schedstat();
@@ -164,15 +151,6 @@ async function catalog(input: CatalogInput): Promise<CatalogResult> {
     }
     return out;
   };
-  // Large Float32Array copies (the backend may copy a pixel array to transfer it).
-  const f32 = Float32Array.prototype as unknown as { slice: (this: Float32Array, start?: number, end?: number) => Float32Array };
-  const slice = f32.slice;
-  f32.slice = function (this: Float32Array, start?: number, end?: number): Float32Array {
-    if (this.byteLength < 1 << 20) return slice.call(this, start, end);
-    copies.count++;
-    copies.bytes += this.byteLength;
-    return timed(copies, () => slice.call(this, start, end));
-  };
   const resolutionMs = input.resolutionMs ?? 5;
   const h = monitorEventLoopDelay({ resolution: resolutionMs });
   const hModel = monitorEventLoopDelay({ resolution: resolutionMs });
@@ -186,21 +164,13 @@ async function catalog(input: CatalogInput): Promise<CatalogResult> {
   };
   const post = proto.postMessage;
   proto.postMessage = function (this: Worker, message: unknown, transfer?: unknown): void {
-    const m = message as { type?: string; job?: { pixelValues?: Float32Array } } | undefined;
-    if (m?.type !== 'infer') return post.call(this, message, transfer);
-    const pixels = m.job?.pixelValues;
-    const bytes = pixels?.byteLength ?? 0; // before a transfer detaches it
-    const moved = Array.isArray(transfer) && pixels !== undefined && transfer.includes(pixels.buffer);
-    const list = input.transferPixels && pixels && !moved ? [...(Array.isArray(transfer) ? transfer : []), pixels.buffer] : transfer;
+    if ((message as { type?: string } | undefined)?.type !== 'infer') return post.call(this, message, transfer);
     if (posts.count === 0) {
       firstPostMs = performance.now() - t0;
       hModel.enable();
     }
     posts.count++;
-    posts.bytes += bytes;
-    posts.maxBytes = Math.max(posts.maxBytes, bytes);
-    if (moved) posts.transferred++;
-    timed(posts, () => post.call(this, message, list));
+    timed(posts, () => post.call(this, message, transfer));
   };
   const emit = proto.emit;
   proto.emit = function (this: Worker, event: string | symbol, ...args: unknown[]): boolean {
@@ -288,7 +258,7 @@ async function catalog(input: CatalogInput): Promise<CatalogResult> {
         const gcMs = gcPauses.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
         return { ...x, gcMs };
       }),
-    posts, copies, gc, batches, stderr,
+    posts, gc, batches, stderr,
     mainThread: sched0 && sched1 ? { onCpuMs: ms(sched1[0] - sched0[0]), runqueueMs: ms(sched1[1] - sched0[1]) } : undefined,
   };
 }

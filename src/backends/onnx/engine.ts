@@ -1,16 +1,16 @@
 // The in-process model: vision encoder, token embeddings and the KV-cache
 // decoder loop over a batch of rows. Runs inside the worker thread, because
 // onnxruntime-node's run() blocks the thread it runs on.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { UsageError } from '../../errors.js';
+import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
 import type { Family } from './image-processor.js';
 import { loadModelDir, type Dtype, type ModelDir } from './model-dir.js';
 import { ropePositions } from './rope-index.js';
-import { createRng, sampleToken, type SamplingParams } from './sampler.js';
+import { compactRows, StepBuffers } from './step-buffers.js';
+import { Argmax } from './argmax.js';
+import { createRng, isGreedy, sampleToken, type SamplingParams } from './sampler.js';
 import { TextCodec } from './text.js';
 
 export type Device = 'cpu' | 'cuda' | 'auto';
@@ -20,15 +20,8 @@ export interface EngineOptions {
   dtype: Dtype;
   device: Device;
   threads: number;
-}
-
-export const CUDA_INSTALL_HINT = 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node';
-
-/** Whether ORT's CUDA provider library was installed next to its binding (the default install skips it). */
-export function cudaProviderInstalled(): boolean {
-  const root = path.dirname(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')));
-  const dir = path.join(root, 'bin', 'napi-v6', process.platform, process.arch);
-  return existsSync(path.join(dir, 'libonnxruntime_providers_cuda.so')) || existsSync(path.join(dir, 'onnxruntime_providers_cuda.dll'));
+  /** Compute the keys and values of a prompt prefix shared by a batch's rows once (default true; off for comparison in tests). */
+  prefixCache?: boolean;
 }
 
 /** One request as the worker receives it. */
@@ -74,6 +67,8 @@ interface KvShape {
 
 export class Engine {
   private multiImage = true;
+  /** Keys and values of shared prompt prefixes, by token ids. */
+  private readonly prefixes = new Map<string, Record<string, ort.Tensor>>();
 
   private constructor(
     readonly model: ModelDir,
@@ -81,8 +76,10 @@ export class Engine {
     private readonly vision: ort.InferenceSession,
     private readonly embed: ort.InferenceSession,
     private readonly decoder: ort.InferenceSession,
+    private readonly argmax: Argmax,
     private readonly kv: KvShape,
     readonly device: 'cpu' | 'cuda',
+    private readonly prefixCache: boolean,
   ) {}
 
   get family(): Family {
@@ -102,7 +99,7 @@ export class Engine {
     let device: 'cpu' | 'cuda' =
       options.device === 'cuda' || (options.device === 'auto' && cudaProviderInstalled()) ? 'cuda' : 'cpu';
     if (options.device === 'cuda' && !cudaProviderInstalled()) {
-      throw new UsageError(`--device cuda: ONNX Runtime's CUDA provider is not installed. Install it with: ${CUDA_INSTALL_HINT} (needs CUDA 12, cuDNN 9)`);
+      throw cudaUnavailable('not installed');
     }
     const open = (file: string): Promise<ort.InferenceSession> =>
       ort.InferenceSession.create(file, { ...base, executionProviders: device === 'cuda' ? ['cuda'] : ['cpu'] });
@@ -112,9 +109,7 @@ export class Engine {
     } catch (error) {
       if (device === 'cpu') throw describeLoadError(model.graphs.vision_encoder, error);
       if (options.device === 'cuda') {
-        throw new UsageError(
-          `--device cuda: ONNX Runtime's CUDA provider is not available (${firstLine(error)}). Install it with: ${CUDA_INSTALL_HINT} (needs CUDA 12, cuDNN 9)`,
-        );
+        throw cudaUnavailable(`not available (${firstLine(error)})`);
       }
       warn(`CUDA is not available (${firstLine(error)}); running on the CPU`);
       device = 'cpu';
@@ -128,7 +123,9 @@ export class Engine {
     const decoder = await open(model.graphs.decoder_model_merged).catch((e: unknown) => {
       throw describeLoadError(model.graphs.decoder_model_merged, e);
     });
-    return new Engine(model, codec, vision, embed, decoder, kvShape(decoder, model), device);
+    const logits = decoder.outputMetadata.find((m) => m.name === 'logits');
+    const argmax = await Argmax.create(logits?.isTensor && logits.type === 'float16' ? 'float16' : 'float32');
+    return new Engine(model, codec, vision, embed, decoder, argmax, kvShape(decoder, model), device, options.prefixCache ?? true);
   }
 
   /** Tokenises a job's prompt and computes its 3-D positions. */
@@ -152,36 +149,63 @@ export class Engine {
 
   async generate(rows: EngineRow[]): Promise<EngineOutput[]> {
     const features = await this.encodeImages(rows);
-    const width = Math.max(...rows.map((r) => r.ids.length));
-    const hidden = await this.embedPrompt(rows, width, features);
+    // The text before the image is the same in every request of a run: its keys and values are computed once.
+    const shared = this.prefixCache ? this.sharedPrefix(rows) : 0;
+    const prefix = shared > 0 ? await this.prefixPast(rows[0] as EngineRow, shared) : undefined;
+    const start = prefix ? shared : 0;
+    const width = Math.max(...rows.map((r) => r.ids.length - start));
+    const hidden = await this.embedPrompt(rows, start, width, features);
 
     const n = rows.length;
     const generated: number[][] = rows.map(() => []);
     const finish: ('stop' | 'length' | undefined)[] = rows.map(() => undefined);
     const rngs = rows.map((r) => createRng(r.job.seed));
-    const masks: number[][] = rows.map((r) => [...new Array<number>(width - r.ids.length).fill(0), ...new Array<number>(r.ids.length).fill(1)]);
+    // Padding goes between the shared prefix and each row's own tokens; the mask hides it.
+    const pads = rows.map((r) => width - (r.ids.length - start));
+    let length = start + width;
     let active = rows.map((_, i) => i);
-    let past = this.emptyPast(n);
+    let past = prefix ? repeatRows(prefix, n) : this.emptyPast(n);
     let inputs = hidden;
-    let positions = this.promptPositions(rows, width);
+    let positions = this.promptPositions(rows, start, width);
+    let buffers: StepBuffers | undefined;
     for (let step = 0; ; step++) {
       const feeds: Record<string, ort.Tensor> = {
         inputs_embeds: inputs,
-        attention_mask: int64(active.flatMap((i) => masks[i] as number[]), [active.length, (masks[active[0] as number] as number[]).length]),
+        attention_mask: attentionMask(active.map((row) => pads[row] as number), start, length),
         position_ids: positions,
         ...past,
       };
       if (this.decoder.inputNames.includes('num_logits_to_keep')) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
-      const out = await this.decoder.run(feeds);
+      // The prompt step lets ORT size its outputs; one-token steps write into our buffers.
+      const fetches = buffers?.next(active.length, length);
+      const out = fetches ? (await this.decoder.run(feeds, fetches), fetches) : await this.decoder.run(feeds);
       const logits = out.logits as ort.Tensor;
       const [, seq, vocab] = logits.dims as [number, number, number];
-      const data = toFloat32(logits);
+      buffers ??= new StepBuffers({
+        present: this.decoder.outputNames.filter((name) => name.startsWith('present.')),
+        kvType: this.kv.type === 'float16' ? 'float16' : 'float32',
+        kvHeads: this.kv.kvHeads,
+        headDim: this.kv.headDim,
+        logitsType: logits.type === 'float16' ? 'float16' : 'float32',
+        vocab,
+      });
+      const greedy = active.every((row) => isGreedy((rows[row] as EngineRow).job.sampling));
+      const picks = greedy ? await this.argmax.last(logits) : undefined;
+      let data: Float32Array | undefined;
+      const choose = (b: number, row: number): number => {
+        const offset = (b * seq + seq - 1) * vocab;
+        const pick = picks?.[b];
+        // NaN logits (a broken export) go to the JS scan, which never picks NaN.
+        if (pick !== undefined && !Number.isNaN(logitAt(logits, offset + pick))) return pick;
+        data ??= toFloat32(logits);
+        return sampleToken(data, offset, vocab, (rows[row] as EngineRow).job.sampling, rngs[row] as () => number);
+      };
 
       const keep: number[] = [];
       const next: number[] = [];
       active.forEach((row, b) => {
         const r = rows[row] as EngineRow;
-        const token = sampleToken(data, (b * seq + seq - 1) * vocab, vocab, r.job.sampling, rngs[row] as () => number);
+        const token = choose(b, row);
         const out = generated[row] as number[];
         if (this.model.ids.eos.includes(token)) {
           finish[row] = 'stop';
@@ -196,10 +220,9 @@ export class Engine {
         next.push(token);
       });
       if (keep.length === 0) break;
-      const present = this.presentAsPast(out, keep, active.length);
+      past = this.presentAsPast(out, keep);
       active = keep.map((b) => active[b] as number);
-      for (const row of active) (masks[row] as number[]).push(1);
-      past = present;
+      length++;
       inputs = await this.embedTokens(next);
       positions = int64(
         [0, 1, 2].flatMap(() => active.map((row) => (rows[row] as EngineRow).nextPosition + step)),
@@ -260,32 +283,69 @@ export class Engine {
     return out[this.embed.outputNames[0] as string] as ort.Tensor;
   }
 
-  /** Left-padded prompt embeddings with each image's features in place of its placeholder tokens. */
-  private async embedPrompt(rows: EngineRow[], width: number, features: TypedArray[]): Promise<ort.Tensor> {
-    const ids = rows.flatMap((r) => [...new Array<number>(width - r.ids.length).fill(this.model.ids.pad), ...r.ids]);
+  /**
+   * How many leading tokens all rows share, up to the first image: those can come from the prefix cache.
+   * 0 when they differ (a batch of mixed templates) or there is no text before the image.
+   */
+  private sharedPrefix(rows: EngineRow[]): number {
+    const first = rows[0] as EngineRow;
+    let length = first.ids.indexOf(this.model.ids.image);
+    for (const r of rows) {
+      const image = r.ids.indexOf(this.model.ids.image);
+      if (image < length) length = image;
+    }
+    if (length < 1) return 0;
+    for (const r of rows) for (let j = 0; j < length; j++) if (r.ids[j] !== first.ids[j]) return 0;
+    return length;
+  }
+
+  /** Keys and values of a text prefix for one row, computed once per distinct prefix. */
+  private async prefixPast(row: EngineRow, length: number): Promise<Record<string, ort.Tensor>> {
+    const ids = row.ids.slice(0, length);
+    const key = ids.join(',');
+    const hit = this.prefixes.get(key);
+    if (hit) return hit;
+    const positions = int64((['t', 'h', 'w'] as const).flatMap((axis) => row.positions[axis].slice(0, length)), [3, 1, length]);
+    const feeds: Record<string, ort.Tensor> = {
+      inputs_embeds: await this.embedTokens(ids, 1, length),
+      attention_mask: int64(new Array<number>(length).fill(1), [1, length]),
+      position_ids: positions,
+      ...this.emptyPast(1),
+    };
+    if (this.decoder.inputNames.includes('num_logits_to_keep')) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
+    const past = this.presentAsPast(await this.decoder.run(feeds), [0]);
+    // A run uses one or two templates; a handful of entries is plenty.
+    if (this.prefixes.size >= 8) this.prefixes.delete(this.prefixes.keys().next().value as string);
+    this.prefixes.set(key, past);
+    return past;
+  }
+
+  /** Prompt embeddings from token `start` on, left-padded to `width`, with each image's features in place of its placeholder tokens. */
+  private async embedPrompt(rows: EngineRow[], start: number, width: number, features: TypedArray[]): Promise<ort.Tensor> {
+    const ids = rows.flatMap((r) => [...new Array<number>(width - (r.ids.length - start)).fill(this.model.ids.pad), ...r.ids.slice(start)]);
     const embeds = await this.embedTokens(ids, rows.length, width);
     const data = embeds.data as TypedArray;
     const hidden = (embeds.dims[2] as number);
     rows.forEach((r, b) => {
       const feature = features[b] as TypedArray;
-      const pad = width - r.ids.length;
+      const pad = width - (r.ids.length - start);
       let k = 0;
-      r.ids.forEach((id, j) => {
-        if (id !== this.model.ids.image) return;
-        (data as Float32Array).set(feature.subarray(k * hidden, (k + 1) * hidden) as Float32Array, (b * width + pad + j) * hidden);
+      for (let j = start; j < r.ids.length; j++) {
+        if (r.ids[j] !== this.model.ids.image) continue;
+        (data as Float32Array).set(feature.subarray(k * hidden, (k + 1) * hidden) as Float32Array, (b * width + pad + j - start) * hidden);
         k++;
-      });
+      }
     });
     return embeds;
   }
 
-  private promptPositions(rows: EngineRow[], width: number): ort.Tensor {
+  private promptPositions(rows: EngineRow[], start: number, width: number): ort.Tensor {
     const values: number[] = [];
     for (const axis of ['t', 'h', 'w'] as const) {
       for (const r of rows) {
-        const pad = width - r.ids.length;
+        const pad = width - (r.ids.length - start);
         for (let j = 0; j < pad; j++) values.push(1);
-        values.push(...r.positions[axis]);
+        values.push(...r.positions[axis].slice(start));
       }
     }
     return int64(values, [3, rows.length, width]);
@@ -301,12 +361,11 @@ export class Engine {
   }
 
   /** The decoder's present K/V as next step's past, keeping only the rows still generating. */
-  private presentAsPast(out: ort.InferenceSession.ReturnType, keep: number[], batch: number): Record<string, ort.Tensor> {
+  private presentAsPast(out: ort.InferenceSession.ReturnType, keep: number[]): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of this.decoder.inputNames) {
       if (!name.startsWith('past_key_values.')) continue;
-      const present = out[name.replace('past_key_values.', 'present.')] as ort.Tensor;
-      feeds[name] = keep.length === batch ? present : selectRows(present, keep);
+      feeds[name] = compactRows(out[name.replace('past_key_values.', 'present.')] as ort.Tensor, keep);
     }
     return feeds;
   }
@@ -329,6 +388,12 @@ function kvShape(decoder: ort.InferenceSession, model: ModelDir): KvShape {
   return { kvHeads, headDim, type };
 }
 
+/** A batch of `n` rows that all start from the same one-row past. */
+function repeatRows(past: Record<string, ort.Tensor>, n: number): Record<string, ort.Tensor> {
+  if (n === 1) return past;
+  return Object.fromEntries(Object.entries(past).map(([name, t]) => [name, selectRows(t, new Array<number>(n).fill(0))]));
+}
+
 function selectRows(t: ort.Tensor, rows: number[]): ort.Tensor {
   const [, ...rest] = t.dims as number[];
   const stride = rest.reduce((a, b) => a * b, 1);
@@ -343,8 +408,19 @@ function emptyOf(type: ort.Tensor.Type): TypedArray {
   return type === 'float16' ? new Uint16Array(0) : new Float32Array(0);
 }
 
+/** [rows, length] of ones, with each row's padding (pads[b] tokens from `start`) zero. */
+function attentionMask(pads: number[], start: number, length: number): ort.Tensor {
+  const mask = new BigInt64Array(pads.length * length).fill(1n);
+  pads.forEach((pad, b) => mask.fill(0n, b * length + start, b * length + start + pad));
+  return new ort.Tensor('int64', mask, [pads.length, length]);
+}
+
 function int64(values: readonly number[], dims: number[]): ort.Tensor {
   return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+}
+
+function logitAt(t: ort.Tensor, i: number): number {
+  return t.type === 'float16' ? halfToFloat((t.data as Uint16Array)[i] as number) : ((t.data as Float32Array)[i] as number);
 }
 
 /** Logits as float32, whatever the export's dtype. */

@@ -21,7 +21,9 @@ export interface VisionConfig {
 }
 
 /** Patches for the vision encoder, with the original image's facts. */
-export interface ProcessedImage extends Omit<PatchImage, 'kind'> {
+export interface ProcessedImage extends Omit<PatchImage, 'kind' | 'ref'> {
+  /** [numPatches, patchDim], row-major. */
+  pixelValues: Float32Array;
   source: SourceInfo;
 }
 

@@ -1,16 +1,18 @@
-// The onnx backend: preprocessing here in the main thread, the model in a
-// worker thread. Requests go in one at a time; the worker batches them.
+// The onnx backend: preprocessing in one thread, the model in another, the
+// patches passed between them directly. The main thread sees handles only.
+// Requests go in one at a time; the model worker batches them.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { FileFailure, TemporaryFailure, UsageError } from '../../errors.js';
-import type { Backend, InferRequest, InferResult, Prepared } from '../backend.js';
-import type { Device, EngineJob } from './engine.js';
+import type { Backend, InferRequest, InferResult, Prepared, PreparedImage } from '../backend.js';
+import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
+import type { Device } from './engine.js';
 import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-processor.js';
 import { PreprocessPool, workerUrl } from './preprocess-pool.js';
 import { DTYPE_SUFFIXES, loadModelDir, type Dtype, type ModelDir } from './model-dir.js';
-import type { FromWorker, SerializedError, ToWorker, WorkerInit } from './protocol.js';
+import type { FromWorker, JobMessage, SerializedError, ToWorker, WorkerInit } from './protocol.js';
 
 export { DTYPES, type Dtype } from './model-dir.js';
 export type { Device } from './engine.js';
@@ -46,24 +48,23 @@ function reviveError(e: SerializedError): Error {
   return new FileFailure(`the model failed: ${e.message}`);
 }
 
+/**
+ * Checks the model folder, starts the threads and computes the model's
+ * identity. The model loads with the first image prepared: a run answered
+ * wholly from the cache never loads it, and a run with work prepares its
+ * first images while it loads.
+ */
 export async function createOnnxBackend(options: OnnxBackendOptions): Promise<Backend> {
+  if (options.device === 'cuda' && !cudaProviderInstalled()) throw cudaUnavailable('not installed');
   const dtype = pickDtype(options.dir, options.dtype);
   const model = loadModelDir(options.dir, dtype);
   const vision = withMaxPixels(visionConfigFrom(model.preprocessorConfig, model.family, model.preprocessorFile), options.maxPixels);
-  const identity = createHash('sha256');
-  for (const file of model.identityFiles) identity.update(`${path.relative(model.dir, file)}:${await options.digest(file)}\n`);
-
-  const init: WorkerInit = {
-    dir: options.dir, dtype, device: options.device, threads: options.threads,
-    batchSize: options.batchSize, batchTokens: options.batchTokens, batchWaitMs: options.batchWaitMs,
-  };
-  const { url, execArgv } = workerUrl('worker', import.meta.url);
-  const worker = new Worker(url, { workerData: init, execArgv });
-  // One preprocessing thread keeps up with a CPU model; the main thread stays free.
-  const pool = new PreprocessPool(1, vision, options.maxInputPixels);
-  const backend = new OnnxBackend(worker, pool, model, vision, identity.digest('hex'), options);
+  // The threads boot (tens of ms of imports each) while the weights are hashed.
+  const backend = new OnnxBackend(model, vision, options);
   try {
-    await backend.ready;
+    const identity = createHash('sha256');
+    for (const file of model.identityFiles) identity.update(`${path.relative(model.dir, file)}:${await options.digest(file)}\n`);
+    backend.identity = identity.digest('hex');
   } catch (error) {
     await backend.close();
     throw error;
@@ -71,38 +72,59 @@ export async function createOnnxBackend(options: OnnxBackendOptions): Promise<Ba
   return backend;
 }
 
+interface Threads {
+  worker: Worker;
+  pool: PreprocessPool;
+}
+
 class OnnxBackend implements Backend {
   readonly kind = 'onnx';
   readonly concurrency: number;
-  readonly ready: Promise<void>;
   private readonly pending = new Map<number, { resolve: (r: InferResult) => void; reject: (e: unknown) => void }>();
   private nextId = 0;
   private failure: Error | undefined;
+  private readonly threads: Threads;
+  private loadSent = false;
+  /** The model's digest (config and weights), set once computed. */
+  identity = '';
 
   constructor(
-    private readonly worker: Worker,
-    private readonly pool: PreprocessPool,
     private readonly model: ModelDir,
     private readonly vision: VisionConfig,
-    private readonly identity: string,
-    private readonly options: OnnxBackendOptions,
+    options: OnnxBackendOptions,
   ) {
-    // Enough requests in flight for a full batch running and the next one forming.
-    this.concurrency = options.batchSize * 2;
-    this.ready = new Promise<void>((resolve, reject) => {
-      worker.on('message', (message: FromWorker) => {
-        if (message.type === 'ready') resolve();
-        else if (message.type === 'warn') options.warn(message.message);
-        else if (message.type === 'fatal') reject(reviveError(message.error));
-        else this.settle(message);
-      });
-      worker.on('error', (error) => {
-        this.failure = new TemporaryFailure(`the model worker crashed: ${error.message}`);
-        reject(this.failure);
-        for (const p of this.pending.values()) p.reject(this.failure);
-        this.pending.clear();
-      });
+    // A batch running, the next one forming, and a choice of shapes for it, so batches need little padding.
+    this.concurrency = options.batchSize * 3;
+    this.threads = this.startThreads(options);
+  }
+
+  private startThreads(options: OnnxBackendOptions): Threads {
+    // One preprocessing thread keeps up with a CPU model; each gets its own channel to the model worker.
+    const channels = [new MessageChannel()];
+    const ports = channels.map((c) => c.port2);
+    const init: WorkerInit = {
+      dir: this.model.dir, dtype: this.model.dtype, device: options.device, threads: options.threads,
+      batchSize: options.batchSize, batchTokens: options.batchTokens, batchWaitMs: options.batchWaitMs, ports,
+    };
+    const { url, execArgv } = workerUrl('worker', import.meta.url);
+    const worker = new Worker(url, { workerData: init, transferList: ports, execArgv });
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') return;
+      if (message.type === 'warn') options.warn(message.message);
+      else if (message.type === 'fatal') {
+        const e = message.error;
+        this.fail(e.name === 'UsageError' ? new UsageError(e.message) : new Error(`the model failed to load: ${e.message}`));
+      } else this.settle(message);
     });
+    worker.on('error', (error) => this.fail(new TemporaryFailure(`the model worker crashed: ${error.message}`)));
+    const pool = new PreprocessPool(channels.map((c) => c.port1), this.vision, options.maxInputPixels);
+    return { worker, pool };
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
   }
 
   private settle(message: Extract<FromWorker, { type: 'result' | 'failed' }>): void {
@@ -122,8 +144,16 @@ class OnnxBackend implements Backend {
   }
 
   async prepare(data: Buffer): Promise<Prepared> {
-    const { source, ...patches } = await this.pool.run(data);
+    if (!this.loadSent) {
+      this.loadSent = true;
+      this.threads.worker.postMessage({ type: 'load' } satisfies ToWorker);
+    }
+    const { source, ...patches } = await this.threads.pool.run(data);
     return { source, image: { kind: 'patches', ...patches } };
+  }
+
+  release(image: PreparedImage): void {
+    if (image.kind === 'patches') this.threads.worker.postMessage({ type: 'release', ref: image.ref } satisfies ToWorker);
   }
 
   fingerprint(): Record<string, unknown> {
@@ -138,10 +168,8 @@ class OnnxBackend implements Backend {
     const image = request.image;
     if (image.kind !== 'patches') return Promise.reject(new Error('the onnx backend needs patch images'));
     const gen = this.model.generationConfig;
-    const job: EngineJob = {
-      // A copy we can transfer: structured-cloning megabytes of floats stalls the event loop,
-      // and the request's own array must survive for a retry.
-      pixelValues: image.pixelValues.slice(),
+    const job: JobMessage = {
+      ref: image.ref,
       grid: image.grid,
       tokens: image.tokens,
       system: request.system,
@@ -167,12 +195,12 @@ class OnnxBackend implements Backend {
         resolve: (r) => { done(); resolve(r); },
         reject: (e) => { done(); reject(e); },
       });
-      this.worker.postMessage({ type: 'infer', id, job } satisfies ToWorker, [job.pixelValues.buffer as ArrayBuffer]);
+      this.threads.worker.postMessage({ type: 'infer', id, job } satisfies ToWorker);
     });
   }
 
   async close(): Promise<void> {
-    this.worker.postMessage({ type: 'close' } satisfies ToWorker);
-    await Promise.all([this.worker.terminate(), this.pool.close()]);
+    this.threads.worker.postMessage({ type: 'close' } satisfies ToWorker);
+    await Promise.all([this.threads.worker.terminate(), this.threads.pool.close()]);
   }
 }

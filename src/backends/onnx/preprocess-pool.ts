@@ -1,15 +1,19 @@
-// A small pool of preprocessing threads, so the main thread's event loop
-// stays responsive while images are turned into patches.
-import { Worker } from 'node:worker_threads';
+// A small pool of preprocessing threads. Each sends its patch arrays straight
+// to the model worker over its own channel, so the megabytes of floats never
+// cross the main thread; the main thread gets a handle and the shape.
+import { Worker, type MessagePort } from 'node:worker_threads';
 import { FileFailure } from '../../errors.js';
 import type { ProcessedImage, VisionConfig } from './image-processor.js';
 import type { SerializedError } from './protocol.js';
 
-type Reply = { id: number; image: ProcessedImage } | { id: number; error: SerializedError };
+/** What the main thread learns of a processed image: everything but the pixels, which went to the model worker as `ref`. */
+export type ImageInfo = Omit<ProcessedImage, 'pixelValues'> & { ref: number };
+
+type Reply = { id: number; image: Omit<ProcessedImage, 'pixelValues'> } | { id: number; error: SerializedError };
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, { resolve: (i: ProcessedImage) => void; reject: (e: unknown) => void }>;
+  pending: Map<number, { resolve: (i: ImageInfo) => void; reject: (e: unknown) => void }>;
 }
 
 /** Where a sibling module lives, and how to start it (source files under tsx need the loader). */
@@ -22,19 +26,21 @@ export class PreprocessPool {
   private readonly slots: Slot[];
   private nextId = 0;
 
-  constructor(size: number, vision: VisionConfig, maxInputPixels: number) {
+  /** One thread per port; each port's other end belongs to the model worker. */
+  constructor(ports: MessagePort[], vision: VisionConfig, maxInputPixels: number) {
     const { url, execArgv } = workerUrl('preprocess-worker', import.meta.url);
-    this.slots = Array.from({ length: Math.max(1, size) }, () => {
-      const slot: Slot = { worker: new Worker(url, { workerData: { vision, maxInputPixels }, execArgv }), pending: new Map() };
-      slot.worker.unref();
-      slot.worker.on('message', (reply: Reply) => {
+    this.slots = ports.map((port) => {
+      const worker = new Worker(url, { workerData: { vision, maxInputPixels, port }, transferList: [port], execArgv });
+      const slot: Slot = { worker, pending: new Map() };
+      worker.unref();
+      worker.on('message', (reply: Reply) => {
         const p = slot.pending.get(reply.id);
         if (!p) return;
         slot.pending.delete(reply.id);
-        if ('image' in reply) p.resolve(reply.image);
+        if ('image' in reply) p.resolve({ ...reply.image, ref: reply.id });
         else p.reject(reply.error.name === 'FileFailure' ? new FileFailure(reply.error.message) : new Error(reply.error.message));
       });
-      slot.worker.on('error', (error) => {
+      worker.on('error', (error) => {
         for (const p of slot.pending.values()) p.reject(error);
         slot.pending.clear();
       });
@@ -42,7 +48,8 @@ export class PreprocessPool {
     });
   }
 
-  run(data: Buffer): Promise<ProcessedImage> {
+  /** Processes one encoded image; its patches go to the model worker under the returned `ref`. */
+  run(data: Buffer): Promise<ImageInfo> {
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

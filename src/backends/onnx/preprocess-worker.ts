@@ -1,16 +1,23 @@
 // Runs the vision preprocessing (a JS resize, normalisation and patch
-// flattening: tens of milliseconds per image) off the main thread.
-import { parentPort, workerData } from 'node:worker_threads';
+// flattening: tens of milliseconds per image) off the main thread, and hands
+// the patches to the model worker directly.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { processImage, type VisionConfig } from './image-processor.js';
-import { serializeError } from './protocol.js';
+import { lowerPriority } from './priority.js';
+import { serializeError, type ImageMessage } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('preprocess-worker.ts must run in a worker thread');
-const { vision, maxInputPixels } = workerData as { vision: VisionConfig; maxInputPixels: number };
+lowerPriority();
+const { vision, maxInputPixels, port: model } = workerData as { vision: VisionConfig; maxInputPixels: number; port: MessagePort };
 
 port.on('message', ({ id, data }: { id: number; data: Uint8Array }) => {
   processImage(Buffer.from(data.buffer, data.byteOffset, data.byteLength), vision, { maxInputPixels }).then(
-    (image) => port.postMessage({ id, image }, [image.pixelValues.buffer as ArrayBuffer]),
+    ({ pixelValues, ...image }) => {
+      // The pixels first: the model worker waits for them if the request overtakes them.
+      model.postMessage({ ref: id, pixelValues } satisfies ImageMessage, [pixelValues.buffer as ArrayBuffer]);
+      port.postMessage({ id, image });
+    },
     (error: unknown) => port.postMessage({ id, error: serializeError(error) }),
   );
 });

@@ -1,4 +1,5 @@
-// Messages between the onnx backend and its worker thread.
+// Messages between the onnx backend, its preprocessing threads and its model worker.
+import type { MessagePort } from 'node:worker_threads';
 import type { Device, EngineJob, EngineOutput } from './engine.js';
 import type { Dtype } from './model-dir.js';
 
@@ -10,6 +11,8 @@ export interface WorkerInit {
   batchSize: number;
   batchTokens: number;
   batchWaitMs: number;
+  /** The model worker's ends of the preprocessing threads' channels. */
+  ports: MessagePort[];
 }
 
 export interface SerializedError {
@@ -17,7 +20,20 @@ export interface SerializedError {
   message: string;
 }
 
-export type ToWorker = { type: 'infer'; id: number; job: EngineJob } | { type: 'close' };
+/** A job as posted by the main thread: the pixels are already in the worker, under `ref`. */
+export type JobMessage = Omit<EngineJob, 'pixelValues'> & { ref: number };
+
+/** Preprocessing thread → model worker. */
+export interface ImageMessage {
+  ref: number;
+  pixelValues: Float32Array;
+}
+
+export type ToWorker =
+  | { type: 'load' }
+  | { type: 'infer'; id: number; job: JobMessage }
+  | { type: 'release'; ref: number }
+  | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready'; device: 'cpu' | 'cuda' }

@@ -151,6 +151,11 @@ function draw(weights: ArrayLike<number>, count: number, total: number, r: numbe
   return count - 1;
 }
 
+/** Whether these parameters always pick the most likely token: temperature 0, top_k 1 or top_p 0. */
+export function isGreedy(params: SamplingParams): boolean {
+  return !(params.temperature > 0) || Math.floor(params.topK) === 1 || params.topP <= 0;
+}
+
 /**
  * Picks the next token from logits[offset .. offset + vocab). temperature 0 is argmax (lowest index on ties);
  * otherwise softmax(logits / temperature), keep the top_k (0 = all), then the smallest set whose probability
@@ -166,10 +171,10 @@ export function sampleToken(
   if (!Number.isInteger(offset) || !Number.isInteger(vocab) || offset < 0 || vocab < 1 || offset + vocab > logits.length) {
     throw new RangeError(`logits slice [${offset}, ${offset + vocab}) is outside the ${logits.length} values given`);
   }
+  if (isGreedy(params)) return argmax(logits, offset, vocab);
   const { temperature } = params;
   const topK = params.topK > 0 ? Math.min(Math.floor(params.topK), vocab) : vocab;
   const topP = Number.isNaN(params.topP) ? 1 : params.topP;
-  if (!(temperature > 0) || topK === 1 || topP <= 0) return argmax(logits, offset, vocab);
 
   const maxValue = read(logits, offset + argmax(logits, offset, vocab));
   if (maxValue === -Infinity || maxValue === Infinity) return argmax(logits, offset, vocab);

@@ -1,0 +1,20 @@
+// Whether ONNX Runtime's CUDA provider is there. Our default install skips it
+// (its postinstall downloads from outside the npm registry).
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+
+export const CUDA_INSTALL_HINT = 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node';
+
+/** Whether ORT's CUDA provider library was installed next to its binding. */
+export function cudaProviderInstalled(): boolean {
+  const root = path.dirname(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')));
+  const dir = path.join(root, 'bin', 'napi-v6', process.platform, process.arch);
+  return existsSync(path.join(dir, 'libonnxruntime_providers_cuda.so')) || existsSync(path.join(dir, 'onnxruntime_providers_cuda.dll'));
+}
+
+/** The error for an explicit --device cuda that cannot work; `why` says what failed. */
+export function cudaUnavailable(why: string): UsageError {
+  return new UsageError(`--device cuda: ONNX Runtime's CUDA provider is ${why}. Install it with: ${CUDA_INSTALL_HINT} (needs CUDA 12, cuDNN 9)`);
+}
