@@ -101,8 +101,12 @@ export class Engine {
     if (options.device === 'cuda' && !cudaProviderInstalled()) {
       throw cudaUnavailable('not installed');
     }
-    const open = (file: string): Promise<ort.InferenceSession> =>
-      ort.InferenceSession.create(file, { ...base, executionProviders: device === 'cuda' ? ['cuda'] : ['cpu'] });
+    // Each session has its own thread pool, whose threads spin for a while after every run. Only the decoder
+    // runs back to back; the others would spin on cores the decoder needs. The token embedding is a lookup:
+    // no pool at all.
+    const quiet: ort.InferenceSession.SessionOptions = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+    const open = (file: string, own: ort.InferenceSession.SessionOptions = quiet): Promise<ort.InferenceSession> =>
+      ort.InferenceSession.create(file, { ...base, ...own, executionProviders: device === 'cuda' ? ['cuda'] : ['cpu'] });
     let vision: ort.InferenceSession;
     try {
       vision = await open(model.graphs.vision_encoder);
@@ -117,10 +121,10 @@ export class Engine {
         throw describeLoadError(model.graphs.vision_encoder, e);
       });
     }
-    const embed = await open(model.graphs.embed_tokens).catch((e: unknown) => {
+    const embed = await open(model.graphs.embed_tokens, { intraOpNumThreads: 1 }).catch((e: unknown) => {
       throw describeLoadError(model.graphs.embed_tokens, e);
     });
-    const decoder = await open(model.graphs.decoder_model_merged).catch((e: unknown) => {
+    const decoder = await open(model.graphs.decoder_model_merged, {}).catch((e: unknown) => {
       throw describeLoadError(model.graphs.decoder_model_merged, e);
     });
     const logits = decoder.outputMetadata.find((m) => m.name === 'logits');
