@@ -6,6 +6,7 @@ import { text } from 'node:stream/consumers';
 import type { Backend, GenerationParams } from '../backends/backend.js';
 import { createOpenAIBackend, FLAVORS, type Flavor } from '../backends/openai/index.js';
 import { createOnnxBackend, DTYPES, type Device, type Dtype } from '../backends/onnx/index.js';
+import { DEFAULT_MODEL, resolveLocalModel } from '../models/resolve.js';
 import { sha256File } from '../hash.js';
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
 import { CacheStore } from '../cache/store.js';
@@ -15,6 +16,7 @@ import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, type Prepro
 import { createProgress } from '../progress.js';
 import { DEFAULT_PROMPT, langFromEnv, resolveTemplate } from '../prompt/library.js';
 import { checkVariables, type Lang } from '../prompt/render.js';
+import type { Template } from '../prompt/template.js';
 import { runCatalog, type CatalogJob } from '../run.js';
 import { splitFileList } from '../walk.js';
 import type { CliIO } from './io.js';
@@ -49,7 +51,7 @@ export interface CatalogFlags {
   concurrency: string;
   timeout: string;
   retries: string;
-  maxPixels: string;
+  maxPixels?: string;
   maxInputPixels: string;
   output?: string;
   format?: string;
@@ -70,11 +72,16 @@ export const CATALOG_DEFAULTS = {
   concurrency: '16',
   timeout: '300',
   retries: '5',
-  maxPixels: String(DEFAULT_MAX_PIXELS),
   maxInputPixels: String(DEFAULT_MAX_INPUT_PIXELS),
 } as const;
 
 const GRACE_MS = 30_000;
+
+/**
+ * The local engine's default pixel budget: 128 merged tokens (about 316×316). A 2B model on a 2-core CPU
+ * spends most of its time on the vision encoder and the prompt, which grow with the image.
+ */
+export const ONNX_DEFAULT_MAX_PIXELS = 128 * 28 * 28;
 
 export function apiKeyFrom(flags: { apiKey?: string }, env: NodeJS.ProcessEnv): string | undefined {
   return flags.apiKey || env.GLM_VISION_API_KEY || env.OPENAI_API_KEY || env.ZHIPUAI_API_KEY || undefined;
@@ -134,21 +141,23 @@ function fileDigest(store: CacheStore): (file: string) => Promise<string> {
   };
 }
 
+function backendKind(flags: CatalogFlags): 'openai' | 'onnx' {
+  return oneOf('--backend', flags.backend ?? (flags.endpoint.length ? 'openai' : 'onnx'), ['openai', 'onnx'] as const);
+}
+
 async function makeBackend(
-  flags: CatalogFlags, io: CliIO, warn: (m: string) => void, image: PreprocessOptions, store: CacheStore,
+  flags: CatalogFlags, io: CliIO, warn: (m: string) => void, image: PreprocessOptions, store: CacheStore, template: Template,
 ): Promise<Backend> {
-  const backend = flags.backend ?? (flags.endpoint.length ? 'openai' : 'onnx');
-  oneOf('--backend', backend, ['openai', 'onnx'] as const);
-  if (backend === 'onnx') {
+  if (backendKind(flags) === 'onnx') {
     if (flags.endpoint.length) throw new UsageError('--endpoint is for --backend openai; the onnx backend runs the model in-process');
-    if (!flags.model) {
-      throw new UsageError(
-        '--model DIR is required for the in-process engine: a model folder with config.json and onnx/ (e.g. onnx-community/Qwen2-VL-2B-Instruct), or use --endpoint URL with a server',
-      );
-    }
+    const dtype = flags.dtype === 'auto' ? 'auto' : oneOf<Dtype>('--dtype', flags.dtype, DTYPES);
+    const model = await resolveLocalModel(flags.model ?? template.model ?? DEFAULT_MODEL, {
+      env: io.env, dtype, stderr: io.stderr, quiet: !!flags.quiet,
+    });
     return createOnnxBackend({
-      dir: flags.model,
-      dtype: flags.dtype === 'auto' ? 'auto' : oneOf<Dtype>('--dtype', flags.dtype, DTYPES),
+      dir: model.dir,
+      identity: model.hubIdentity,
+      dtype: model.dtype ?? dtype,
       device: oneOf<Device>('--device', flags.device, ['cpu', 'cuda', 'auto']),
       threads: flags.threads ? positiveInt('--threads', flags.threads) : os.availableParallelism(),
       batchSize: positiveInt('--batch-size', flags.batchSize),
@@ -207,7 +216,9 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     variables,
     generation,
     preprocess: {
-      maxPixels: positiveInt('--max-pixels', flags.maxPixels),
+      maxPixels: flags.maxPixels
+        ? positiveInt('--max-pixels', flags.maxPixels)
+        : backendKind(flags) === 'onnx' ? ONNX_DEFAULT_MAX_PIXELS : DEFAULT_MAX_PIXELS,
       maxInputPixels: positiveInt('--max-input-pixels', flags.maxInputPixels),
       jpegQuality: JPEG_QUALITY,
     },
@@ -217,13 +228,13 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     graceMs: GRACE_MS,
   };
   if (job.preprocess.maxPixels < 28 * 28) {
-    throw new UsageError(`Expected at least 784 (one 28×28 patch) for --max-pixels but received "${flags.maxPixels}"`);
+    throw new UsageError(`Expected at least 784 (one 28×28 patch) for --max-pixels but received "${flags.maxPixels ?? ''}"`);
   }
   job.inputs = await inputPaths(paths, flags, io);
   const store = new CacheStore(openDatabase(flags.cache ?? defaultCachePath(io.env)));
   let backend: Backend;
   try {
-    backend = await makeBackend(flags, io, warn, job.preprocess, store);
+    backend = await makeBackend(flags, io, warn, job.preprocess, store, template);
   } catch (error) {
     store.close();
     throw error;

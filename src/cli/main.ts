@@ -7,6 +7,7 @@ import { ExitCode, TemporaryFailure, UsageError } from '../errors.js';
 import { WalkError } from '../walk.js';
 import { CATALOG_DEFAULTS, catalogCommand, type CatalogFlags } from './catalog.js';
 import type { CliIO } from './io.js';
+import { modelsInfo, modelsList, modelsPull, modelsRm } from './models.js';
 import { promptsList, promptsShow } from './prompts.js';
 
 /** Written in --help and the README; keep the two in step. */
@@ -62,13 +63,13 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--batch-wait-ms <n>', 'onnx: how long a request waits for a fuller batch', CATALOG_DEFAULTS.batchWaitMs)
     .option('--batch-tokens <n>', 'onnx: most visual tokens in one batch', CATALOG_DEFAULTS.batchTokens)
     .option('--endpoint <url>', 'OpenAI-compatible base URL, e.g. http://localhost:8000/v1 (repeatable)', collect, [])
-    .option('-m, --model <name|dir>', 'model name as the server knows it, or (onnx) a local model folder')
+    .option('-m, --model <name|dir>', 'model name as the server knows it, or (onnx) a folder or a Hugging Face id org/name[@revision]')
     .option('--api-key <key>', 'API key (default: $GLM_VISION_API_KEY, $OPENAI_API_KEY, $ZHIPUAI_API_KEY)')
     .option('--flavor <name>', 'server quirks: auto|vllm|sglang|zhipu|ollama|llamacpp|openai|infer', CATALOG_DEFAULTS.flavor)
     .option('-j, --concurrency <n>', 'requests in flight', CATALOG_DEFAULTS.concurrency)
     .option('--timeout <seconds>', 'per-request timeout', CATALOG_DEFAULTS.timeout)
     .option('--retries <n>', 'retries for 408/409/429/5xx, resets and timeouts', CATALOG_DEFAULTS.retries)
-    .option('--max-pixels <n>', 'resize images to at most N pixels before sending', CATALOG_DEFAULTS.maxPixels)
+    .option('--max-pixels <n>', 'resize images to at most N pixels (default: 1003520 for servers, 100352 for the onnx engine)')
     .option('--max-input-pixels <n>', 'refuse images larger than N pixels (decompression-bomb guard)', CATALOG_DEFAULTS.maxInputPixels)
     .option('-o, --output <file>', 'write the catalog to FILE (atomically) instead of stdout')
     .option('--format <csv|jsonl>', 'catalog format (default: from the -o extension, else jsonl)')
@@ -96,6 +97,36 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--lang <en|zh>', 'language (default: from LANG, else en)')
     .action((name: string, flags: { lang?: string }) => {
       result.code = promptsShow(name, flags, io);
+    });
+  const models = program.command('models').description("The local engine's models, in the shared Hugging Face cache ($HF_HUB_CACHE).");
+  models
+    .command('list')
+    .description('list the models in the Hugging Face cache, with size, refs and complete dtypes')
+    .action(() => {
+      result.code = modelsList(io);
+    });
+  models
+    .command('pull')
+    .description('download a model from the Hub ($HF_ENDPOINT) into the cache; prints its folder')
+    .argument('<id>', 'org/name or org/name@revision')
+    .option('--dtype <name>', 'graph variant auto|fp32|fp16|q4|q4f16|int8|uint8|q8|bnb4', 'auto')
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (id: string, flags: { dtype?: string; quiet?: boolean }) => {
+      result.code = await modelsPull(id, flags, io);
+    });
+  models
+    .command('info')
+    .description("what the cache has of a model, and the Hub's download size for each dtype")
+    .argument('<id>', 'org/name or org/name@revision')
+    .action(async (id: string) => {
+      result.code = await modelsInfo(id, io);
+    });
+  models
+    .command('rm')
+    .description('delete a model (every revision) from the Hugging Face cache')
+    .argument('<id>', 'org/name')
+    .action(async (id: string) => {
+      result.code = await modelsRm(id, io);
     });
   return program;
 }

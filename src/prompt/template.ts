@@ -13,6 +13,8 @@ export interface Template {
   name: string;
   description: string;
   system?: string;
+  /** The model the local engine uses for this template when --model is not given (a hub id or folder). */
+  model?: string;
   maxTokens: number;
   temperature?: number;
   topP?: number;
@@ -32,7 +34,7 @@ const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/;
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const KNOWN_KEYS = new Set([
-  'name', 'description', 'system', 'max_tokens', 'temperature', 'top_p', 'output', 'schema', 'variables',
+  'name', 'description', 'system', 'max_tokens', 'temperature', 'top_p', 'output', 'schema', 'variables', 'model',
 ]);
 
 export function loadTemplate(file: string): Template {
@@ -87,6 +89,7 @@ export function parseTemplate(source: string, file: string): Template {
     name,
     description: str('description', false) ?? '',
     system: str('system', false)?.trim(),
+    model: str('model', false)?.trim() || undefined,
     maxTokens: num('max_tokens', 1, 1_000_000, true) ?? 1024,
     temperature: num('temperature', 0, 2, false),
     topP: num('top_p', 0, 1, false),

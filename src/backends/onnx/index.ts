@@ -11,7 +11,7 @@ import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
 import type { Device } from './engine.js';
 import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-processor.js';
 import { PreprocessPool, workerUrl } from './preprocess-pool.js';
-import { DTYPE_SUFFIXES, loadModelDir, type Dtype, type ModelDir } from './model-dir.js';
+import { chooseDtype, loadModelDir, type Dtype, type ModelDir } from './model-dir.js';
 import type { FromWorker, JobMessage, SerializedError, ToWorker, WorkerInit } from './protocol.js';
 
 export { DTYPES, type Dtype } from './model-dir.js';
@@ -32,14 +32,12 @@ export interface OnnxBackendOptions {
   warn: (message: string) => void;
   /** SHA-256 of a file; the pipeline's version remembers unchanged files. */
   digest: (file: string) => Promise<string>;
+  /** The model's identity when already known (a hub commit and its files): its weights need no hashing. */
+  identity?: string;
 }
 
-const AUTO_ORDER: Dtype[] = ['q4', 'q8', 'int8', 'uint8', 'fp32', 'fp16', 'q4f16', 'bnb4'];
-
 export function pickDtype(dir: string, dtype: Dtype | 'auto'): Dtype {
-  if (dtype !== 'auto') return dtype;
-  const found = AUTO_ORDER.find((d) => existsSync(path.join(dir, 'onnx', `decoder_model_merged${DTYPE_SUFFIXES[d]}.onnx`)));
-  return found ?? 'fp32';
+  return chooseDtype(dtype, (file) => existsSync(path.join(dir, file)));
 }
 
 function reviveError(e: SerializedError): Error {
@@ -63,7 +61,8 @@ export async function createOnnxBackend(options: OnnxBackendOptions): Promise<Ba
   const backend = new OnnxBackend(model, vision, options);
   try {
     const identity = createHash('sha256');
-    for (const file of model.identityFiles) identity.update(`${path.relative(model.dir, file)}:${await options.digest(file)}\n`);
+    if (options.identity) identity.update(`${options.identity}\n${dtype}\n`);
+    else for (const file of model.identityFiles) identity.update(`${path.relative(model.dir, file)}:${await options.digest(file)}\n`);
     backend.identity = identity.digest('hex');
   } catch (error) {
     await backend.close();

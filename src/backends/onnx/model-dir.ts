@@ -19,6 +19,33 @@ export const DTYPE_SUFFIXES = {
 export type Dtype = keyof typeof DTYPE_SUFFIXES;
 export const DTYPES = Object.keys(DTYPE_SUFFIXES) as Dtype[];
 
+/** What --dtype auto tries, CPU-friendly variants first. */
+const AUTO_ORDER: Dtype[] = ['q4', 'q8', 'int8', 'uint8', 'fp32', 'fp16', 'q4f16', 'bnb4'];
+
+/** The decoder graph of a dtype, relative to the model folder. */
+export function decoderPath(dtype: Dtype): string {
+  return `onnx/decoder_model_merged${DTYPE_SUFFIXES[dtype]}.onnx`;
+}
+
+/** `dtype`, or for 'auto' the first variant whose decoder `has` (fp32 when none). */
+export function chooseDtype(dtype: Dtype | 'auto', has: (relativePath: string) => boolean): Dtype {
+  if (dtype !== 'auto') return dtype;
+  return AUTO_ORDER.find((d) => has(decoderPath(d))) ?? 'fp32';
+}
+
+/** Everything a dtype needs from a model repository, given the repository's file list. */
+export function filesFor(dtype: Dtype, available: readonly string[]): { needed: string[]; missing: string[] } {
+  const have = new Set(available);
+  const graphs = GRAPHS.map((g) => `onnx/${g}${DTYPE_SUFFIXES[dtype]}.onnx`);
+  // External data: <graph>.onnx_data, and <graph>.onnx_data_1 ... when split.
+  const data = available.filter((f) => graphs.some((g) => f === `${g}_data` || f.startsWith(`${g}_data_`)));
+  const required = [...REQUIRED_FILES, ...graphs];
+  return {
+    needed: [...required.filter((f) => have.has(f)), ...OPTIONAL_FILES.filter((f) => have.has(f)), ...data],
+    missing: required.filter((f) => !have.has(f)),
+  };
+}
+
 const FAMILIES: Record<string, Family> = {
   qwen2_vl: 'qwen2_vl',
   glm_ocr: 'glm',
@@ -28,6 +55,9 @@ const FAMILIES: Record<string, Family> = {
 export const SUPPORTED_MODEL_TYPES = Object.keys(FAMILIES);
 
 const GRAPHS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
+const REQUIRED_FILES = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'];
+/** The chat template may live outside tokenizer_config.json. */
+const OPTIONAL_FILES = ['chat_template.jinja', 'chat_template.json'];
 export type GraphName = (typeof GRAPHS)[number];
 
 export interface ModelDir {

@@ -1,0 +1,215 @@
+// The Hugging Face Hub over HTTP, the way huggingface_hub talks to it: the
+// model API for the file list and commit, `resolve` URLs for the bytes
+// (following redirects to the CDN), Range requests to resume, and a check of
+// every file against the size and hash the Hub published for it.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat, truncate } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { TemporaryFailure, UsageError } from '../errors.js';
+
+export interface HubFile {
+  path: string;
+  size: number;
+  /** The blob's name in the cache: the LFS sha256 for LFS files, the git blob sha1 for the rest. */
+  etag: string;
+  lfs: boolean;
+}
+
+export interface RepoInfo {
+  commit: string;
+  files: HubFile[];
+}
+
+export interface HubClientOptions {
+  endpoint: string;
+  token?: string;
+  fetch?: typeof fetch;
+  /** A request that sends nothing for this long is abandoned (and retried). */
+  idleTimeoutMs?: number;
+  retries?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The Hub (or the mirror in HF_ENDPOINT) could not be reached at all. */
+export class HubUnreachable extends TemporaryFailure {
+  override name = 'HubUnreachable';
+}
+
+/** Thrown by a request; retried when `retry` is set. */
+class Attempt extends Error {
+  constructor(message: string, readonly retry: boolean, readonly unreachable = false) {
+    super(message);
+  }
+}
+
+const sleeper = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class HubClient {
+  private readonly fetch: typeof fetch;
+  private readonly idleTimeoutMs: number;
+  private readonly retries: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: HubClientOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    this.retries = options.retries ?? 4;
+    this.sleep = options.sleep ?? sleeper;
+  }
+
+  /** The commit a revision points to and every file in it, with sizes and hashes. */
+  async repoInfo(repo: string, revision: string): Promise<RepoInfo> {
+    const url = `${this.options.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
+    const body = await this.withRetries(`the file list of ${repo}@${revision}`, async () => {
+      const res = await this.request(url, {}, repo, revision);
+      try {
+        return (await res.json()) as unknown;
+      } catch {
+        throw new Attempt(`${url} did not answer JSON`, true);
+      }
+    });
+    const info = body as { sha?: unknown; siblings?: unknown };
+    if (typeof info.sha !== 'string' || !Array.isArray(info.siblings)) throw new UsageError(`${url}: not a model API answer (no "sha" and "siblings")`);
+    const files: HubFile[] = [];
+    for (const s of info.siblings as { rfilename?: unknown; size?: unknown; blobId?: unknown; lfs?: { sha256?: unknown; size?: unknown } }[]) {
+      if (typeof s.rfilename !== 'string') continue;
+      const lfs = s.lfs && typeof s.lfs.sha256 === 'string' ? s.lfs : undefined;
+      const size = Number(lfs?.size ?? s.size);
+      const etag = lfs ? String(lfs.sha256) : typeof s.blobId === 'string' ? s.blobId : '';
+      if (!etag || !Number.isFinite(size)) continue;
+      files.push({ path: s.rfilename, size, etag, lfs: !!lfs });
+    }
+    return { commit: info.sha, files };
+  }
+
+  /**
+   * Downloads one file of a commit into `partial`, resuming what is already there, then checks its size and
+   * hash; a file that fails the check is fetched once more from the start.
+   */
+  async download(repo: string, commit: string, file: HubFile, partial: string, onBytes: (done: number) => void): Promise<void> {
+    const url = `${this.options.endpoint}/${repo}/resolve/${commit}/${file.path.split('/').map(encodeURIComponent).join('/')}`;
+    for (let pass = 0; pass < 2; pass++) {
+      await this.withRetries(`${repo}/${file.path}`, () => this.fetchInto(url, file, partial, onBytes, repo, commit));
+      const problem = await verify(partial, file);
+      if (!problem) return;
+      await truncate(partial, 0);
+      if (pass === 1) throw new TemporaryFailure(`${repo}/${file.path} failed its check twice: ${problem}`);
+    }
+  }
+
+  private async fetchInto(url: string, file: HubFile, partial: string, onBytes: (done: number) => void, repo: string, commit: string): Promise<void> {
+    let have = await stat(partial).then((s) => s.size, () => 0);
+    if (have > file.size) {
+      await truncate(partial, 0);
+      have = 0;
+    }
+    onBytes(have);
+    if (have === file.size) return;
+    const res = await this.request(url, have > 0 ? { Range: `bytes=${have}-` } : {}, repo, commit);
+    // A server that ignores Range sends the whole file: start over.
+    const resumed = res.status === 206;
+    if (!resumed) have = 0;
+    let done = have;
+    // Written chunk by chunk, so whatever arrived before a connection breaks is on disk for the next Range.
+    const out = await open(partial, resumed ? 'a' : 'w');
+    try {
+      for await (const chunk of Readable.fromWeb(res.body as WebReadableStream<Uint8Array>)) {
+        await out.write(chunk as Uint8Array);
+        done += (chunk as Uint8Array).length;
+        onBytes(done);
+      }
+    } catch (error) {
+      throw new Attempt(`download of ${url} broke off after ${done} of ${file.size} bytes: ${describe(error)}`, true);
+    } finally {
+      await out.close();
+    }
+  }
+
+  /** One GET that must answer 2xx; idle for idleTimeoutMs means abandoned. */
+  private async request(url: string, headers: Record<string, string>, repo: string, revision: string): Promise<Response> {
+    const controller = new AbortController();
+    let timer = setTimeout(() => controller.abort(new Error(`no data for ${this.idleTimeoutMs / 1000} s`)), this.idleTimeoutMs);
+    let res: Response;
+    try {
+      res = await this.fetch(url, {
+        headers: { ...headers, ...(this.options.token ? { Authorization: `Bearer ${this.options.token}` } : {}), 'User-Agent': 'glm-vision' },
+        signal: controller.signal,
+        redirect: 'follow',
+      });
+    } catch (error) {
+      clearTimeout(timer);
+      throw new Attempt(`cannot reach ${new URL(url).origin}: ${describe(error)}`, true, true);
+    }
+    clearTimeout(timer);
+    if (res.ok && res.body) {
+      // Keep the idle watchdog running while the body streams.
+      const reader = res.body;
+      const idle = this.idleTimeoutMs;
+      const watch = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, ctl): void {
+          clearTimeout(timer);
+          timer = setTimeout(() => controller.abort(new Error(`no data for ${idle / 1000} s`)), idle);
+          ctl.enqueue(chunk);
+        },
+        flush(): void {
+          clearTimeout(timer);
+        },
+      });
+      timer = setTimeout(() => controller.abort(new Error(`no data for ${idle / 1000} s`)), idle);
+      return new Response(reader.pipeThrough(watch), { status: res.status, headers: res.headers });
+    }
+    await res.body?.cancel().catch(() => undefined);
+    const code = res.headers.get('x-error-code') ?? '';
+    if (res.status === 401 || res.status === 403) {
+      throw new UsageError(
+        `${repo} is not on ${this.options.endpoint}, or it is private or gated (HTTP ${res.status}${code ? `, ${code}` : ''}): ` +
+          (this.options.token ? 'check that HF_TOKEN has access to it' : 'if it is yours or gated, set HF_TOKEN'),
+      );
+    }
+    if (res.status === 404) {
+      throw new UsageError(
+        code === 'RevisionNotFound'
+          ? `${repo} has no revision "${revision}" on ${this.options.endpoint}`
+          : code === 'EntryNotFound'
+            ? `${url} does not exist (HTTP 404)`
+            : `No model ${repo} on ${this.options.endpoint} (HTTP 404${code ? `, ${code}` : ''})`,
+      );
+    }
+    const retry = res.status === 408 || res.status === 429 || res.status >= 500;
+    throw new Attempt(`${url} answered HTTP ${res.status}`, retry, res.status === 502 || res.status === 503 || res.status === 504);
+  }
+
+  private async withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof Attempt)) throw error;
+        if (!error.retry || n >= this.retries) {
+          if (error.unreachable) throw new HubUnreachable(error.message);
+          throw new TemporaryFailure(`${what}: ${error.message}`);
+        }
+        await this.sleep(Math.random() * Math.min(30_000, 1000 * 2 ** n));
+      }
+    }
+  }
+}
+
+/** Why a downloaded file does not match what the Hub published, or undefined when it does. */
+export async function verify(file: string, expected: HubFile): Promise<string | undefined> {
+  const size = await stat(file).then((s) => s.size, () => -1);
+  if (size !== expected.size) return `${size} bytes, expected ${expected.size}`;
+  const hash = createHash(expected.lfs ? 'sha256' : 'sha1');
+  // Git hashes a blob with a header; LFS hashes the bytes alone.
+  if (!expected.lfs) hash.update(`blob ${size}\0`);
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  const actual = hash.digest('hex');
+  return actual === expected.etag ? undefined : `${expected.lfs ? 'sha256' : 'git sha1'} ${actual}, expected ${expected.etag}`;
+}
+
+function describe(error: unknown): string {
+  const e = error as { message?: string; cause?: { code?: string; message?: string } };
+  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
+}

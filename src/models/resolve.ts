@@ -1,0 +1,48 @@
+// What --model means to the local engine: a folder, or a hub id (org/name,
+// optionally @revision) that is looked up in the Hugging Face cache and
+// pulled into it when missing.
+import { statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { Dtype } from '../backends/onnx/model-dir.js';
+import { UsageError } from '../errors.js';
+import { createDownloadProgress } from './download-progress.js';
+import { parseHubId } from './hub-cache.js';
+import { pullModel } from './pull.js';
+
+/** The local engine's model when neither --model nor the template names one: captions, tags, Chinese text. */
+export const DEFAULT_MODEL = 'onnx-community/Qwen2-VL-2B-Instruct';
+
+export interface LocalModel {
+  dir: string;
+  /** What the folder's dtype 'auto' resolved to, for a hub model; undefined for a folder (the backend picks). */
+  dtype?: Dtype;
+  /** For a hub model: repo@commit, which names its exact files without hashing gigabytes. */
+  hubIdentity?: string;
+}
+
+export async function resolveLocalModel(
+  value: string,
+  options: { env: NodeJS.ProcessEnv; dtype: Dtype | 'auto'; stderr: Writable & { isTTY?: boolean }; quiet: boolean; fetch?: typeof fetch },
+): Promise<LocalModel> {
+  if (isDirectory(value)) return { dir: value };
+  const id = parseHubId(value);
+  if (!id) {
+    throw new UsageError(`--model ${value}: no such folder, and not a Hugging Face model id (org/name or org/name@revision)`);
+  }
+  const pulled = await pullModel(id, {
+    env: options.env, dtype: options.dtype, fetch: options.fetch,
+    progress: createDownloadProgress(options.stderr, options.quiet),
+  });
+  if (pulled.downloaded > 0 && !options.quiet) {
+    options.stderr.write(`glm-vision: ${id.repo} (${pulled.dtype}) is in ${pulled.dir}\n`);
+  }
+  return { dir: pulled.dir, dtype: pulled.dtype, hubIdentity: `${id.repo}@${pulled.commit}:${pulled.files.join(',')}` };
+}
+
+function isDirectory(value: string): boolean {
+  try {
+    return statSync(value).isDirectory();
+  } catch {
+    return false;
+  }
+}

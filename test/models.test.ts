@@ -1,0 +1,188 @@
+// Models from the Hugging Face Hub, against a loopback server that behaves
+// like it: the shared cache layout, resumed and re-fetched downloads, offline
+// use, huggingface-cli snapshots, locks, and the first-run auto-pull.
+import assert from 'node:assert/strict';
+import { lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseJsonl, runCli, startCli, tempDir } from './helpers/cli.js';
+import { gitBlobSha1, sha256Hex, startFakeHub, type FakeHub, type HubFile } from './helpers/fake-hub.js';
+import { makeImage } from './helpers/images.js';
+import { generateTinyModel } from './tiny-model/index.js';
+
+const REPO = 'tiny-org/tiny-vl';
+const COMMIT = 'a'.repeat(40);
+const BIG = 'onnx/decoder_model_merged.onnx_data';
+let dir: string;
+let cleanup: () => Promise<void>;
+let files: HubFile[];
+let image: string;
+
+async function filesOf(root: string, prefix = ''): Promise<HubFile[]> {
+  const out: HubFile[] = [];
+  for (const entry of await readdir(path.join(root, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await filesOf(root, rel)));
+    else out.push({ path: rel, data: await readFile(path.join(root, rel)), lfs: rel.startsWith('onnx/') });
+  }
+  return out;
+}
+
+before(async () => {
+  ({ dir, cleanup } = await tempDir('glmv-models-'));
+  const model = path.join(dir, 'model');
+  await generateTinyModel({ family: 'qwen2_vl', outDir: model, seed: 5, dtypes: ['fp32', 'fp16'] });
+  files = await filesOf(model);
+  image = path.join(dir, 'photo.png');
+  await makeImage(image, { width: 56, height: 56, seed: 1, format: 'png' });
+});
+after(() => cleanup());
+
+let n = 0;
+/** A fresh cache folder and the environment that points glm-vision at it and at the hub. */
+async function setup(hub: FakeHub | undefined, extra: NodeJS.ProcessEnv = {}): Promise<{ cache: string; env: NodeJS.ProcessEnv }> {
+  const cache = path.join(dir, `hf-${n++}`);
+  await mkdir(cache);
+  return { cache, env: { HF_HUB_CACHE: cache, HF_ENDPOINT: hub?.url ?? 'http://127.0.0.1:9', ...extra } };
+}
+
+const repoDir = (cache: string, repo = REPO): string => path.join(cache, `models--${repo.replace('/', '--')}`);
+const gets = (hub: FakeHub, file: string): number => hub.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${file}`)).length;
+const catalogArgs = (model: string, db: string): string[] =>
+  ['catalog', image, '--model', model, '--max-tokens', '4', '--cache', db, '-q'];
+
+describe('models pull', () => {
+  let hub: FakeHub;
+  before(async () => {
+    hub = await startFakeHub({ repos: [{ id: REPO, commit: COMMIT, files }] });
+  });
+  after(() => hub.close());
+
+  it('lays the model out as huggingface_hub does, with only the files the dtype needs', async () => {
+    const { cache, env } = await setup(hub);
+    const res = await runCli(['models', 'pull', REPO, '-q'], { env });
+    assert.equal(res.code, 0, res.stderr);
+    const snapshot = path.join(repoDir(cache), 'snapshots', COMMIT);
+    assert.equal(res.stdout.trim(), snapshot);
+    assert.equal((await readFile(path.join(repoDir(cache), 'refs', 'main'), 'utf8')).trim(), COMMIT);
+    for (const f of files.filter((x) => !x.path.includes('_fp16'))) {
+      const link = path.join(snapshot, f.path);
+      assert.ok((await lstat(link)).isSymbolicLink(), `${f.path} is a link`);
+      const etag = f.lfs ? sha256Hex(f.data) : gitBlobSha1(f.data);
+      assert.equal(path.resolve(path.dirname(link), await readlink(link)), path.join(repoDir(cache), 'blobs', etag));
+      assert.deepEqual(await readFile(link), f.data);
+    }
+    assert.ok(!hub.requests.some((r) => r.path.includes('_fp16')), 'fp16 graphs are not fetched for fp32');
+  });
+
+  it('resumes an interrupted download with a Range request', async () => {
+    const { cache, env } = await setup(hub);
+    hub.requests.length = 0;
+    const big = (files.find((f) => f.path === BIG) as HubFile).data;
+    const cut = big.length >> 1;
+    hub.cutNext(BIG, cut);
+    const res = await runCli(['models', 'pull', REPO, '-q'], { env });
+    assert.equal(res.code, 0, res.stderr);
+    const ranged = hub.requests.filter((r) => r.range && r.path.includes(sha256Hex(big)));
+    // The last chunks in flight when the connection broke may be lost; what reached the file is kept.
+    const from = ranged.map((r) => Number(/^bytes=(\d+)-$/.exec(r.range ?? '')?.[1]));
+    assert.ok(from.some((b) => b > 0 && b <= cut), `resumed from a byte in (0, ${cut}] of ${big.length}: ${JSON.stringify(ranged)}`);
+    assert.deepEqual(await readFile(path.join(repoDir(cache), 'snapshots', COMMIT, BIG)), (files.find((f) => f.path === BIG) as HubFile).data);
+  });
+
+  it('rejects a corrupted file and fetches it again', async () => {
+    const { cache, env } = await setup(hub);
+    hub.requests.length = 0;
+    hub.corruptNext('config.json');
+    const res = await runCli(['models', 'pull', REPO, '-q'], { env });
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(gets(hub, 'config.json'), 2, 'fetched twice');
+    assert.deepEqual(await readFile(path.join(repoDir(cache), 'snapshots', COMMIT, 'config.json')), (files.find((f) => f.path === 'config.json') as HubFile).data);
+  });
+
+  it('two pulls at once each get the model, and each blob is downloaded once', async () => {
+    const { cache, env } = await setup(hub);
+    hub.requests.length = 0;
+    const [a, b] = await Promise.all([startCli(['models', 'pull', REPO, '-q'], { env }).done, startCli(['models', 'pull', REPO, '-q'], { env }).done]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(hub.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/cdn/')).length, files.filter((f) => f.lfs && !f.path.includes('_fp16')).length);
+    assert.deepEqual(await readFile(path.join(repoDir(cache), 'snapshots', COMMIT, BIG)), (files.find((f) => f.path === BIG) as HubFile).data);
+  });
+
+  it('catalog --model ID pulls on first use, then runs offline from the cache with no request', async () => {
+    const { env } = await setup(hub);
+    const db = path.join(dir, 'first.db');
+    const first = await runCli(catalogArgs(REPO, db), { env });
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(parseJsonl(first.stdout)[0]?.status, 'truncated');
+    hub.requests.length = 0;
+    const again = await runCli([...catalogArgs(REPO, path.join(dir, 'again.db'))], { env: { ...env, HF_HUB_OFFLINE: '1' } });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(hub.requests.length, 0);
+    assert.equal(parseJsonl(again.stdout)[0]?.output, parseJsonl(first.stdout)[0]?.output);
+  });
+
+  it('without --model, the default model is pulled and used', async () => {
+    const defaults = await startFakeHub({ repos: [{ id: 'onnx-community/Qwen2-VL-2B-Instruct', commit: 'b'.repeat(40), files }] });
+    try {
+      const { cache, env } = await setup(defaults);
+      const res = await runCli(['catalog', image, '--max-tokens', '4', '--cache', path.join(dir, 'default.db'), '-q'], { env });
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(parseJsonl(res.stdout).length, 1);
+      assert.ok((await stat(path.join(repoDir(cache, 'onnx-community/Qwen2-VL-2B-Instruct'), 'refs', 'main'))).isFile());
+    } finally {
+      await defaults.close();
+    }
+  });
+});
+
+describe('models without the hub', () => {
+  it('uses a snapshot laid out by huggingface-cli without any request', async () => {
+    const hub = await startFakeHub({ repos: [] });
+    try {
+      const { cache, env } = await setup(hub);
+      const root = repoDir(cache);
+      for (const f of files) {
+        const etag = f.lfs ? sha256Hex(f.data) : gitBlobSha1(f.data);
+        await mkdir(path.join(root, 'blobs'), { recursive: true });
+        await writeFile(path.join(root, 'blobs', etag), f.data);
+        const link = path.join(root, 'snapshots', COMMIT, f.path);
+        await mkdir(path.dirname(link), { recursive: true });
+        await symlink(path.relative(path.dirname(link), path.join(root, 'blobs', etag)), link);
+      }
+      await mkdir(path.join(root, 'refs'));
+      await writeFile(path.join(root, 'refs', 'main'), COMMIT);
+      const res = await runCli(catalogArgs(REPO, path.join(dir, 'cli.db')), { env });
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(hub.requests.length, 0);
+      const list = await runCli(['models', 'list'], { env });
+      assert.match(list.stdout, new RegExp(`^${REPO}\\t[\\d.]+ MB\\tmain=aaaaaaaa\\tfp32,fp16$`, 'm'));
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('HF_HUB_OFFLINE with an empty cache fails naming the model and the cache', async () => {
+    const { cache, env } = await setup(undefined, { HF_HUB_OFFLINE: '1' });
+    const res = await runCli(catalogArgs(REPO, path.join(dir, 'off.db')), { env });
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, new RegExp(`HF_HUB_OFFLINE is set and ${REPO}@main is not complete in the Hugging Face cache at ${cache}`));
+  });
+
+  it('an unreachable hub exits 75 and names the three ways out', async () => {
+    const { env } = await setup(undefined);
+    const res = await runCli(['models', 'pull', REPO], { env });
+    assert.equal(res.code, 75, res.stderr);
+    assert.match(res.stderr, /Cannot reach the Hugging Face Hub at http:\/\/127\.0\.0\.1:9/);
+    assert.match(res.stderr, /copy its Hugging Face cache/);
+    assert.match(res.stderr, /HF_ENDPOINT=https:\/\/hf-mirror\.com/);
+    assert.match(res.stderr, /--endpoint URL/);
+  });
+
+  it('rejects a --model that is neither a folder nor a hub id', async () => {
+    const res = await runCli(catalogArgs('no/such/folder', path.join(dir, 'x.db')));
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /--model no\/such\/folder: no such folder, and not a Hugging Face model id/);
+  });
+});
