@@ -9,6 +9,7 @@ import { parseJsonl, runCli, startCli, tempDir } from './helpers/cli.js';
 import { gitBlobSha1, sha256Hex, startFakeHub, type FakeHub, type HubFile } from './helpers/fake-hub.js';
 import { makeImage } from './helpers/images.js';
 import { generateTinyModel } from './tiny-model/index.js';
+import { HubClient, type HubFile as PublishedFile } from '../src/models/hub-client.js';
 
 const REPO = 'tiny-org/tiny-vl';
 const COMMIT = 'a'.repeat(40);
@@ -98,6 +99,17 @@ describe('models pull', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.equal(gets(hub, 'config.json'), 2, 'fetched twice');
     assert.deepEqual(await readFile(path.join(repoDir(cache), 'snapshots', COMMIT, 'config.json')), (files.find((f) => f.path === 'config.json') as HubFile).data);
+  });
+
+  it("refuses a file whose published hash (X-Linked-Etag, ETag) disagrees with the file list", async () => {
+    const client = new HubClient({ endpoint: hub.url });
+    const info = await client.repoInfo(REPO, 'main');
+    const entry = info.files.find((f) => f.path === BIG) as PublishedFile;
+    const partial = path.join(dir, 'mismatch.incomplete');
+    await assert.rejects(client.download(REPO, COMMIT, { ...entry, etag: 'f'.repeat(64) }, partial, () => undefined), /the Hub publishes [0-9a-f]{64}/);
+    const small = info.files.find((f) => f.path === 'config.json');
+    assert.ok(small && !small.lfs);
+    await assert.rejects(client.download(REPO, COMMIT, { ...small, etag: '0'.repeat(40) }, partial, () => undefined), /the Hub publishes [0-9a-f]{40}/);
   });
 
   it('two pulls at once each get the model, and each blob is downloaded once', async () => {

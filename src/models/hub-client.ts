@@ -107,7 +107,7 @@ export class HubClient {
     }
     onBytes(have);
     if (have === file.size) return;
-    const res = await this.request(url, have > 0 ? { Range: `bytes=${have}-` } : {}, repo, commit);
+    const res = await this.resolve(url, have > 0 ? { Range: `bytes=${have}-` } : {}, file, repo, commit);
     // A server that ignores Range sends the whole file: start over.
     const resumed = res.status === 206;
     if (!resumed) have = 0;
@@ -127,22 +127,53 @@ export class HubClient {
     }
   }
 
-  /** One GET that must answer 2xx; idle for idleTimeoutMs means abandoned. */
-  private async request(url: string, headers: Record<string, string>, repo: string, revision: string): Promise<Response> {
+  /**
+   * GET of a resolve URL, following its redirects by hand: the Hub's own answer carries the file's published
+   * hash and size (X-Linked-Etag / X-Linked-Size for LFS files, ETag for the rest), which must match the file
+   * list's; the CDN's answer does not carry them. The token goes to the Hub only, not to another host.
+   */
+  private async resolve(url: string, headers: Record<string, string>, file: HubFile, repo: string, commit: string): Promise<Response> {
+    let res = await this.request(url, headers, repo, commit, 'manual');
+    const etag = (res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? '').replace(/^W\//, '').replace(/"/g, '');
+    const size = res.headers.get('x-linked-size');
+    if ((etag && etag !== file.etag) || (size !== null && Number(size) !== file.size)) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new TemporaryFailure(
+        `${repo}/${file.path}: the Hub publishes ${etag || file.etag} (${size ?? file.size} bytes) but its file list says ${file.etag} (${file.size} bytes); the mirror may be updating, try again later`,
+      );
+    }
+    for (let hops = 0; res.status >= 300 && res.status < 400; hops++) {
+      const location = res.headers.get('location');
+      if (!location || hops >= 5) throw new Attempt(`${url}: a redirect without a usable Location`, true);
+      const next = new URL(location, url);
+      const sameHost = next.origin === new URL(this.options.endpoint).origin;
+      res = await this.request(next.href, headers, repo, commit, 'manual', sameHost);
+    }
+    return res;
+  }
+
+  /** One GET that must answer 2xx (or 3xx when following by hand); idle for idleTimeoutMs means abandoned. */
+  private async request(
+    url: string, headers: Record<string, string>, repo: string, revision: string, redirect: 'follow' | 'manual' = 'follow', auth = true,
+  ): Promise<Response> {
     const controller = new AbortController();
     let timer = setTimeout(() => controller.abort(new Error(`no data for ${this.idleTimeoutMs / 1000} s`)), this.idleTimeoutMs);
     let res: Response;
     try {
       res = await this.fetch(url, {
-        headers: { ...headers, ...(this.options.token ? { Authorization: `Bearer ${this.options.token}` } : {}), 'User-Agent': 'glm-vision' },
+        headers: { ...headers, ...(this.options.token && auth ? { Authorization: `Bearer ${this.options.token}` } : {}), 'User-Agent': 'glm-vision' },
         signal: controller.signal,
-        redirect: 'follow',
+        redirect,
       });
     } catch (error) {
       clearTimeout(timer);
       throw new Attempt(`cannot reach ${new URL(url).origin}: ${describe(error)}`, true, true);
     }
     clearTimeout(timer);
+    if (redirect === 'manual' && res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => undefined);
+      return res;
+    }
     if (res.ok && res.body) {
       // Keep the idle watchdog running while the body streams.
       const reader = res.body;
