@@ -76,6 +76,27 @@ describe('models pull', () => {
     assert.ok(!hub.requests.some((r) => r.path.includes('_fp16')), 'fp16 graphs are not fetched for fp32');
   });
 
+  it('a second pull asks for the file list only; info gives sizes per dtype; rm empties the cache', async () => {
+    const { cache, env } = await setup(hub);
+    assert.equal((await runCli(['models', 'pull', REPO, '-q'], { env })).code, 0);
+    hub.requests.length = 0;
+    const again = await runCli(['models', 'pull', REPO], { env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /0\.0 MB downloaded/);
+    assert.deepEqual(hub.requests.map((r) => r.path.split('?')[0]), [`/api/models/${REPO}/revision/main`]);
+    const info = await runCli(['models', 'info', REPO], { env });
+    assert.equal(info.code, 0, info.stderr);
+    const sum = (dtype: string) => files.filter((f) => !f.path.startsWith('onnx/') || (dtype === 'fp16') === f.path.includes('_fp16'))
+      .reduce((n, f) => n + f.data.length, 0);
+    assert.match(info.stdout, new RegExp(`--dtype fp32: ${(sum('fp32') / 1e6).toFixed(1)} MB in \\d+ files \\(auto\\)`));
+    assert.match(info.stdout, new RegExp(`--dtype fp16: ${(sum('fp16') / 1e6).toFixed(1)} MB`));
+    assert.match(info.stdout, new RegExp(`local: ${COMMIT} \\(fp32\\)`));
+    const rm = await runCli(['models', 'rm', REPO], { env });
+    assert.equal(rm.code, 0, rm.stderr);
+    await assert.rejects(stat(repoDir(cache)));
+    assert.equal((await runCli(['models', 'rm', REPO], { env })).code, 2);
+  });
+
   it('resumes an interrupted download with a Range request', async () => {
     const { cache, env } = await setup(hub);
     hub.requests.length = 0;
