@@ -418,3 +418,32 @@ describe('usage errors', () => {
     assert.match(show.stdout, /[\u4e00-\u9fff]/);
   });
 });
+
+describe('overlapping runs on one cache (--lock)', () => {
+  it('a second run skips (exit 75) or waits, and no image is asked for twice', async () => {
+    const dir = await workspace();
+    const folder = await photos(dir, 4, 500);
+    const cache = path.join(dir, 'cache.db');
+    const own = await startFakeOpenAI({ handler: (req) => ({ type: 'delay', ms: 400, then: defaultReply(req) }) });
+    try {
+      const args = (extra: string[]) => ['catalog', '--endpoint', own.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '-j', '1', ...extra, folder];
+      const first = startCli(args(['-q']));
+      while (own.chatRequests().length === 0) await new Promise((r) => setTimeout(r, 20));
+      const skipped = await runCli(args(['--lock', 'skip']));
+      assert.equal(skipped.code, 75, skipped.stderr);
+      assert.match(skipped.stderr, /another glm-vision run is using the cache .*cache\.db/);
+      assert.equal(skipped.stdout, '');
+      const waited = await runCli(args([]));
+      const done = await first.done;
+      assert.equal(done.code, 0, done.stderr);
+      assert.equal(waited.code, 0, waited.stderr);
+      assert.match(waited.stderr, /waiting for another glm-vision run/);
+      assert.ok(parseJsonl(waited.stdout).every((r) => r.cached === true), 'the waiting run found everything done');
+      const shas = own.chatRequests().map((r) => r.imageSha256);
+      assert.equal(shas.length, 4);
+      assert.equal(new Set(shas).size, 4, 'no image requested twice');
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { createOnnxBackend, DTYPES, type Device, type Dtype } from '../backends/
 import { DEFAULT_MODEL, resolveLocalModel } from '../models/resolve.js';
 import { sha256File } from '../hash.js';
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
+import { lockCache, LOCK_MODES, type LockMode } from '../cache/run-lock.js';
 import { CacheStore } from '../cache/store.js';
 import type { Format } from '../emit/writers.js';
 import { TemporaryFailure, UsageError, type ExitCode } from '../errors.js';
@@ -58,6 +59,7 @@ export interface CatalogFlags {
   bom?: boolean;
   cache?: string;
   refresh?: boolean;
+  lock: string;
   quiet?: boolean;
 }
 
@@ -73,6 +75,7 @@ export const CATALOG_DEFAULTS = {
   timeout: '300',
   retries: '5',
   maxInputPixels: String(DEFAULT_MAX_INPUT_PIXELS),
+  lock: 'wait',
 } as const;
 
 const GRACE_MS = 30_000;
@@ -231,11 +234,16 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     throw new UsageError(`Expected at least 784 (one 28×28 patch) for --max-pixels but received "${flags.maxPixels ?? ''}"`);
   }
   job.inputs = await inputPaths(paths, flags, io);
-  const store = new CacheStore(openDatabase(flags.cache ?? defaultCachePath(io.env)));
+  const lockMode = oneOf<LockMode>('--lock', flags.lock, LOCK_MODES);
+  const dbPath = flags.cache ?? defaultCachePath(io.env);
+  const store = new CacheStore(openDatabase(dbPath));
   let backend: Backend;
+  let unlock: () => Promise<void> = async () => undefined;
   try {
+    unlock = await lockCache(dbPath, lockMode, () => warn(`waiting for another glm-vision run to finish with the cache ${dbPath}`));
     backend = await makeBackend(flags, io, warn, job.preprocess, store, template);
   } catch (error) {
+    await unlock();
     store.close();
     throw error;
   }
@@ -266,5 +274,6 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     process.off('SIGTERM', onSignal);
     await backend.close();
     store.close();
+    await unlock();
   }
 }

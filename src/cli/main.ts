@@ -18,7 +18,7 @@ Exit codes:
   2    usage or configuration error
   70   internal error (a bug: please report it with GLM_VISION_DEBUG=1 output)
   74   the catalog could not be written (-o path unwritable, disk full); the cache keeps finished results
-  75   a temporary failure stopped the run (every endpoint unreachable after retries, cache locked); cron may retry
+  75   a temporary failure stopped the run (every endpoint or the model hub unreachable, cache in use with --lock skip); cron may retry
   130  interrupted by SIGINT/SIGTERM, after saving finished work
 `;
 
@@ -76,6 +76,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--bom', 'start CSV with a UTF-8 byte-order mark (for Excel)')
     .option('--cache <file>', 'cache database (default: $GLM_VISION_CACHE or ~/.cache/glm-vision/cache.db)')
     .option('--refresh', 'ignore cached results: infer again and replace them')
+    .option('--lock <wait|skip|none>', 'another run on the same cache: wait for it, skip this run (exit 75), or none (no lock)', CATALOG_DEFAULTS.lock)
     .option('-q, --quiet', 'no progress, warnings or summary on stderr')
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (paths: string[], flags: CatalogFlags) => {

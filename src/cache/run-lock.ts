@@ -1,0 +1,39 @@
+// One catalog run at a time per cache, so overlapping cron jobs never pay
+// for the same (image, job) twice. The lock is a directory beside the
+// database (proper-lockfile: atomic mkdir, refreshed while held, taken over
+// when its holder died without releasing it).
+import lockfile from 'proper-lockfile';
+import { TemporaryFailure } from '../errors.js';
+
+export type LockMode = 'wait' | 'skip' | 'none';
+export const LOCK_MODES: readonly LockMode[] = ['wait', 'skip', 'none'];
+
+/** A holder that stops refreshing for this long is taken to be dead. */
+const STALE_MS = 30_000;
+
+/**
+ * Takes the run lock of the cache at `db`; resolves to its release. `wait` waits for the run that holds it,
+ * `skip` fails at once with a TemporaryFailure (exit 75), `none` takes no lock. ':memory:' needs none.
+ */
+export async function lockCache(db: string, mode: LockMode, onWait: () => void): Promise<() => Promise<void>> {
+  if (mode === 'none' || db === ':memory:') return async () => undefined;
+  const options = { realpath: false, lockfilePath: `${db}.lock`, stale: STALE_MS, update: STALE_MS / 3 };
+  const take = (): Promise<() => Promise<void>> => lockfile.lock(db, { ...options, retries: 0 });
+  try {
+    return await take();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+  }
+  if (mode === 'skip') {
+    throw new TemporaryFailure(`another glm-vision run is using the cache ${db} (lock ${db}.lock); --lock skip: not running`);
+  }
+  onWait();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    try {
+      return await take();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    }
+  }
+}
