@@ -14,7 +14,7 @@ export function sha256(data: Buffer): string {
  * Reads a file that must be regular. O_NONBLOCK keeps a FIFO that replaced the
  * file since the walk from blocking the run.
  */
-export async function readRegularFile(filePath: string): Promise<Buffer> {
+export async function readRegularFile(filePath: string | Buffer): Promise<Buffer> {
   let handle;
   try {
     handle = await open(filePath, constants.O_RDONLY | constants.O_NONBLOCK);

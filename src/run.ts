@@ -114,7 +114,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     };
     try {
       const step = await prepareQueue.add(async () => {
-        const data = await readRegularFile(file.path);
+        const data = await readRegularFile(file.fsPath ?? file.path);
         const sha = sha256(data);
         row.sha256 = sha;
         store.rememberHash(file, sha);

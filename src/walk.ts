@@ -1,5 +1,6 @@
 // Turns the user's paths into a sorted list of image files, stat'ed once.
-import { lstat, opendir, stat } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import { lstat, opendir, readdir, stat } from 'node:fs/promises';
 import { lstatSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -26,6 +27,8 @@ export interface FileEntry {
   mtimeMs: number;
   ino: number;
   dev: number;
+  /** The raw bytes of the path when its name is not valid UTF-8 (`path` then shows those bytes as \xNN). */
+  fsPath?: Buffer;
 }
 
 interface Matchers {
@@ -59,7 +62,7 @@ export async function walk(inputs: string[], options: WalkOptions): Promise<File
   const found = new Map<string, FileEntry>();
   const skip = options.onSkip ?? (() => {});
 
-  const consider = (filePath: string, rel: string, st: Stats, explicit: boolean): void => {
+  const consider = (filePath: string, rel: string, st: Stats, explicit: boolean, fsPath?: Buffer): void => {
     if (!hasImageExtension(filePath)) {
       if (explicit) skip(filePath, 'not a recognised image extension');
       return;
@@ -74,7 +77,7 @@ export async function walk(inputs: string[], options: WalkOptions): Promise<File
     if (!found.has(filePath)) {
       found.set(filePath, {
         path: filePath, relativePath: rel || path.basename(filePath),
-        size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev,
+        size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ...(fsPath ? { fsPath } : {}),
       });
     }
   };
@@ -113,7 +116,7 @@ async function walkDir(
   rel: string,
   options: WalkOptions,
   matchers: Matchers,
-  consider: (filePath: string, rel: string, st: Stats, explicit: boolean) => void,
+  consider: (filePath: string, rel: string, st: Stats, explicit: boolean, fsPath?: Buffer) => void,
   skip: (filePath: string, reason: string) => void,
   ancestors: Set<string>,
 ): Promise<void> {
@@ -126,7 +129,13 @@ async function walkDir(
   }
   const subdirs: [string, string, Stats][] = [];
   const files: [string, string][] = [];
+  let undecodable = false;
   for await (const dirent of handle) {
+    // A name that is not valid UTF-8 arrives with U+FFFD in it and cannot be opened by that name.
+    if (dirent.name.includes('\uFFFD')) {
+      undecodable = true;
+      continue;
+    }
     if (!options.hidden && dirent.name.startsWith('.')) continue;
     const full = path.join(dir, dirent.name);
     const childRel = rel ? `${rel}/${dirent.name}` : dirent.name;
@@ -156,6 +165,7 @@ async function walkDir(
       files.push([full, childRel]);
     }
   }
+  if (undecodable) await walkRawNames(dir, rel, options, consider, skip);
   for (const [full, childRel] of files) {
     try {
       // Synchronous lstat is several times faster than the async one for large folders.
@@ -178,6 +188,60 @@ async function walkDir(
     ancestors.add(id);
     await walkDir(full, childRel, options, matchers, consider, skip, ancestors);
     ancestors.delete(id);
+  }
+}
+
+/** Shows a file name's bytes: valid UTF-8 as is, every other byte as \xNN. */
+export function displayName(raw: Buffer): string {
+  let out = '';
+  let start = 0;
+  while (start < raw.length) {
+    let end = raw.length;
+    // The longest valid prefix, then one escaped byte.
+    while (end > start && !isUtf8(raw.subarray(start, end))) end--;
+    out += raw.subarray(start, end).toString('utf8');
+    if (end < raw.length) out += `\\x${(raw[end] as number).toString(16).padStart(2, '0')}`;
+    start = end + 1;
+  }
+  return out;
+}
+
+/** The entries of a folder whose names are not valid UTF-8: opened by their raw bytes. */
+async function walkRawNames(
+  dir: string,
+  rel: string,
+  options: WalkOptions,
+  consider: (filePath: string, rel: string, st: Stats, explicit: boolean, fsPath?: Buffer) => void,
+  skip: (filePath: string, reason: string) => void,
+): Promise<void> {
+  let names: Buffer[];
+  try {
+    names = await readdir(dir, { encoding: 'buffer' });
+  } catch {
+    return;
+  }
+  for (const raw of names) {
+    if (isUtf8(raw)) continue;
+    const name = displayName(raw);
+    if (!options.hidden && name.startsWith('.')) continue;
+    const full = path.join(dir, name);
+    const fsPath = Buffer.concat([Buffer.from(dir.endsWith(path.sep) ? dir : dir + path.sep), raw]);
+    let st: Stats;
+    try {
+      st = options.followSymlinks ? await stat(fsPath) : await lstat(fsPath);
+    } catch (error) {
+      skip(full, `cannot stat: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      continue;
+    }
+    if (st.isDirectory()) {
+      skip(full, 'a folder whose name is not valid UTF-8 (rename it to catalog what is inside)');
+      continue;
+    }
+    if (st.isSymbolicLink()) {
+      if (hasImageExtension(name)) skip(full, 'symlink (use --follow-symlinks)');
+      continue;
+    }
+    consider(full, rel ? `${rel}/${name}` : name, st, false, fsPath);
   }
 }
 

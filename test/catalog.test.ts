@@ -447,3 +447,28 @@ describe('overlapping runs on one cache (--lock)', () => {
     }
   });
 });
+
+describe('file names', () => {
+  it('catalogs a file whose name is not valid UTF-8, showing its bytes as \\xNN, and CSV/JSONL stay valid', async () => {
+    const dir = await workspace();
+    const folder = path.join(dir, 'odd');
+    await mkdir(folder);
+    const jpeg = path.join(dir, 'src.jpg');
+    await makeImage(jpeg, { width: 64, height: 48, seed: 900 });
+    const data = await readFile(jpeg);
+    // "caf\xe9.jpg" in Latin-1 and a Chinese name beside it.
+    await writeFile(Buffer.concat([Buffer.from(`${folder}/`), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x6a, 0x70, 0x67])]), data);
+    await writeFile(path.join(folder, '档案,"=1".jpg'), Buffer.concat([data, Buffer.from([0])]));
+    const cache = path.join(dir, 'c.db');
+    const jsonl = await runCli([...base(cache), folder]);
+    assert.equal(jsonl.code, 0, jsonl.stderr);
+    const rows = parseJsonl(jsonl.stdout);
+    assert.deepEqual(rows.map((r) => path.basename(String(r.SourceFile))), ['caf\\xe9.jpg', '档案,"=1".jpg']);
+    assert.ok(rows.every((r) => r.status === 'ok'), JSON.stringify(rows.map((r) => [r.status, r.error])));
+    const out = path.join(dir, 'out.csv');
+    const csv = await runCli([...base(cache), '-o', out, folder]);
+    assert.equal(csv.code, 0, csv.stderr);
+    const parsed = parseCsv(await readFile(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    assert.deepEqual(parsed.map((r) => path.basename(String(r.SourceFile))), ['caf\\xe9.jpg', '档案,"=1".jpg']);
+  });
+});
