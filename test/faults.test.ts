@@ -1,9 +1,11 @@
 // Server faults and signals, end to end through the CLI.
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { createRng } from '../src/backends/onnx/sampler.js';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type Reply } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
 import { parseJsonl, runCli, startCli, tempDir } from './helpers/cli.js';
@@ -143,3 +145,62 @@ describe('output faults', () => {
     assert.equal(server.chatRequests().length - start, 0);
   });
 });
+
+describe('kill and resume', () => {
+  it('SIGKILLed at 20 random points over 200 files: every committed answer is asked once, one row per file, the database intact, -o never damaged', async () => {
+    const folder = path.join(dir, 'kill200');
+    await mkdir(folder, { recursive: true });
+    for (let i = 0; i < 200; i++) await makeImage(path.join(folder, `k${String(i).padStart(3, '0')}.png`), { width: 16, height: 16, seed: 5000 + i, format: 'png' });
+    const cache = path.join(dir, 'kill.db');
+    const out = path.join(dir, 'kill.jsonl');
+    const previous = '{"SourceFile":"an existing catalog"}\n';
+    await writeFile(out, previous);
+    // Slow enough that a kill lands mid-run: 8 requests in flight, 30-60 ms each.
+    const own = await startFakeOpenAI({ handler: (req) => ({ type: 'delay', ms: 30 + (req.imageSha256?.charCodeAt(0) ?? 0) % 30, then: defaultReply(req) }) });
+    const rng = createRng(7);
+    const args = ['catalog', '--endpoint', own.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '-j', '8', '-q', '-o', out, folder];
+    try {
+      const asked = new Map<string, number>();
+      const committedBefore = (): Set<string> => {
+        if (!existsSync(cache)) return new Set();
+        const db = new Database(cache, { readonly: true });
+        try {
+          return new Set((db.prepare('SELECT sha256 FROM results').all() as { sha256: string }[]).map((r) => r.sha256));
+        } finally {
+          db.close();
+        }
+      };
+      let kills = 0;
+      for (let i = 0; i < 40 && kills < 20; i++) {
+        const done = committedBefore();
+        const from = own.chatRequests().length;
+        const run = startCli(args);
+        await new Promise((r) => setTimeout(r, 250 + Math.floor(rng() * 900)));
+        const killed = run.child.kill('SIGKILL');
+        const res = await run.done;
+        if (killed && res.signal === 'SIGKILL') kills++;
+        for (const r of own.chatRequests().slice(from)) {
+          const sha = r.imageSha256 ?? '';
+          assert.ok(!done.has(sha), `an answer committed before run ${i + 1} was asked for again`);
+          asked.set(sha, (asked.get(sha) ?? 0) + 1);
+        }
+        // A killed run never leaves a partial catalog where the old one was.
+        const text = await readFile(out, 'utf8');
+        assert.ok(text === previous || text.split('\n').filter(Boolean).length === 200, 'the -o file is the old catalog or a complete new one');
+      }
+      assert.ok(kills >= 20, `only ${kills} runs were killed mid-way`);
+      const final = await runCli(args);
+      assert.equal(final.code, 0, final.stderr);
+      const rows = parseJsonl(await readFile(out, 'utf8'));
+      assert.equal(rows.length, 200);
+      assert.equal(new Set(rows.map((r) => r.SourceFile)).size, 200);
+      assert.ok(rows.every((r) => r.status === 'ok'));
+      const db = new Database(cache, { readonly: true });
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      db.close();
+    } finally {
+      await own.close();
+    }
+  });
+});
+
