@@ -170,6 +170,35 @@ describe('models pull', () => {
   });
 });
 
+describe('private models', () => {
+  it('sends HF_TOKEN, never prints or stores it, and says what to do without it', async () => {
+    const token = 'hf_secretTokenValue123';
+    const hub = await startFakeHub({ repos: [{ id: REPO, commit: COMMIT, files }], token });
+    try {
+      const { cache, env } = await setup(hub);
+      const denied = await runCli(['models', 'pull', REPO], { env });
+      assert.equal(denied.code, 2);
+      assert.match(denied.stderr, /private or gated \(HTTP 401.*set HF_TOKEN/);
+      const res = await runCli(['models', 'pull', REPO], { env: { ...env, HF_TOKEN: token } });
+      assert.equal(res.code, 0, res.stderr);
+      assert.ok(hub.requests.some((r) => r.auth === `Bearer ${token}`));
+      const stored: string[] = [];
+      const walk = async (d: string): Promise<void> => {
+        for (const e of await readdir(d, { withFileTypes: true })) {
+          const full = path.join(d, e.name);
+          stored.push(full);
+          if (e.isDirectory()) await walk(full);
+          else if (e.isFile() && (await stat(full)).size < 1e6) stored.push((await readFile(full)).toString('latin1'));
+        }
+      };
+      await walk(cache);
+      for (const text of [res.stdout, res.stderr, denied.stderr, ...stored]) assert.ok(!text.includes(token), 'the token leaked');
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
 describe('models without the hub', () => {
   it('uses a snapshot laid out by huggingface-cli without any request', async () => {
     const hub = await startFakeHub({ repos: [] });
