@@ -311,6 +311,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     await writeFile(path.join(root, 'notes.txt'), 'not an image');
     await symlink(path.join(root, 'a.jpg'), path.join(root, 'link.jpg'));
     await symlink(root, path.join(root, 'sub', 'loop'));
+    await symlink(path.join(root, 'gone.jpg'), path.join(root, 'dangling.jpg'));
     execFileSync('mkfifo', [path.join(root, 'pipe.jpg')]);
     const cache = path.join(dir, 'c.db');
     const res = await runCli([...base(cache).filter((a) => a !== '-q'), '--exclude', 'skipme', root]);
@@ -319,9 +320,11 @@ describe('catalog against an OpenAI-compatible server', () => {
     assert.deepEqual(names, ['a.jpg', 'sub/deep/b.png']);
     assert.match(res.stderr, /pipe\.jpg: a FIFO/);
 
-    const all = await runCli([...base(cache), '--hidden', '--follow-symlinks', '--include', '*.jpg', root]);
+    const all = await runCli([...base(cache).filter((a) => a !== '-q'), '--hidden', '--follow-symlinks', '--include', '*.jpg', root]);
     const names2 = parseJsonl(all.stdout).map((r) => path.relative(root, r.SourceFile as string));
     assert.deepEqual(names2, ['.hidden/c.jpg', 'a.jpg', 'link.jpg', 'skipme/d.jpg']);
+    assert.match(all.stderr, /dangling\.jpg: dangling symlink/);
+    assert.match(all.stderr, /loop: symlink loop/);
   });
 
   it('--files-from - reads NUL-separated paths', async () => {
