@@ -46,7 +46,8 @@ export async function probeImage(data: Buffer, maxInputPixels: number): Promise<
   const input = { limitInputPixels: maxInputPixels, failOn: 'error' as const, sequentialRead: true };
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
-    meta = await sharp(data, input).metadata();
+    // The header alone, unlimited, so the size check below can name the dimensions (nothing is decoded here).
+    meta = await sharp(data, { ...input, limitInputPixels: false }).metadata();
   } catch (error) {
     throw new FileFailure(describeDecodeError(error));
   }

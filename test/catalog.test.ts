@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { crc32, deflateSync } from 'node:zlib';
 import { copyFile, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -239,6 +240,35 @@ describe('catalog against an OpenAI-compatible server', () => {
     const meta = await sharp(Buffer.from(url.split(',')[1] as string, 'base64')).metadata();
     assert.ok((meta.width ?? 0) * (meta.height ?? 0) <= 200_000);
     assert.equal((meta.width ?? 0) % 28, 0);
+  });
+
+  it('a decompression bomb (a 1 KB PNG whose header claims 100000×100000) is an error row and nothing is sent', async () => {
+    const dir = await workspace();
+    const chunk = (type: string, data: Buffer): Buffer => {
+      const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+      const out = Buffer.alloc(12 + data.length);
+      out.writeUInt32BE(data.length, 0);
+      body.copy(out, 4);
+      out.writeUInt32BE(crc32(body), 8 + data.length);
+      return out;
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(100_000, 0);
+    ihdr.writeUInt32BE(100_000, 4);
+    ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+    const bomb = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0)),
+    ]);
+    await writeFile(path.join(dir, 'bomb.png'), bomb);
+    const before = server.chatRequests().length;
+    const res = await runCli([...base(path.join(dir, 'c.db')), dir]);
+    assert.equal(res.code, 1, res.stderr);
+    const rows = parseJsonl(res.stdout);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.status, 'error');
+    assert.match(String(rows[0]?.error), /100000×100000 pixels exceeds --max-input-pixels/);
+    assert.equal(server.chatRequests().length, before, 'nothing sent');
   });
 
   it('-o never truncates the old catalog when a run fails', async () => {
