@@ -8,6 +8,7 @@ import { TextCodec } from '../src/backends/onnx/text.js';
 import { createRng, sampleToken } from '../src/backends/onnx/sampler.js';
 import type { SamplingParams } from '../src/backends/onnx/sampler.js';
 import { UsageError } from '../src/errors.js';
+import { bpeModel } from './tiny-model/tokenizer.js';
 
 // ---- fixtures: a byte-level BPE tokenizer shaped like Qwen2's and GLM-4's tokenizer.json ----
 
@@ -108,18 +109,7 @@ function buildTokenizer(specials: string[], plainAdded: string[], postProcessor:
       },
       post_processor: postProcessor ?? byteLevel,
       decoder: byteLevel,
-      model: {
-        type: 'BPE',
-        dropout: null,
-        unk_token: null,
-        continuing_subword_prefix: '',
-        end_of_word_suffix: '',
-        fuse_unk: false,
-        byte_fallback: false,
-        ignore_merges: false,
-        vocab,
-        merges: MERGES.map(([a, b]) => `${a} ${b}`),
-      },
+      model: bpeModel(vocab, MERGES.map(([a, b]) => `${a} ${b}`)),
     },
   };
 }

@@ -2,8 +2,7 @@
 // shared Hugging Face cache.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DTYPES, type Dtype } from '../backends/onnx/model-dir.js';
-import { chooseDtype, filesFor } from '../backends/onnx/model-dir.js';
+import { chooseDtype, DTYPES, filesFor, type Dtype } from '../backends/onnx/model-dir.js';
 import { UsageError } from '../errors.js';
 import { createDownloadProgress } from '../models/download-progress.js';
 import { HubClient } from '../models/hub-client.js';

@@ -119,19 +119,24 @@ export function tokenizerJson(spec: TinySpec): Json {
     },
     post_processor: { type: 'ByteLevel', ...byteLevel },
     decoder: { type: 'ByteLevel', ...byteLevel },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      // Older tokenizers serialise merges as "a b" strings, newer ones as pairs; cover both.
-      merges: qwen ? merges.map(([a, b]) => `${a} ${b}`) : merges,
-    },
+    // Older tokenizers serialise merges as "a b" strings, newer ones as pairs; cover both.
+    model: bpeModel(vocab, qwen ? merges.map(([a, b]) => `${a} ${b}`) : merges),
+  };
+}
+
+/** A byte-level BPE model section of tokenizer.json, as the Qwen and GLM tokenizers have it. */
+export function bpeModel(vocab: Record<string, number>, merges: readonly (string | readonly [string, string])[]): Json {
+  return {
+    type: 'BPE',
+    dropout: null,
+    unk_token: null,
+    continuing_subword_prefix: '',
+    end_of_word_suffix: '',
+    fuse_unk: false,
+    byte_fallback: false,
+    ignore_merges: false,
+    vocab,
+    merges,
   };
 }
 

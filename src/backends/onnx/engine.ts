@@ -69,6 +69,8 @@ export class Engine {
   private multiImage = true;
   /** Keys and values of shared prompt prefixes, by token ids. */
   private readonly prefixes = new Map<string, Record<string, ort.Tensor>>();
+  /** Encoded prompts, by system and user text. */
+  private readonly prompts = new Map<string, number[]>();
 
   private constructor(
     readonly model: ModelDir,
@@ -134,8 +136,7 @@ export class Engine {
 
   /** Tokenises a job's prompt and computes its 3-D positions. */
   prepare(job: EngineJob): EngineRow {
-    const text = this.codec.renderChat({ system: job.system, user: job.prompt }, 1);
-    const ids = this.codec.expandImages(this.codec.encode(text), [job.tokens]);
+    const ids = this.codec.expandImages(this.promptIds(job.system, job.prompt), [job.tokens]);
     const rope = ropePositions(ids, [job.grid], {
       family: this.model.family,
       imageTokenId: this.model.ids.image,
@@ -285,6 +286,19 @@ export class Engine {
   private async embedTokens(ids: number[], rows = ids.length, width = 1): Promise<ort.Tensor> {
     const out = await this.embed.run({ input_ids: int64(ids, [rows, width]) });
     return out[this.embed.outputNames[0] as string] as ort.Tensor;
+  }
+
+  /** The chat-templated prompt's token ids, image placeholder unexpanded: the same for most requests of a run. */
+  private promptIds(system: string | undefined, prompt: string): number[] {
+    const key = `${system ?? ''}\0${prompt}`;
+    let ids = this.prompts.get(key);
+    if (!ids) {
+      ids = this.codec.encode(this.codec.renderChat({ system, user: prompt }, 1));
+      // Templates with per-file variables make every prompt new: keep the cache small.
+      if (this.prompts.size >= 64) this.prompts.delete(this.prompts.keys().next().value as string);
+      this.prompts.set(key, ids);
+    }
+    return ids;
   }
 
   /**

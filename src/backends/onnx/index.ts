@@ -108,7 +108,6 @@ class OnnxBackend implements Backend {
     const { url, execArgv } = workerUrl('worker', import.meta.url);
     const worker = new Worker(url, { workerData: init, transferList: ports, execArgv });
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'ready') return;
       if (message.type === 'warn') options.warn(message.message);
       else if (message.type === 'fatal') {
         const e = message.error;

@@ -36,7 +36,6 @@ export type ToWorker =
   | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready'; device: 'cpu' | 'cuda' }
   | { type: 'warn'; message: string }
   | { type: 'fatal'; error: SerializedError }
   | { type: 'result'; id: number; output: EngineOutput }

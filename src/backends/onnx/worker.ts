@@ -35,10 +35,7 @@ function load(): Promise<Model> {
       waitMs: init.batchWaitMs,
     }),
   }));
-  loading.then(
-    ({ engine }) => post({ type: 'ready', device: engine.device }),
-    (error: unknown) => post({ type: 'fatal', error: serializeError(error) }),
-  );
+  loading.catch((error: unknown) => post({ type: 'fatal', error: serializeError(error) }));
   return loading;
 }
 
