@@ -1,5 +1,5 @@
 // Asks the backend about one prepared image and turns the reply into a
-// cacheable answer; a malformed structured answer gets one more try.
+// cacheable answer; an empty or malformed structured answer gets one more try.
 import type { Backend, InferRequest } from './backends/backend.js';
 import { FileFailure } from './errors.js';
 import { AnswerError, cleanAnswer, parseJsonAnswer } from './parse.js';
@@ -45,6 +45,11 @@ export async function ask(
     }
     const text = cleanAnswer(reply.text);
     const status = reply.finishReason === 'length' ? 'truncated' : 'ok';
+    // An empty answer is a server or model glitch, not a description; never cache it as one.
+    if (status === 'ok' && text.trim() === '') {
+      if (attempt === 0) continue;
+      throw new FileFailure('the model returned an empty answer (after 2 attempts)');
+    }
     if (validate && status === 'ok') {
       try {
         parseJsonAnswer(text, validate);

@@ -56,7 +56,8 @@ export interface RunOutcome {
 
 interface Slot {
   row?: CatalogRow;
-  promise?: Promise<CatalogRow>;
+  /** Settles when the file is done; to no row when an interrupt cut it off. */
+  promise?: Promise<CatalogRow | undefined>;
 }
 
 export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunOutcome> {
@@ -78,6 +79,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   ctx.abort.addEventListener('abort', onAbort, { once: true });
   let fatal: unknown;
   let stopped = false;
+  const interrupted = (): boolean => ctx.stop.aborted || ctx.abort.aborted;
   const stopNow = (): boolean => stopped || ctx.stop.aborted || fatal !== undefined;
 
   const base = (file: FileEntry): CatalogRow => ({
@@ -228,6 +230,8 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         slot.promise = processMiss(file).then(
           (row) => (slot.row = count(row)),
           (error: unknown) => {
+            // Cut off by an interrupt: this file simply gets no row.
+            if (interrupted() && hard.signal.aborted && fatal === undefined) return undefined;
             fatal ??= error;
             hard.abort(error);
             throw error;

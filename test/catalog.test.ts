@@ -2,14 +2,13 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { crc32, deflateSync } from 'node:zlib';
 import { copyFile, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startFakeOpenAI, sequence, defaultReply, type FakeOpenAI } from './helpers/fake-openai.js';
-import { makeFixtureSet, makeImage } from './helpers/images.js';
+import { makeFixtureSet, makeImage, pngBomb } from './helpers/images.js';
 import { parseJsonl, runCli, startCli, tempDir } from './helpers/cli.js';
 
 let server: FakeOpenAI;
@@ -244,23 +243,7 @@ describe('catalog against an OpenAI-compatible server', () => {
 
   it('a decompression bomb (a 1 KB PNG whose header claims 100000×100000) is an error row and nothing is sent', async () => {
     const dir = await workspace();
-    const chunk = (type: string, data: Buffer): Buffer => {
-      const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-      const out = Buffer.alloc(12 + data.length);
-      out.writeUInt32BE(data.length, 0);
-      body.copy(out, 4);
-      out.writeUInt32BE(crc32(body), 8 + data.length);
-      return out;
-    };
-    const ihdr = Buffer.alloc(13);
-    ihdr.writeUInt32BE(100_000, 0);
-    ihdr.writeUInt32BE(100_000, 4);
-    ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-    const bomb = Buffer.concat([
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-      chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0)),
-    ]);
-    await writeFile(path.join(dir, 'bomb.png'), bomb);
+    await writeFile(path.join(dir, 'bomb.png'), pngBomb(100_000, 100_000));
     const before = server.chatRequests().length;
     const res = await runCli([...base(path.join(dir, 'c.db')), dir]);
     assert.equal(res.code, 1, res.stderr);

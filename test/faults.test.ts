@@ -1,10 +1,11 @@
 // Server faults and signals, end to end through the CLI.
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRng } from '../src/backends/onnx/sampler.js';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type Reply } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
@@ -106,20 +107,100 @@ describe('server faults', () => {
   });
 });
 
+describe('server faults mixed at random', () => {
+  it('40 files, faults on about half the attempts, one endpoint down: each file ends ok, truncated or an error row with a reason, in bounded attempts', { timeout: 120_000 }, async () => {
+    const folder = await folderOf('mixed', 40, 5000);
+    const rng = createRng(20261124);
+    type Kind = 'good' | 'reasoning' | 'length' | 'empty' | 'fault';
+    const final: Record<Kind, boolean> = { good: true, reasoning: true, length: true, empty: false, fault: false };
+    const faults: Reply[] = [
+      { type: 'status', status: 429, headers: { 'retry-after': '1' } },
+      { type: 'status', status: 503 },
+      { type: 'status', status: 500 },
+      { type: 'invalid-json' },
+      { type: 'truncated-body' },
+    ];
+    // Resets and timeouts count towards setting the live endpoint aside too; spacing
+    // them keeps the run from (rightly) stopping because every endpoint looks down.
+    const connectionFaults: Reply[] = [{ type: 'reset' }, { type: 'delay', ms: 1500 }];
+    let sinceConnectionFault = 99;
+    const history = new Map<string, Kind[]>();
+    server.setHandler((req) => {
+      const key = req.imageSha256 ?? '';
+      const kinds = history.get(key) ?? [];
+      history.set(key, kinds);
+      const short = key.slice(0, 12);
+      sinceConnectionFault++;
+      const roll = rng();
+      let kind: Kind;
+      let reply: Reply;
+      if (roll < 0.5) {
+        [kind, reply] = ['good', defaultReply(req as never)];
+      } else if (roll < 0.56) {
+        [kind, reply] = ['reasoning', { type: 'answer', content: '', reasoning: `Reasoned ${short}.`, reasoningField: 'reasoning_content' }];
+      } else if (roll < 0.62) {
+        [kind, reply] = ['length', { type: 'answer', content: `Cut ${short}`, finishReason: 'length' }];
+      } else if (roll < 0.68) {
+        [kind, reply] = ['empty', { type: 'answer', content: '' }];
+      } else if (roll < 0.76 && sinceConnectionFault > 6) {
+        sinceConnectionFault = 0;
+        [kind, reply] = ['fault', connectionFaults[Math.floor(rng() * connectionFaults.length)] as Reply];
+      } else {
+        [kind, reply] = ['fault', faults[Math.floor(rng() * faults.length)] as Reply];
+      }
+      kinds.push(kind);
+      return reply;
+    });
+    try {
+      const res = await runCli(['catalog', '--endpoint', 'http://127.0.0.1:9/v1', '--endpoint', server.url, '--model', 'm',
+        '--flavor', 'vllm', '--timeout', '1', '--retries', '3', '-j', '8', '--cache', path.join(folder, 'c.db'), folder]);
+      const rows = parseJsonl(res.stdout);
+      assert.equal(rows.length, 40, res.stderr);
+      assert.deepEqual(new Set(rows.map((r) => r.SourceFile)).size, 40, 'one row per file');
+      const errors = rows.filter((r) => r.status === 'error');
+      assert.equal(res.code, errors.length > 0 ? 1 : 0, res.stderr);
+      assert.ok(errors.every((r) => typeof r.error === 'string' && r.error.length > 0), 'every error row has a reason');
+      assert.match(res.stderr, /endpoint http:\/\/127\.0\.0\.1:9\/v1 set aside/);
+
+      // What the server last said to each image decides its row.
+      const expectOk: string[] = [];
+      const expectCut: string[] = [];
+      let expectErrors = 40 - history.size;
+      for (const [key, kinds] of history) {
+        assert.ok(kinds.length <= 2 * (3 + 1), `${kinds.length} attempts for one image: ${kinds.join(',')}`);
+        const last = kinds.at(-1) as Kind;
+        if (last === 'good') expectOk.push(`Description of image ${key.slice(0, 12)}.`);
+        else if (last === 'reasoning') expectOk.push(`Reasoned ${key.slice(0, 12)}.`);
+        else if (last === 'length') expectCut.push(`Cut ${key.slice(0, 12)}`);
+        else expectErrors++;
+        // Only a final answer ends an image's requests early.
+        kinds.slice(0, -1).forEach((k) => assert.ok(!final[k], `${k} was followed by another request`));
+      }
+      assert.deepEqual(rows.filter((r) => r.status === 'ok').map((r) => r.output).sort(), expectOk.sort());
+      assert.deepEqual(rows.filter((r) => r.status === 'truncated').map((r) => r.output).sort(), expectCut.sort());
+      assert.equal(errors.length, expectErrors);
+      const kindsSeen = new Set([...history.values()].flat());
+      assert.ok(kindsSeen.size === 5, `every kind of reply was used: ${[...kindsSeen].join(',')}`);
+    } finally {
+      server.setHandler(defaultReply);
+    }
+  });
+});
+
 describe('signals', () => {
-  it('SIGINT: stops taking work, saves finished answers, writes their rows and exits 130', async () => {
-    const folder = await folderOf('sigint', 20, 2000);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) it(`${signal}: stops taking work, saves finished answers, writes their rows and exits 130`, async () => {
+    const folder = await folderOf(signal, 20, signal === 'SIGINT' ? 2000 : 2100);
     const cache = path.join(folder, 'c.db');
-    const out = path.join(dir, 'sigint.jsonl');
+    const out = path.join(dir, `${signal}.jsonl`);
     server.setHandler(() => ({ type: 'delay', ms: 150 }));
     try {
       const start = server.chatRequests().length;
       const run = startCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '-j', '2', '--cache', cache, '-o', out, folder]);
       while (server.chatRequests().length - start < 4) await new Promise((r) => setTimeout(r, 20));
-      run.child.kill('SIGINT');
+      run.child.kill(signal);
       const res = await run.done;
       assert.equal(res.code, 130, res.stderr);
-      assert.match(res.stderr, /SIGINT/);
+      assert.match(res.stderr, new RegExp(`${signal}: finishing requests in flight`));
       const rows = parseJsonl(await readFile(out, 'utf8'));
       assert.ok(rows.length >= 2 && rows.length < 20, `${rows.length} rows`);
       assert.ok(rows.every((r) => r.status === 'ok'));
@@ -129,6 +210,37 @@ describe('signals', () => {
       db.close();
       assert.equal(saved, server.chatRequests().length - start, 'every answer received was saved');
       assert.equal(run0.exit_code, 130);
+    } finally {
+      server.setHandler(defaultReply);
+    }
+  });
+
+  it('a second SIGINT stops at once, without waiting for requests in flight; finished answers are kept and the cache is intact', async () => {
+    const folder = await folderOf('sigint-twice', 12, 2200);
+    const cache = path.join(folder, 'c.db');
+    const out = path.join(dir, 'sigint-twice.jsonl');
+    let answered = 0;
+    server.setHandler((req) => (answered++ < 3 ? defaultReply(req) : { type: 'hang' }));
+    try {
+      const start = server.chatRequests().length;
+      const run = startCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '-j', '2', '--cache', cache, '-o', out, folder]);
+      while (server.chatRequests().length - start < 5) await new Promise((r) => setTimeout(r, 20));
+      run.child.kill('SIGINT');
+      // The first SIGINT waits (up to 30 s) for the two hanging requests.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(run.child.exitCode, null, 'still waiting for requests in flight');
+      const second = Date.now();
+      run.child.kill('SIGINT');
+      const res = await run.done;
+      assert.ok(Date.now() - second < 15_000, 'the second SIGINT did not wait for the 30 s grace');
+      assert.equal(res.code, 130, res.stderr);
+      const rows = parseJsonl(await readFile(out, 'utf8'));
+      assert.equal(rows.length, 3);
+      assert.ok(rows.every((r) => r.status === 'ok'));
+      const db = new Database(cache, { readonly: true });
+      assert.equal((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
+      assert.equal((db.prepare('SELECT count(*) AS n FROM results').get() as { n: number }).n, 3);
+      db.close();
     } finally {
       server.setHandler(defaultReply);
     }
@@ -143,6 +255,69 @@ describe('output faults', () => {
     assert.equal(res.code, 74, res.stderr);
     assert.match(res.stderr, /Cannot write .*missing\/x\.csv: the folder does not exist/);
     assert.equal(server.chatRequests().length - start, 0);
+  });
+});
+
+describe('output faults: the disk fills up', () => {
+  function savedAnswers(cache: string): number {
+    const db = new Database(cache, { readonly: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM results').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  }
+
+  it('stdout on a full disk (/dev/full) exits 74 naming it, and the cache keeps every answer', async () => {
+    const folder = await folderOf('stdout-full', 4, 3100);
+    const cache = path.join(folder, 'c.db');
+    const full = openSync('/dev/full', 'w');
+    try {
+      const start = server.chatRequests().length;
+      const res = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, folder], { stdoutFd: full });
+      assert.equal(res.code, 74, res.stderr);
+      assert.match(res.stderr, /Cannot write to stdout: disk full \(ENOSPC\)/);
+      assert.equal(savedAnswers(cache), 4);
+      const again = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, folder]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(server.chatRequests().length - start, 4, 'the re-run is answered from the cache');
+      assert.ok(parseJsonl(again.stdout).every((r) => r.cached === true));
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  it('-o on a full file system exits 74, leaves the old catalog whole and no temporary file, and keeps every answer', async (t) => {
+    const mnt = path.join(dir, 'small-fs');
+    await mkdir(mnt);
+    // A real full file system needs a mount; /dev/full above covers the same code path without one.
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+    if (mounted.status !== 0) {
+      t.skip(`cannot mount a tmpfs here (${mounted.stderr.toString().trim() || 'not root'})`);
+      return;
+    }
+    try {
+      const folder = await folderOf('o-full', 6, 3200);
+      const cache = path.join(folder, 'c.db');
+      const out = path.join(mnt, 'catalog.jsonl');
+      await writeFile(out, 'the old catalog\n');
+      spawnSync('sh', ['-c', `head -c 1000000 /dev/zero > '${path.join(mnt, 'filler')}'`]);
+      const res = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '-o', out, folder]);
+      assert.equal(res.code, 74, res.stderr);
+      assert.match(res.stderr, /Cannot write .*catalog\.jsonl: disk full \(ENOSPC\)/);
+      assert.equal(await readFile(out, 'utf8'), 'the old catalog\n');
+      assert.deepEqual((await readdir(mnt)).sort(), ['catalog.jsonl', 'filler']);
+      assert.equal(savedAnswers(cache), 6);
+
+      assert.equal(spawnSync('mount', ['-o', 'remount,ro', mnt]).status, 0);
+      const start = server.chatRequests().length;
+      const ro = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--refresh', '--cache', cache, '-o', out, folder]);
+      assert.equal(ro.code, 74, ro.stderr);
+      assert.match(ro.stderr, /Cannot write .*catalog\.jsonl: read-only file system \(EROFS\)/);
+      assert.equal(server.chatRequests().length - start, 0, 'nothing is asked when the catalog cannot be written');
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
   });
 });
 

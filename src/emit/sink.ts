@@ -37,6 +37,10 @@ class StreamSink implements Sink {
     });
   }
 
+  protected get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   get closed(): boolean {
     return this.failure instanceof OutputClosed;
   }
@@ -57,11 +61,28 @@ class StreamSink implements Sink {
   async discard(): Promise<void> {}
 }
 
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'disk full',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'the folder does not exist',
+  EISDIR: 'it is a folder',
+};
+
+/** "disk full (ENOSPC)" rather than a message that names our temporary file. */
+function whyWriteFailed(error: NodeJS.ErrnoException): string {
+  const why = error.code === undefined ? undefined : WRITE_FAILURES[error.code];
+  return why === undefined ? error.message : `${why} (${error.code})`;
+}
+
 export function stdoutSink(stream: Writable): Sink {
   return new StreamSink(stream, (error) =>
     error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED'
       ? new OutputClosed('stdout was closed')
-      : new OutputError(`Cannot write to stdout: ${error.message}`),
+      : new OutputError(`Cannot write to stdout: ${whyWriteFailed(error)}`),
   );
 }
 
@@ -73,14 +94,18 @@ class AtomicFileSink extends StreamSink {
     private readonly temp: string,
     stream: WriteStream,
   ) {
-    super(stream, (error) => new OutputError(`Cannot write ${target}: ${error.code === 'ENOSPC' ? 'disk full' : error.message}`));
+    super(stream, (error) => new OutputError(`Cannot write ${target}: ${whyWriteFailed(error)}`));
   }
 
   override async commit(): Promise<void> {
     await super.commit();
+    // The last buffered bytes are written here, so a full disk often shows up only now.
     this.stream.end();
-    await once(this.stream, 'close');
-    await super.commit();
+    await once(this.stream, 'close').catch(() => undefined);
+    if (this.failed) {
+      await this.discard();
+      await super.commit();
+    }
     try {
       const handle = await open(this.temp, 'r');
       await handle.sync();
@@ -89,7 +114,7 @@ class AtomicFileSink extends StreamSink {
       this.done = true;
     } catch (error) {
       await this.discard();
-      throw new OutputError(`Cannot write ${this.target}: ${(error as Error).message}`);
+      throw new OutputError(`Cannot write ${this.target}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
     }
   }
 
@@ -108,9 +133,7 @@ export async function fileSink(target: string): Promise<Sink> {
   try {
     await once(stream, 'open');
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'the folder does not exist' : e.code === 'EACCES' ? 'permission denied' : e.message;
-    throw new OutputError(`Cannot write ${target}: ${why}`);
+    throw new OutputError(`Cannot write ${target}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
   }
   return new AtomicFileSink(target, temp, stream);
 }

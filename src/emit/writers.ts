@@ -65,14 +65,18 @@ export function jsonlObject(row: CatalogRow): Record<string, unknown> {
   return obj;
 }
 
+// CRLF records (RFC 4180, Excel); csv-stringify then quotes only fields holding
+// "\r\n", so a bare \n or \r in a file name or answer must be matched explicitly.
+const CSV_OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
+
 export async function createWriter(sink: Sink, options: WriterOptions): Promise<CatalogWriter> {
   if (options.format === 'jsonl') {
     return { write: (rows) => sink.write(rows.map((row) => `${JSON.stringify(jsonlObject(row))}\n`).join('')) };
   }
-  const header = stringify([csvColumns(options.fields)], { record_delimiter: 'windows' });
+  const header = stringify([csvColumns(options.fields)], CSV_OPTIONS);
   await sink.write((options.bom ? '\uFEFF' : '') + header);
   return {
     write: (rows) =>
-      sink.write(stringify(rows.map((row) => csvRecord(row, options.fields)), { record_delimiter: 'windows' })),
+      sink.write(stringify(rows.map((row) => csvRecord(row, options.fields)), CSV_OPTIONS)),
   };
 }

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { crc32, deflateSync } from 'node:zlib';
 
 type Sharp = ReturnType<typeof sharp>;
 
@@ -178,3 +179,31 @@ export async function makeLargeJpeg(path: string, megapixels: number, seed: numb
   // optimiseCoding off: Huffman optimisation triples encode time for ~3% size.
   await rawSharp(width, height, seed, 20).jpeg({ quality: 85, optimiseCoding: false }).toFile(path);
 }
+
+/** A tiny, valid PNG whose header claims width×height: a decompression bomb. */
+export function pngBomb(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A TIFF with one page per colour. */
+export async function makeMultiPageTiff(path: string, colours: string[]): Promise<void> {
+  const pages = await Promise.all(colours.map((background) =>
+    sharp({ create: { width: 60, height: 40, channels: 3, background } }).png().toBuffer()));
+  await sharp(pages, { join: { animated: true } }).tiff().toFile(path);
+}
+
