@@ -340,6 +340,8 @@ describe('kill and resume', () => {
         if (!existsSync(cache)) return new Set();
         const db = new Database(cache, { readonly: true });
         try {
+          // A run killed in its first milliseconds leaves a database without tables.
+          if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'results'").get()) return new Set();
           return new Set((db.prepare('SELECT sha256 FROM results').all() as { sha256: string }[]).map((r) => r.sha256));
         } finally {
           db.close();

@@ -24,6 +24,7 @@ import type * as EngineModule from '../../src/backends/onnx/engine.js';
 import type * as ImageModule from '../../src/backends/onnx/image-processor.js';
 import type * as MainModule from '../../src/cli/main.js';
 import type * as ModelDirModule from '../../src/backends/onnx/model-dir.js';
+import type * as TextModule from '../../src/backends/onnx/text.js';
 import { ROOT } from '../helpers/cli.js';
 
 export interface CatalogInput {
@@ -269,17 +270,20 @@ async function engine(input: EngineInput): Promise<EngineResult> {
   const { Engine } = (await import(distUrl('backends', 'onnx', 'engine.js'))) as typeof EngineModule;
   const { processImage, visionConfigFrom } = (await import(distUrl('backends', 'onnx', 'image-processor.js'))) as typeof ImageModule;
   const { loadModelDir } = (await import(distUrl('backends', 'onnx', 'model-dir.js'))) as typeof ModelDirModule;
+  const { TextCodec } = (await import(distUrl('backends', 'onnx', 'text.js'))) as typeof TextModule;
   const model = loadModelDir(input.model, 'fp32');
   const cfg = visionConfigFrom(model.preprocessorConfig, model.family, model.preprocessorFile);
   const t0 = performance.now();
   const eng = await Engine.load({ dir: input.model, dtype: 'fp32', device: 'cpu', threads: input.threads || os.availableParallelism() }, () => {});
   const loadMs = performance.now() - t0;
+  const codec = await TextCodec.load(input.model, { imageTokenId: model.ids.image, family: model.family });
+  const promptIds = codec.promptIds(undefined, input.prompt);
 
   const jobs: EngineModule.EngineJob[] = [];
   for (const file of input.images) {
     const image = await processImage(await readFile(file), cfg, { maxInputPixels: 1e9 });
     jobs.push({
-      pixelValues: image.pixelValues, grid: image.grid, tokens: image.tokens, prompt: input.prompt, maxTokens: input.maxTokens,
+      pixelValues: image.pixelValues, grid: image.grid, tokens: image.tokens, promptIds, maxTokens: input.maxTokens,
       sampling: { temperature: 0, topP: 1, topK: 0 }, seed: 0,
     });
   }

@@ -11,7 +11,7 @@ import { ropePositions } from './rope-index.js';
 import { compactRows, StepBuffers } from './step-buffers.js';
 import { Argmax } from './argmax.js';
 import { createRng, isGreedy, sampleToken, type SamplingParams } from './sampler.js';
-import { TextCodec } from './text.js';
+import { expandImageTokens } from './image-tokens.js';
 
 export type Device = 'cpu' | 'cuda' | 'auto';
 
@@ -29,8 +29,8 @@ export interface EngineJob {
   pixelValues: Float32Array;
   grid: [number, number, number];
   tokens: number;
-  system?: string;
-  prompt: string;
+  /** The chat-templated prompt's token ids, with one image placeholder (TextCodec.promptIds). */
+  promptIds: number[];
   maxTokens: number;
   sampling: SamplingParams;
   seed: number;
@@ -49,8 +49,7 @@ export interface EngineRow {
 }
 
 export interface EngineOutput {
-  text: string;
-  /** Generated token ids, EOS excluded. */
+  /** Generated token ids, EOS excluded; the main thread turns them into text. */
   ids: number[];
   finishReason: 'stop' | 'length';
   tokensIn: number;
@@ -69,12 +68,9 @@ export class Engine {
   private multiImage = true;
   /** Keys and values of shared prompt prefixes, by token ids. */
   private readonly prefixes = new Map<string, Record<string, ort.Tensor>>();
-  /** Encoded prompts, by system and user text. */
-  private readonly prompts = new Map<string, number[]>();
 
   private constructor(
     readonly model: ModelDir,
-    readonly codec: TextCodec,
     private readonly vision: ort.InferenceSession,
     private readonly embed: ort.InferenceSession,
     private readonly decoder: ort.InferenceSession,
@@ -90,7 +86,6 @@ export class Engine {
 
   static async load(options: EngineOptions, warn: (m: string) => void): Promise<Engine> {
     const model = loadModelDir(options.dir, options.dtype);
-    const codec = await TextCodec.load(options.dir, { imageTokenId: model.ids.image, family: model.family });
     const base: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: options.threads || os.availableParallelism(),
       interOpNumThreads: 1,
@@ -131,12 +126,12 @@ export class Engine {
     });
     const logits = decoder.outputMetadata.find((m) => m.name === 'logits');
     const argmax = await Argmax.create(logits?.isTensor && logits.type === 'float16' ? 'float16' : 'float32');
-    return new Engine(model, codec, vision, embed, decoder, argmax, kvShape(decoder, model), device, options.prefixCache ?? true);
+    return new Engine(model, vision, embed, decoder, argmax, kvShape(decoder, model), device, options.prefixCache ?? true);
   }
 
-  /** Tokenises a job's prompt and computes its 3-D positions. */
+  /** Expands a job's image placeholder and computes its 3-D positions. */
   prepare(job: EngineJob): EngineRow {
-    const ids = this.codec.expandImages(this.promptIds(job.system, job.prompt), [job.tokens]);
+    const ids = expandImageTokens(job.promptIds, [job.tokens], this.model.ids.image);
     const rope = ropePositions(ids, [job.grid], {
       family: this.model.family,
       imageTokenId: this.model.ids.image,
@@ -235,7 +230,6 @@ export class Engine {
       );
     }
     return rows.map((r, i) => ({
-      text: this.codec.decode(generated[i] as number[]),
       ids: generated[i] as number[],
       finishReason: finish[i] ?? 'length',
       tokensIn: r.ids.length,
@@ -286,19 +280,6 @@ export class Engine {
   private async embedTokens(ids: number[], rows = ids.length, width = 1): Promise<ort.Tensor> {
     const out = await this.embed.run({ input_ids: int64(ids, [rows, width]) });
     return out[this.embed.outputNames[0] as string] as ort.Tensor;
-  }
-
-  /** The chat-templated prompt's token ids, image placeholder unexpanded: the same for most requests of a run. */
-  private promptIds(system: string | undefined, prompt: string): number[] {
-    const key = `${system ?? ''}\0${prompt}`;
-    let ids = this.prompts.get(key);
-    if (!ids) {
-      ids = this.codec.encode(this.codec.renderChat({ system, user: prompt }, 1));
-      // Templates with per-file variables make every prompt new: keep the cache small.
-      if (this.prompts.size >= 64) this.prompts.delete(this.prompts.keys().next().value as string);
-      this.prompts.set(key, ids);
-    }
-    return ids;
   }
 
   /**

@@ -13,6 +13,7 @@ import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-proc
 import { PreprocessPool, workerUrl } from './preprocess-pool.js';
 import { chooseDtype, loadModelDir, type Dtype, type ModelDir } from './model-dir.js';
 import type { FromWorker, JobMessage, SerializedError, ToWorker, WorkerInit } from './protocol.js';
+import { TextCodec } from './text.js';
 
 export { DTYPES, type Dtype } from './model-dir.js';
 export type { Device } from './engine.js';
@@ -84,6 +85,9 @@ class OnnxBackend implements Backend {
   private failure: Error | undefined;
   private readonly threads: Threads;
   private loadSent = false;
+  /** Tokenizer and chat template: loaded with the model, used on this thread. */
+  private text: Promise<TextCodec> | undefined;
+  private codec: TextCodec | undefined;
   /** The model's digest (config and weights), set once computed. */
   identity = '';
 
@@ -131,7 +135,8 @@ class OnnxBackend implements Backend {
     this.pending.delete(message.id);
     if (message.type === 'result') {
       const o = message.output;
-      p.resolve({ text: o.text, finishReason: o.finishReason, tokensIn: o.tokensIn, tokensOut: o.tokensOut, model: this.modelName });
+      // infer() loaded the codec before it posted the job.
+      p.resolve({ text: (this.codec as TextCodec).decode(o.ids), finishReason: o.finishReason, tokensIn: o.tokensIn, tokensOut: o.tokensOut, model: this.modelName });
     } else {
       p.reject(reviveError(message.error));
     }
@@ -145,6 +150,7 @@ class OnnxBackend implements Backend {
     if (!this.loadSent) {
       this.loadSent = true;
       this.threads.worker.postMessage({ type: 'load' } satisfies ToWorker);
+      this.loadText().catch(() => undefined); // reported by infer()
     }
     const { source, ...patches } = await this.threads.pool.run(data);
     return { source, image: { kind: 'patches', ...patches } };
@@ -161,17 +167,26 @@ class OnnxBackend implements Backend {
     };
   }
 
-  infer(request: InferRequest, signal: AbortSignal): Promise<InferResult> {
-    if (this.failure) return Promise.reject(this.failure);
+  private loadText(): Promise<TextCodec> {
+    this.text ??= TextCodec.load(this.model.dir, { imageTokenId: this.model.ids.image, family: this.model.family }).then((codec) => {
+      this.codec = codec;
+      return codec;
+    });
+    return this.text;
+  }
+
+  async infer(request: InferRequest, signal: AbortSignal): Promise<InferResult> {
+    if (this.failure) throw this.failure;
     const image = request.image;
-    if (image.kind !== 'patches') return Promise.reject(new Error('the onnx backend needs patch images'));
+    if (image.kind !== 'patches') throw new Error('the onnx backend needs patch images');
+    const promptIds = (await this.loadText()).promptIds(request.system, request.prompt);
+    if (this.failure) throw this.failure;
     const gen = this.model.generationConfig;
     const job: JobMessage = {
       ref: image.ref,
       grid: image.grid,
       tokens: image.tokens,
-      system: request.system,
-      prompt: request.prompt,
+      promptIds,
       maxTokens: request.generation.maxTokens,
       sampling: {
         temperature: request.generation.temperature ?? 0,

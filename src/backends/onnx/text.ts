@@ -1,9 +1,12 @@
-// The text side of the onnx engine: tokenizer, chat template, image placeholders, streaming detokenisation.
+// The text side of the onnx backend: tokenizer, chat template, image placeholders, streaming detokenisation.
+// It runs on the main thread, so the model worker's heap, which V8 marks again at every GC that the
+// per-step output tensors set off, stays small.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { Template } from '@huggingface/jinja';
 import { UsageError } from '../../errors.js';
+import { expandImageTokens } from './image-tokens.js';
 
 export interface ChatMessage {
   system?: string;
@@ -108,6 +111,8 @@ async function findChatTemplate(dir: string, tokenizerConfig: Json): Promise<{ s
 }
 
 export class TextCodec {
+  private readonly prompts = new Map<string, number[]>();
+
   private constructor(
     private readonly tokenizer: Tokenizer,
     private readonly template: Template,
@@ -199,37 +204,20 @@ export class TextCodec {
 
   /** Each image token (one per image, in order) becomes tokensPerImage[i] copies of itself. */
   expandImages(ids: readonly number[], tokensPerImage: readonly number[]): number[] {
-    let found = 0;
-    let extra = 0;
-    for (const id of ids) {
-      if (id === this.imageTokenId) {
-        const n = tokensPerImage[found];
-        if (n !== undefined) {
-          if (!Number.isInteger(n) || n < 1) throw new Error(`image ${found} has an invalid token count ${n}`);
-          extra += n - 1;
-        }
-        found++;
-      }
+    return expandImageTokens(ids, tokensPerImage, this.imageTokenId);
+  }
+
+  /** The chat-templated prompt's ids with one image placeholder: the same for most requests of a run. */
+  promptIds(system: string | undefined, prompt: string): number[] {
+    const key = `${system ?? ''}\0${prompt}`;
+    let ids = this.prompts.get(key);
+    if (!ids) {
+      ids = this.encode(this.renderChat({ system, user: prompt }, 1));
+      // Templates with per-file variables make every prompt new: keep the cache small.
+      if (this.prompts.size >= 64) this.prompts.delete(this.prompts.keys().next().value as string);
+      this.prompts.set(key, ids);
     }
-    if (found !== tokensPerImage.length) {
-      throw new UsageError(
-        `the prompt has ${found} image placeholder(s) but ${tokensPerImage.length} image(s) were given ` +
-          `(does the prompt text contain the image token, or does the chat template drop images?)`,
-      );
-    }
-    const out = new Array<number>(ids.length + extra);
-    let at = 0;
-    let image = 0;
-    for (const id of ids) {
-      if (id === this.imageTokenId) {
-        const n = tokensPerImage[image++] ?? 1;
-        out.fill(id, at, at + n);
-        at += n;
-      } else {
-        out[at++] = id;
-      }
-    }
-    return out;
+    return ids;
   }
 
   /** Text of the ids, special tokens skipped. */
