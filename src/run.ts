@@ -11,6 +11,7 @@ import type { CatalogRow } from './emit/columns.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from './emit/sink.js';
 import { createWriter, type Format } from './emit/writers.js';
 import { ExitCode, exitCodeFor, FileFailure } from './errors.js';
+import { inShard, type Shard } from './shard.js';
 import { fingerprint, jobSpec } from './fingerprint.js';
 import { readRegularFile, sha256 } from './hash.js';
 import { compileValidator } from './parse.js';
@@ -35,6 +36,8 @@ export interface CatalogJob {
   args: string[];
   /** How long an interrupted run waits for requests in flight. */
   graceMs: number;
+  /** This machine's part of the walk. */
+  shard?: Shard;
 }
 
 export interface RunContext {
@@ -63,7 +66,9 @@ interface Slot {
 export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunOutcome> {
   const { backend, store } = ctx;
   const template = job.template;
-  const files = await walk(job.inputs, { ...job.walk, onSkip: (p, why) => ctx.warn(`skipping ${p}: ${why}`) });
+  const walked = await walk(job.inputs, { ...job.walk, onSkip: (p, why) => ctx.warn(`skipping ${p}: ${why}`) });
+  const shard = job.shard;
+  const files = shard ? walked.filter((f) => inShard(f.relativePath, shard)) : walked;
   const spec = jobSpec(backend.fingerprint(), template, job.variables, job.generation, job.preprocess);
   const jobId = fingerprint(spec);
   store.registerJob(jobId, spec);

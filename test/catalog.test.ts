@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { copyFile, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -340,6 +340,28 @@ describe('catalog against an OpenAI-compatible server', () => {
     assert.match(all.stderr, /loop: symlink loop/);
   });
 
+  it('--shard i/n: n runs catalog disjoint parts whose union is the whole walk, and a new file moves no other', async () => {
+    const dir = await workspace();
+    const folder = await photos(dir, 24, 600);
+    const cache = path.join(dir, 'c.db');
+    const whole = parseJsonl((await runCli([...base(cache), folder])).stdout).map((r) => r.SourceFile as string);
+    const parts: string[][] = [];
+    for (const i of [1, 2, 3]) {
+      const res = await runCli([...base(path.join(dir, `shard${i}.db`)), '--shard', `${i}/3`, folder]);
+      assert.equal(res.code, 0, res.stderr);
+      parts.push(parseJsonl(res.stdout).map((r) => r.SourceFile as string));
+    }
+    assert.ok(parts.every((p) => p.length > 0), parts.map((p) => p.length).join(', '));
+    assert.deepEqual(parts.flat().sort(), [...whole].sort());
+    // Another machine mounting the same archive elsewhere, with one more file, keeps the same split.
+    const elsewhere = path.join(dir, 'mounted-elsewhere');
+    await cp(folder, elsewhere, { recursive: true });
+    await makeImage(path.join(elsewhere, 'new.jpg'), { width: 50, height: 50, seed: 999 });
+    const res = await runCli([...base(path.join(dir, 'other.db')), '--shard', '2/3', elsewhere]);
+    const second = parseJsonl(res.stdout).map((r) => path.basename(r.SourceFile as string)).filter((n) => n !== 'new.jpg');
+    assert.deepEqual(second, (parts[1] as string[]).map((p) => path.basename(p)));
+  });
+
   it('--files-from - reads NUL-separated paths', async () => {
     const dir = await workspace();
     const folder = await photos(dir, 3, 400);
@@ -397,6 +419,7 @@ describe('usage errors', () => {
     [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--prompt', 'nosuch', '.'], /Unknown prompt "nosuch"/],
     [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '/no/such/dir'], /No such file or folder: \/no\/such\/dir/],
     [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '-o', 'x.txt', '.'], /Cannot tell the catalog format/],
+    [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--shard', '3/2', '.'], /for --shard but received "3\/2"/],
     [['catalog', '--bogus'], /unknown option/],
   ];
   for (const [args, message] of cases) {

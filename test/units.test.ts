@@ -11,6 +11,7 @@ import { fingerprint, stableJson } from '../src/fingerprint.js';
 import { parseTemplate } from '../src/prompt/template.js';
 import { renderPrompt } from '../src/prompt/render.js';
 import type { CatalogRow } from '../src/emit/columns.js';
+import { inShard, parseShard } from '../src/shard.js';
 
 describe('fitToBudget', () => {
   it('keeps small images and shrinks large ones to multiples of 28 within the budget', () => {
@@ -103,3 +104,24 @@ describe('templates', () => {
     assert.match(text, /- kind \(one of "a", "b"\): Which/);
   });
 });
+
+describe('--shard', () => {
+  it('parses i/n and names a bad value', () => {
+    assert.deepEqual(parseShard('2/4'), { index: 2, count: 4 });
+    assert.deepEqual(parseShard(' 1 / 1 '), { index: 1, count: 1 });
+    for (const bad of ['0/4', '5/4', '1/0', '2', 'a/b', '-1/3', '1/2/3']) {
+      assert.throws(() => parseShard(bad), new RegExp(`Expected i/n .* for --shard but received "${bad.replace(/[/.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+    }
+  });
+
+  it('every path lands in exactly one shard, about evenly, whatever else is in the walk', () => {
+    const paths = Array.from({ length: 3000 }, (_, i) => `box ${i % 17}/scan-${i}.tif`);
+    const sizes = [1, 2, 3].map((index) => paths.filter((p) => inShard(p, { index, count: 3 })).length);
+    assert.equal(sizes.reduce((a, b) => a + b), 3000);
+    for (const n of sizes) assert.ok(n > 900 && n < 1100, `uneven shards: ${sizes.join(', ')}`);
+    for (const p of paths.slice(0, 50)) {
+      assert.equal([1, 2, 3].filter((index) => inShard(p, { index, count: 3 })).length, 1, p);
+    }
+  });
+});
+

@@ -20,6 +20,7 @@ import { checkVariables, type Lang } from '../prompt/render.js';
 import type { Template } from '../prompt/template.js';
 import { runCatalog, type CatalogJob } from '../run.js';
 import { splitFileList } from '../walk.js';
+import { parseShard } from '../shard.js';
 import type { CliIO } from './io.js';
 import { httpUrl, keyValue, nonNegativeInt, numberIn, oneOf, positiveInt } from './validate.js';
 
@@ -29,6 +30,7 @@ export interface CatalogFlags {
   include: string[];
   exclude: string[];
   hidden?: boolean;
+  shard?: string;
   followSymlinks?: boolean;
   prompt: string;
   lang?: string;
@@ -228,6 +230,7 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     refresh: !!flags.refresh,
     output: { file: flags.output, format: outputFormat(flags), bom: !!flags.bom },
     args: redactArgs(argv),
+    ...(flags.shard !== undefined ? { shard: parseShard(flags.shard) } : {}),
     graceMs: GRACE_MS,
   };
   if (job.preprocess.maxPixels < 28 * 28) {

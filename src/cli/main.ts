@@ -47,6 +47,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--exclude <glob>', 'skip files and folders matching GLOB (repeatable)', collect, [])
     .option('--hidden', 'include hidden files and folders')
     .option('--follow-symlinks', 'follow symbolic links inside folders (loops are detected)')
+    .option('--shard <i/n>', 'catalog only part i of n of the files (split by path), for n machines sharing one archive')
     .option('-p, --prompt <name|file>', 'built-in prompt name or a template file', CATALOG_DEFAULTS.prompt)
     .option('--lang <en|zh>', 'language of built-in prompts (default: from LANG, else en)')
     .option('--question <text>', 'the question for --prompt qa (same as --set question=TEXT)')

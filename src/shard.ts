@@ -1,0 +1,27 @@
+// --shard i/n: splits a walk between n machines. A file's shard depends only on
+// its path below the folder named on the command line, so machines that mount the
+// archive in different places agree, and a new file never moves the others.
+import { createHash } from 'node:crypto';
+import { UsageError } from './errors.js';
+
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+export function parseShard(value: string): Shard {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count) {
+    throw new UsageError(`Expected i/n with 1 ≤ i ≤ n (e.g. 2/4) for --shard but received ${JSON.stringify(value)}`);
+  }
+  return { index, count };
+}
+
+export function inShard(relativePath: string, shard: Shard): boolean {
+  if (shard.count === 1) return true;
+  const h = createHash('sha256').update(relativePath).digest();
+  return h.readUInt32BE(0) % shard.count === shard.index - 1;
+}
