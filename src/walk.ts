@@ -206,7 +206,7 @@ export function displayName(raw: Buffer): string {
   return out;
 }
 
-/** The entries of a folder whose names are not valid UTF-8: opened by their raw bytes. */
+/** The entries of a folder whose names are not valid UTF-8 (or contain U+FFFD): opened by their raw bytes. */
 async function walkRawNames(
   dir: string,
   rel: string,
@@ -221,7 +221,8 @@ async function walkRawNames(
     return;
   }
   for (const raw of names) {
-    if (isUtf8(raw)) continue;
+    // Exactly the names the first pass set aside: undecodable ones, and real names that contain U+FFFD.
+    if (!raw.toString('utf8').includes('\uFFFD')) continue;
     const name = displayName(raw);
     if (!options.hidden && name.startsWith('.')) continue;
     const full = path.join(dir, name);
@@ -234,7 +235,8 @@ async function walkRawNames(
       continue;
     }
     if (st.isDirectory()) {
-      skip(full, 'a folder whose name is not valid UTF-8 (rename it to catalog what is inside)');
+      const why = isUtf8(raw) ? 'contains U+FFFD' : 'is not valid UTF-8';
+      skip(full, `a folder whose name ${why} (rename it to catalog what is inside)`);
       continue;
     }
     if (st.isSymbolicLink()) {

@@ -489,6 +489,18 @@ describe('overlapping runs on one cache (--lock)', () => {
 });
 
 describe('file names', () => {
+  it('a file whose real name contains U+FFFD is catalogued, not mistaken for an undecodable one', async () => {
+    const dir = await workspace();
+    const folder = path.join(dir, 'fffd');
+    await makeImage(path.join(folder, 'a\uFFFDb.jpg'), { width: 40, height: 40, seed: 910 });
+    await makeImage(path.join(folder, 'plain.jpg'), { width: 40, height: 40, seed: 911 });
+    const res = await runCli([...base(path.join(dir, 'c.db')), folder]);
+    assert.equal(res.code, 0, res.stderr);
+    const rows = parseJsonl(res.stdout);
+    assert.deepEqual(rows.map((r) => path.basename(String(r.SourceFile))).sort(), ['a\uFFFDb.jpg', 'plain.jpg']);
+    assert.ok(rows.every((r) => r.status === 'ok'));
+  });
+
   it('catalogs a file whose name is not valid UTF-8, showing its bytes as \\xNN, and CSV/JSONL stay valid', async () => {
     const dir = await workspace();
     const folder = path.join(dir, 'odd');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import type { Backend, GenerationParams } from '../backends/backend.js';
 import { createOpenAIBackend, FLAVORS, type Flavor } from '../backends/openai/index.js';
-import { createOnnxBackend, DTYPES, type Device, type Dtype } from '../backends/onnx/index.js';
+import { createOnnxBackend, type Device } from '../backends/onnx/index.js';
 import { DEFAULT_MODEL, resolveLocalModel } from '../models/resolve.js';
 import { sha256File } from '../hash.js';
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
@@ -22,7 +22,7 @@ import { runCatalog, type CatalogJob } from '../run.js';
 import { splitFileList } from '../walk.js';
 import { parseShard } from '../shard.js';
 import type { CliIO } from './io.js';
-import { httpUrl, keyValue, nonNegativeInt, numberIn, oneOf, positiveInt } from './validate.js';
+import { dtypeFlag, httpUrl, keyValue, nonNegativeInt, numberIn, oneOf, positiveInt } from './validate.js';
 
 /** The raw option values commander hands over (strings, arrays, booleans). */
 export interface CatalogFlags {
@@ -155,7 +155,7 @@ async function makeBackend(
 ): Promise<Backend> {
   if (backendKind(flags) === 'onnx') {
     if (flags.endpoint.length) throw new UsageError('--endpoint is for --backend openai; the onnx backend runs the model in-process');
-    const dtype = flags.dtype === 'auto' ? 'auto' : oneOf<Dtype>('--dtype', flags.dtype, DTYPES);
+    const dtype = dtypeFlag(flags.dtype);
     const model = await resolveLocalModel(flags.model ?? template.model ?? DEFAULT_MODEL, {
       env: io.env, dtype, stderr: io.stderr, quiet: !!flags.quiet,
     });

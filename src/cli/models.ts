@@ -2,26 +2,20 @@
 // shared Hugging Face cache.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { chooseDtype, DTYPES, filesFor, type Dtype } from '../backends/onnx/model-dir.js';
+import { chooseDtype, DTYPES, filesFor } from '../backends/onnx/model-dir.js';
 import { UsageError } from '../errors.js';
-import { createDownloadProgress } from '../models/download-progress.js';
+import { createDownloadProgress, mb } from '../models/download-progress.js';
 import { HubClient } from '../models/hub-client.js';
 import { hubCacheDir, hubEndpoint, isOffline, listCachedModels, parseHubId, RepoCache, type HubId } from '../models/hub-cache.js';
 import { localSnapshot, pullModel } from '../models/pull.js';
 import { DEFAULT_MODEL } from '../models/resolve.js';
 import type { CliIO } from './io.js';
-import { oneOf } from './validate.js';
-
-const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+import { dtypeFlag } from './validate.js';
 
 function hubId(value: string): HubId {
   const id = parseHubId(value);
   if (!id) throw new UsageError(`Expected a Hugging Face model id (org/name or org/name@revision) but received "${value}"`);
   return id;
-}
-
-function dtypeFlag(value: string | undefined): Dtype | 'auto' {
-  return !value || value === 'auto' ? 'auto' : oneOf<Dtype>('--dtype', value, DTYPES);
 }
 
 export function modelsList(io: CliIO): number {

@@ -1,4 +1,5 @@
 // Option values are validated once, with messages that name the flag and the value.
+import { DTYPES, type Dtype } from '../backends/onnx/model-dir.js';
 import { UsageError } from '../errors.js';
 
 const shown = (value: string): string => JSON.stringify(value);
@@ -55,4 +56,9 @@ export function keyValue(flag: string, value: string): [string, string] {
     throw new UsageError(`Expected KEY=VALUE (KEY of letters, digits and _) for ${flag} but received ${shown(value)}`);
   }
   return [key, value.slice(eq + 1)];
+}
+
+/** --dtype: 'auto' or one of the graph variants. */
+export function dtypeFlag(value: string | undefined): Dtype | 'auto' {
+  return value === undefined || value === 'auto' ? 'auto' : oneOf<Dtype>('--dtype', value, DTYPES);
 }

@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
 import { NO_PROGRESS, type DownloadProgress } from './pull.js';
 
-const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+export const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export function createDownloadProgress(stderr: Writable & { isTTY?: boolean }, quiet: boolean): DownloadProgress {
   if (quiet) return NO_PROGRESS;

@@ -66,6 +66,8 @@ interface KvShape {
 
 export class Engine {
   private multiImage = true;
+  /** Output buffers of the one-token decode steps. */
+  private steps: StepBuffers | undefined;
   /** Keys and values of shared prompt prefixes, by token ids. */
   private readonly prefixes = new Map<string, Record<string, ort.Tensor>>();
 
@@ -76,7 +78,6 @@ export class Engine {
     private readonly decoder: ort.InferenceSession,
     private readonly argmax: Argmax,
     private readonly kv: KvShape,
-    readonly device: 'cpu' | 'cuda',
     private readonly prefixCache: boolean,
   ) {}
 
@@ -126,7 +127,7 @@ export class Engine {
     });
     const logits = decoder.outputMetadata.find((m) => m.name === 'logits');
     const argmax = await Argmax.create(logits?.isTensor && logits.type === 'float16' ? 'float16' : 'float32');
-    return new Engine(model, vision, embed, decoder, argmax, kvShape(decoder, model), device, options.prefixCache ?? true);
+    return new Engine(model, vision, embed, decoder, argmax, kvShape(decoder, model), options.prefixCache ?? true);
   }
 
   /** Expands a job's image placeholder and computes its 3-D positions. */
@@ -167,7 +168,6 @@ export class Engine {
     let past = prefix ? repeatRows(prefix, n) : this.emptyPast(n);
     let inputs = hidden;
     let positions = this.promptPositions(rows, start, width);
-    let buffers: StepBuffers | undefined;
     for (let step = 0; ; step++) {
       const feeds: Record<string, ort.Tensor> = {
         inputs_embeds: inputs,
@@ -176,12 +176,12 @@ export class Engine {
         ...past,
       };
       if (this.decoder.inputNames.includes('num_logits_to_keep')) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
-      // The prompt step lets ORT size its outputs; one-token steps write into our buffers.
-      const fetches = buffers?.next(active.length, length);
+      // The prompt step lets ORT size its outputs; one-token steps write into our buffers, kept across batches.
+      const fetches = step > 0 ? this.steps?.next(active.length, length) : undefined;
       const out = fetches ? (await this.decoder.run(feeds, fetches), fetches) : await this.decoder.run(feeds);
       const logits = out.logits as ort.Tensor;
       const [, seq, vocab] = logits.dims as [number, number, number];
-      buffers ??= new StepBuffers({
+      this.steps ??= new StepBuffers({
         present: this.decoder.outputNames.filter((name) => name.startsWith('present.')),
         kvType: this.kv.type === 'float16' ? 'float16' : 'float32',
         kvHeads: this.kv.kvHeads,

@@ -8,7 +8,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { FileFailure, TemporaryFailure, UsageError } from '../../errors.js';
 import type { Backend, InferRequest, InferResult, Prepared, PreparedImage } from '../backend.js';
 import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
-import type { Device } from './engine.js';
+import type { Device, EngineOutput } from './engine.js';
 import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-processor.js';
 import { PreprocessPool, workerUrl } from './preprocess-pool.js';
 import { chooseDtype, loadModelDir, type Dtype, type ModelDir } from './model-dir.js';
@@ -80,14 +80,12 @@ interface Threads {
 class OnnxBackend implements Backend {
   readonly kind = 'onnx';
   readonly concurrency: number;
-  private readonly pending = new Map<number, { resolve: (r: InferResult) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<number, { resolve: (o: EngineOutput) => void; reject: (e: unknown) => void }>();
   private nextId = 0;
   private failure: Error | undefined;
   private readonly threads: Threads;
-  private loadSent = false;
   /** Tokenizer and chat template: loaded with the model, used on this thread. */
   private text: Promise<TextCodec> | undefined;
-  private codec: TextCodec | undefined;
   /** The model's digest (config and weights), set once computed. */
   identity = '';
 
@@ -134,9 +132,7 @@ class OnnxBackend implements Backend {
     if (!p) return;
     this.pending.delete(message.id);
     if (message.type === 'result') {
-      const o = message.output;
-      // infer() loaded the codec before it posted the job.
-      p.resolve({ text: (this.codec as TextCodec).decode(o.ids), finishReason: o.finishReason, tokensIn: o.tokensIn, tokensOut: o.tokensOut, model: this.modelName });
+      p.resolve(message.output);
     } else {
       p.reject(reviveError(message.error));
     }
@@ -147,8 +143,7 @@ class OnnxBackend implements Backend {
   }
 
   async prepare(data: Buffer): Promise<Prepared> {
-    if (!this.loadSent) {
-      this.loadSent = true;
+    if (!this.text) {
       this.threads.worker.postMessage({ type: 'load' } satisfies ToWorker);
       this.loadText().catch(() => undefined); // reported by infer()
     }
@@ -168,10 +163,7 @@ class OnnxBackend implements Backend {
   }
 
   private loadText(): Promise<TextCodec> {
-    this.text ??= TextCodec.load(this.model.dir, { imageTokenId: this.model.ids.image, family: this.model.family }).then((codec) => {
-      this.codec = codec;
-      return codec;
-    });
+    this.text ??= TextCodec.load(this.model.dir, { imageTokenId: this.model.ids.image, family: this.model.family });
     return this.text;
   }
 
@@ -179,7 +171,8 @@ class OnnxBackend implements Backend {
     if (this.failure) throw this.failure;
     const image = request.image;
     if (image.kind !== 'patches') throw new Error('the onnx backend needs patch images');
-    const promptIds = (await this.loadText()).promptIds(request.system, request.prompt);
+    const codec = await this.loadText();
+    const promptIds = codec.promptIds(request.system, request.prompt);
     if (this.failure) throw this.failure;
     const gen = this.model.generationConfig;
     const job: JobMessage = {
@@ -205,7 +198,10 @@ class OnnxBackend implements Backend {
       signal.addEventListener('abort', onAbort, { once: true });
       const done = (): void => signal.removeEventListener('abort', onAbort);
       this.pending.set(id, {
-        resolve: (r) => { done(); resolve(r); },
+        resolve: (o) => {
+          done();
+          resolve({ text: codec.decode(o.ids), finishReason: o.finishReason, tokensIn: o.tokensIn, tokensOut: o.tokensOut, model: this.modelName });
+        },
         reject: (e) => { done(); reject(e); },
       });
       this.threads.worker.postMessage({ type: 'infer', id, job } satisfies ToWorker);

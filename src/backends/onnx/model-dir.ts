@@ -160,6 +160,6 @@ export function loadModelDir(dir: string, dtype: Dtype): ModelDir {
 }
 
 function availableDtypes(dir: string): string {
-  const found = DTYPES.filter((d) => existsSync(path.join(dir, 'onnx', `decoder_model_merged${DTYPE_SUFFIXES[d]}.onnx`)));
+  const found = DTYPES.filter((d) => existsSync(path.join(dir, decoderPath(d))));
   return found.length ? `this folder has --dtype ${found.join(', ')}` : 'no ONNX graphs were found in its onnx/ folder';
 }
