@@ -86,7 +86,12 @@ export async function preprocess(data: Buffer, options: PreprocessOptions): Prom
 
 /** A one-line reason for a decode failure, shared by every image path. */
 export function describeDecodeError(error: unknown): string {
-  const message = (error as Error).message.split('\n')[0] ?? '';
+  // libvips prefixes the cause with read-retry noise ("source: bad seek to 1024"); the cause is the last line.
+  const lines = (error as Error).message.split('\n').filter((l) => l.trim() !== '' && !/^source: bad seek/.test(l));
+  const message = lines[lines.length - 1] ?? '';
+  if (/compression format has not been built in: HEVC/i.test(message)) {
+    return 'HEIC (HEVC) images cannot be decoded by the prebuilt sharp: convert them to JPEG, or see glm-vision doctor';
+  }
   if (/unsupported image format/i.test(message)) return 'not an image, or a format sharp cannot decode';
   if (/pixel limit/i.test(message)) return `image too large: ${message}`;
   if (/premature end|truncated|unexpected end|Invalid SOS|VipsJpeg|read error|Input buffer/i.test(message)) {

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { compileValidator, cleanAnswer, parseJsonAnswer } from '../src/parse.js';
-import { fitToBudget } from '../src/preprocess.js';
-import { csvRecord, neutralizeCell, neutralizePath } from '../src/emit/writers.js';
+import { describeDecodeError, fitToBudget } from '../src/preprocess.js';
+import { csvRecord } from '../src/emit/writers.js';
+import { neutralizeCell, neutralizePath } from '../src/emit/neutralize.js';
 import { splitFileList } from '../src/walk.js';
 import { createProgress } from '../src/progress.js';
 import { fingerprint, stableJson } from '../src/fingerprint.js';
@@ -21,6 +22,14 @@ describe('fitToBudget', () => {
     assert.ok(width * height <= 1_003_520);
     assert.deepEqual({ width, height }, { width: 1148, height: 840 });
     assert.deepEqual(fitToBudget(200_000, 100, 1_003_520).height, 28, 'never below one patch');
+  });
+});
+
+describe('decode errors', () => {
+  it('names the real cause behind libvips read-retry noise (HEIC without an HEVC decoder)', () => {
+    const heic = new Error('source: bad seek to 1024\nsource: bad seek to 512\nheif: Error while loading plugin: Support for this compression format has not been built in: HEVC (a suitable decoder plugin is libde265) (11.6003)');
+    assert.match(describeDecodeError(heic), /^HEIC \(HEVC\) images cannot be decoded by the prebuilt sharp/);
+    assert.equal(describeDecodeError(new Error('Input buffer contains unsupported image format')), 'not an image, or a format sharp cannot decode');
   });
 });
 

@@ -2,6 +2,8 @@
 // for the same (image, job) twice. The lock is a directory beside the
 // database (proper-lockfile: atomic mkdir, refreshed while held, taken over
 // when its holder died without releasing it).
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { TemporaryFailure } from '../errors.js';
 
@@ -9,7 +11,18 @@ export type LockMode = 'wait' | 'skip' | 'none';
 export const LOCK_MODES: readonly LockMode[] = ['wait', 'skip', 'none'];
 
 /** A holder that stops refreshing for this long is taken to be dead. */
-const STALE_MS = 30_000;
+export const STALE_MS = 30_000;
+
+/** The lock beside the real database file, so a symlinked --cache and its target share one lock. */
+export function lockPath(db: string): string {
+  let real: string;
+  try {
+    real = realpathSync(db);
+  } catch {
+    real = path.resolve(db);
+  }
+  return `${real}.lock`;
+}
 
 /**
  * Takes the run lock of the cache at `db`; resolves to its release. `wait` waits for the run that holds it,
@@ -17,7 +30,8 @@ const STALE_MS = 30_000;
  */
 export async function lockCache(db: string, mode: LockMode, onWait: () => void): Promise<() => Promise<void>> {
   if (mode === 'none' || db === ':memory:') return async () => undefined;
-  const options = { realpath: false, lockfilePath: `${db}.lock`, stale: STALE_MS, update: STALE_MS / 3 };
+  const lock = lockPath(db);
+  const options = { realpath: false, lockfilePath: lock, stale: STALE_MS, update: STALE_MS / 3 };
   const take = (): Promise<() => Promise<void>> => lockfile.lock(db, { ...options, retries: 0 });
   try {
     return await take();
@@ -25,7 +39,7 @@ export async function lockCache(db: string, mode: LockMode, onWait: () => void):
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
   }
   if (mode === 'skip') {
-    throw new TemporaryFailure(`another glm-vision run is using the cache ${db} (lock ${db}.lock); --lock skip: not running`);
+    throw new TemporaryFailure(`another glm-vision run is using the cache ${db} (lock ${lock}); --lock skip: not running`);
   }
   onWait();
   for (;;) {

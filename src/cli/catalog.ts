@@ -11,11 +11,11 @@ import { sha256File } from '../hash.js';
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
 import { lockCache, LOCK_MODES, type LockMode } from '../cache/run-lock.js';
 import { CacheStore } from '../cache/store.js';
-import type { Format } from '../emit/writers.js';
+import { FORMATS, type Format } from '../emit/writers.js';
 import { TemporaryFailure, UsageError, type ExitCode } from '../errors.js';
-import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, type PreprocessOptions } from '../preprocess.js';
+import { DEFAULT_MAX_PIXELS, JPEG_QUALITY, type PreprocessOptions } from '../preprocess.js';
 import { createProgress } from '../progress.js';
-import { DEFAULT_PROMPT, langFromEnv, resolveTemplate } from '../prompt/library.js';
+import { langFromEnv, resolveTemplate } from '../prompt/library.js';
 import { checkVariables, type Lang } from '../prompt/render.js';
 import type { Template } from '../prompt/template.js';
 import { runCatalog, type CatalogJob } from '../run.js';
@@ -63,22 +63,11 @@ export interface CatalogFlags {
   refresh?: boolean;
   lock: string;
   quiet?: boolean;
+  /** --config FILE, or false for --no-config. */
+  config?: string | false;
 }
 
-export const CATALOG_DEFAULTS = {
-  prompt: DEFAULT_PROMPT,
-  flavor: 'auto',
-  dtype: 'auto',
-  device: 'auto',
-  batchSize: '8',
-  batchWaitMs: '20',
-  batchTokens: '8192',
-  concurrency: '16',
-  timeout: '300',
-  retries: '5',
-  maxInputPixels: String(DEFAULT_MAX_INPUT_PIXELS),
-  lock: 'wait',
-} as const;
+export { CATALOG_DEFAULTS } from '../config/defaults.js';
 
 const GRACE_MS = 30_000;
 
@@ -110,12 +99,12 @@ export function redactArgs(argv: string[]): string[] {
 }
 
 function outputFormat(flags: CatalogFlags): Format {
-  if (flags.format) return oneOf('--format', flags.format, ['csv', 'jsonl'] as const);
+  if (flags.format) return oneOf('--format', flags.format, FORMATS);
   if (!flags.output) return 'jsonl';
   const ext = path.extname(flags.output).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  throw new UsageError(`Cannot tell the catalog format from ${flags.output}: name it .csv or .jsonl, or pass --format csv|jsonl`);
+  throw new UsageError(`Cannot tell the catalog format from ${flags.output}: name it .csv or .jsonl, or pass --format csv|jsonl|exiftool`);
 }
 
 async function inputPaths(paths: string[], flags: CatalogFlags, io: CliIO): Promise<string[]> {

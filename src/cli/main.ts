@@ -1,14 +1,22 @@
 // The command line. bin/ calls main(), which returns an exit code and never
 // throws: expected errors print one line, never a stack.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { OutputError } from '../emit/sink.js';
 import { ExitCode, TemporaryFailure, UsageError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { WalkError } from '../walk.js';
 import { CATALOG_DEFAULTS, catalogCommand, type CatalogFlags } from './catalog.js';
+import { CONFIG_HELP, catalogSettings, configCommand } from './config.js';
+import { DOCTOR_DEFAULTS, DOCTOR_EXIT_CODES_HELP, doctorCommand, type DoctorFlags } from './doctor.js';
+import {
+  CACHE_LOCK_MODES, cacheExportCommand, cacheMergeCommand, cachePruneCommand, cacheStatsCommand, cacheVacuumCommand,
+  type CacheFlags, type ExportFlags, type PruneFlags, type WriteFlags,
+} from './cache.js';
 import type { CliIO } from './io.js';
 import { modelsInfo, modelsList, modelsPull, modelsRm } from './models.js';
 import { promptsList, promptsShow } from './prompts.js';
+import { xmpCommand, type XmpFlags } from './xmp.js';
+import { REPORT_DEFAULTS, reportCommand, type ReportFlags } from './report.js';
 
 /** Written in --help and the README; keep the two in step. */
 export const EXIT_CODES_HELP = `
@@ -24,21 +32,16 @@ Exit codes:
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 function buildProgram(io: CliIO, argv: string[], result: { code: number }): Command {
   const program = new Command('glm-vision')
     .description('Catalog folders of scans and photos with a vision-language model (GLM-4.6V-Flash and friends).')
-    .version(version(), '-V, --version')
+    .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
 
-  program
+  const catalog = program
     .command('catalog')
     .description('Describe every image under the given files and folders; write one catalog row per file.')
     .argument('[paths...]', 'image files and folders (walked recursively)')
@@ -46,7 +49,9 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--include <glob>', 'only files matching GLOB (repeatable)', collect, [])
     .option('--exclude <glob>', 'skip files and folders matching GLOB (repeatable)', collect, [])
     .option('--hidden', 'include hidden files and folders')
+    .option('--no-hidden', 'skip hidden files and folders (overrides a config file or the environment)')
     .option('--follow-symlinks', 'follow symbolic links inside folders (loops are detected)')
+    .option('--no-follow-symlinks', 'do not follow symbolic links (overrides a config file or the environment)')
     .option('--shard <i/n>', 'catalog only part i of n of the files (split by path), for n machines sharing one archive')
     .option('-p, --prompt <name|file>', 'built-in prompt name or a template file', CATALOG_DEFAULTS.prompt)
     .option('--lang <en|zh>', 'language of built-in prompts (default: from LANG, else en)')
@@ -73,15 +78,64 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--max-pixels <n>', 'resize images to at most N pixels (default: 1003520 for servers, 100352 for the onnx engine)')
     .option('--max-input-pixels <n>', 'refuse images larger than N pixels (decompression-bomb guard)', CATALOG_DEFAULTS.maxInputPixels)
     .option('-o, --output <file>', 'write the catalog to FILE (atomically) instead of stdout')
-    .option('--format <csv|jsonl>', 'catalog format (default: from the -o extension, else jsonl)')
+    .option('--format <csv|jsonl|exiftool>', 'catalog format (default: from the -o extension, else jsonl); exiftool: a CSV for exiftool -csv= (XMP description, title, keywords)')
     .option('--bom', 'start CSV with a UTF-8 byte-order mark (for Excel)')
+    .option('--no-bom', 'no byte-order mark (overrides a config file or the environment)')
     .option('--cache <file>', 'cache database (default: $GLM_VISION_CACHE or ~/.cache/glm-vision/cache.db)')
     .option('--refresh', 'ignore cached results: infer again and replace them')
     .option('--lock <wait|skip|none>', 'another run on the same cache: wait for it, skip this run (exit 75), or none (no lock)', CATALOG_DEFAULTS.lock)
     .option('-q, --quiet', 'no progress, warnings or summary on stderr')
+    .option('--no-quiet', 'progress, warnings and summary (overrides a config file or the environment)')
+    .option('--config <file>', 'read settings from FILE (default: $GLM_VISION_CONFIG, else the nearest glm-vision.config.json here or above; see glm-vision config)')
+    .option('--no-config', 'read no config file')
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (paths: string[], flags: CatalogFlags) => {
-      result.code = await catalogCommand(paths, flags, argv, io);
+    .action(async (paths: string[], _flags: CatalogFlags, cmd: Command) => {
+      result.code = await catalogCommand(paths, catalogSettings(cmd, io), argv, io);
+    });
+
+  const config = program
+    .command('config')
+    .description('Print the settings a catalog run with the same options would use, and where each comes from: flag, environment, config file or default.')
+    .argument('[paths...]', 'ignored, so that config can stand in for catalog in any command line')
+    .option('--json', 'print JSON: {config, settings: {KEY: {value, source, from?, note?}}}')
+    .addHelpText('after', CONFIG_HELP)
+    .action((_paths: string[], _flags: unknown, cmd: Command) => {
+      result.code = configCommand(cmd, io);
+    });
+  for (const option of catalog.options) config.addOption(option);
+
+  program
+    .command('report')
+    .description('Make one self-contained HTML page from a catalog: a thumbnail beside each answer, filters by status, text search.')
+    .argument('<catalog>', 'a catalog file written by catalog (JSONL or CSV)')
+    .option('-o, --output <file>', 'write the page to FILE (atomically) instead of stdout')
+    .option('--base <dir>', 'the folder the catalog run started in: SourceFile paths are relative to it (default: the current folder)')
+    .option('--thumb-size <px>', 'longest side of the thumbnails, 32 to 1024', REPORT_DEFAULTS.thumbSize)
+    .option('--no-thumbnails', 'no thumbnails: do not read the images at all')
+    .option('-j, --concurrency <n>', 'images decoded at once', REPORT_DEFAULTS.concurrency)
+    .option('--max-input-pixels <n>', 'no thumbnail for images larger than N pixels (decompression-bomb guard)', REPORT_DEFAULTS.maxInputPixels)
+    .option('-q, --quiet', 'no warnings or summary on stderr')
+    .action(async (catalog: string, flags: ReportFlags) => {
+      result.code = await reportCommand(catalog, flags, io);
+    });
+
+  program
+    .command('xmp')
+    .description("Write a catalog's answers as XMP metadata (description, title, keywords) in sidecar files, or as a CSV for exiftool; images are never modified.")
+    .argument('<catalog>', 'a catalog written by glm-vision catalog (.jsonl or .csv)')
+    .option('--sidecars', 'write an XMP sidecar beside each image, merged into one that exists')
+    .option('--csv', 'write the CSV that `exiftool -csv=FILE -sep "; " DIR` applies (to -o FILE or stdout)')
+    .option('--sidecar-name <photo.jpg.xmp|photo.xmp>', 'sidecar naming: photo.jpg.xmp (darktable, digiKam) or photo.xmp (Lightroom)', 'photo.jpg.xmp')
+    .option('--base <dir>', 'the folder the catalog run started in, which SourceFile paths are relative to (default: the current folder)')
+    .option('--title <fields>', 'catalog fields for the title, first non-empty wins (default: title,caption)')
+    .option('--description <fields>', 'catalog fields for the description (default: description,summary,caption; text jobs: the answer)')
+    .option('--keywords <fields>', 'catalog fields whose lists become keywords (default: tags,keywords,subjects,subject,objects)')
+    .option('--overwrite', 'replace a title, description or note that someone else wrote (default: keep it)')
+    .option('--dry-run', 'report what would change; write nothing')
+    .option('-o, --output <file>', 'with --csv: write to FILE (atomically) instead of stdout')
+    .option('-q, --quiet', 'no summary on stderr unless something failed')
+    .action(async (catalog: string, flags: XmpFlags) => {
+      result.code = await xmpCommand(catalog, flags, io);
     });
 
   const prompts = program.command('prompts').description('List and print prompt templates.');
@@ -129,6 +183,85 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .argument('<id>', 'org/name')
     .action(async (id: string) => {
       result.code = await modelsRm(id, io);
+    });
+  const cacheHelp = '(default: $GLM_VISION_CACHE, the config file\'s "cache", or ~/.cache/glm-vision/cache.db)';
+  const lockHelp = `another run on the same cache: ${CACHE_LOCK_MODES.join(' for it, or ')} (exit 75)`;
+  const cache = program.command('cache').description('Inspect and maintain the cache database: stats, export, prune, vacuum, merge.');
+  cache
+    .command('stats')
+    .description('what the cache holds: size, files, images, results by job, model and status, last runs')
+    .option('--cache <file>', `cache database ${cacheHelp}`)
+    .option('--runs <n>', 'how many recent runs to list', '5')
+    .option('--json', 'print one JSON object instead of tables')
+    .action((flags: CacheFlags & { runs: string }) => {
+      result.code = cacheStatsCommand(flags, io);
+    });
+  cache
+    .command('export')
+    .description('every cached answer as JSONL, with its image hash, job, model and the paths it is known by')
+    .option('--cache <file>', `cache database ${cacheHelp}`)
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
+    .option('--job <fingerprint>', 'only this job (a fingerprint prefix from cache stats; repeatable)', collect, [])
+    .option('--model <name>', 'only answers from this model (repeatable)', collect, [])
+    .option('-q, --quiet', 'no summary on stderr')
+    .action(async (flags: ExportFlags) => {
+      result.code = await cacheExportCommand(flags, io);
+    });
+  cache
+    .command('prune')
+    .description('remove old or unused answers, or those of files that are gone')
+    .option('--cache <file>', `cache database ${cacheHelp}`)
+    .option('--older-than <age>', 'remove answers inferred before AGE ago (90d, 12h, 2w, 1y) or before a date (YYYY-MM-DD)')
+    .option('--unused-for <age>', 'remove the answers of jobs no run has used for AGE')
+    .option('--missing', 'forget indexed files that no longer exist, then the answers no indexed file has')
+    .option('--relative-to <dir>', 'with --missing: the folder relative paths in the index are relative to (else they are kept)')
+    .option('--force', 'with --missing: prune even when every indexed file is missing (an unmounted archive looks like that)')
+    .option('--job <fingerprint>', 'only answers of this job; alone: all its answers (repeatable)', collect, [])
+    .option('--dry-run', 'report what would be removed; remove nothing')
+    .option('--lock <wait|skip>', lockHelp, 'wait')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: PruneFlags) => {
+      result.code = await cachePruneCommand(flags, io);
+    });
+  cache
+    .command('vacuum')
+    .description('empty the WAL and rebuild the database file, giving the space of removed rows back')
+    .option('--cache <file>', `cache database ${cacheHelp}`)
+    .option('--lock <wait|skip>', lockHelp, 'wait')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: WriteFlags) => {
+      result.code = await cacheVacuumCommand(flags, io);
+    });
+  cache
+    .command('merge')
+    .description("add other caches' answers (e.g. from catalog --shard on other machines) to this one; the others are only read")
+    .argument('<other...>', 'cache files to merge in')
+    .option('--cache <file>', `cache database to merge into, created if missing ${cacheHelp}`)
+    .option('--lock <wait|skip>', lockHelp, 'wait')
+    .option('--json', 'print the report as JSON')
+    .action(async (others: string[], flags: WriteFlags) => {
+      result.code = await cacheMergeCommand(others, flags, io);
+    });
+  // Every cache tool finds its cache as catalog does, config file included.
+  for (const sub of cache.commands) {
+    sub
+      .option('--config <file>', 'the config file whose "cache" to use (default: the nearest glm-vision.config.json)')
+      .option('--no-config', 'read no config file');
+  }
+  program
+    .command('doctor')
+    .description('Check this machine before a catalog run (Node, image decoders, ONNX Runtime, cache, endpoints, model); print a fix for each problem.')
+    .option('--endpoint <url>', 'also check this OpenAI-compatible base URL, e.g. http://localhost:8000/v1 (repeatable)', collect, [])
+    .option('-m, --model <name|dir>', `with --endpoint: the model the servers must serve; without: the local model (folder or Hugging Face id) to look for (default: ${DOCTOR_DEFAULTS.model})`)
+    .option('--api-key <key>', 'API key for the endpoints (default: $GLM_VISION_API_KEY, $OPENAI_API_KEY, $ZHIPUAI_API_KEY)')
+    .option('--cache <file>', 'cache database to check (default: $GLM_VISION_CACHE or ~/.cache/glm-vision/cache.db)')
+    .option('--config <file>', 'take endpoints, model, key and cache from FILE, as catalog does (default: the nearest glm-vision.config.json)')
+    .option('--no-config', 'read no config file')
+    .option('--timeout <seconds>', 'time limit for each endpoint', DOCTOR_DEFAULTS.timeout)
+    .option('--json', 'print the checks as a JSON array of {check, status, detail, fix}')
+    .addHelpText('after', DOCTOR_EXIT_CODES_HELP)
+    .action(async (flags: DoctorFlags) => {
+      result.code = await doctorCommand(flags, io);
     });
   return program;
 }

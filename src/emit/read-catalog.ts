@@ -19,7 +19,7 @@ function fail(file: string, where: string, why: string): never {
   throw new UsageError(`${file}${where}: ${why}`);
 }
 
-/** Undoes writers.ts's neutralizeCell: only an apostrophe it could have added is removed. */
+/** Undoes neutralizeCell (neutralize.ts): only an apostrophe it could have added is removed. */
 function unneutralize(value: string): string {
   return /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
 }

@@ -73,7 +73,7 @@ const WRITE_FAILURES: Record<string, string> = {
 };
 
 /** "disk full (ENOSPC)" rather than a message that names our temporary file. */
-function whyWriteFailed(error: NodeJS.ErrnoException): string {
+export function whyWriteFailed(error: NodeJS.ErrnoException): string {
   const why = error.code === undefined ? undefined : WRITE_FAILURES[error.code];
   return why === undefined ? error.message : `${why} (${error.code})`;
 }

@@ -2,9 +2,14 @@
 // input order; each is written as soon as it is known.
 import { stringify } from 'csv-stringify/sync';
 import { LEADING_COLUMNS, TRAILING_COLUMNS, type CatalogRow } from './columns.js';
+import { neutralizeCell, neutralizePath } from './neutralize.js';
 import type { Sink } from './sink.js';
+import { VERSION } from '../version.js';
+import { EXIFTOOL_COLUMNS, exiftoolRecords } from '../xmp/exiftool-csv.js';
+import { DEFAULT_FIELD_MAP, provenanceNote } from '../xmp/fields.js';
 
-export type Format = 'csv' | 'jsonl';
+export type Format = 'csv' | 'jsonl' | 'exiftool';
+export const FORMATS: readonly Format[] = ['csv', 'jsonl', 'exiftool'];
 
 export interface CatalogWriter {
   /** Writes rows in one go (consecutive finished rows share one write). */
@@ -16,18 +21,6 @@ export interface WriterOptions {
   /** Schema fields for json templates; empty for text templates. */
   fields: string[];
   bom: boolean;
-}
-
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** Cells a spreadsheet would run as a formula get a leading apostrophe. */
-export function neutralizeCell(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
-}
-
-/** Paths keep working for exiftool: a risky relative path gets a harmless "./". */
-export function neutralizePath(value: string): string {
-  return FORMULA_START.test(value) ? `./${value}` : value;
 }
 
 export function csvColumns(fields: string[]): string[] {
@@ -67,11 +60,22 @@ export function jsonlObject(row: CatalogRow): Record<string, unknown> {
 
 // CRLF records (RFC 4180, Excel); csv-stringify then quotes only fields holding
 // "\r\n", so a bare \n or \r in a file name or answer must be matched explicitly.
-const CSV_OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
+export const CSV_OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
 
 export async function createWriter(sink: Sink, options: WriterOptions): Promise<CatalogWriter> {
   if (options.format === 'jsonl') {
     return { write: (rows) => sink.write(rows.map((row) => `${JSON.stringify(jsonlObject(row))}\n`).join('')) };
+  }
+  if (options.format === 'exiftool') {
+    await sink.write(stringify([[...EXIFTOOL_COLUMNS]], CSV_OPTIONS));
+    const now = new Date();
+    const note = (model: string): string => provenanceNote(model, now, VERSION);
+    return {
+      write: (rows) => {
+        const records = exiftoolRecords(rows, DEFAULT_FIELD_MAP, note);
+        return records.length ? sink.write(stringify(records, CSV_OPTIONS)) : Promise.resolve();
+      },
+    };
   }
   const header = stringify([csvColumns(options.fields)], CSV_OPTIONS);
   await sink.write((options.bom ? '\uFEFF' : '') + header);

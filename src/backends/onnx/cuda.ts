@@ -7,11 +7,15 @@ import { UsageError } from '../../errors.js';
 
 export const CUDA_INSTALL_HINT = 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node';
 
-/** Whether ORT's CUDA provider library was installed next to its binding. */
-export function cudaProviderInstalled(): boolean {
+/** Where ORT's CUDA provider library is installed next to its binding (Linux and Windows names). */
+export function cudaProviderPaths(): string[] {
   const root = path.dirname(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')));
   const dir = path.join(root, 'bin', 'napi-v6', process.platform, process.arch);
-  return existsSync(path.join(dir, 'libonnxruntime_providers_cuda.so')) || existsSync(path.join(dir, 'onnxruntime_providers_cuda.dll'));
+  return [path.join(dir, 'libonnxruntime_providers_cuda.so'), path.join(dir, 'onnxruntime_providers_cuda.dll')];
+}
+
+export function cudaProviderInstalled(): boolean {
+  return cudaProviderPaths().some((p) => existsSync(p));
 }
 
 /** The error for an explicit --device cuda that cannot work; `why` says what failed. */

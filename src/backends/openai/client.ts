@@ -1,6 +1,7 @@
 // The openai backend: any OpenAI-compatible chat-completions server (vLLM,
 // SGLang, Zhipu, Ollama, llama.cpp, api.openai.com) or a bare /infer server.
 
+import { splitCredentials } from './credentials.js';
 import type { Backend, InferRequest, InferResult, Prepared } from '../backend.js';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../preprocess.js';
 import { TemporaryFailure, UsageError } from '../../errors.js';
@@ -285,23 +286,4 @@ function validate(options: OpenAIBackendOptions, secrets: readonly string[]): st
       return fail(`bad endpoint: ${(error as Error).message}`);
     }
   });
-}
-
-/** Splits user:password out of an endpoint URL (decoded), keeping the rest as the base URL. */
-function splitCredentials(endpoint: string): { url: string; username: string; password: string } {
-  const url = new URL(endpoint);
-  const username = safeDecode(url.username);
-  const password = safeDecode(url.password);
-  if (username === '' && password === '') return { url: endpoint, username, password };
-  url.username = '';
-  url.password = '';
-  return { url: url.toString().replace(/\/+$/, ''), username, password };
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

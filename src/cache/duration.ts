@@ -1,0 +1,35 @@
+// Ages on the command line: "90d", "12h", "2w", or a date. A bare "m" is
+// refused: "6m" read as six minutes instead of six months would empty a cache.
+import { UsageError } from '../errors.js';
+
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  y: 365 * 86_400_000,
+};
+
+/** The moment `value` names: `now` minus a duration, or a date (YYYY-MM-DD, UTC midnight, or a full ISO time). */
+export function cutoffFrom(flag: string, value: string, now: number): number {
+  const text = value.trim();
+  const duration = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(text);
+  if (duration) {
+    const unit = UNIT_MS[(duration[2] as string).toLowerCase()];
+    if (unit !== undefined) return now - Number(duration[1]) * unit;
+  }
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) {
+    const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+    // Date.parse would read 2024-02-30 as 1 March.
+    const real = new Date(Date.UTC(y, m - 1, d)).toISOString().slice(0, 10) === text.slice(0, 10);
+    const at = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text.replace(' ', 'T'));
+    if (real && Number.isFinite(at)) return at;
+  }
+  const hint = /^\d+(\.\d+)?\s*(m|mo|month|months)$/i.test(text)
+    ? ' ("m" is ambiguous: write 30d for a month or 30min for minutes)'
+    : '';
+  throw new UsageError(
+    `Expected a duration such as 90d, 12h or 2w (units s, min, h, d, w, y) or a date YYYY-MM-DD for ${flag} but received ${JSON.stringify(value)}${hint}`,
+  );
+}

@@ -1,0 +1,70 @@
+// Opens a cache that must already exist, after checking that it is one of ours:
+// the cache tools never create an empty cache at a mistyped path, and never add
+// our tables to some other SQLite database (a photo manager's catalog, say).
+import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { openDatabase, SCHEMA_VERSION } from './open.js';
+
+type DB = Database.Database;
+
+export const CACHE_TABLES = ['files', 'images', 'jobs', 'results', 'runs'] as const;
+
+/** What a read-only look at a cache file found. */
+export interface CacheProbe {
+  version: number;
+}
+
+function mustExist(file: string, role: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new UsageError(`No cache at ${file} (${role}); nothing was created. Check the path, --cache or $GLM_VISION_CACHE`);
+    }
+    throw new UsageError(`Cannot read the cache ${file}: ${(error as Error).message}`);
+  }
+  if (!isFile) throw new UsageError(`The cache ${file} is not a file`);
+}
+
+/** Opens `file` read-only and checks its schema version and tables; the caller closes the handle. */
+export function openReadOnly(file: string, role: string): { db: DB; probe: CacheProbe } {
+  mustExist(file, role);
+  let db: DB;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: 15_000 });
+  } catch (error) {
+    throw new UsageError(`Cannot open the cache ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name),
+    );
+    const missing = CACHE_TABLES.filter((t) => !tables.has(t));
+    if (version < 1 || missing.length > 0) {
+      throw new UsageError(
+        `${file} is not a glm-vision cache (schema version ${version}${missing.length ? `, no ${missing.join(', ')} table` : ''})`,
+      );
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new UsageError(
+        `The cache ${file} was written by a newer glm-vision (schema ${version}, this one knows ${SCHEMA_VERSION}). Upgrade glm-vision.`,
+      );
+    }
+    return { db, probe: { version } };
+  } catch (error) {
+    db.close();
+    if (error instanceof UsageError) throw error;
+    // SQLITE_NOTADB and friends: a file that is not a database at all.
+    throw new UsageError(`${file} is not a glm-vision cache: ${(error as Error).message}`);
+  }
+}
+
+/** Opens an existing cache for reading and writing (migrating an older schema, as a catalog run would). */
+export function openExistingCache(file: string): DB {
+  openReadOnly(file, '--cache').db.close();
+  return openDatabase(file);
+}

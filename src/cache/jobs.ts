@@ -1,0 +1,75 @@
+// Jobs as people name them: the prompt, backend and model a fingerprint stands
+// for (read from jobs.spec), and fingerprints given by a prefix on the command line.
+import type Database from 'better-sqlite3';
+import type { JsonSchema } from '../backends/backend.js';
+import { UsageError } from '../errors.js';
+
+/** The parts of a job spec (see fingerprint.ts) that tell jobs apart at a glance. */
+export interface JobSummary {
+  fingerprint: string;
+  prompt: string | null;
+  backend: string | null;
+  /** The server flavour (openai) or graph dtype (onnx). */
+  variant: string | null;
+  /** The model the job asked for (openai: its name; onnx: a digest of its files). results.model is what answered. */
+  model: string | null;
+  variables: Record<string, string>;
+  /** The template's JSON schema, for structured jobs: their outputs are JSON text. */
+  schema: JsonSchema | null;
+  maxTokens: number | null;
+  maxPixels: number | null;
+  createdAt: number;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+
+export function summarizeJob(fingerprint: string, specText: string, createdAt: number): JobSummary {
+  let spec: Record<string, unknown> = {};
+  try {
+    spec = obj(JSON.parse(specText));
+  } catch {
+    // A spec we cannot read still has a fingerprint and results.
+  }
+  const backend = obj(spec.backend);
+  const variables: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj(spec.variables))) if (typeof v === 'string') variables[k] = v;
+  return {
+    fingerprint,
+    prompt: str(obj(spec.template).name),
+    backend: str(backend.backend),
+    variant: str(backend.flavor) ?? str(backend.dtype),
+    model: str(backend.model),
+    variables,
+    schema: spec.schema && typeof spec.schema === 'object' ? (spec.schema as JsonSchema) : null,
+    maxTokens: num(obj(spec.generation).maxTokens),
+    maxPixels: num(obj(spec.preprocess).maxPixels),
+    createdAt,
+  };
+}
+
+export function loadJobs(db: Database.Database): Map<string, JobSummary> {
+  const rows = db.prepare('SELECT fingerprint, spec, created_at FROM jobs').all() as
+    { fingerprint: string; spec: string; created_at: number }[];
+  return new Map(rows.map((r) => [r.fingerprint, summarizeJob(r.fingerprint, r.spec, r.created_at)]));
+}
+
+/** Fingerprints shown to people: long enough to be unique in any real cache. */
+export const shortFingerprint = (fp: string): string => fp.slice(0, 12);
+
+/** Each --job value must name exactly one job by a fingerprint prefix. */
+export function resolveJobs(jobs: ReadonlyMap<string, JobSummary>, prefixes: readonly string[], file: string): string[] {
+  return prefixes.map((prefix) => {
+    const wanted = prefix.trim().toLowerCase();
+    if (!/^[0-9a-f]{4,}$/.test(wanted)) {
+      throw new UsageError(`Expected a job fingerprint (at least 4 hex digits, see glm-vision cache stats) for --job but received ${JSON.stringify(prefix)}`);
+    }
+    const matches = [...jobs.keys()].filter((fp) => fp.startsWith(wanted));
+    if (matches.length === 0) throw new UsageError(`No job ${JSON.stringify(prefix)} in the cache ${file} (glm-vision cache stats lists them)`);
+    if (matches.length > 1) {
+      throw new UsageError(`--job ${JSON.stringify(prefix)} matches ${matches.length} jobs in ${file} (${matches.map(shortFingerprint).join(', ')}); give more digits`);
+    }
+    return matches[0] as string;
+  });
+}

@@ -1,0 +1,196 @@
+// `cache stats`: what a cache holds, per job, model and status, and its recent runs.
+import type Database from 'better-sqlite3';
+import { footprint, formatBytes, type Footprint } from './footprint.js';
+import { loadJobs, shortFingerprint, type JobSummary } from './jobs.js';
+
+export interface ResultGroup {
+  job: string;
+  prompt: string | null;
+  backend: string | null;
+  model: string;
+  status: string;
+  count: number;
+  oldest: string;
+  newest: string;
+}
+
+export interface RunSummary {
+  id: number;
+  started_at: string;
+  ended_at: string | null;
+  exit_code: number | null;
+  total: number | null;
+  ok: number | null;
+  cached: number | null;
+  failed: number | null;
+  job: string | null;
+  args: unknown;
+}
+
+/** A job as `stats --json` shows it: the summary's fields, then snake_case figures. */
+export type JobStats = Pick<JobSummary, 'fingerprint' | 'prompt' | 'backend' | 'variant' | 'model' | 'variables'> & {
+  structured: boolean;
+  max_tokens: number | null;
+  max_pixels: number | null;
+  created_at: string;
+  last_run_at: string | null;
+  results: number;
+};
+
+export interface CacheStats {
+  path: string;
+  size: Footprint;
+  schema_version: number;
+  files: number;
+  images: number;
+  jobs: number;
+  results: number;
+  results_by_status: Record<string, number>;
+  oldest_result: string | null;
+  newest_result: string | null;
+  /** Results grouped by job × model × status, most results first. */
+  groups: ResultGroup[];
+  job_specs: JobStats[];
+  runs_total: number;
+  /** The most recent runs, newest first. */
+  runs: RunSummary[];
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+export function cacheStats(db: Database.Database, file: string, lastRuns: number): CacheStats {
+  const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  // One read transaction: every number describes the same moment, even while a run writes.
+  return db.transaction(() => {
+    const jobs = loadJobs(db);
+    const grouped = db.prepare(
+      `SELECT job, model, status, count(*) AS n, min(created_at) AS oldest, max(created_at) AS newest
+         FROM results GROUP BY job, model, status ORDER BY n DESC, job, model, status`,
+    ).all() as { job: string; model: string; status: string; n: number; oldest: number; newest: number }[];
+    const span = db.prepare('SELECT min(created_at) AS oldest, max(created_at) AS newest FROM results').get() as
+      { oldest: number | null; newest: number | null };
+    const lastRun = new Map(
+      (db.prepare('SELECT job, max(started_at) AS at FROM runs WHERE job IS NOT NULL GROUP BY job').all() as { job: string; at: number }[])
+        .map((r) => [r.job, r.at]),
+    );
+    const runs = db.prepare(
+      'SELECT id, started_at, ended_at, exit_code, total, ok, cached, failed, job, args FROM runs ORDER BY started_at DESC, id DESC LIMIT ?',
+    ).all(lastRuns) as {
+      id: number; started_at: number; ended_at: number | null; exit_code: number | null; total: number | null;
+      ok: number | null; cached: number | null; failed: number | null; job: string | null; args: string;
+    }[];
+
+    const byStatus: Record<string, number> = {};
+    const perJob = new Map<string, number>();
+    for (const g of grouped) {
+      byStatus[g.status] = (byStatus[g.status] ?? 0) + g.n;
+      perJob.set(g.job, (perJob.get(g.job) ?? 0) + g.n);
+    }
+    return {
+      path: file,
+      size: footprint(file),
+      schema_version: db.pragma('user_version', { simple: true }) as number,
+      files: count('files'),
+      images: count('images'),
+      jobs: jobs.size,
+      results: grouped.reduce((sum, g) => sum + g.n, 0),
+      results_by_status: byStatus,
+      oldest_result: isoOrNull(span.oldest),
+      newest_result: isoOrNull(span.newest),
+      groups: grouped.map((g) => ({
+        job: g.job, prompt: jobs.get(g.job)?.prompt ?? null, backend: jobs.get(g.job)?.backend ?? null,
+        model: g.model, status: g.status, count: g.n, oldest: iso(g.oldest), newest: iso(g.newest),
+      })),
+      job_specs: [...jobs.values()]
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .map((j: JobSummary): JobStats => ({
+          fingerprint: j.fingerprint, prompt: j.prompt, backend: j.backend, variant: j.variant, model: j.model,
+          variables: j.variables, structured: j.schema !== null, max_tokens: j.maxTokens, max_pixels: j.maxPixels,
+          created_at: iso(j.createdAt), last_run_at: isoOrNull(lastRun.get(j.fingerprint) ?? null),
+          results: perJob.get(j.fingerprint) ?? 0,
+        })),
+      runs_total: count('runs'),
+      runs: runs.map((r) => ({ ...r, started_at: iso(r.started_at), ended_at: isoOrNull(r.ended_at), args: parseArgs(r.args) })),
+    };
+  })();
+}
+
+function parseArgs(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** "2024-06-01 12:03Z": minutes are enough for people, and cron logs from several machines agree. */
+const when = (isoText: string | null): string => (isoText === null ? '-' : `${isoText.slice(0, 10)} ${isoText.slice(11, 16)}Z`);
+
+function table(header: string[], rows: string[][], rightAligned: ReadonlySet<number>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function duration(startIso: string, endIso: string | null): string {
+  if (endIso === null) return 'unfinished';
+  const s = Math.round((Date.parse(endIso) - Date.parse(startIso)) / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function renderStats(stats: CacheStats): string {
+  const { size } = stats;
+  const statuses = Object.entries(stats.results_by_status).map(([s, n]) => `${s} ${n}`).join(', ');
+  const out = [
+    `Cache    ${stats.path}`,
+    `Size     ${formatBytes(size.total)} on disk (database ${formatBytes(size.db)}, WAL ${formatBytes(size.wal)}, shared memory ${formatBytes(size.shm)})`,
+    `Schema   ${stats.schema_version}`,
+    `Files    ${stats.files} indexed`,
+    `Images   ${stats.images}`,
+    `Results  ${stats.results}${statuses ? ` (${statuses})` : ''}${stats.oldest_result ? `, ${when(stats.oldest_result)} to ${when(stats.newest_result)}` : ''}`,
+    `Jobs     ${stats.jobs}`,
+  ];
+  if (stats.groups.length > 0) {
+    out.push('', 'Results by job, model and status');
+    out.push(...table(
+      ['JOB', 'PROMPT', 'BACKEND', 'MODEL', 'STATUS', 'RESULTS', 'OLDEST', 'NEWEST'],
+      stats.groups.map((g) => [
+        shortFingerprint(g.job), g.prompt ?? '?', g.backend ?? '?', g.model, g.status, String(g.count), when(g.oldest), when(g.newest),
+      ]),
+      new Set([5]),
+    ));
+  }
+  if (stats.job_specs.length > 0) {
+    out.push('', 'Jobs');
+    out.push(...table(
+      ['JOB', 'PROMPT', 'BACKEND', 'SETTINGS', 'RESULTS', 'LAST RUN'],
+      stats.job_specs.map((j) => {
+        const settings = [
+          ...Object.entries(j.variables).map(([k, v]) => `${k}=${JSON.stringify(v)}`),
+          j.max_tokens === null ? '' : `max_tokens=${j.max_tokens}`,
+          j.max_pixels === null ? '' : `max_pixels=${j.max_pixels}`,
+        ].filter(Boolean).join(' ');
+        const backend = [j.backend ?? '?', j.variant, j.backend === 'openai' ? j.model : null].filter(Boolean).join(' ');
+        return [shortFingerprint(j.fingerprint), j.prompt ?? '?', backend, settings || '-', String(j.results), when(j.last_run_at)];
+      }),
+      new Set([4]),
+    ));
+  }
+  if (stats.runs.length > 0) {
+    out.push('', `Last runs (${stats.runs.length} of ${stats.runs_total})`);
+    const n = (v: number | null): string => (v === null ? '-' : String(v));
+    out.push(...table(
+      ['ID', 'STARTED', 'DURATION', 'EXIT', 'TOTAL', 'OK', 'CACHED', 'FAILED', 'JOB'],
+      stats.runs.map((r) => [
+        String(r.id), when(r.started_at), duration(r.started_at, r.ended_at), n(r.exit_code),
+        n(r.total), n(r.ok), n(r.cached), n(r.failed), r.job ? shortFingerprint(r.job) : '-',
+      ]),
+      new Set([0, 3, 4, 5, 6, 7]),
+    ));
+  }
+  return `${out.join('\n')}\n`;
+}

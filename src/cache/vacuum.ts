@@ -1,0 +1,35 @@
+// `cache vacuum`: gives the space of deleted rows back to the file system.
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { OutputError } from '../emit/sink.js';
+import { TemporaryFailure } from '../errors.js';
+import { footprint, type Footprint } from './footprint.js';
+
+export interface VacuumReport {
+  before: Footprint;
+  after: Footprint;
+  /** A reader kept part of the WAL from being emptied; the next vacuum or run finishes it. */
+  wal_busy: boolean;
+}
+
+type WorkerReply = { ok: true; walBusy: boolean } | { ok: false; message: string; code?: string };
+
+/** Vacuums the cache at `file`; the caller holds the run lock and has no write transaction open. */
+export async function vacuumCache(file: string): Promise<VacuumReport> {
+  const before = footprint(file);
+  const worker = new Worker(new URL('./vacuum-worker.js', import.meta.url), { workerData: { file, busyTimeoutMs: 15_000 } });
+  const exited = once(worker, 'exit');
+  const [reply] = (await Promise.race([once(worker, 'message'), exited.then(() => [undefined])])) as [WorkerReply | undefined];
+  await exited.catch(() => undefined);
+  if (!reply) throw new Error(`the vacuum of ${file} stopped without a reply`);
+  if (!reply.ok) {
+    if (reply.code?.startsWith('SQLITE_BUSY') || reply.code?.startsWith('SQLITE_LOCKED')) {
+      throw new TemporaryFailure(`The cache ${file} is in use by another process (a reader or writer); vacuum later.`);
+    }
+    if (reply.code === 'SQLITE_FULL' || reply.code === 'SQLITE_IOERR_WRITE') {
+      throw new OutputError(`Cannot vacuum ${file}: ${reply.message} (VACUUM needs free space about the size of the cache, beside it and in $TMPDIR); the cache is unchanged`);
+    }
+    throw new Error(`VACUUM of ${file} failed: ${reply.message}`);
+  }
+  return { before, after: footprint(file), wal_busy: reply.walBusy };
+}

@@ -1,0 +1,184 @@
+// Settings from the environment and config files, merged into a command's
+// flags; and `glm-vision config`, which prints them with where each came from.
+import os from 'node:os';
+import type { Command } from 'commander';
+import { defaultCachePath } from '../cache/open.js';
+import { CONFIG_NAME } from '../config/find.js';
+import { loadSettings, type Resolved, type Settings } from '../config/load.js';
+import { SETTINGS, type Value } from '../config/settings.js';
+import type { ExitCode } from '../errors.js';
+import { DEFAULT_MAX_PIXELS } from '../preprocess.js';
+import { langFromEnv } from '../prompt/library.js';
+import { DEFAULT_MODEL } from '../models/resolve.js';
+import { ONNX_DEFAULT_MAX_PIXELS, type CatalogFlags } from './catalog.js';
+import type { CliIO } from './io.js';
+
+/** After `glm-vision config --help`; the README's Configuration section says more. */
+export const CONFIG_HELP = `
+Precedence: command-line flags, then environment variables, then the config file, then defaults.
+The config file: --config FILE, else $GLM_VISION_CONFIG, else the nearest ${CONFIG_NAME}
+in the current folder or above it (--no-config: none). Its keys are the long flag names:
+  { "endpoint": ["http://gpu1:8000/v1"], "model": "zai-org/GLM-4.6V-Flash", "max-pixels": 1003520 }
+Environment: GLM_VISION_<KEY>, upper case with _ (GLM_VISION_MAX_PIXELS=1003520); the API key
+also from $OPENAI_API_KEY or $ZHIPUAI_API_KEY.
+`;
+
+/**
+ * Fills the options commander did not get from the command line with the environment's and the
+ * config file's values, recording their source (commander's 'env' and 'config').
+ */
+export function applySettings(cmd: Command, io: CliIO, options: { checkCli?: boolean } = {}): Settings {
+  const opts = cmd.opts();
+  const cli: Record<string, unknown> = {};
+  for (const s of SETTINGS) if (cmd.getOptionValueSource(s.attr) === 'cli') cli[s.attr] = opts[s.attr];
+  const settings = loadSettings({
+    cli, env: io.env, cwd: io.cwd, config: opts.config as string | false | undefined, checkCli: options.checkCli ?? false,
+  });
+  for (const r of settings.resolved.values()) {
+    if (r.source.kind === 'env' || r.source.kind === 'config') cmd.setOptionValueWithSource(r.setting.attr, r.value, r.source.kind);
+  }
+  return settings;
+}
+
+function printWarnings(settings: Settings, quiet: boolean, io: CliIO): void {
+  if (!quiet) for (const w of settings.warnings) io.stderr.write(`glm-vision: ${w}\n`);
+}
+
+/** The catalog's flags with the settings merged in. */
+export function catalogSettings(cmd: Command, io: CliIO): CatalogFlags {
+  const settings = applySettings(cmd, io);
+  const flags = cmd.opts<CatalogFlags>();
+  printWarnings(settings, !!flags.quiet, io);
+  return flags;
+}
+
+/** Settings other commands share with catalog, by commander attribute name. */
+export interface SharedFlags {
+  cache?: string;
+  endpoint?: string[];
+  model?: string;
+  apiKey?: string;
+  config?: string | false;
+}
+type SharedKey = Exclude<keyof SharedFlags, 'config'>;
+
+/** `flags` with `keys` resolved as catalog resolves them: flag, then environment, then config file. */
+export function sharedSettings<F extends SharedFlags>(flags: F, keys: readonly SharedKey[], io: CliIO): F {
+  const cli: Record<string, unknown> = {};
+  for (const key of keys) {
+    const v = flags[key];
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0)) cli[key] = v;
+  }
+  const settings = loadSettings({ cli, env: io.env, cwd: io.cwd, config: flags.config });
+  printWarnings(settings, false, io);
+  const out: F = { ...flags };
+  for (const key of keys) (out as SharedFlags)[key] = settings.values[key] as never;
+  if (keys.includes('endpoint')) out.endpoint ??= [];
+  return out;
+}
+
+type Shown = string | number | boolean | string[] | null;
+
+interface Row {
+  value: Shown;
+  source: 'flag' | 'env' | 'config' | 'default';
+  /** The flag, the variable or the file. */
+  from?: string;
+  /** How a default is decided, where it depends on something else. */
+  note?: string;
+}
+
+function mask(key: string): string {
+  return key.length >= 12 ? `****${key.slice(-4)}` : '****';
+}
+
+function typed(r: Resolved): Shown {
+  const v = r.value;
+  if (v === undefined) return r.setting.kind === 'boolean' ? false : r.setting.kind === 'list' ? [] : null;
+  if (r.setting.secret && typeof v === 'string') return mask(v);
+  if ((r.setting.kind === 'integer' || r.setting.kind === 'number') && typeof v === 'string' && Number.isFinite(Number(v))) return Number(v);
+  return v;
+}
+
+/** Defaults that the catalog works out from other settings or the machine. */
+function derivedDefault(key: string, get: (key: string) => Value | undefined, env: NodeJS.ProcessEnv): Pick<Row, 'value' | 'note'> | undefined {
+  const endpoints = get('endpoint') as string[];
+  const backend = (get('backend') as string | undefined) ?? (endpoints.length ? 'openai' : 'onnx');
+  switch (key) {
+    case 'backend':
+      return { value: backend, note: endpoints.length ? 'an endpoint is set' : 'no endpoint is set' };
+    case 'max-pixels':
+      return backend === 'onnx'
+        ? { value: ONNX_DEFAULT_MAX_PIXELS, note: 'onnx backend' }
+        : { value: DEFAULT_MAX_PIXELS, note: 'openai backend' };
+    case 'threads':
+      return { value: os.availableParallelism(), note: 'all cores' };
+    case 'lang':
+      return { value: langFromEnv(env), note: 'from LC_ALL, LC_MESSAGES or LANG' };
+    case 'cache':
+      return { value: defaultCachePath(env) };
+    case 'model':
+      if (backend === 'onnx') return { value: null, note: `the template's, else ${DEFAULT_MODEL}` };
+      return get('flavor') === 'infer' ? { value: 'glm-4.6v-flash', note: 'flavor infer' } : { value: null, note: 'required with an endpoint' };
+    case 'temperature':
+    case 'top-p':
+    case 'max-tokens':
+      return { value: null, note: "the template's" };
+    default:
+      return undefined;
+  }
+}
+
+export function describeSettings(settings: Settings, env: NodeJS.ProcessEnv): Record<string, Row> {
+  const get = (key: string): Value | undefined => settings.resolved.get(key)?.value;
+  const rows: Record<string, Row> = {};
+  for (const [key, r] of settings.resolved) {
+    const s = r.source;
+    const derived = s.kind === 'default' && r.value === undefined ? derivedDefault(key, get, env) : undefined;
+    rows[key] = {
+      value: derived ? derived.value : typed(r),
+      source: s.kind,
+      ...(s.kind === 'flag' || s.kind === 'env' ? { from: s.name } : s.kind === 'config' ? { from: s.file } : {}),
+      ...(derived?.note ? { note: derived.note } : {}),
+    };
+  }
+  return rows;
+}
+
+function cell(value: Shown): string {
+  if (value === null) return '-';
+  if (Array.isArray(value)) return value.length ? value.join(' ') : '-';
+  return String(value);
+}
+
+function configLine(settings: Settings, flag: string | false | undefined, cwd: string): string {
+  if (settings.config) {
+    const by = settings.config.by === 'flag' ? '--config' : settings.config.by === 'env' ? '$GLM_VISION_CONFIG' : 'found';
+    return `config file: ${settings.config.file} (${by})`;
+  }
+  if (flag === false) return 'config file: none (--no-config)';
+  return `config file: none (no ${CONFIG_NAME} in ${cwd} or above)`;
+}
+
+/** `glm-vision config [catalog options]`: the settings a catalog run with the same options would use. */
+export function configCommand(cmd: Command, io: CliIO): ExitCode {
+  const settings = applySettings(cmd, io, { checkCli: true });
+  const flags = cmd.opts<{ json?: boolean; quiet?: boolean; config?: string | false }>();
+  printWarnings(settings, !!flags.quiet, io);
+  const rows = describeSettings(settings, io.env);
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify({ config: settings.config?.file ?? null, settings: rows }, null, 2)}\n`);
+    return 0;
+  }
+  const table = Object.entries(rows).map(([key, row]) => {
+    const source = row.from ? `${row.source} ${row.from}` : row.note ? `${row.source} (${row.note})` : row.source;
+    return [key, cell(row.value), source] as const;
+  });
+  const widths = [0, 1].map((i) => Math.max(...table.map((t) => t[i]?.length ?? 0), i === 0 ? 7 : 5));
+  const line = (cols: readonly string[]): string =>
+    `${cols.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c)).join('  ')}`.trimEnd();
+  io.stdout.write(`${configLine(settings, flags.config, io.cwd)}\n\n`);
+  io.stdout.write(`${line(['SETTING', 'VALUE', 'SOURCE'])}\n`);
+  for (const t of table) io.stdout.write(`${line(t)}\n`);
+  return 0;
+}

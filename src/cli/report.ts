@@ -1,0 +1,108 @@
+// `glm-vision report CATALOG`: validated flags in, an HTML page out.
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ExitCode, UsageError } from '../errors.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../preprocess.js';
+import { writeReport, type ReportSummary } from '../report/build.js';
+import { VERSION } from '../version.js';
+import type { CliIO } from './io.js';
+import { integer, positiveInt } from './validate.js';
+
+export interface ReportFlags {
+  output?: string;
+  base?: string;
+  thumbSize: string;
+  /** false with --no-thumbnails */
+  thumbnails: boolean;
+  concurrency: string;
+  maxInputPixels: string;
+  quiet?: boolean;
+}
+
+export const REPORT_DEFAULTS = {
+  thumbSize: '256',
+  concurrency: String(Math.min(4, os.availableParallelism())),
+  maxInputPixels: String(DEFAULT_MAX_INPUT_PIXELS),
+} as const;
+
+const THUMB_MIN = 32;
+const THUMB_MAX = 1024;
+
+function thumbSize(value: string): number {
+  const n = integer('--thumb-size', value, THUMB_MIN, `integer from ${THUMB_MIN} to ${THUMB_MAX}`);
+  if (n > THUMB_MAX) throw new UsageError(`Expected integer from ${THUMB_MIN} to ${THUMB_MAX} for --thumb-size but received ${JSON.stringify(value)}`);
+  return n;
+}
+
+function baseFolder(flag: string | undefined, io: CliIO): string {
+  if (flag === undefined) return io.cwd;
+  const dir = path.resolve(io.cwd, flag);
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new UsageError(`--base ${flag}: no such folder`);
+  }
+  if (!isDir) throw new UsageError(`--base ${flag}: not a folder`);
+  return dir;
+}
+
+function mb(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function summaryLine(s: ReportSummary, output: string | undefined, thumbnails: boolean): string {
+  const parts = [count(s.rows, 'row')];
+  if (thumbnails) {
+    parts.push(count(s.thumbnails, 'thumbnail'), `${count(s.missing, 'image')} missing`);
+    if (s.unreadable) parts.push(`${count(s.unreadable, 'image')} without preview`);
+    if (s.changed) parts.push(`${count(s.changed, 'image')} changed since cataloguing`);
+  }
+  return `glm-vision: report: ${parts.join(', ')}; wrote ${output ?? 'stdout'} (${mb(s.bytes)})\n`;
+}
+
+export async function reportCommand(catalog: string, flags: ReportFlags, io: CliIO): Promise<number> {
+  const size = thumbSize(flags.thumbSize);
+  const concurrency = positiveInt('--concurrency', flags.concurrency);
+  const maxInputPixels = positiveInt('--max-input-pixels', flags.maxInputPixels);
+  const base = baseFolder(flags.base, io);
+  if (flags.output === undefined && io.stdout.isTTY) {
+    throw new UsageError('The report is a whole HTML page: write it to a file with -o report.html (or redirect stdout)');
+  }
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => stop.abort(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let summary: ReportSummary;
+  try {
+    summary = await writeReport({
+      catalog,
+      base,
+      output: flags.output,
+      thumbnails: flags.thumbnails ? { size, concurrency, maxInputPixels } : undefined,
+      version: VERSION,
+      now: new Date(),
+      signal: stop.signal,
+    }, io.stdout);
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+    io.stderr.write(`glm-vision: ${String(stop.signal.reason)}: stopped; ${flags.output ? `${flags.output} was not written` : 'the page on stdout is incomplete'}\n`);
+    return ExitCode.interrupted;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (!flags.quiet) {
+    const hidden = summary.missing + summary.unreadable + summary.changed - summary.problems.length;
+    for (const problem of summary.problems) io.stderr.write(`glm-vision: ${problem}\n`);
+    if (hidden > 0) io.stderr.write(`glm-vision: and ${count(hidden, 'more image problem', 'more image problems')} (the report marks each)\n`);
+    if (flags.thumbnails && summary.rows > 0 && summary.missing === summary.rows) {
+      io.stderr.write(`glm-vision: no image was found under ${base}: pass --base DIR, the folder the catalog run started in\n`);
+    }
+    io.stderr.write(summaryLine(summary, flags.output, flags.thumbnails));
+  }
+  return 0;
+}

@@ -1,0 +1,78 @@
+// `glm-vision xmp CATALOG`: a finished catalog's answers as XMP metadata, in
+// sidecar files or as the CSV that exiftool applies. Images are never opened for writing.
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { readCatalog } from '../emit/read-catalog.js';
+import { fileSink, stdoutSink, type Sink } from '../emit/sink.js';
+import { CSV_OPTIONS } from '../emit/writers.js';
+import { UsageError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { EXIFTOOL_COLUMNS, exiftoolRecords } from '../xmp/exiftool-csv.js';
+import { DEFAULT_FIELD_MAP, fieldList, provenanceNote, type FieldMap } from '../xmp/fields.js';
+import { SIDECAR_NAMES, writeSidecars, type SidecarName, type SidecarReport } from '../xmp/write-sidecars.js';
+import type { CliIO } from './io.js';
+import { oneOf } from './validate.js';
+
+export interface XmpFlags {
+  sidecars?: boolean;
+  csv?: boolean;
+  sidecarName: string;
+  base?: string;
+  title?: string;
+  description?: string;
+  keywords?: string;
+  overwrite?: boolean;
+  dryRun?: boolean;
+  output?: string;
+  quiet?: boolean;
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function summary(r: SidecarReport, dryRun: boolean): string[] {
+  const would = dryRun ? 'would be ' : '';
+  const lines = [`${plural(r.created, 'sidecar')} ${would}created, ${r.merged} ${would}merged, ${r.unchanged} unchanged`];
+  const kept = (['title', 'description', 'note'] as const).filter((k) => r.kept[k] > 0).map((k) => plural(r.kept[k], k));
+  if (kept.length) lines.push(`kept ${kept.join(', ')} that someone else wrote (--overwrite replaces them)`);
+  const skipped = (['error', 'truncated', 'empty'] as const).filter((k) => r.skipped[k] > 0).map((k) => `${r.skipped[k]} ${k}`);
+  if (skipped.length) lines.push(`skipped rows with no answer to write: ${skipped.join(', ')}`);
+  if (r.failed.length) lines.push(`${plural(r.failed.length, 'file')} failed:`, ...r.failed.map((f) => `  ${f.file}: ${f.reason}`));
+  return lines;
+}
+
+export async function xmpCommand(catalog: string, flags: XmpFlags, io: CliIO): Promise<number> {
+  if (!!flags.sidecars === !!flags.csv) throw new UsageError('Say what to write: --sidecars (XMP files beside the images) or --csv (for exiftool -csv=)');
+  if (flags.output !== undefined && !flags.csv) throw new UsageError('-o is for --csv; sidecars are written beside the images');
+  const naming = oneOf<SidecarName>('--sidecar-name', flags.sidecarName, SIDECAR_NAMES);
+  const read = readCatalog(path.resolve(io.cwd, catalog));
+  const known = read.fields;
+  const map: FieldMap = {
+    title: flags.title !== undefined ? fieldList('--title', flags.title, known) : DEFAULT_FIELD_MAP.title,
+    description: flags.description !== undefined ? fieldList('--description', flags.description, known) : DEFAULT_FIELD_MAP.description,
+    keywords: flags.keywords !== undefined ? fieldList('--keywords', flags.keywords, known) : DEFAULT_FIELD_MAP.keywords,
+  };
+  const now = new Date();
+  const note = (model: string): string => provenanceNote(model, now, VERSION);
+  const fromCsv = read.format === 'csv';
+
+  if (flags.csv) {
+    const records = exiftoolRecords(read.rows, map, note, fromCsv);
+    const sink: Sink = flags.output ? await fileSink(path.resolve(io.cwd, flags.output)) : stdoutSink(io.stdout);
+    try {
+      await sink.write(stringify([[...EXIFTOOL_COLUMNS], ...records], CSV_OPTIONS));
+      await sink.commit();
+    } catch (error) {
+      await sink.discard();
+      throw error;
+    }
+    if (!flags.quiet) io.stderr.write(`glm-vision: xmp: ${plural(records.length, 'row')} for exiftool (${read.rows.length - records.length} with nothing to write)\n`);
+    return 0;
+  }
+
+  const report = await writeSidecars(read.rows, {
+    base: path.resolve(io.cwd, flags.base ?? '.'), naming, map, note,
+    overwrite: !!flags.overwrite, dryRun: !!flags.dryRun, fromCsv,
+  });
+  if (!flags.quiet || report.failed.length) io.stderr.write(summary(report, !!flags.dryRun).map((l) => `glm-vision: xmp: ${l}\n`).join(''));
+  return report.failed.length ? 1 : 0;
+}

@@ -1,0 +1,18 @@
+// The catalog's built-in defaults, shared by its flags and the settings loader.
+import { DEFAULT_MAX_INPUT_PIXELS } from '../preprocess.js';
+import { DEFAULT_PROMPT } from '../prompt/library.js';
+
+export const CATALOG_DEFAULTS = {
+  prompt: DEFAULT_PROMPT,
+  flavor: 'auto',
+  dtype: 'auto',
+  device: 'auto',
+  batchSize: '8',
+  batchWaitMs: '20',
+  batchTokens: '8192',
+  concurrency: '16',
+  timeout: '300',
+  retries: '5',
+  maxInputPixels: String(DEFAULT_MAX_INPUT_PIXELS),
+  lock: 'wait',
+} as const;

@@ -1,0 +1,40 @@
+// Setting values from environment variables: GLM_VISION_<KEY> (and the usual
+// API-key variables). An empty variable counts as unset.
+import { UsageError } from '../errors.js';
+import type { Setting, Value } from './settings.js';
+
+const TRUE = /^(1|true|yes|on)$/i;
+const FALSE = /^(0|false|no|off)$/i;
+
+/** A list: a JSON array of strings, else one item (split on commas and spaces where the setting allows). */
+function list(setting: Setting, raw: string): string[] {
+  if (raw.trim().startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed as string[];
+    } catch {
+      // Not JSON: a glob such as [abc]*.jpg.
+    }
+  }
+  return setting.splitEnv ? raw.split(/[\s,]+/).filter((s) => s.length > 0) : [raw];
+}
+
+export function envValue(setting: Setting, env: NodeJS.ProcessEnv): { value: Value; name: string } | undefined {
+  const name = setting.env.find((n) => env[n]);
+  if (name === undefined) return undefined;
+  const raw = env[name] as string;
+  const label = `$${name}`;
+  let value: Value;
+  if (setting.kind === 'boolean') {
+    if (!TRUE.test(raw.trim()) && !FALSE.test(raw.trim())) {
+      throw new UsageError(`Expected 1, true, yes, on, 0, false, no or off for ${label} but received ${JSON.stringify(raw)}`);
+    }
+    value = TRUE.test(raw.trim());
+  } else {
+    value = setting.kind === 'list' ? list(setting, raw) : raw;
+  }
+  if (setting.check && typeof value !== 'boolean') {
+    for (const item of Array.isArray(value) ? value : [value]) setting.check(label, item);
+  }
+  return { value, name };
+}

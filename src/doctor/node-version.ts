@@ -1,0 +1,34 @@
+// The running Node against package.json's engines range.
+import { readFileSync } from 'node:fs';
+import { fail, ok, warn, type CheckResult } from './check.js';
+
+/** package.json's engines.node, e.g. ">=20.9". */
+export function enginesNode(): string | undefined {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines?: { node?: string } };
+  return pkg.engines?.node;
+}
+
+function parts(version: string): number[] {
+  return version.replace(/^v/, '').split('.').map((p) => Number.parseInt(p, 10) || 0);
+}
+
+function atLeast(current: number[], wanted: number[]): boolean {
+  for (let i = 0; i < Math.max(current.length, wanted.length); i++) {
+    const c = current[i] ?? 0;
+    const w = wanted[i] ?? 0;
+    if (c !== w) return c > w;
+  }
+  return true;
+}
+
+export function checkNode(range = enginesNode(), current = process.versions.node): CheckResult {
+  // We only ever declare a lower bound; anything else is reported, not guessed at.
+  const bound = range === undefined ? undefined : /^>=\s*v?(\d+(?:\.\d+){0,2})$/.exec(range.trim())?.[1];
+  if (bound === undefined) return warn('node', `v${current}; cannot read the engines range "${range ?? ''}"`, 'check package.json engines.node');
+  if (atLeast(parts(current), parts(bound))) return ok('node', `v${current} (needs ${range})`);
+  return fail(
+    'node',
+    `v${current} is too old (needs ${range})`,
+    `install Node ${bound} or newer (e.g. nvm install 22, or a package from https://nodejs.org), then run npm rebuild`,
+  );
+}

@@ -1,0 +1,79 @@
+// Small previews for the report, embedded as data: URIs so the page needs no
+// other file. The user's images are only ever read.
+import { stat } from 'node:fs/promises';
+import PQueue from 'p-queue';
+import { FileFailure } from '../errors.js';
+import { readRegularFile, sha256 } from '../hash.js';
+import { describeDecodeError, probeImage } from '../preprocess.js';
+
+export interface ThumbnailOptions {
+  /** Longest side in pixels; smaller images are not enlarged. */
+  size: number;
+  /** sharp's limitInputPixels: a decompression bomb gets a placeholder, not a hang. */
+  maxInputPixels: number;
+  /** Images decoded at once. */
+  concurrency: number;
+}
+
+export type Thumbnail =
+  | {
+      kind: 'image';
+      uri: string;
+      width: number;
+      height: number;
+      bytes: number;
+      /** The file's SHA-256 differs from the catalog's: the picture may not be what the model saw. */
+      changed: boolean;
+    }
+  | { kind: 'missing' }
+  | { kind: 'unreadable'; reason: string };
+
+const WEBP = { quality: 72, effort: 2 } as const;
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** One thumbnail; never throws for a bad image, only for a bug. */
+export async function makeThumbnail(file: string, expectedSha256: string | null, options: ThumbnailOptions): Promise<Thumbnail> {
+  try {
+    await stat(file);
+  } catch (error) {
+    if (isMissing(error)) return { kind: 'missing' };
+    return { kind: 'unreadable', reason: `cannot open: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+  }
+  try {
+    const data = await readRegularFile(file);
+    const changed = expectedSha256 !== null && sha256(data) !== expectedSha256;
+    const { sharp, input } = await probeImage(data, options.maxInputPixels);
+    let out: { data: Buffer; info: { width: number; height: number } };
+    try {
+      out = await sharp(data, input)
+        .rotate() // EXIF orientation, as the model saw it
+        .resize({ width: options.size, height: options.size, fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
+        .toColourspace('srgb')
+        .webp(WEBP)
+        .toBuffer({ resolveWithObject: true });
+    } catch (error) {
+      throw new FileFailure(describeDecodeError(error));
+    }
+    return {
+      kind: 'image',
+      uri: `data:image/webp;base64,${out.data.toString('base64')}`,
+      width: out.info.width,
+      height: out.info.height,
+      bytes: out.data.length,
+      changed,
+    };
+  } catch (error) {
+    if (error instanceof FileFailure) return { kind: 'unreadable', reason: error.message };
+    throw error;
+  }
+}
+
+/** A thumbnail maker that decodes at most `concurrency` images at once; results come back per call. */
+export function thumbnailer(options: ThumbnailOptions): (file: string, expectedSha256: string | null) => Promise<Thumbnail> {
+  const queue = new PQueue({ concurrency: options.concurrency });
+  return (file, sha) => queue.add(() => makeThumbnail(file, sha, options));
+}

@@ -1,0 +1,6 @@
+// The package version, for --version and for provenance notes written into metadata.
+import { readFileSync } from 'node:fs';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;

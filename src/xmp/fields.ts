@@ -1,0 +1,104 @@
+// Which catalog answers become which XMP fields. Text jobs give a description;
+// structured jobs are mapped by field name, overridable per run.
+import { UsageError } from '../errors.js';
+import type { CatalogRow } from '../emit/columns.js';
+
+export interface FieldMap {
+  title: string[];
+  description: string[];
+  keywords: string[];
+}
+
+/** The first field present wins for title and description; every keyword field is used. */
+export const DEFAULT_FIELD_MAP: FieldMap = {
+  title: ['title', 'caption'],
+  description: ['description', 'summary', 'caption'],
+  keywords: ['tags', 'keywords', 'subjects', 'subject', 'objects'],
+};
+
+export interface XmpFields {
+  title: string | undefined;
+  description: string | undefined;
+  /** dc:subject: flat keywords, every level of a hierarchical tag included. */
+  keywords: string[];
+  /** lr:hierarchicalSubject: the tags written broad to narrow with "|". */
+  hierarchical: string[];
+  /** photoshop:Instructions: says the text is machine-written and unreviewed. */
+  note: string;
+}
+
+/** The catalog's separator for arrays in CSV cells (writers.ts). */
+const CSV_LIST = '; ';
+
+/** `--title a,b`: names checked against the catalog's fields. */
+export function fieldList(flag: string, value: string, known: readonly string[]): string[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`Expected field names for ${flag} but received ${JSON.stringify(value)}`);
+  const unknown = names.filter((n) => n !== 'output' && !known.includes(n));
+  if (unknown.length && known.length) {
+    throw new UsageError(`${flag}: the catalog has no field ${JSON.stringify(unknown[0])} (its fields: ${known.join(', ')})`);
+  }
+  return names;
+}
+
+export function provenanceNote(model: string, date: Date, version: string): string {
+  const day = date.toISOString().slice(0, 10);
+  return `AI-generated, not reviewed: title, description and keywords written by glm-vision ${version} with the model ${model || 'unknown'} on ${day}.`;
+}
+
+/** XML 1.0 cannot carry most C0 controls; a model can still emit them. */
+function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '').trim();
+}
+
+function asText(value: unknown): string | undefined {
+  if (typeof value === 'string') return clean(value) || undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return clean(value.map(String).join(', ')) || undefined;
+  return undefined;
+}
+
+function asList(value: unknown, fromCsv: boolean): string[] {
+  if (Array.isArray(value)) return value.flatMap((v) => (typeof v === 'string' || typeof v === 'number' ? [clean(String(v))] : []));
+  if (typeof value === 'string') return (fromCsv ? value.split(CSV_LIST) : [value]).map(clean);
+  return [];
+}
+
+/** The first named field with text, and its name. */
+function firstText(output: Record<string, unknown>, names: readonly string[], skip?: string): [string, string] | undefined {
+  for (const name of names) {
+    const text = name === skip ? undefined : asText(output[name]);
+    if (text) return [name, text];
+  }
+  return undefined;
+}
+
+const unique = (items: string[]): string[] => [...new Set(items.filter((s) => s.length > 0))];
+
+/**
+ * The XMP fields for one ok row, or undefined when it has nothing to write. `fromCsv`: arrays were
+ * flattened to "a; b" strings by the CSV writer.
+ */
+export function xmpFields(row: CatalogRow, map: FieldMap, note: string, fromCsv = false): XmpFields | undefined {
+  if (row.status !== 'ok' || row.output === null) return undefined;
+  let title: string | undefined;
+  let description: string | undefined;
+  const tags: string[] = [];
+  if (typeof row.output === 'string') {
+    // A text job's answer is its description, unless --title output asks otherwise.
+    const text = asText(row.output);
+    if (map.title.includes('output')) title = text;
+    else description = text;
+  } else {
+    const output = row.output;
+    const titled = firstText(output, map.title);
+    title = titled?.[1];
+    description = firstText(output, map.description, titled?.[0])?.[1];
+    for (const name of map.keywords) tags.push(...asList(output[name], fromCsv));
+  }
+  const hierarchical = unique(tags.filter((t) => t.includes('|')).map((t) => t.split('|').map((s) => s.trim()).filter(Boolean).join('|')));
+  const keywords = unique(tags.flatMap((t) => t.split('|').map((s) => s.trim())));
+  if (!title && !description && keywords.length === 0) return undefined;
+  return { title, description, keywords, hierarchical, note };
+}

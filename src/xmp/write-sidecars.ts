@@ -1,0 +1,124 @@
+// Writes one XMP sidecar beside each catalogued image (never into the image),
+// merging into the sidecar that is already there.
+import { existsSync } from 'node:fs';
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CatalogRow } from '../emit/columns.js';
+import { imagePath } from '../emit/read-catalog.js';
+import { whyWriteFailed } from '../emit/sink.js';
+import { xmpFields, type FieldMap } from './fields.js';
+import { mergeSidecar, SidecarError, type MergeOutcome } from './sidecar.js';
+
+/** Lightroom names a sidecar photo.xmp; darktable and digiKam photo.jpg.xmp. */
+export const SIDECAR_NAMES = ['photo.jpg.xmp', 'photo.xmp'] as const;
+export type SidecarName = (typeof SIDECAR_NAMES)[number];
+
+export interface SidecarOptions {
+  /** The folder SourceFile paths are relative to. */
+  base: string;
+  naming: SidecarName;
+  map: FieldMap;
+  /** The provenance note for a row's model. */
+  note: (model: string) => string;
+  overwrite: boolean;
+  dryRun: boolean;
+  /** The catalog was CSV: list fields arrive as "a; b". */
+  fromCsv: boolean;
+}
+
+export interface SidecarReport {
+  created: number;
+  merged: number;
+  unchanged: number;
+  /** Rows with no answer to write: error, truncated, or empty. */
+  skipped: { error: number; truncated: number; empty: number };
+  kept: { title: number; description: number; note: number };
+  failed: { file: string; reason: string }[];
+}
+
+export function sidecarPath(image: string, naming: SidecarName): string {
+  if (naming === 'photo.jpg.xmp') return `${image}.xmp`;
+  return path.join(path.dirname(image), `${path.parse(image).name}.xmp`);
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o644);
+  try {
+    await writeFile(temp, text, { mode, flag: 'wx' });
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function writeSidecars(rows: readonly CatalogRow[], options: SidecarOptions): Promise<SidecarReport> {
+  const report: SidecarReport = {
+    created: 0, merged: 0, unchanged: 0,
+    skipped: { error: 0, truncated: 0, empty: 0 },
+    kept: { title: 0, description: 0, note: 0 },
+    failed: [],
+  };
+  // photo.xmp naming: photo.jpg and photo.png would share one sidecar.
+  const owners = new Map<string, string>();
+  for (const row of rows) {
+    if (row.status !== 'ok') {
+      report.skipped[row.status]++;
+      continue;
+    }
+    const fields = xmpFields(row, options.map, options.note(row.model), options.fromCsv);
+    if (!fields) {
+      report.skipped.empty++;
+      continue;
+    }
+    const image = imagePath(row, options.base);
+    const sidecar = sidecarPath(image, options.naming);
+    const fail = (reason: string): void => {
+      report.failed.push({ file: row.SourceFile, reason });
+    };
+    const owner = owners.get(sidecar);
+    if (owner !== undefined && owner !== image) {
+      fail(`${path.basename(owner)} and ${path.basename(image)} would share the sidecar ${sidecar}; use --sidecar-name photo.jpg.xmp`);
+      continue;
+    }
+    owners.set(sidecar, image);
+    if (!existsSync(image)) {
+      fail(`image not found at ${image} (run from the folder the catalog was made in, or pass --base)`);
+      continue;
+    }
+    let existing: string | undefined;
+    try {
+      existing = await readFile(sidecar, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        fail(`cannot read ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+        continue;
+      }
+    }
+    let outcome: MergeOutcome;
+    try {
+      outcome = mergeSidecar(existing, fields, row.model, options.overwrite, sidecar);
+    } catch (error) {
+      if (!(error instanceof SidecarError)) throw error;
+      fail(error.message);
+      continue;
+    }
+    for (const k of outcome.kept) report.kept[k]++;
+    if (existing === outcome.xml) {
+      report.unchanged++;
+      continue;
+    }
+    if (!options.dryRun) {
+      try {
+        await writeAtomically(sidecar, outcome.xml);
+      } catch (error) {
+        fail(`cannot write ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+        continue;
+      }
+    }
+    if (existing === undefined) report.created++;
+    else report.merged++;
+  }
+  return report;
+}

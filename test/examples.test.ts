@@ -1,0 +1,545 @@
+// examples/: the sample-scan generator, the receipt template, the jq/sqlite-utils/exiftool recipes,
+// the cron wrapper and the vLLM script, each run for real against the loopback fake server.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmod, copyFile, cp, mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { parse as parseCsv } from 'csv-parse/sync';
+import sharp from 'sharp';
+import { defaultReply, startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type Reply } from './helpers/fake-openai.js';
+import { BIN, parseJsonl, ROOT, runCli, tempDir } from './helpers/cli.js';
+
+const EXAMPLES = path.join(ROOT, 'examples');
+const SCANS = path.join(EXAMPLES, 'scans');
+const RECEIPT_TEMPLATE = path.join(EXAMPLES, 'templates', 'receipt.md');
+const SAMPLES: Record<string, 'jpeg' | 'png'> = {
+  'chart-bilingual.png': 'png',
+  'form-bilingual.jpg': 'jpeg',
+  'invoice-en.jpg': 'jpeg',
+  'letter-en.jpg': 'jpeg',
+  'receipt-zh.jpg': 'jpeg',
+  'street-zh.jpg': 'jpeg',
+};
+const ENGLISH = ['invoice-en.jpg', 'letter-en.jpg'];
+const SCRIPTS = [
+  'cron/nightly-catalog.sh',
+  'recipes/jq.sh',
+  'recipes/sqlite-utils.sh',
+  'recipes/exiftool.sh',
+  'vllm/serve-and-catalog.sh',
+];
+
+// What the "model" reads on each sample: OCR text for text prompts, receipt fields for the template.
+const OCR: Record<string, string> = {
+  'chart-bilingual.png': '2023 年各季度销售额\nQuarterly Sales, 2023 (10,000 CNY)',
+  'form-bilingual.jpg': '市立图书馆读者登记表\nCITY LIBRARY READER REGISTRATION FORM\n姓名 陈晓雯',
+  'invoice-en.jpg': 'Northwind Print & Frame Ltd.\nINVOICE INV-2024-0193\nTotal due (USD) $300.94',
+  'letter-en.jpg': 'HARBOUR VIEW HISTORICAL SOCIETY\n12 March 1987\nDear Mrs. Okafor,\nThank you for your generous donation',
+  'receipt-zh.jpg': '青禾便利店\n日期：2024-03-15 14:32:08\n实付金额：\t¥33.80\n支付方式：微信支付',
+  'street-zh.jpg': '老街茶馆\n陈记杂货铺\n文庙路 WENMIAO RD',
+};
+const NOT_A_RECEIPT = { shop: '', date: '', total: null, currency: '', payment_method: 'unknown', items: [] };
+const RECEIPTS: Record<string, object> = {
+  'receipt-zh.jpg': {
+    shop: '青禾便利店', date: '2024-03-15', total: 33.8, currency: 'CNY', payment_method: 'wechat_pay',
+    items: [
+      { name: '农夫山泉 550ml', quantity: 2, amount: 4 },
+      { name: '康师傅红烧牛肉面', quantity: 1, amount: 4.5 },
+      { name: '光明纯牛奶 250ml', quantity: 3, amount: 11.4 },
+      { name: '奥利奥夹心饼干', quantity: 1, amount: 9.9 },
+      { name: '晨光中性笔 0.5mm', quantity: 2, amount: 6 },
+    ],
+  },
+  'invoice-en.jpg': {
+    shop: 'Northwind Print & Frame Ltd.', date: '2024-02-09', total: 300.94, currency: 'USD', payment_method: 'unknown',
+    items: [{ name: 'Archival scanning, 35 mm negatives (per frame)', quantity: 240, amount: 108 }],
+  },
+};
+
+/** The sample a request is about: the prompts used here name the file ({{file_name}}). */
+function sampleOf(req: RecordedRequest): string | undefined {
+  const text = JSON.stringify(req.body?.messages ?? '');
+  return Object.keys(SAMPLES).find((name) => text.includes(name));
+}
+
+function answer(req: RecordedRequest): Reply {
+  const name = sampleOf(req);
+  const schema = req.body?.response_format?.json_schema?.schema;
+  if (name === undefined || (schema !== undefined && !schema.properties?.shop)) return defaultReply(req);
+  const content = schema !== undefined ? JSON.stringify(RECEIPTS[name] ?? NOT_A_RECEIPT) : (OCR[name] ?? '');
+  return { type: 'answer', content, usage: { prompt_tokens: 1000, completion_tokens: 50 } };
+}
+
+let server: FakeOpenAI;
+const cleanups: (() => Promise<void>)[] = [];
+// Lets a test hold requests (and so a run, and its cache lock) until it says so.
+let gate: Promise<void> = Promise.resolve();
+
+before(async () => {
+  server = await startFakeOpenAI({ handler: async (req) => (await gate, answer(req)) });
+});
+after(async () => {
+  await server.close();
+  for (const c of cleanups) await c();
+});
+
+async function workspace(): Promise<string> {
+  const t = await tempDir('glmv-examples-');
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion; never rejects on a non-zero exit. */
+function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: options.cwd ?? ROOT,
+      env: { PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const has = (tool: string, args = ['--version']): boolean => !spawnSync(tool, args, { stdio: 'ignore' }).error;
+
+function requireTool(tool: string, args: string[], install: string): void {
+  if (!has(tool, args)) assert.fail(`${tool} is needed for this test: ${install}`);
+}
+
+const sha = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');
+
+/** An archive: the committed sample scans plus one truncated JPEG. */
+async function archive(dir: string): Promise<string> {
+  const folder = path.join(dir, 'archive');
+  await cp(SCANS, folder, { recursive: true });
+  const letter = await readFile(path.join(SCANS, 'letter-en.jpg'));
+  await writeFile(path.join(folder, 'torn.jpg'), letter.subarray(0, 4000));
+  return folder;
+}
+
+/** A text template that names the file, so the fake server knows which sample it is reading. */
+async function ocrTemplate(dir: string): Promise<string> {
+  const file = path.join(dir, 'ocr-named.md');
+  await writeFile(file, '---\nname: ocr-named\nmax_tokens: 512\n---\nTranscribe all visible text in {{file_name}}.\n');
+  return file;
+}
+
+function catalogArgs(cache: string, ...rest: string[]): string[] {
+  return ['catalog', '--endpoint', server.url, '--model', 'm', '--cache', cache, '-q', ...rest];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('examples/make-samples.mjs', () => {
+  it('renders the sample scans, the same bytes twice, as decodable images of page size', { timeout: 180_000 }, async () => {
+    const dir = await workspace();
+    const [a, b] = [path.join(dir, 'a'), path.join(dir, 'b')];
+    const script = path.join(EXAMPLES, 'make-samples.mjs');
+    const [ra, rb] = await Promise.all([run(process.execPath, [script, a]), run(process.execPath, [script, b])]);
+    // With Chinese fonts every sample is drawn; without, only the English ones, with exit 1 and the fix.
+    const fonts = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' });
+    const cjk = fonts.error ? ra.code === 0 : fonts.stdout.trim() !== '';
+    const expected = cjk ? Object.keys(SAMPLES) : ENGLISH;
+    assert.equal(ra.code, cjk ? 0 : 1, ra.stderr);
+    assert.equal(rb.code, ra.code, rb.stderr);
+    if (!cjk) assert.match(ra.stderr, /apt-get install fonts-noto-cjk/);
+    assert.deepEqual((await readdir(a)).sort(), expected);
+    assert.equal(ra.stdout.trim().split('\n').length, expected.length, 'one line per file written');
+    for (const name of expected) {
+      const [x, y] = await Promise.all([readFile(path.join(a, name)), readFile(path.join(b, name))]);
+      assert.equal(sha(x), sha(y), `${name} differs between two runs`);
+      const meta = await sharp(x).metadata();
+      assert.equal(meta.format, SAMPLES[name], name);
+      assert.ok(meta.width >= 600 && meta.width <= 2000 && meta.height >= 600 && meta.height <= 2000, `${name}: ${meta.width}x${meta.height}`);
+      const { channels } = await sharp(x).stats();
+      assert.ok(channels[0]!.stdev > 10, `${name} is nearly blank`);
+    }
+  });
+
+  it('without a Chinese font, skips the Chinese samples instead of drawing boxes, and says how to fix it', { timeout: 120_000 }, async () => {
+    const dir = await workspace();
+    const fonts = path.join(dir, 'no-fonts');
+    await mkdir(fonts);
+    await writeFile(path.join(dir, 'fonts.conf'), `<?xml version="1.0"?>\n<fontconfig><dir>${fonts}</dir><cachedir>${dir}/fc-cache</cachedir></fontconfig>\n`);
+    const out = path.join(dir, 'out');
+    await mkdir(out);
+    await writeFile(path.join(out, 'receipt-zh.jpg'), 'the good one');
+    const res = await run(process.execPath, [path.join(EXAMPLES, 'make-samples.mjs'), out], { env: { FONTCONFIG_FILE: path.join(dir, 'fonts.conf') } });
+    assert.equal(res.code, 1, res.stderr);
+    assert.match(res.stderr, /no font with Chinese characters/);
+    assert.match(res.stderr, /apt-get install fonts-noto-cjk/);
+    assert.deepEqual((await readdir(out)).sort(), [...ENGLISH, 'receipt-zh.jpg'].sort());
+    assert.equal(await readFile(path.join(out, 'receipt-zh.jpg'), 'utf8'), 'the good one', 'an existing sample was overwritten');
+  });
+
+  it('bad arguments exit 2 with the usage', async () => {
+    const res = await run(process.execPath, [path.join(EXAMPLES, 'make-samples.mjs'), 'a', 'b']);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /usage: node examples\/make-samples\.mjs \[OUTDIR\]/);
+  });
+
+  it('the committed scans are all there, decode, and stay small', async () => {
+    assert.deepEqual((await readdir(SCANS)).sort(), Object.keys(SAMPLES));
+    let total = 0;
+    for (const [name, format] of Object.entries(SAMPLES)) {
+      const data = await readFile(path.join(SCANS, name));
+      total += data.length;
+      assert.equal((await sharp(data).metadata()).format, format, name);
+    }
+    assert.ok(total < 1.5 * 1024 * 1024, `examples/scans holds ${total} bytes`);
+  });
+});
+
+describe('examples/templates/receipt.md', () => {
+  it('loads with prompts show', async () => {
+    const res = await runCli(['prompts', 'show', RECEIPT_TEMPLATE]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, readFileSync(RECEIPT_TEMPLATE, 'utf8'));
+  });
+
+  it('its schema fields become the CSV columns, filled from the answers', async () => {
+    const dir = await workspace();
+    const out = path.join(dir, 'receipts.csv');
+    const res = await runCli([...catalogArgs(path.join(dir, 'c.db'), '--prompt', RECEIPT_TEMPLATE, '-o', out), SCANS]);
+    assert.equal(res.code, 0, res.stderr);
+    const records = parseCsv(await readFile(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    const header = Object.keys(records[0] ?? {});
+    const fields = ['shop', 'date', 'total', 'currency', 'payment_method', 'items'];
+    assert.deepEqual(header.slice(header.indexOf('model') + 1, header.indexOf('tokens_in')), fields);
+    assert.equal(records.length, 6);
+    const receipt = records.find((r) => r.SourceFile?.endsWith('receipt-zh.jpg'));
+    assert.equal(receipt?.shop, '青禾便利店');
+    assert.equal(receipt?.total, '33.8');
+    assert.equal(receipt?.payment_method, 'wechat_pay');
+    assert.equal(receipt?.items?.split('; ').length, 5);
+    assert.equal(records.find((r) => r.SourceFile?.endsWith('street-zh.jpg'))?.total, '');
+    // The template reached the server as a JSON schema, with the file's name in the prompt.
+    const sent = server.chatRequests().find((r) => sampleOf(r) === 'receipt-zh.jpg' && r.body?.response_format);
+    assert.deepEqual(Object.keys(sent?.body.response_format.json_schema.schema.properties ?? {}), fields);
+  });
+});
+
+describe('examples/recipes', () => {
+  const jq = (args: string[]): Promise<Result> => run('bash', [path.join(EXAMPLES, 'recipes', 'jq.sh'), ...args]);
+  let dir: string;
+  let folder: string;
+  let ocr: string;
+  let receipts: string;
+
+  before(async () => {
+    dir = await workspace();
+    folder = await archive(dir);
+    ocr = path.join(dir, 'ocr.jsonl');
+    receipts = path.join(dir, 'receipts.jsonl');
+    const cache = path.join(dir, 'c.db');
+    const a = await runCli([...catalogArgs(cache, '--prompt', await ocrTemplate(dir), '-o', ocr), folder]);
+    assert.equal(a.code, 1, a.stderr); // the torn file
+    const b = await runCli([...catalogArgs(cache, '--prompt', RECEIPT_TEMPLATE, '-o', receipts), folder]);
+    assert.equal(b.code, 1, b.stderr);
+  });
+
+  it('jq.sh: failed files, counts, answers as TSV, word search, retry list, tokens', async () => {
+    requireTool('jq', ['--version'], 'apt-get install jq');
+    const failed = await jq(['failed', ocr]);
+    assert.equal(failed.code, 0, failed.stderr);
+    const lines = failed.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 1, failed.stdout);
+    assert.match(lines[0]!, new RegExp(`^${folder}/torn\\.jpg\\t.*(corrupt|truncated)`));
+
+    assert.equal((await jq(['counts', ocr])).stdout, 'error\t1\nok\t6\n');
+
+    const tsv = (await jq(['descriptions', ocr])).stdout.trimEnd().split('\n');
+    assert.equal(tsv.length, 6, 'answers with newlines and tabs must stay one line each');
+    assert.ok(tsv.every((l) => l.split('\t').length === 2));
+    assert.ok(tsv.includes(`${folder}/receipt-zh.jpg\t青禾便利店\\n日期：2024-03-15 14:32:08\\n实付金额：\\t¥33.80\\n支付方式：微信支付`));
+
+    assert.equal((await jq(['grep', ocr, 'okafor'])).stdout, `${folder}/letter-en.jpg\n`);
+    assert.equal((await jq(['grep', ocr, '茶馆'])).stdout, `${folder}/street-zh.jpg\n`);
+    assert.equal((await jq(['grep', ocr, 'nothing like this'])).stdout, '');
+
+    assert.equal((await jq(['retry-list', ocr])).stdout, `${folder}/torn.jpg\0`);
+    assert.deepEqual(JSON.parse((await jq(['tokens', ocr])).stdout), { rows: 7, requests: 6, tokens_in: 6000, tokens_out: 300 });
+
+    const usage = await jq(['no-such-recipe', ocr]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /usage: jq\.sh RECIPE/);
+  });
+
+  it('jq.sh: the retry list feeds catalog --files-from, and changed finds what is new since a catalog', async () => {
+    requireTool('jq', ['--version'], 'apt-get install jq');
+    const retry = await jq(['retry-list', ocr]);
+    const again = await runCli([...catalogArgs(path.join(dir, 'c.db'), '--prompt', path.join(dir, 'ocr-named.md'), '--files-from', '-')], { input: retry.stdout });
+    assert.equal(again.code, 1);
+    assert.deepEqual(parseJsonl(again.stdout).map((r) => r.SourceFile), [`${folder}/torn.jpg`]);
+
+    await copyFile(path.join(SCANS, 'chart-bilingual.png'), path.join(folder, 'chart-copy.png'));
+    const newer = path.join(dir, 'newer.jsonl');
+    await runCli([...catalogArgs(path.join(dir, 'c.db'), '--prompt', path.join(dir, 'ocr-named.md'), '-o', newer), folder]);
+    assert.equal((await jq(['changed', newer, ocr])).stdout, `${folder}/chart-copy.png\n`);
+  });
+
+  it('jq.sh: receipt totals per currency and line items', async () => {
+    requireTool('jq', ['--version'], 'apt-get install jq');
+    assert.equal((await jq(['receipts', receipts])).stdout, 'CNY\t1\t33.8\nUSD\t1\t300.94\n');
+    const items = (await jq(['receipt-items', receipts])).stdout.trimEnd().split('\n');
+    assert.equal(items.length, 6);
+    assert.ok(items.includes(`${folder}/receipt-zh.jpg\t2024-03-15\t光明纯牛奶 250ml\t3\t11.4`));
+    const shops = (await jq(['field', receipts, 'shop'])).stdout;
+    assert.match(shops, new RegExp(`^${folder}/receipt-zh\\.jpg\\t青禾便利店$`, 'm'));
+  });
+
+  it('sqlite-utils.sh: loads a catalog, searches Chinese and English, splits receipt items out', async (t) => {
+    if (!has('sqlite-utils')) {
+      t.skip('sqlite-utils is not installed (apt-get install sqlite-utils, or pipx install sqlite-utils)');
+      return;
+    }
+    requireTool('jq', ['--version'], 'apt-get install jq');
+    const db = path.join(dir, 'catalog.db');
+    const script = path.join(EXAMPLES, 'recipes', 'sqlite-utils.sh');
+    const first = await run('bash', [script, ocr, db, 'Okafor']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /error\s+1/);
+    assert.match(first.stdout, /ok\s+6/);
+    assert.match(first.stdout, /letter-en\.jpg/);
+    assert.doesNotMatch(first.stdout, /receipt-zh\.jpg/);
+    const chinese = await run('bash', [script, receipts, db, '青禾便利']);
+    assert.equal(chinese.code, 0, chinese.stderr);
+    assert.match(chinese.stdout, /receipt-zh\.jpg/);
+    assert.doesNotMatch(chinese.stdout, /invoice-en\.jpg/);
+    const sqlite = new Database(db, { readonly: true });
+    try {
+      assert.equal((sqlite.prepare('select count(*) n from photos').get() as { n: number }).n, 7);
+      assert.equal((sqlite.prepare('select count(*) n from photos where output is not null').get() as { n: number }).n, 0, 'the second load must replace the first');
+      assert.equal((sqlite.prepare('select count(*) n from receipt_items').get() as { n: number }).n, 6);
+      const paid = sqlite.prepare("select output_currency c, sum(output_total) s from photos where status = 'ok' and output_total is not null group by 1 order by 1").all();
+      assert.deepEqual(paid, [{ c: 'CNY', s: 33.8 }, { c: 'USD', s: 300.94 }]);
+    } finally {
+      sqlite.close();
+    }
+  });
+
+  it('exiftool.sh: sidecars beside the images; embed writes XMP that exiftool reads back, and undo restores the files', async () => {
+    requireTool('exiftool', ['-ver'], 'apt-get install libimage-exiftool-perl');
+    const work = await workspace();
+    await cp(SCANS, path.join(work, 'photos'), { recursive: true });
+    const cache = path.join(work, 'c.db');
+    const made = await runCli([...catalogArgs(cache, '--prompt', 'archive', '-o', 'archive.jsonl'), 'photos'], { cwd: work });
+    assert.equal(made.code, 0, made.stderr);
+    const script = path.join(EXAMPLES, 'recipes', 'exiftool.sh');
+    const env = { GLM_VISION: BIN };
+    const before = sha(await readFile(path.join(work, 'photos', 'letter-en.jpg')));
+
+    const sidecars = await run('bash', [script, 'sidecars', 'archive.jsonl', 'photo.xmp'], { cwd: work, env });
+    assert.equal(sidecars.code, 0, sidecars.stderr);
+    assert.ok(existsSync(path.join(work, 'photos', 'letter-en.xmp')));
+    assert.equal(sha(await readFile(path.join(work, 'photos', 'letter-en.jpg'))), before, 'sidecars must leave the image alone');
+
+    const embed = await run('bash', [script, 'embed', 'archive.jsonl', 'photos'], { cwd: work, env });
+    assert.equal(embed.code, 0, embed.stderr);
+    const show = await run('bash', [script, 'show', 'photos/letter-en.jpg'], { cwd: work });
+    const row = parseJsonl(await readFile(path.join(work, 'archive.jsonl'), 'utf8')).find((r) => r.SourceFile === 'photos/letter-en.jpg');
+    const title = (row?.output as { title: string }).title;
+    assert.match(show.stdout, new RegExp(`\\[XMP-dc\\]\\s+Title\\s+: ${title}`));
+    assert.match(show.stdout, /Instructions\s+: AI-generated/);
+
+    const undo = await run('bash', [script, 'undo', 'photos'], { cwd: work });
+    assert.equal(undo.code, 0, undo.stderr);
+    assert.equal(sha(await readFile(path.join(work, 'photos', 'letter-en.jpg'))), before);
+  });
+});
+
+describe('examples/cron/nightly-catalog.sh', () => {
+  async function setup(): Promise<{ dir: string; env: NodeJS.ProcessEnv; out: string; mailbox: string }> {
+    const dir = await workspace();
+    const mailbox = path.join(dir, 'mailbox');
+    const mail = path.join(dir, 'fake-mail');
+    await writeFile(mail, `#!/bin/sh\n{ echo "to: $3 subject: $2"; cat; } >> '${mailbox}'\n`);
+    await chmod(mail, 0o755);
+    const out = path.join(dir, 'catalogs');
+    const env = {
+      ARCHIVE: await archive(dir), OUT_DIR: out, ENDPOINT: server.url, MODEL: 'm', PROMPT: await ocrTemplate(dir),
+      GLM_VISION_CACHE: path.join(dir, 'cache.db'), MAIL_TO: 'archivist@example.org', MAIL_CMD: mail, GLM_VISION: BIN,
+    };
+    return { dir, env, out, mailbox };
+  }
+  const wrapper = path.join(EXAMPLES, 'cron', 'nightly-catalog.sh');
+
+  it('exit 1: keeps and publishes the catalog, lists the failed file, mails it, prints nothing', async () => {
+    const { env, out, mailbox } = await setup();
+    const res = await run('bash', [wrapper], { env });
+    assert.equal(res.code, 1, await readFile(path.join(out, 'nightly.log'), 'utf8'));
+    assert.equal(res.stdout + res.stderr, '', 'cron would mail any output');
+    const files = await readdir(out);
+    const dated = files.find((f) => /^catalog-\d{4}-\d\d-\d\d\.jsonl$/.test(f));
+    assert.ok(dated, files.join(' '));
+    assert.equal(await readlink(path.join(out, 'catalog-latest.jsonl')), dated);
+    assert.equal(parseJsonl(await readFile(path.join(out, 'catalog-latest.jsonl'), 'utf8')).length, 7);
+    const failed = files.find((f) => f.startsWith('failed-'));
+    assert.match(await readFile(path.join(out, failed ?? 'missing'), 'utf8'), /^\S+\/torn\.jpg\t/);
+    assert.match(await readFile(mailbox, 'utf8'), /^to: archivist@example\.org subject: glm-vision: 1 failed file\(s\) in /);
+    assert.match(await readFile(path.join(out, 'nightly.log'), 'utf8'), /some files failed: 1 listed/);
+  });
+
+  // Without --lock skip the wrapper would wait for the held run: the timeout turns that into a failure.
+  it('exit 75 when another run holds the cache (--lock skip): the published catalog stays, no mail for one night', { timeout: 60_000 }, async () => {
+    const { env, out, mailbox } = await setup();
+    const first = await run('bash', [wrapper], { env });
+    assert.equal(first.code, 1);
+    const published = await readlink(path.join(out, 'catalog-latest.jsonl'));
+    const mailsBefore = await readFile(mailbox, 'utf8');
+
+    // A long run (new files, requests held at the server) holds the cache's lock…
+    await sharp(path.join(SCANS, 'chart-bilingual.png')).flop().toFile(path.join(env.ARCHIVE!, 'chart-mirrored.png'));
+    let release = (): void => undefined;
+    gate = new Promise((resolve) => (release = resolve));
+    const seen = server.chatRequests().length;
+    let finished = false;
+    const long = runCli(['catalog', env.ARCHIVE!, '--prompt', env.PROMPT!, '--endpoint', server.url, '--model', 'm', '--cache', env.GLM_VISION_CACHE!, '-q']);
+    void long.then(() => (finished = true));
+    try {
+      while (server.chatRequests().length === seen && !finished) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(!finished, 'the long run ended before it asked the server anything');
+      // …so tonight's run steps aside at once.
+      const res = await run('bash', [wrapper], { env });
+      assert.equal(res.code, 75, await readFile(path.join(out, 'nightly.log'), 'utf8'));
+    } finally {
+      release();
+      gate = Promise.resolve();
+    }
+    assert.equal((await long).code, 1);
+    assert.equal(await readlink(path.join(out, 'catalog-latest.jsonl')), published);
+    assert.match(await readFile(path.join(out, 'nightly.log'), 'utf8'), /temporary failure \(exit 75\), 1 night\(s\) in a row/);
+    assert.equal(await readFile(mailbox, 'utf8'), mailsBefore, 'one temporary failure must not mail anyone');
+  });
+
+  it('exit 2 (a bad setting) is mailed', async () => {
+    const { env, out, mailbox } = await setup();
+    const res = await run('bash', [wrapper], { env: { ...env, PROMPT: 'no-such-prompt' } });
+    assert.equal(res.code, 2);
+    assert.match(await readFile(mailbox, 'utf8'), /subject: glm-vision: configuration error/);
+    assert.ok(!existsSync(path.join(out, 'catalog-latest.jsonl')));
+  });
+});
+
+describe('examples/vllm/serve-and-catalog.sh', () => {
+  // Stands in for `vllm serve`: records its arguments, then answers like an OpenAI-compatible server.
+  const FAKE_VLLM = `#!/usr/bin/env node
+const { createServer } = require('node:http');
+const { writeFileSync } = require('node:fs');
+const args = process.argv.slice(2);
+writeFileSync(process.env.FAKE_VLLM_ARGS, JSON.stringify({ args, pid: process.pid }));
+if (process.env.FAKE_VLLM_CRASH) { console.error('CUDA out of memory (fake)'); process.exit(1); }
+const port = Number(args[args.indexOf('--port') + 1]);
+setTimeout(() => createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url.endsWith('/models')) return res.end(JSON.stringify({ object: 'list', data: [{ id: args[1], object: 'model', owned_by: 'vllm' }] }));
+    res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: args[1], choices: [{ index: 0, message: { role: 'assistant', content: 'A scanned page.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 4 } }));
+  });
+}).listen(port, args[args.indexOf('--host') + 1]), 1000);
+`;
+  const script = path.join(EXAMPLES, 'vllm', 'serve-and-catalog.sh');
+
+  async function setup(): Promise<{ dir: string; env: NodeJS.ProcessEnv; argsFile: string }> {
+    const dir = await workspace();
+    await mkdir(path.join(dir, 'bin'));
+    await writeFile(path.join(dir, 'bin', 'vllm'), FAKE_VLLM);
+    await chmod(path.join(dir, 'bin', 'vllm'), 0o755);
+    const argsFile = path.join(dir, 'vllm-args.json');
+    const env = {
+      PATH: `${path.join(dir, 'bin')}:${path.dirname(process.execPath)}:${process.env.PATH}`,
+      FAKE_VLLM_ARGS: argsFile, PORT: String(await freePort()), PROMPT: 'describe', OUT: path.join(dir, 'scans.jsonl'),
+      VLLM_LOG: path.join(dir, 'vllm.log'), GLM_VISION: BIN, GLM_VISION_CACHE: path.join(dir, 'c.db'),
+    };
+    return { dir, env, argsFile };
+  }
+
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('starts vLLM with the README flags on 127.0.0.1, waits for it, catalogs the scans and stops the server', { timeout: 120_000 }, async () => {
+    const { env, argsFile } = await setup();
+    const res = await run('bash', [script, '-q'], { env });
+    assert.equal(res.code, 0, res.stderr);
+    const { args, pid } = JSON.parse(await readFile(argsFile, 'utf8')) as { args: string[]; pid: number };
+    assert.deepEqual(args, [
+      'serve', 'zai-org/GLM-4.6V-Flash', '--reasoning-parser', 'glm45', '--max-model-len', '65536',
+      '--mm-processor-cache-type', 'shm', '--host', '127.0.0.1', '--port', env.PORT,
+    ]);
+    const rows = parseJsonl(await readFile(env.OUT!, 'utf8'));
+    assert.equal(rows.length, 6);
+    assert.ok(rows.every((r) => r.status === 'ok' && r.output === 'A scanned page.' && r.model === 'zai-org/GLM-4.6V-Flash'));
+    assert.ok(!alive(pid), 'the server must be stopped on exit');
+    assert.match(res.stderr, /stopping the vLLM server/);
+  });
+
+  it('a server that dies while loading: its log, exit 75', { timeout: 60_000 }, async () => {
+    const { env } = await setup();
+    const res = await run('bash', [script], { env: { ...env, FAKE_VLLM_CRASH: '1' } });
+    assert.equal(res.code, 75);
+    assert.match(res.stderr, /CUDA out of memory \(fake\)/);
+    assert.match(res.stderr, /exited while starting/);
+    assert.ok(!existsSync(env.OUT!));
+  });
+
+  it('uses a server that already answers on the port, and leaves it running', { timeout: 60_000 }, async () => {
+    const { env, argsFile } = await setup();
+    const port = new URL(server.url).port;
+    const res = await run('bash', [script, SCANS, '-q'], { env: { ...env, PORT: port, MODEL: 'm' } });
+    assert.equal(res.code, 0, res.stderr);
+    assert.ok(!existsSync(argsFile), 'vllm must not be started');
+    assert.match(res.stderr, /already answers/);
+    assert.equal(parseJsonl(await readFile(env.OUT!, 'utf8')).length, 6);
+    const models = await fetch(`${server.url}/models`);
+    assert.equal(models.status, 200);
+  });
+});
+
+describe('example shell scripts', () => {
+  it('parse with bash -n, and pass shellcheck where it is installed', async (t) => {
+    const shellcheck = has('shellcheck');
+    for (const script of SCRIPTS) {
+      const file = path.join(EXAMPLES, script);
+      const syntax = await run('bash', ['-n', file]);
+      assert.equal(syntax.code, 0, `${script}: ${syntax.stderr}`);
+      if (shellcheck) {
+        const lint = await run('shellcheck', [file]);
+        assert.equal(lint.code, 0, `${script}:\n${lint.stdout}`);
+      }
+    }
+    if (!shellcheck) t.diagnostic('shellcheck is not installed (apt-get install shellcheck): only bash -n ran');
+  });
+});
