@@ -7,6 +7,8 @@ export interface Tally {
   total: number;
   cached: number;
   failed: number;
+  /** Answers cut off at the token limit: not failures, but not whole either. */
+  truncated: number;
 }
 
 export interface Progress {
@@ -21,8 +23,9 @@ function rate(tally: Tally, elapsedMs: number): number {
 }
 
 export function summaryLine(tally: Tally, elapsedMs: number): string {
-  const ok = tally.done - tally.failed;
-  return `glm-vision: ${tally.done}/${tally.total} files, ${ok} ok (${tally.cached} cached), ${tally.failed} failed in ${(elapsedMs / 1000).toFixed(1)} s (${rate(tally, elapsedMs).toFixed(2)} images/s)`;
+  const ok = tally.done - tally.failed - tally.truncated;
+  const truncated = tally.truncated ? `, ${tally.truncated} truncated` : '';
+  return `glm-vision: ${tally.done}/${tally.total} files, ${ok} ok${truncated} (${tally.cached} cached), ${tally.failed} failed in ${(elapsedMs / 1000).toFixed(1)} s (${rate(tally, elapsedMs).toFixed(2)} images/s)`;
 }
 
 export function createProgress(stderr: Writable & { isTTY?: boolean }, quiet: boolean, now = Date.now): Progress {

@@ -75,7 +75,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   const runId = store.startRun(job.args, jobId);
 
   const validate = template.schema ? compileValidator(template.schema) : undefined;
-  const tally: Tally = { done: 0, total: files.length, cached: 0, failed: 0 };
+  const tally: Tally = { done: 0, total: files.length, cached: 0, failed: 0, truncated: 0 };
   const started = Date.now();
   const hard = new AbortController();
   // Every queued and in-flight request listens to this one signal.
@@ -199,6 +199,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       tally.done++;
       if (row.cached) tally.cached++;
       if (row.status === 'error') tally.failed++;
+      if (row.status === 'truncated') tally.truncated++;
       ctx.progress.update(tally);
       return row;
     };

@@ -258,6 +258,26 @@ describe('output faults', () => {
   });
 });
 
+describe('output faults: commands that print to stdout', () => {
+  it('a reader that went away (`glm-vision config | head -1`) is no crash; a full disk exits 74', async () => {
+    for (const args of [['config'], ['prompts', 'list'], ['doctor', '--no-config', '--cache', path.join(dir, 'doctor.db')]]) {
+      const { child, done } = startCli(args);
+      child.stdout?.destroy(); // the read end closes before the child writes a byte
+      const res = await done;
+      assert.doesNotMatch(res.stderr, /EPIPE|Unhandled|internal error/, `${args.join(' ')}: ${res.stderr}`);
+      assert.ok(res.code === 0 || (args[0] === 'doctor' && res.code === 1), `${args.join(' ')} exited ${String(res.code)}`);
+    }
+    const full = openSync('/dev/full', 'w');
+    try {
+      const res = await runCli(['config'], { stdoutFd: full });
+      assert.equal(res.code, 74, res.stderr);
+      assert.match(res.stderr, /Cannot write to stdout: disk full \(ENOSPC\)/);
+    } finally {
+      closeSync(full);
+    }
+  });
+});
+
 describe('output faults: the disk fills up', () => {
   function savedAnswers(cache: string): number {
     const db = new Database(cache, { readonly: true });

@@ -79,16 +79,16 @@ describe('progress without a TTY', () => {
     p.start(10);
     for (let i = 1; i <= 10; i++) {
       t += 3000;
-      p.update({ done: i, total: 10, cached: 0, failed: 0 });
+      p.update({ done: i, total: 10, cached: 0, failed: 0, truncated: 0 });
     }
-    p.stop({ done: 10, total: 10, cached: 2, failed: 1 }, t);
+    p.stop({ done: 10, total: 10, cached: 2, failed: 1, truncated: 3 }, t);
     const lines = text.trim().split('\n');
     // Updates at 3, 6, … 30 s: lines at 12 s and 24 s, then the summary.
     assert.equal(lines.length, 2 + 1, text);
-    assert.match(lines.at(-1) ?? '', /10\/10 files, 9 ok \(2 cached\), 1 failed/);
+    assert.match(lines.at(-1) ?? '', /10\/10 files, 6 ok, 3 truncated \(2 cached\), 1 failed/);
     const quiet = createProgress(err, true);
     text = '';
-    quiet.stop({ done: 1, total: 1, cached: 0, failed: 0 }, 1);
+    quiet.stop({ done: 1, total: 1, cached: 0, failed: 0, truncated: 0 }, 1);
     assert.equal(text, '');
   });
 });

@@ -1,7 +1,7 @@
 // The command line. bin/ calls main(), which returns an exit code and never
 // throws: expected errors print one line, never a stack.
 import { Command, CommanderError, Option } from 'commander';
-import { OutputError } from '../emit/sink.js';
+import { OutputError, whyWriteFailed } from '../emit/sink.js';
 import { ExitCode, TemporaryFailure, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { WalkError } from '../walk.js';
@@ -273,12 +273,25 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`glm-vision: ${message}\n`);
     return code;
   };
+  // `glm-vision config | head`: the reader leaving is not an error. Other stdout failures are,
+  // for the commands that print straight to it (catalog and its sinks report their own).
+  let stdoutFailure: NodeJS.ErrnoException | undefined;
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    stdoutFailure ??= error;
+  };
+  // Stays attached: an EPIPE can still be emitted while the process exits.
+  io.stdout.on('error', onStdoutError);
   try {
     if (argv.length === 0) {
       program.outputHelp();
       return ExitCode.usage;
     }
     await program.parseAsync(argv, { from: 'user' });
+    // A failed write is reported after the command returns: wait until what it printed is out.
+    await new Promise<void>((resolve) => io.stdout.write('', () => resolve()));
+    if (stdoutFailure && stdoutFailure.code !== 'EPIPE' && result.code === 0) {
+      return fail(74, `Cannot write to stdout: ${whyWriteFailed(stdoutFailure)}`);
+    }
     return result.code;
   } catch (error) {
     if (error instanceof CommanderError) {
