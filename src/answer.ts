@@ -29,6 +29,19 @@ export function answerValue(
   }
 }
 
+/** Why a complete answer cannot be used, or undefined when it can. */
+function answerProblem(text: string, validate: ValidateFunction | undefined): string | undefined {
+  if (text === '') return 'the model returned an empty answer';
+  if (!validate) return undefined;
+  try {
+    parseJsonAnswer(text, validate);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof AnswerError)) throw error;
+    return error.message;
+  }
+}
+
 export async function ask(
   backend: Backend,
   request: InferRequest,
@@ -45,19 +58,11 @@ export async function ask(
     }
     const text = cleanAnswer(reply.text);
     const status = reply.finishReason === 'length' ? 'truncated' : 'ok';
-    // An empty answer is a server or model glitch, not a description; never cache it as one.
-    if (status === 'ok' && text.trim() === '') {
+    // An empty or malformed answer is a glitch worth one more try; never cache it as an answer.
+    const problem = status === 'ok' ? answerProblem(text, validate) : undefined;
+    if (problem !== undefined) {
       if (attempt === 0) continue;
-      throw new FileFailure('the model returned an empty answer (after 2 attempts)');
-    }
-    if (validate && status === 'ok') {
-      try {
-        parseJsonAnswer(text, validate);
-      } catch (error) {
-        if (!(error instanceof AnswerError)) throw error;
-        if (attempt === 0) continue;
-        throw new FileFailure(`${error.message} (after 2 attempts)`);
-      }
+      throw new FileFailure(`${problem} (after 2 attempts)`);
     }
     const { value, note } = answerValue(text, status, validate, request.generation.maxTokens);
     return {

@@ -84,11 +84,16 @@ export async function preprocess(data: Buffer, options: PreprocessOptions): Prom
   }
 }
 
+/** The line of a sharp error naming the cause ('' when there is none). */
+export function decodeErrorCause(error: unknown): string {
+  // libvips prefixes the cause with read-retry noise ("source: bad seek to 1024"); the cause is the last line.
+  const lines = String((error as Error).message ?? error).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^source: bad seek/.test(l));
+  return lines.at(-1) ?? '';
+}
+
 /** A one-line reason for a decode failure, shared by every image path. */
 export function describeDecodeError(error: unknown): string {
-  // libvips prefixes the cause with read-retry noise ("source: bad seek to 1024"); the cause is the last line.
-  const lines = (error as Error).message.split('\n').filter((l) => l.trim() !== '' && !/^source: bad seek/.test(l));
-  const message = lines[lines.length - 1] ?? '';
+  const message = decodeErrorCause(error);
   if (/compression format has not been built in: HEVC/i.test(message)) {
     return 'HEIC (HEVC) images cannot be decoded by the prebuilt sharp: convert them to JPEG, or see glm-vision doctor';
   }

@@ -22,8 +22,13 @@ function rate(tally: Tally, elapsedMs: number): number {
   return elapsedMs > 0 ? inferred / (elapsedMs / 1000) : 0;
 }
 
+/** Whole answers: neither failed nor cut off. */
+export function okCount(tally: Tally): number {
+  return tally.done - tally.failed - tally.truncated;
+}
+
 export function summaryLine(tally: Tally, elapsedMs: number): string {
-  const ok = tally.done - tally.failed - tally.truncated;
+  const ok = okCount(tally);
   const truncated = tally.truncated ? `, ${tally.truncated} truncated` : '';
   return `glm-vision: ${tally.done}/${tally.total} files, ${ok} ok${truncated} (${tally.cached} cached), ${tally.failed} failed in ${(elapsedMs / 1000).toFixed(1)} s (${rate(tally, elapsedMs).toFixed(2)} images/s)`;
 }

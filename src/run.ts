@@ -16,7 +16,7 @@ import { fingerprint, jobSpec } from './fingerprint.js';
 import { readRegularFile, sha256 } from './hash.js';
 import { compileValidator } from './parse.js';
 import type { PreprocessOptions } from './preprocess.js';
-import type { Progress, Tally } from './progress.js';
+import { okCount, type Progress, type Tally } from './progress.js';
 import { renderPrompt, type Lang } from './prompt/render.js';
 import type { Template } from './prompt/template.js';
 import { Slots } from './slots.js';
@@ -289,5 +289,5 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
 }
 
 function tallyCounts(t: Tally): { total: number; ok: number; cached: number; failed: number } {
-  return { total: t.total, ok: t.done - t.failed, cached: t.cached, failed: t.failed };
+  return { total: t.total, ok: okCount(t), cached: t.cached, failed: t.failed };
 }

@@ -191,8 +191,23 @@ async function walkDir(
   }
 }
 
+/** A byte that is not UTF-8, as displayName shows it. */
+export const ESCAPED_BYTE = /\\x([0-9a-f]{2})/;
+
+/** The walk shows bytes that are not UTF-8 as \xNN; this turns such a name back into its bytes. */
+export function rawBytes(shown: string): Buffer {
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const m of shown.matchAll(new RegExp(ESCAPED_BYTE.source, 'g'))) {
+    parts.push(Buffer.from(shown.slice(last, m.index), 'utf8'), Buffer.from([parseInt(m[1] as string, 16)]));
+    last = (m.index as number) + m[0].length;
+  }
+  parts.push(Buffer.from(shown.slice(last), 'utf8'));
+  return Buffer.concat(parts);
+}
+
 /** Shows a file name's bytes: valid UTF-8 as is, every other byte as \xNN. */
-export function displayName(raw: Buffer): string {
+function displayName(raw: Buffer): string {
   let out = '';
   let start = 0;
   while (start < raw.length) {

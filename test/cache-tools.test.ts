@@ -13,24 +13,16 @@ import type { MergeReport } from '../src/cache/merge.js';
 import type { PruneReport } from '../src/cache/prune.js';
 import type { CacheStats } from '../src/cache/stats.js';
 import type { VacuumReport } from '../src/cache/vacuum.js';
-import { parseJsonl, runCli, startCli, tempDir } from './helpers/cli.js';
+import { parseJsonl, runCli, scratchFolders, startCli } from './helpers/cli.js';
 
 let server: FakeOpenAI;
-const cleanups: (() => Promise<void>)[] = [];
 
 before(async () => {
   server = await startFakeOpenAI();
 });
-after(async () => {
-  await server.close();
-  for (const c of cleanups) await c();
-});
+after(() => server.close());
 
-async function workspace(): Promise<string> {
-  const t = await tempDir('glmv-cache-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const workspace = scratchFolders('glmv-cache-');
 
 function catalog(cache: string, extra: string[] = [], url = server.url): string[] {
   return ['catalog', '--endpoint', url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, '-q', ...extra];

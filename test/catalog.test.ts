@@ -9,24 +9,16 @@ import Database from 'better-sqlite3';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startFakeOpenAI, sequence, defaultReply, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeFixtureSet, makeImage, pngBomb } from './helpers/images.js';
-import { parseJsonl, runCli, startCli, tempDir } from './helpers/cli.js';
+import { parseJsonl, runCli, scratchFolders, startCli } from './helpers/cli.js';
 
 let server: FakeOpenAI;
-const cleanups: (() => Promise<void>)[] = [];
 
 before(async () => {
   server = await startFakeOpenAI();
 });
-after(async () => {
-  await server.close();
-  for (const c of cleanups) await c();
-});
+after(() => server.close());
 
-async function workspace(): Promise<string> {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const workspace = scratchFolders();
 
 function base(cache: string, extra: string[] = []): string[] {
   return ['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, '-q', ...extra];

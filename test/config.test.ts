@@ -7,18 +7,15 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
-import { parseJsonl, runCli, tempDir } from './helpers/cli.js';
+import { parseJsonl, runCli, scratchFolders } from './helpers/cli.js';
 
 let server: FakeOpenAI;
-const cleanups: (() => Promise<void>)[] = [];
 
 before(async () => {
   server = await startFakeOpenAI();
 });
-after(async () => {
-  await server.close();
-  for (const c of cleanups) await c();
-});
+after(() => server.close());
+const workspace = scratchFolders('glmv-config-');
 
 interface Tree {
   /** Holds glm-vision.config.json. */
@@ -31,9 +28,7 @@ interface Tree {
 
 /** root/glm-vision.config.json, root/work/sub (the cwd), root/photos with two images. */
 async function tree(config: Record<string, unknown> | string): Promise<Tree> {
-  const t = await tempDir('glmv-config-');
-  cleanups.push(t.cleanup);
-  const root = t.dir;
+  const root = await workspace();
   const cwd = path.join(root, 'work', 'sub');
   const photos = path.join(root, 'photos');
   await mkdir(cwd, { recursive: true });

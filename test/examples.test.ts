@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { parse as parseCsv } from 'csv-parse/sync';
 import sharp from 'sharp';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type Reply } from './helpers/fake-openai.js';
-import { BIN, parseJsonl, ROOT, runCli, tempDir } from './helpers/cli.js';
+import { BIN, parseJsonl, ROOT, runCli, scratchFolders } from './helpers/cli.js';
 
 const EXAMPLES = path.join(ROOT, 'examples');
 const SCANS = path.join(EXAMPLES, 'scans');
@@ -76,23 +76,15 @@ function answer(req: RecordedRequest): Reply {
 }
 
 let server: FakeOpenAI;
-const cleanups: (() => Promise<void>)[] = [];
 // Lets a test hold requests (and so a run, and its cache lock) until it says so.
 let gate: Promise<void> = Promise.resolve();
 
 before(async () => {
   server = await startFakeOpenAI({ handler: async (req) => (await gate, answer(req)) });
 });
-after(async () => {
-  await server.close();
-  for (const c of cleanups) await c();
-});
+after(() => server.close());
 
-async function workspace(): Promise<string> {
-  const t = await tempDir('glmv-examples-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const workspace = scratchFolders('glmv-examples-');
 
 interface Result {
   code: number | null;

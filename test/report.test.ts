@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type Handler } from './helpers/fake-openai.js';
 import { makeImage, pngBomb } from './helpers/images.js';
-import { parseJsonl, runCli, startCli, tempDir, type CliResult } from './helpers/cli.js';
+import { parseJsonl, runCli, scratchFolders, startCli, type CliResult } from './helpers/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const XSS = 'Nice view.\nSecond line </script><script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
@@ -17,7 +17,6 @@ const ODD_NAME = 'd <b>&"\'照片 שלום.jpg';
 
 let server: FakeOpenAI;
 let browser: Browser | undefined;
-const cleanups: (() => Promise<void>)[] = [];
 
 before(async () => {
   server = await startFakeOpenAI();
@@ -25,14 +24,9 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server.close();
-  for (const c of cleanups) await c();
 });
 
-async function workspace(): Promise<string> {
-  const t = await tempDir('glmv-report-');
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const workspace = scratchFolders('glmv-report-');
 
 async function openReport(file: string): Promise<{ page: Page; requests: string[]; refused: string[] }> {
   if (!existsSync(CHROMIUM)) {

@@ -8,7 +8,7 @@ import { openDatabase, SCHEMA_VERSION } from './open.js';
 
 type DB = Database.Database;
 
-export const CACHE_TABLES = ['files', 'images', 'jobs', 'results', 'runs'] as const;
+const CACHE_TABLES = ['files', 'images', 'jobs', 'results', 'runs'] as const;
 
 /** What a read-only look at a cache file found. */
 export interface CacheProbe {

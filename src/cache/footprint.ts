@@ -23,10 +23,3 @@ export function footprint(file: string): Footprint {
   return { db, wal, shm, total: db + wal + shm };
 }
 
-
-/** 73728 → "73.7 kB": cache sizes run from kilobytes to gigabytes. */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} bytes`;
-  const [value, unit] = n < 1e6 ? [n / 1e3, 'kB'] : n < 1e9 ? [n / 1e6, 'MB'] : [n / 1e9, 'GB'];
-  return `${value.toFixed(1)} ${unit}`;
-}

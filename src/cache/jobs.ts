@@ -25,7 +25,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 
-export function summarizeJob(fingerprint: string, specText: string, createdAt: number): JobSummary {
+function summarizeJob(fingerprint: string, specText: string, createdAt: number): JobSummary {
   let spec: Record<string, unknown> = {};
   try {
     spec = obj(JSON.parse(specText));

@@ -2,8 +2,8 @@
 // each) into this one, so a run here finds every answer any of them paid for.
 // The other caches are only read, each from one consistent snapshot.
 import type Database from 'better-sqlite3';
-import { statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { sameFile } from '../same-file.js';
 import { openReadOnly } from './existing.js';
 import { SCHEMA_VERSION } from './open.js';
 import { writeTransaction, type Checkpoint } from './write-transaction.js';
@@ -39,7 +39,7 @@ const rank = (status: string): number => (status === 'ok' ? 1 : 0);
  * Of two answers for one (image, job), the one to keep: a complete answer over a truncated one, then
  * the newer; on a tie the one already here, so merging the same cache twice changes nothing.
  */
-export function incomingWins(
+function incomingWins(
   here: { status: string; created_at: number },
   incoming: { status: string; created_at: number },
 ): boolean {
@@ -57,15 +57,6 @@ function emptyCounts(): MergeCounts {
   };
 }
 
-function sameFile(a: string, b: string): boolean {
-  try {
-    const x = statSync(a);
-    const y = statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
-}
 
 /** Opens every source read-only and checks it, before the target is touched. */
 export function openSources(targetFile: string, sources: readonly string[]): { file: string; db: DB }[] {
@@ -93,8 +84,7 @@ async function mergeOne(target: DB, source: DB, counts: MergeCounts, checkpoint:
   const q = {
     jobAdd: target.prepare('INSERT OR IGNORE INTO jobs (fingerprint, spec, created_at) VALUES (?, ?, ?)'),
     jobEarlier: target.prepare('UPDATE jobs SET created_at = ? WHERE fingerprint = ? AND created_at > ?'),
-    imageGet: target.prepare('SELECT width, height, format FROM images WHERE sha256 = ?'),
-    imageAdd: target.prepare('INSERT INTO images (sha256, bytes, width, height, format) VALUES (?, ?, ?, ?, ?)'),
+    imageAdd: target.prepare('INSERT OR IGNORE INTO images (sha256, bytes, width, height, format) VALUES (?, ?, ?, ?, ?)'),
     imageFill: target.prepare(
       'UPDATE images SET width = coalesce(width, ?), height = coalesce(height, ?), format = coalesce(format, ?) WHERE sha256 = ?',
     ),
@@ -122,12 +112,8 @@ async function mergeOne(target: DB, source: DB, counts: MergeCounts, checkpoint:
   }
 
   for (const i of source.prepare('SELECT sha256, bytes, width, height, format FROM images').iterate() as IterableIterator<ImageRow>) {
-    if (q.imageGet.get(i.sha256)) {
-      q.imageFill.run(i.width, i.height, i.format, i.sha256);
-    } else {
-      q.imageAdd.run(i.sha256, i.bytes, i.width, i.height, i.format);
-      counts.images.added++;
-    }
+    if (q.imageAdd.run(i.sha256, i.bytes, i.width, i.height, i.format).changes > 0) counts.images.added++;
+    else q.imageFill.run(i.width, i.height, i.format, i.sha256);
     await checkpoint();
   }
 
@@ -184,31 +170,27 @@ function add(total: MergeCounts, part: MergeCounts): void {
   }
 }
 
-/** Merges the opened sources into `target` in one transaction; closes the sources. */
+/** Merges the opened sources into `target` in one transaction; the caller closes them. */
 export async function mergeCaches(
   target: DB,
   targetFile: string,
   sources: { file: string; db: DB }[],
   options: { signal: AbortSignal },
 ): Promise<MergeReport> {
-  try {
-    return await writeTransaction(target, targetFile, { signal: options.signal, commit: true }, async (checkpoint) => {
-      const report: MergeReport = { ...emptyCounts(), sources: [] };
-      for (const { file, db } of sources) {
-        const counts = emptyCounts();
-        // One snapshot of the source, even while a run is still writing to it.
-        db.exec('BEGIN');
-        try {
-          await mergeOne(target, db, counts, checkpoint);
-        } finally {
-          db.exec('COMMIT');
-        }
-        add(report, counts);
-        report.sources.push({ file, ...counts });
+  return writeTransaction(target, targetFile, { signal: options.signal, commit: true }, async (checkpoint) => {
+    const report: MergeReport = { ...emptyCounts(), sources: [] };
+    for (const { file, db } of sources) {
+      const counts = emptyCounts();
+      // One snapshot of the source, even while a run is still writing to it.
+      db.exec('BEGIN');
+      try {
+        await mergeOne(target, db, counts, checkpoint);
+      } finally {
+        db.exec('COMMIT');
       }
-      return report;
-    });
-  } finally {
-    for (const s of sources) s.db.close();
-  }
+      add(report, counts);
+      report.sources.push({ file, ...counts });
+    }
+    return report;
+  });
 }

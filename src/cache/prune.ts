@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { ESCAPED_BYTE, rawBytes } from '../walk.js';
 import { Interrupted, writeTransaction, type Checkpoint } from './write-transaction.js';
 
 export interface PruneCriteria {
@@ -47,21 +48,9 @@ async function existence(file: string | Buffer): Promise<Existence> {
   }
 }
 
-/** The walk shows bytes that are not UTF-8 as \xNN; this turns such a name back into its bytes. */
-function rawBytes(shown: string): Buffer {
-  const parts: Buffer[] = [];
-  let last = 0;
-  for (const m of shown.matchAll(/\\x([0-9a-f]{2})/g)) {
-    parts.push(Buffer.from(shown.slice(last, m.index), 'utf8'), Buffer.from([parseInt(m[1] as string, 16)]));
-    last = (m.index as number) + m[0].length;
-  }
-  parts.push(Buffer.from(shown.slice(last), 'utf8'));
-  return Buffer.concat(parts);
-}
-
 async function check(shown: string): Promise<Existence> {
   const first = await existence(shown);
-  if (first !== 'missing' || !/\\x[0-9a-f]{2}/.test(shown)) return first;
+  if (first !== 'missing' || !ESCAPED_BYTE.test(shown)) return first;
   return existence(rawBytes(shown));
 }
 

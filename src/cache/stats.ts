@@ -1,6 +1,8 @@
 // `cache stats`: what a cache holds, per job, model and status, and its recent runs.
 import type Database from 'better-sqlite3';
-import { footprint, formatBytes, type Footprint } from './footprint.js';
+import { fileSize } from '../format.js';
+import { footprint, type Footprint } from './footprint.js';
+import { table } from '../text-table.js';
 import { loadJobs, shortFingerprint, type JobSummary } from './jobs.js';
 
 export interface ResultGroup {
@@ -68,8 +70,6 @@ export function cacheStats(db: Database.Database, file: string, lastRuns: number
       `SELECT job, model, status, count(*) AS n, min(created_at) AS oldest, max(created_at) AS newest
          FROM results GROUP BY job, model, status ORDER BY n DESC, job, model, status`,
     ).all() as { job: string; model: string; status: string; n: number; oldest: number; newest: number }[];
-    const span = db.prepare('SELECT min(created_at) AS oldest, max(created_at) AS newest FROM results').get() as
-      { oldest: number | null; newest: number | null };
     const lastRun = new Map(
       (db.prepare('SELECT job, max(started_at) AS at FROM runs WHERE job IS NOT NULL GROUP BY job').all() as { job: string; at: number }[])
         .map((r) => [r.job, r.at]),
@@ -96,8 +96,8 @@ export function cacheStats(db: Database.Database, file: string, lastRuns: number
       jobs: jobs.size,
       results: grouped.reduce((sum, g) => sum + g.n, 0),
       results_by_status: byStatus,
-      oldest_result: isoOrNull(span.oldest),
-      newest_result: isoOrNull(span.newest),
+      oldest_result: grouped.length ? iso(Math.min(...grouped.map((g) => g.oldest))) : null,
+      newest_result: grouped.length ? iso(Math.max(...grouped.map((g) => g.newest))) : null,
       groups: grouped.map((g) => ({
         job: g.job, prompt: jobs.get(g.job)?.prompt ?? null, backend: jobs.get(g.job)?.backend ?? null,
         model: g.model, status: g.status, count: g.n, oldest: iso(g.oldest), newest: iso(g.newest),
@@ -127,12 +127,6 @@ function parseArgs(text: string): unknown {
 /** "2024-06-01 12:03Z": minutes are enough for people, and cron logs from several machines agree. */
 const when = (isoText: string | null): string => (isoText === null ? '-' : `${isoText.slice(0, 10)} ${isoText.slice(11, 16)}Z`);
 
-function table(header: string[], rows: string[][], rightAligned: ReadonlySet<number>): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)];
-}
 
 function duration(startIso: string, endIso: string | null): string {
   if (endIso === null) return 'unfinished';
@@ -147,7 +141,7 @@ export function renderStats(stats: CacheStats): string {
   const statuses = Object.entries(stats.results_by_status).map(([s, n]) => `${s} ${n}`).join(', ');
   const out = [
     `Cache    ${stats.path}`,
-    `Size     ${formatBytes(size.total)} on disk (database ${formatBytes(size.db)}, WAL ${formatBytes(size.wal)}, shared memory ${formatBytes(size.shm)})`,
+    `Size     ${fileSize(size.total)} on disk (database ${fileSize(size.db)}, WAL ${fileSize(size.wal)}, shared memory ${fileSize(size.shm)})`,
     `Schema   ${stats.schema_version}`,
     `Files    ${stats.files} indexed`,
     `Images   ${stats.images}`,

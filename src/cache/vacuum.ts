@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { OutputError } from '../emit/sink.js';
 import { TemporaryFailure } from '../errors.js';
 import { footprint, type Footprint } from './footprint.js';
+import { isBusy } from './open.js';
 
 export interface VacuumReport {
   before: Footprint;
@@ -23,7 +24,7 @@ export async function vacuumCache(file: string): Promise<VacuumReport> {
   await exited.catch(() => undefined);
   if (!reply) throw new Error(`the vacuum of ${file} stopped without a reply`);
   if (!reply.ok) {
-    if (reply.code?.startsWith('SQLITE_BUSY') || reply.code?.startsWith('SQLITE_LOCKED')) {
+    if (isBusy(reply)) {
       throw new TemporaryFailure(`The cache ${file} is in use by another process (a reader or writer); vacuum later.`);
     }
     if (reply.code === 'SQLITE_FULL' || reply.code === 'SQLITE_IOERR_WRITE') {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { cutoffFrom } from '../cache/duration.js';
 import { openExistingCache, openReadOnly } from '../cache/existing.js';
-import { formatBytes } from '../cache/footprint.js';
+import { fileSize } from '../format.js';
 import { exportResults } from '../cache/export.js';
 import { loadJobs, resolveJobs } from '../cache/jobs.js';
 import { mergeCaches, openSources, type MergeCounts } from '../cache/merge.js';
@@ -14,7 +14,7 @@ import { lockCache, type LockMode } from '../cache/run-lock.js';
 import { cacheStats, renderStats } from '../cache/stats.js';
 import { vacuumCache } from '../cache/vacuum.js';
 import { Interrupted } from '../cache/write-transaction.js';
-import { fileSink, OutputClosed, stdoutSink, type Sink } from '../emit/sink.js';
+import { fileSink, stdoutSink, type Sink } from '../emit/sink.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { sharedSettings } from './config.js';
 import type { CliIO } from './io.js';
@@ -122,8 +122,7 @@ export async function cacheExportCommand(flags: ExportFlags, io: CliIO): Promise
     if (!flags.quiet) io.stderr.write(`glm-vision: exported ${count} results from ${file}${flags.output ? ` to ${flags.output}` : ''}\n`);
     return ExitCode.ok;
   } catch (error) {
-    // `| head` closed the pipe: the reader has what it wanted.
-    if (error instanceof OutputClosed) return ExitCode.ok;
+    // OutputClosed (`| head`) included: main() takes it as the reader having what it wanted.
     await sink?.discard();
     throw error;
   } finally {
@@ -200,7 +199,7 @@ export async function cacheVacuumCommand(flags: WriteFlags, io: CliIO): Promise<
     if (flags.json) return printJson(io, { cache: file, ...report });
     const saved = report.before.total - report.after.total;
     io.stdout.write(
-      `${file}: ${formatBytes(report.before.total)} before, ${formatBytes(report.after.total)} after (${formatBytes(Math.max(0, saved))} freed)\n` +
+      `${file}: ${fileSize(report.before.total)} before, ${fileSize(report.after.total)} after (${fileSize(Math.max(0, saved))} freed)\n` +
         (report.wal_busy ? 'a reader kept part of the WAL; it is emptied at the next run or vacuum\n' : ''),
     );
   }, 'finishing the vacuum, which cannot stop half way');
@@ -219,24 +218,20 @@ function describeCounts(c: MergeCounts): string {
 export async function cacheMergeCommand(others: string[], flags: WriteFlags, io: CliIO): Promise<number> {
   const file = cachePath(flags, io);
   const sources = openSources(file, others.map((o) => path.resolve(io.cwd, o)));
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     // The target may be new: merging shards into an empty cache is the usual first step.
-    db = existsSync(file) ? openExistingCache(file) : openDatabase(file);
-  } catch (error) {
-    for (const s of sources) s.db.close();
-    throw error;
-  }
-  try {
+    const target = existsSync(file) ? openExistingCache(file) : openDatabase(file);
+    db = target;
     return await withWriteAccess(file, flags, io, async (signal) => {
-      const report = await mergeCaches(db, file, sources, { signal });
+      const report = await mergeCaches(target, file, sources, { signal });
       if (flags.json) return printJson(io, { cache: file, ...report });
       const lines = report.sources.map((s) => `${s.file}: ${describeCounts(s)}`);
       if (report.sources.length > 1) lines.push(`total: ${describeCounts(report)}`);
       io.stdout.write(`merged into ${file}\n${lines.join('\n')}\n`);
     });
   } finally {
-    for (const s of sources) if (s.db.open) s.db.close();
-    db.close();
+    for (const s of sources) s.db.close();
+    db?.close();
   }
 }

@@ -11,6 +11,7 @@ import { sha256File } from '../hash.js';
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
 import { lockCache, LOCK_MODES, type LockMode } from '../cache/run-lock.js';
 import { CacheStore } from '../cache/store.js';
+import { BACKENDS, DEVICES, LANGS } from '../config/defaults.js';
 import { FORMATS, type Format } from '../emit/writers.js';
 import { TemporaryFailure, UsageError, type ExitCode } from '../errors.js';
 import { DEFAULT_MAX_PIXELS, JPEG_QUALITY, type PreprocessOptions } from '../preprocess.js';
@@ -22,7 +23,7 @@ import { runCatalog, type CatalogJob } from '../run.js';
 import { splitFileList } from '../walk.js';
 import { parseShard } from '../shard.js';
 import type { CliIO } from './io.js';
-import { dtypeFlag, httpUrl, keyValue, nonNegativeInt, numberIn, oneOf, positiveInt } from './validate.js';
+import { dtypeFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt } from './validate.js';
 
 /** The raw option values commander hands over (strings, arrays, booleans). */
 export interface CatalogFlags {
@@ -67,7 +68,6 @@ export interface CatalogFlags {
   config?: string | false;
 }
 
-export { CATALOG_DEFAULTS } from '../config/defaults.js';
 
 const GRACE_MS = 30_000;
 
@@ -76,6 +76,26 @@ const GRACE_MS = 30_000;
  * spends most of its time on the vision encoder and the prompt, which grow with the image.
  */
 export const ONNX_DEFAULT_MAX_PIXELS = 128 * 28 * 28;
+
+/** The model an `infer` flavor server serves when --model is not given. */
+export const INFER_MODEL = 'glm-4.6v-flash';
+
+export type BackendKind = (typeof BACKENDS)[number];
+
+/** --backend when not given: openai when an endpoint is set, else the local onnx engine. */
+export function defaultBackend(backend: string | undefined, endpoints: readonly string[]): string {
+  return backend ?? (endpoints.length ? 'openai' : 'onnx');
+}
+
+/** --max-pixels when not given: smaller for the local engine. */
+export function defaultMaxPixels(kind: string): number {
+  return kind === 'onnx' ? ONNX_DEFAULT_MAX_PIXELS : DEFAULT_MAX_PIXELS;
+}
+
+/** --threads when not given: all cores. */
+export function defaultThreads(): number {
+  return os.availableParallelism();
+}
 
 export function apiKeyFrom(flags: { apiKey?: string }, env: NodeJS.ProcessEnv): string | undefined {
   return flags.apiKey || env.GLM_VISION_API_KEY || env.OPENAI_API_KEY || env.ZHIPUAI_API_KEY || undefined;
@@ -135,14 +155,14 @@ function fileDigest(store: CacheStore): (file: string) => Promise<string> {
   };
 }
 
-function backendKind(flags: CatalogFlags): 'openai' | 'onnx' {
-  return oneOf('--backend', flags.backend ?? (flags.endpoint.length ? 'openai' : 'onnx'), ['openai', 'onnx'] as const);
+function backendKind(flags: CatalogFlags): BackendKind {
+  return oneOf('--backend', defaultBackend(flags.backend, flags.endpoint), BACKENDS);
 }
 
 async function makeBackend(
-  flags: CatalogFlags, io: CliIO, warn: (m: string) => void, image: PreprocessOptions, store: CacheStore, template: Template,
+  kind: BackendKind, flags: CatalogFlags, io: CliIO, warn: (m: string) => void, image: PreprocessOptions, store: CacheStore, template: Template,
 ): Promise<Backend> {
-  if (backendKind(flags) === 'onnx') {
+  if (kind === 'onnx') {
     if (flags.endpoint.length) throw new UsageError('--endpoint is for --backend openai; the onnx backend runs the model in-process');
     const dtype = dtypeFlag(flags.dtype);
     const model = await resolveLocalModel(flags.model ?? template.model ?? DEFAULT_MODEL, {
@@ -152,8 +172,8 @@ async function makeBackend(
       dir: model.dir,
       identity: model.hubIdentity,
       dtype: model.dtype ?? dtype,
-      device: oneOf<Device>('--device', flags.device, ['cpu', 'cuda', 'auto']),
-      threads: flags.threads ? positiveInt('--threads', flags.threads) : os.availableParallelism(),
+      device: oneOf<Device>('--device', flags.device, DEVICES),
+      threads: flags.threads ? positiveInt('--threads', flags.threads) : defaultThreads(),
       batchSize: positiveInt('--batch-size', flags.batchSize),
       batchWaitMs: nonNegativeInt('--batch-wait-ms', flags.batchWaitMs),
       batchTokens: positiveInt('--batch-tokens', flags.batchTokens),
@@ -165,7 +185,7 @@ async function makeBackend(
   }
   if (flags.endpoint.length === 0) throw new UsageError('--backend openai needs --endpoint URL, e.g. --endpoint http://localhost:8000/v1');
   const flavor = oneOf<Flavor>('--flavor', flags.flavor, FLAVORS);
-  const model = flags.model ?? (flavor === 'infer' ? 'glm-4.6v-flash' : undefined);
+  const model = flags.model ?? (flavor === 'infer' ? INFER_MODEL : undefined);
   if (!model) {
     throw new UsageError('--model NAME is required with --endpoint: the model name the server serves, e.g. --model zai-org/GLM-4.6V-Flash');
   }
@@ -186,7 +206,7 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
   const warn = (message: string): void => {
     if (!flags.quiet) io.stderr.write(`glm-vision: ${message}\n`);
   };
-  const lang: Lang = flags.lang ? oneOf('--lang', flags.lang, ['en', 'zh'] as const) : langFromEnv(io.env);
+  const lang: Lang = flags.lang ? oneOf('--lang', flags.lang, LANGS) : langFromEnv(io.env);
   const template = resolveTemplate(flags.prompt, lang);
   const variables: Record<string, string> = {};
   for (const pair of flags.set) {
@@ -202,6 +222,7 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     topP: flags.topP ? numberIn('--top-p', flags.topP, 0, 1, true) : template.topP,
     seed: flags.seed ? nonNegativeInt('--seed', flags.seed) : undefined,
   };
+  const kind = backendKind(flags);
   const job: CatalogJob = {
     inputs: [],
     walk: { include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, followSymlinks: !!flags.followSymlinks },
@@ -210,9 +231,7 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     variables,
     generation,
     preprocess: {
-      maxPixels: flags.maxPixels
-        ? positiveInt('--max-pixels', flags.maxPixels)
-        : backendKind(flags) === 'onnx' ? ONNX_DEFAULT_MAX_PIXELS : DEFAULT_MAX_PIXELS,
+      maxPixels: flags.maxPixels ? maxPixelsFlag('--max-pixels', flags.maxPixels) : defaultMaxPixels(kind),
       maxInputPixels: positiveInt('--max-input-pixels', flags.maxInputPixels),
       jpegQuality: JPEG_QUALITY,
     },
@@ -222,9 +241,6 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     ...(flags.shard !== undefined ? { shard: parseShard(flags.shard) } : {}),
     graceMs: GRACE_MS,
   };
-  if (job.preprocess.maxPixels < 28 * 28) {
-    throw new UsageError(`Expected at least 784 (one 28×28 patch) for --max-pixels but received "${flags.maxPixels ?? ''}"`);
-  }
   job.inputs = await inputPaths(paths, flags, io);
   const lockMode = oneOf<LockMode>('--lock', flags.lock, LOCK_MODES);
   const dbPath = flags.cache ?? defaultCachePath(io.env);
@@ -233,7 +249,7 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
   let unlock: () => Promise<void> = async () => undefined;
   try {
     unlock = await lockCache(dbPath, lockMode, () => warn(`waiting for another glm-vision run to finish with the cache ${dbPath}`));
-    backend = await makeBackend(flags, io, warn, job.preprocess, store, template);
+    backend = await makeBackend(kind, flags, io, warn, job.preprocess, store, template);
   } catch (error) {
     await unlock();
     store.close();

@@ -1,16 +1,15 @@
 // Settings from the environment and config files, merged into a command's
 // flags; and `glm-vision config`, which prints them with where each came from.
-import os from 'node:os';
 import type { Command } from 'commander';
 import { defaultCachePath } from '../cache/open.js';
 import { CONFIG_NAME } from '../config/find.js';
 import { loadSettings, type Resolved, type Settings } from '../config/load.js';
 import { SETTINGS, type Value } from '../config/settings.js';
 import type { ExitCode } from '../errors.js';
-import { DEFAULT_MAX_PIXELS } from '../preprocess.js';
 import { langFromEnv } from '../prompt/library.js';
 import { DEFAULT_MODEL } from '../models/resolve.js';
-import { ONNX_DEFAULT_MAX_PIXELS, type CatalogFlags } from './catalog.js';
+import { defaultBackend, defaultMaxPixels, defaultThreads, INFER_MODEL, type CatalogFlags } from './catalog.js';
+import { table } from '../text-table.js';
 import type { CliIO } from './io.js';
 
 /** After `glm-vision config --help`; the README's Configuration section says more. */
@@ -27,7 +26,7 @@ also from $OPENAI_API_KEY or $ZHIPUAI_API_KEY.
  * Fills the options commander did not get from the command line with the environment's and the
  * config file's values, recording their source (commander's 'env' and 'config').
  */
-export function applySettings(cmd: Command, io: CliIO, options: { checkCli?: boolean } = {}): Settings {
+function applySettings(cmd: Command, io: CliIO, options: { checkCli?: boolean } = {}): Settings {
   const opts = cmd.opts();
   const cli: Record<string, unknown> = {};
   for (const s of SETTINGS) if (cmd.getOptionValueSource(s.attr) === 'cli') cli[s.attr] = opts[s.attr];
@@ -73,7 +72,6 @@ export function sharedSettings<F extends SharedFlags>(flags: F, keys: readonly S
   printWarnings(settings, false, io);
   const out: F = { ...flags };
   for (const key of keys) (out as SharedFlags)[key] = settings.values[key] as never;
-  if (keys.includes('endpoint')) out.endpoint ??= [];
   return out;
 }
 
@@ -103,23 +101,21 @@ function typed(r: Resolved): Shown {
 /** Defaults that the catalog works out from other settings or the machine. */
 function derivedDefault(key: string, get: (key: string) => Value | undefined, env: NodeJS.ProcessEnv): Pick<Row, 'value' | 'note'> | undefined {
   const endpoints = get('endpoint') as string[];
-  const backend = (get('backend') as string | undefined) ?? (endpoints.length ? 'openai' : 'onnx');
+  const backend = defaultBackend(get('backend') as string | undefined, endpoints);
   switch (key) {
     case 'backend':
       return { value: backend, note: endpoints.length ? 'an endpoint is set' : 'no endpoint is set' };
     case 'max-pixels':
-      return backend === 'onnx'
-        ? { value: ONNX_DEFAULT_MAX_PIXELS, note: 'onnx backend' }
-        : { value: DEFAULT_MAX_PIXELS, note: 'openai backend' };
+      return { value: defaultMaxPixels(backend), note: `${backend === 'onnx' ? 'onnx' : 'openai'} backend` };
     case 'threads':
-      return { value: os.availableParallelism(), note: 'all cores' };
+      return { value: defaultThreads(), note: 'all cores' };
     case 'lang':
       return { value: langFromEnv(env), note: 'from LC_ALL, LC_MESSAGES or LANG' };
     case 'cache':
       return { value: defaultCachePath(env) };
     case 'model':
       if (backend === 'onnx') return { value: null, note: `the template's, else ${DEFAULT_MODEL}` };
-      return get('flavor') === 'infer' ? { value: 'glm-4.6v-flash', note: 'flavor infer' } : { value: null, note: 'required with an endpoint' };
+      return get('flavor') === 'infer' ? { value: INFER_MODEL, note: 'flavor infer' } : { value: null, note: 'required with an endpoint' };
     case 'temperature':
     case 'top-p':
     case 'max-tokens':
@@ -129,7 +125,7 @@ function derivedDefault(key: string, get: (key: string) => Value | undefined, en
   }
 }
 
-export function describeSettings(settings: Settings, env: NodeJS.ProcessEnv): Record<string, Row> {
+function describeSettings(settings: Settings, env: NodeJS.ProcessEnv): Record<string, Row> {
   const get = (key: string): Value | undefined => settings.resolved.get(key)?.value;
   const rows: Record<string, Row> = {};
   for (const [key, r] of settings.resolved) {
@@ -170,15 +166,10 @@ export function configCommand(cmd: Command, io: CliIO): ExitCode {
     io.stdout.write(`${JSON.stringify({ config: settings.config?.file ?? null, settings: rows }, null, 2)}\n`);
     return 0;
   }
-  const table = Object.entries(rows).map(([key, row]) => {
+  const lines = table(['SETTING', 'VALUE', 'SOURCE'], Object.entries(rows).map(([key, row]) => {
     const source = row.from ? `${row.source} ${row.from}` : row.note ? `${row.source} (${row.note})` : row.source;
-    return [key, cell(row.value), source] as const;
-  });
-  const widths = [0, 1].map((i) => Math.max(...table.map((t) => t[i]?.length ?? 0), i === 0 ? 7 : 5));
-  const line = (cols: readonly string[]): string =>
-    `${cols.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c)).join('  ')}`.trimEnd();
-  io.stdout.write(`${configLine(settings, flags.config, io.cwd)}\n\n`);
-  io.stdout.write(`${line(['SETTING', 'VALUE', 'SOURCE'])}\n`);
-  for (const t of table) io.stdout.write(`${line(t)}\n`);
+    return [key, cell(row.value), source];
+  }));
+  io.stdout.write(`${configLine(settings, flags.config, io.cwd)}\n\n${lines.join('\n')}\n`);
   return 0;
 }

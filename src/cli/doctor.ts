@@ -45,7 +45,7 @@ export function doctorOptions(flags: DoctorFlags, env: NodeJS.ProcessEnv): Docto
 
 export async function doctorCommand(given: DoctorFlags, io: CliIO): Promise<number> {
   const flags = sharedSettings(given, ['cache', 'endpoint', 'model', 'apiKey'], io);
-  const results = await runDoctor(doctorOptions({ ...flags, endpoint: flags.endpoint ?? [] }, io.env));
+  const results = await runDoctor(doctorOptions(flags, io.env));
   const colour = !!io.stdout.isTTY && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
   io.stdout.write(flags.json ? formatJson(results) : formatReport(results, colour));
   return results.some((r) => r.status === 'fail') ? 1 : 0;

@@ -1,11 +1,12 @@
 // The command line. bin/ calls main(), which returns an exit code and never
 // throws: expected errors print one line, never a stack.
 import { Command, CommanderError, Option } from 'commander';
-import { OutputError, whyWriteFailed } from '../emit/sink.js';
+import { OutputClosed, OutputError, whyWriteFailed } from '../emit/sink.js';
 import { ExitCode, TemporaryFailure, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { WalkError } from '../walk.js';
-import { CATALOG_DEFAULTS, catalogCommand, type CatalogFlags } from './catalog.js';
+import { CATALOG_DEFAULTS } from '../config/defaults.js';
+import { catalogCommand, type CatalogFlags } from './catalog.js';
 import { CONFIG_HELP, catalogSettings, configCommand } from './config.js';
 import { DOCTOR_DEFAULTS, DOCTOR_EXIT_CODES_HELP, doctorCommand, type DoctorFlags } from './doctor.js';
 import {
@@ -299,6 +300,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     if (error instanceof UsageError || error instanceof WalkError) return fail(ExitCode.usage, error.message);
     if (error instanceof TemporaryFailure) return fail(ExitCode.tempFail, error.message);
+    if (error instanceof OutputClosed) return result.code; // the reader went away (`| head`)
     if (error instanceof OutputError) return fail(74, error.message);
     if (io.env.GLM_VISION_DEBUG) io.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     return fail(70, `internal error: ${(error as Error).message ?? String(error)} (set GLM_VISION_DEBUG=1 for details)`);

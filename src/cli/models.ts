@@ -2,7 +2,7 @@
 // shared Hugging Face cache.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { chooseDtype, DTYPES, filesFor } from '../backends/onnx/model-dir.js';
+import { chooseDtype, completeDtypes, DTYPES, filesFor } from '../backends/onnx/model-dir.js';
 import { UsageError } from '../errors.js';
 import { createDownloadProgress, mb } from '../models/download-progress.js';
 import { HubClient } from '../models/hub-client.js';
@@ -27,10 +27,7 @@ export function modelsList(io: CliIO): number {
   }
   for (const m of models) {
     const cache = new RepoCache(cacheDir, m.repo);
-    const dtypes = m.snapshots.flatMap((commit) => {
-      const present = cache.files(commit);
-      return DTYPES.filter((d) => filesFor(d, [...present]).missing.length === 0);
-    });
+    const dtypes = m.snapshots.flatMap((commit) => completeDtypes([...cache.files(commit)]));
     const refs = Object.entries(m.refs).map(([r, c]) => `${r}=${c.slice(0, 8)}`).join(' ') || '-';
     const onnx = dtypes.length ? [...new Set(dtypes)].join(',') : 'no complete onnx dtype';
     io.stdout.write(`${m.repo}\t${mb(m.bytes)}\t${refs}\t${onnx}\n`);

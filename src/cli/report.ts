@@ -6,6 +6,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../preprocess.js';
 import { writeReport, type ReportSummary } from '../report/build.js';
 import { VERSION } from '../version.js';
+import { fileSize, plural } from '../format.js';
 import type { CliIO } from './io.js';
 import { integer, positiveInt } from './validate.js';
 
@@ -30,9 +31,7 @@ const THUMB_MIN = 32;
 const THUMB_MAX = 1024;
 
 function thumbSize(value: string): number {
-  const n = integer('--thumb-size', value, THUMB_MIN, `integer from ${THUMB_MIN} to ${THUMB_MAX}`);
-  if (n > THUMB_MAX) throw new UsageError(`Expected integer from ${THUMB_MIN} to ${THUMB_MAX} for --thumb-size but received ${JSON.stringify(value)}`);
-  return n;
+  return integer('--thumb-size', value, THUMB_MIN, `integer from ${THUMB_MIN} to ${THUMB_MAX}`, THUMB_MAX);
 }
 
 function baseFolder(flag: string | undefined, io: CliIO): string {
@@ -48,20 +47,14 @@ function baseFolder(flag: string | undefined, io: CliIO): string {
   return dir;
 }
 
-function mb(bytes: number): string {
-  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
-const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
 function summaryLine(s: ReportSummary, output: string | undefined, thumbnails: boolean): string {
-  const parts = [count(s.rows, 'row')];
+  const parts = [plural(s.rows, 'row')];
   if (thumbnails) {
-    parts.push(count(s.thumbnails, 'thumbnail'), `${count(s.missing, 'image')} missing`);
-    if (s.unreadable) parts.push(`${count(s.unreadable, 'image')} without preview`);
-    if (s.changed) parts.push(`${count(s.changed, 'image')} changed since cataloguing`);
+    parts.push(plural(s.thumbnails, 'thumbnail'), `${plural(s.missing, 'image')} missing`);
+    if (s.unreadable) parts.push(`${plural(s.unreadable, 'image')} without preview`);
+    if (s.changed) parts.push(`${plural(s.changed, 'image')} changed since cataloguing`);
   }
-  return `glm-vision: report: ${parts.join(', ')}; wrote ${output ?? 'stdout'} (${mb(s.bytes)})\n`;
+  return `glm-vision: report: ${parts.join(', ')}; wrote ${output ?? 'stdout'} (${fileSize(s.bytes)})\n`;
 }
 
 export async function reportCommand(catalog: string, flags: ReportFlags, io: CliIO): Promise<number> {
@@ -98,7 +91,7 @@ export async function reportCommand(catalog: string, flags: ReportFlags, io: Cli
   if (!flags.quiet) {
     const hidden = summary.missing + summary.unreadable + summary.changed - summary.problems.length;
     for (const problem of summary.problems) io.stderr.write(`glm-vision: ${problem}\n`);
-    if (hidden > 0) io.stderr.write(`glm-vision: and ${count(hidden, 'more image problem', 'more image problems')} (the report marks each)\n`);
+    if (hidden > 0) io.stderr.write(`glm-vision: and ${plural(hidden, 'more image problem', 'more image problems')} (the report marks each)\n`);
     if (flags.thumbnails && summary.rows > 0 && summary.missing === summary.rows) {
       io.stderr.write(`glm-vision: no image was found under ${base}: pass --base DIR, the folder the catalog run started in\n`);
     }

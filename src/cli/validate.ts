@@ -4,9 +4,11 @@ import { UsageError } from '../errors.js';
 
 const shown = (value: string): string => JSON.stringify(value);
 
-export function integer(flag: string, value: string, min: number, what = 'positive integer'): number {
+export function integer(
+  flag: string, value: string, min: number, what = 'positive integer', max = Number.MAX_SAFE_INTEGER,
+): number {
   const n = Number(value);
-  if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+  if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw new UsageError(`Expected ${what} for ${flag} but received ${shown(value)}`);
   }
   return n;
@@ -18,6 +20,13 @@ export function positiveInt(flag: string, value: string): number {
 
 export function nonNegativeInt(flag: string, value: string): number {
   return integer(flag, value, 0, 'non-negative integer');
+}
+
+/** --max-pixels: a positive integer of at least one 28×28 patch. */
+export function maxPixelsFlag(flag: string, value: string): number {
+  const n = positiveInt(flag, value);
+  if (n < 28 * 28) throw new UsageError(`Expected at least 784 (one 28×28 patch) for ${flag} but received ${shown(value)}`);
+  return n;
 }
 
 export function numberIn(flag: string, value: string, min: number, max: number, minOpen = false): number {

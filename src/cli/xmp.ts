@@ -6,10 +6,10 @@ import { readCatalog } from '../emit/read-catalog.js';
 import { fileSink, stdoutSink, type Sink } from '../emit/sink.js';
 import { CSV_OPTIONS } from '../emit/writers.js';
 import { UsageError } from '../errors.js';
-import { VERSION } from '../version.js';
 import { EXIFTOOL_COLUMNS, exiftoolRecords } from '../xmp/exiftool-csv.js';
-import { DEFAULT_FIELD_MAP, fieldList, provenanceNote, type FieldMap } from '../xmp/fields.js';
+import { DEFAULT_FIELD_MAP, fieldList, provenanceNotes, type FieldMap } from '../xmp/fields.js';
 import { SIDECAR_NAMES, writeSidecars, type SidecarName, type SidecarReport } from '../xmp/write-sidecars.js';
+import { plural } from '../format.js';
 import type { CliIO } from './io.js';
 import { oneOf } from './validate.js';
 
@@ -26,8 +26,6 @@ export interface XmpFlags {
   output?: string;
   quiet?: boolean;
 }
-
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 function summary(r: SidecarReport, dryRun: boolean): string[] {
   const would = dryRun ? 'would be ' : '';
@@ -51,8 +49,7 @@ export async function xmpCommand(catalog: string, flags: XmpFlags, io: CliIO): P
     description: flags.description !== undefined ? fieldList('--description', flags.description, known) : DEFAULT_FIELD_MAP.description,
     keywords: flags.keywords !== undefined ? fieldList('--keywords', flags.keywords, known) : DEFAULT_FIELD_MAP.keywords,
   };
-  const now = new Date();
-  const note = (model: string): string => provenanceNote(model, now, VERSION);
+  const note = provenanceNotes();
   const fromCsv = read.format === 'csv';
 
   if (flags.csv) {

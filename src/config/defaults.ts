@@ -1,4 +1,4 @@
-// The catalog's built-in defaults, shared by its flags and the settings loader.
+// The catalog's built-in defaults and allowed values, shared by its flags and the settings loader.
 import { DEFAULT_MAX_INPUT_PIXELS } from '../preprocess.js';
 import { DEFAULT_PROMPT } from '../prompt/library.js';
 
@@ -16,3 +16,10 @@ export const CATALOG_DEFAULTS = {
   maxInputPixels: String(DEFAULT_MAX_INPUT_PIXELS),
   lock: 'wait',
 } as const;
+
+/** --backend */
+export const BACKENDS = ['openai', 'onnx'] as const;
+/** --device */
+export const DEVICES = ['cpu', 'cuda', 'auto'] as const;
+/** --lang */
+export const LANGS = ['en', 'zh'] as const;

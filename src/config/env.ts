@@ -1,7 +1,7 @@
 // Setting values from environment variables: GLM_VISION_<KEY> (and the usual
 // API-key variables). An empty variable counts as unset.
 import { UsageError } from '../errors.js';
-import type { Setting, Value } from './settings.js';
+import { checkSetting, type Setting, type Value } from './settings.js';
 
 const TRUE = /^(1|true|yes|on)$/i;
 const FALSE = /^(0|false|no|off)$/i;
@@ -33,8 +33,6 @@ export function envValue(setting: Setting, env: NodeJS.ProcessEnv): { value: Val
   } else {
     value = setting.kind === 'list' ? list(setting, raw) : raw;
   }
-  if (setting.check && typeof value !== 'boolean') {
-    for (const item of Array.isArray(value) ? value : [value]) setting.check(label, item);
-  }
+  checkSetting(setting, label, value);
   return { value, name };
 }

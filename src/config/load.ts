@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { envValue } from './env.js';
 import { locateConfig, type ConfigLocation } from './find.js';
 import { readConfigFile } from './read.js';
-import { SETTINGS, type Setting, type Value } from './settings.js';
+import { checkSetting, SETTINGS, type Setting, type Value } from './settings.js';
 
 export type Source =
   | { kind: 'flag'; name: string }
@@ -40,12 +40,6 @@ export interface Settings {
   warnings: string[];
 }
 
-function checkCli(setting: Setting, value: unknown): void {
-  if (!setting.check) return;
-  const items = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
-  for (const item of items) setting.check(`--${setting.key}`, String(item));
-}
-
 export function loadSettings(input: SettingsInput): Settings {
   const warnings: string[] = [];
   const warn = (message: string): void => void warnings.push(message);
@@ -65,7 +59,7 @@ export function loadSettings(input: SettingsInput): Settings {
     let entry: Resolved;
     const cli = input.cli?.[setting.attr];
     if (cli !== undefined) {
-      if (input.checkCli) checkCli(setting, cli);
+      if (input.checkCli) checkSetting(setting, `--${setting.key}`, cli);
       entry = { setting, value: cli as Value, source: { kind: 'flag', name: `--${cli === false ? 'no-' : ''}${setting.key}` } };
     } else {
       const env = envValue(setting, input.env);

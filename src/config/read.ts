@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { COMMAND_LINE_ONLY, SETTING_BY_KEY, SETTINGS, type Setting, type Value } from './settings.js';
+import { checkSetting, COMMAND_LINE_ONLY, SETTING_BY_KEY, SETTINGS, type Setting, type Value } from './settings.js';
 import { closest } from './suggest.js';
 
 export interface ConfigFile {
@@ -72,16 +72,13 @@ function toValue(setting: Setting, raw: unknown, label: string): Value {
 
 /** Runs the flag's validator; a number is shown as written (-3, not "-3"). */
 function check(setting: Setting, value: Value, raw: unknown, label: string): void {
-  if (!setting.check || typeof value === 'boolean') return;
-  for (const item of Array.isArray(value) ? value : [value]) {
-    try {
-      setting.check(label, item);
-    } catch (error) {
-      if (error instanceof UsageError && typeof raw === 'number') {
-        throw new UsageError(error.message.replace(`received ${JSON.stringify(item)}`, `received ${item}`));
-      }
-      throw error;
+  try {
+    checkSetting(setting, label, value);
+  } catch (error) {
+    if (error instanceof UsageError && typeof raw === 'number' && typeof value === 'string') {
+      throw new UsageError(error.message.replace(`received ${JSON.stringify(value)}`, `received ${value}`));
     }
+    throw error;
   }
 }
 

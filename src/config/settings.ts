@@ -4,8 +4,8 @@
 import { DTYPES } from '../backends/onnx/model-dir.js';
 import { FLAVORS } from '../backends/openai/flavors.js';
 import { LOCK_MODES } from '../cache/run-lock.js';
-import { httpUrl, integer, keyValue, nonNegativeInt, numberIn, oneOf, positiveInt } from '../cli/validate.js';
-import { CATALOG_DEFAULTS } from './defaults.js';
+import { httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt } from '../cli/validate.js';
+import { BACKENDS, CATALOG_DEFAULTS, DEVICES, LANGS } from './defaults.js';
 
 export type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list';
 export type Value = string | string[] | boolean;
@@ -31,6 +31,13 @@ export interface Setting {
   check?: (label: string, value: string) => void;
 }
 
+/** Runs the setting's check on a value, on each item of a list; booleans (and anything else) have none. */
+export function checkSetting(setting: Setting, label: string, value: unknown): void {
+  if (!setting.check) return;
+  const items: unknown[] = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+  for (const item of items) setting.check(label, String(item));
+}
+
 const camel = (key: string): string => key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const envName = (key: string): string => `GLM_VISION_${key.toUpperCase().replace(/-/g, '_')}`;
 
@@ -49,13 +56,13 @@ export const SETTINGS: readonly Setting[] = [
   setting('endpoint', 'list', { default: [], splitEnv: true, check: (l, v) => void httpUrl(l, v) }),
   setting('model', 'string', { path: 'dot' }),
   setting('api-key', 'string', { env: ['GLM_VISION_API_KEY', 'OPENAI_API_KEY', 'ZHIPUAI_API_KEY'], secret: true }),
-  setting('backend', 'string', { check: choice(['openai', 'onnx']) }),
+  setting('backend', 'string', { check: choice(BACKENDS) }),
   setting('flavor', 'string', { check: choice(FLAVORS) }),
   setting('concurrency', 'integer', { check: (l, v) => void positiveInt(l, v) }),
   setting('timeout', 'number', { check: (l, v) => void numberIn(l, v, 0, 86_400, true) }),
   setting('retries', 'integer', { check: (l, v) => void nonNegativeInt(l, v) }),
   setting('prompt', 'string', { path: 'file' }),
-  setting('lang', 'string', { check: choice(['en', 'zh']) }),
+  setting('lang', 'string', { check: choice(LANGS) }),
   setting('set', 'list', { default: [], check: (l, v) => void keyValue(l, v) }),
   setting('temperature', 'number', { check: (l, v) => void numberIn(l, v, 0, 2) }),
   setting('top-p', 'number', { check: (l, v) => void numberIn(l, v, 0, 1, true) }),
@@ -65,10 +72,10 @@ export const SETTINGS: readonly Setting[] = [
   setting('exclude', 'list', { default: [] }),
   setting('hidden', 'boolean'),
   setting('follow-symlinks', 'boolean'),
-  setting('max-pixels', 'integer', { check: (l, v) => void integer(l, v, 28 * 28, 'an integer of at least 784 (one 28×28 patch)') }),
+  setting('max-pixels', 'integer', { check: (l, v) => void maxPixelsFlag(l, v) }),
   setting('max-input-pixels', 'integer', { check: (l, v) => void positiveInt(l, v) }),
   setting('dtype', 'string', { check: choice(['auto', ...DTYPES]) }),
-  setting('device', 'string', { check: choice(['cpu', 'cuda', 'auto']) }),
+  setting('device', 'string', { check: choice(DEVICES) }),
   setting('threads', 'integer', { check: (l, v) => void positiveInt(l, v) }),
   setting('batch-size', 'integer', { check: (l, v) => void positiveInt(l, v) }),
   setting('batch-wait-ms', 'integer', { check: (l, v) => void nonNegativeInt(l, v) }),

@@ -12,7 +12,7 @@ import { mb } from '../models/download-progress.js';
 import type { CheckResult, CheckStatus } from './check.js';
 
 const NAME = 'cache';
-/** As in cache/run-lock.ts: a lock not refreshed for this long belongs to a dead run. */
+/** Less free space than this on the cache's disk is worth a warning. */
 const LOW_SPACE_BYTES = 100e6;
 const ELSEWHERE = 'or choose another cache: --cache FILE or GLM_VISION_CACHE=FILE';
 

@@ -1,6 +1,6 @@
 // One endpoint: GET <url>/models with the API key, through the openai
 // backend's own HTTP, redaction and error wording. Never shows the key.
-import { splitCredentials } from '../backends/openai/credentials.js';
+import { authorization, splitCredentials } from '../backends/openai/credentials.js';
 import { AttemptTimeout, fetchText, type FetchedText } from '../backends/openai/http.js';
 import { parseErrorBody } from '../backends/openai/error-body.js';
 import { formatSeconds } from '../backends/openai/errors.js';
@@ -29,10 +29,8 @@ export async function checkEndpoint(options: EndpointCheckOptions): Promise<Chec
   const name = `endpoint ${shown}`;
   const clean = (text: string, max?: number): string => oneLine(redact(text, secrets), max);
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-  else if (target.username !== '' || target.password !== '') {
-    headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password}`).toString('base64')}`;
-  }
+  const auth = authorization(options.apiKey, target);
+  if (auth !== undefined) headers.authorization = auth;
   const get = (url: string): Promise<FetchedText> =>
     fetchText(options.fetch ?? globalThis.fetch, `${url}/models`, { method: 'GET', headers }, new AbortController().signal, options.timeoutMs);
 

@@ -2,7 +2,7 @@
 // real sample, since sharp.format lists HEIF as readable even when the HEVC
 // decoder that HEIC photos need is missing.
 import type SharpType from 'sharp';
-import { loadSharp } from '../preprocess.js';
+import { decodeErrorCause, loadSharp } from '../preprocess.js';
 import { IMAGE_EXTENSIONS } from '../walk.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 import { FORMAT_SAMPLES, SAMPLE_GREY, SAMPLE_SIZE, type FormatSample } from './format-samples.js';
@@ -86,8 +86,7 @@ async function decodeProblem(sharp: typeof SharpType, sample: FormatSample): Pro
 
 /** sharp's message without libvips' noise: the line naming the cause. */
 function shortReason(error: unknown): string {
-  const lines = String((error as Error).message ?? error).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^source: bad seek/.test(l));
-  const line = lines.at(-1) ?? 'unknown error';
+  const line = decodeErrorCause(error) || 'unknown error';
   if (/unsupported image format/i.test(line)) return 'no decoder';
   const hevc = /not been built in: (\w+)/.exec(line);
   if (hevc) return `no ${hevc[1]} decoder`;

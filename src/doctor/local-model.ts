@@ -1,9 +1,10 @@
 // The local engine's model: a folder that loads, or a Hugging Face id that
 // is complete in the shared cache for some dtype. Nothing is downloaded.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { chooseDtype, DTYPES, filesFor, loadModelDir, type Dtype } from '../backends/onnx/model-dir.js';
+import { completeDtypes, loadModelDir, pickDtype } from '../backends/onnx/model-dir.js';
 import { hubCacheDir, isOffline, parseHubId, RepoCache } from '../models/hub-cache.js';
+import { isDirectory } from '../models/resolve.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 const NAME = 'local model';
@@ -11,6 +12,8 @@ const NAME = 'local model';
 export interface LocalModelOptions {
   /** --model, or DEFAULT_MODEL (with endpoints --model names the server's model, so only a folder is passed on). */
   model: string;
+  /** Whether `model` is a folder, when the caller has already looked; undefined: look here. */
+  folder?: boolean;
   /** --endpoint was given: catalog runs use the server, so a missing local model is only a warning. */
   endpoints: boolean;
   env: NodeJS.ProcessEnv;
@@ -19,7 +22,7 @@ export interface LocalModelOptions {
 export function checkLocalModel(options: LocalModelOptions): CheckResult {
   const { model, endpoints } = options;
   const unused = endpoints ? ' (only used without --endpoint)' : '';
-  if (isDirectory(model)) return checkFolder(model, unused);
+  if (options.folder ?? isDirectory(model)) return checkFolder(model, unused);
   const id = parseHubId(model);
   if (!id) {
     return fail(NAME, `${model}: no such folder, and not a Hugging Face model id (org/name or org/name@revision)`,
@@ -66,14 +69,10 @@ function checkFolder(dir: string, unused: string): CheckResult {
   return ok(NAME, `folder ${dir}: ${modelType}, complete for --dtype ${complete.join(', ')}${unused}`);
 }
 
-function completeDtypes(files: string[]): Dtype[] {
-  return DTYPES.filter((d) => filesFor(d, files).missing.length === 0);
-}
-
 /** Reads the folder as the engine would (configs and graph files, no weights): its model type, or why it fails. */
 function tryLoad(dir: string): { modelType?: string; problem?: string } {
   try {
-    return { modelType: loadModelDir(dir, autoDtype(dir)).modelType };
+    return { modelType: loadModelDir(dir, pickDtype(dir, 'auto')).modelType };
   } catch (error) {
     return { problem: (error as Error).message };
   }
@@ -89,17 +88,4 @@ function listFiles(dir: string): string[] {
     }
   };
   return [...list(''), ...list('onnx')];
-}
-
-/** What --dtype auto picks in a folder, as the onnx backend does. */
-function autoDtype(dir: string): Dtype {
-  return chooseDtype('auto', (file) => existsSync(path.join(dir, file)));
-}
-
-function isDirectory(value: string): boolean {
-  try {
-    return statSync(value).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -1,12 +1,6 @@
 // The running Node against package.json's engines range.
-import { readFileSync } from 'node:fs';
+import { PACKAGE } from '../version.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
-
-/** package.json's engines.node, e.g. ">=20.9". */
-export function enginesNode(): string | undefined {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines?: { node?: string } };
-  return pkg.engines?.node;
-}
 
 function parts(version: string): number[] {
   return version.replace(/^v/, '').split('.').map((p) => Number.parseInt(p, 10) || 0);
@@ -21,7 +15,8 @@ function atLeast(current: number[], wanted: number[]): boolean {
   return true;
 }
 
-export function checkNode(range = enginesNode(), current = process.versions.node): CheckResult {
+/** `range`: package.json's engines.node, e.g. ">=20.9". */
+export function checkNode(range = PACKAGE.engines?.node, current = process.versions.node): CheckResult {
   // We only ever declare a lower bound; anything else is reported, not guessed at.
   const bound = range === undefined ? undefined : /^>=\s*v?(\d+(?:\.\d+){0,2})$/.exec(range.trim())?.[1];
   if (bound === undefined) return warn('node', `v${current}; cannot read the engines range "${range ?? ''}"`, 'check package.json engines.node');

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { CUDA_INSTALL_HINT, cudaProviderInstalled, cudaProviderPaths } from '../backends/onnx/cuda.js';
+import { CUDA_INSTALL_HINT, cudaProviderPaths } from '../backends/onnx/cuda.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 const NAME = 'onnxruntime';
@@ -33,7 +33,8 @@ export async function checkOnnxRuntime(localEngine: boolean, env: NodeJS.Process
     return localEngine ? fail(NAME, detail, fix) : warn(NAME, `${detail} (only the local engine needs it)`, fix);
   }
   const version = ort.env.versions.node ?? ort.env.versions.common ?? '?';
-  const [gpu, missingLibs] = await Promise.all([findGpu(env), cudaProviderInstalled() ? missingLibraries(cudaProviderPaths()[0] as string) : undefined]);
+  const lib = cudaProviderPaths().find((p) => existsSync(p));
+  const [gpu, missingLibs] = await Promise.all([findGpu(env), lib ? missingLibraries(lib) : undefined]);
   const providers = ['CPU', ...(missingLibs !== undefined ? ['CUDA'] : [])].join(', ');
   const base = `onnxruntime-node ${version}; providers: ${providers}`;
   const gpuText = gpu.found ? `GPU: ${gpu.found}` : `no NVIDIA GPU visible${gpu.problem ? ` (${gpu.problem})` : ''}`;
@@ -57,7 +58,7 @@ export async function checkOnnxRuntime(localEngine: boolean, env: NodeJS.Process
 
 /** Shared libraries the provider needs that the loader cannot find ([] when ldd is unavailable). */
 async function missingLibraries(file: string): Promise<string[]> {
-  if (process.platform !== 'linux' || !existsSync(file)) return [];
+  if (process.platform !== 'linux') return [];
   const out = await run('ldd', [file]);
   if (out === undefined) return [];
   return [...out.stdout.matchAll(/^\s*(\S+) => not found/gm)].map((m) => m[1] as string);

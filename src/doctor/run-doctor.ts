@@ -1,6 +1,5 @@
 // Runs every check, endpoints concurrently with the local ones, in report order.
-import { statSync } from 'node:fs';
-import { DEFAULT_MODEL } from '../models/resolve.js';
+import { DEFAULT_MODEL, isDirectory } from '../models/resolve.js';
 import { checkCache } from './cache-check.js';
 import { fail, type CheckResult } from './check.js';
 import { checkEndpoint } from './endpoint-check.js';
@@ -35,17 +34,11 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   results.push(await guard('cache', async () => checkCache(options.cache)));
   results.push(...(await endpoints));
   // With endpoints, --model names the server's model; the local check is about runs without them.
-  const local = !servers || (options.model !== undefined && isDirectory(options.model)) ? (options.model ?? DEFAULT_MODEL) : DEFAULT_MODEL;
-  results.push(await guard('local model', async () => checkLocalModel({ model: local, endpoints: servers, env: options.env })));
+  // A folder is stat'ed once, here, and the answer passed on.
+  const folder = options.model === undefined ? undefined : isDirectory(options.model);
+  const local = options.model !== undefined && (!servers || folder) ? { model: options.model, folder } : { model: DEFAULT_MODEL };
+  results.push(await guard('local model', async () => checkLocalModel({ ...local, endpoints: servers, env: options.env })));
   return results;
-}
-
-function isDirectory(value: string): boolean {
-  try {
-    return statSync(value).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** A check that throws is reported as failed, so one bug does not hide the other checks. */

@@ -9,7 +9,11 @@ export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
   ...LEADING_COLUMNS, ...TRAILING_COLUMNS, 'output', 'page', 'pages',
 ]);
 
-export type Status = 'ok' | 'error' | 'truncated';
+export const STATUSES = ['ok', 'truncated', 'error'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** How CSV cells join a list (an array answer field): "a; b". */
+export const LIST_SEPARATOR = '; ';
 
 export interface CatalogRow {
   SourceFile: string;

@@ -10,3 +10,8 @@ export function neutralizeCell(value: string): string {
 export function neutralizePath(value: string): string {
   return FORMULA_START.test(value) ? `./${value}` : value;
 }
+
+/** Undoes neutralizeCell when reading a catalog back: only an apostrophe it could have added goes. */
+export function unneutralizeCell(value: string): string {
+  return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
+}

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UsageError } from '../errors.js';
-import { LEADING_COLUMNS, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
+import { unneutralizeCell } from './neutralize.js';
+import { LEADING_COLUMNS, STATUSES, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
 
 export interface ReadCatalog {
   rows: CatalogRow[];
@@ -13,15 +14,8 @@ export interface ReadCatalog {
   format: 'csv' | 'jsonl';
 }
 
-const STATUSES: readonly Status[] = ['ok', 'error', 'truncated'];
-
 function fail(file: string, where: string, why: string): never {
   throw new UsageError(`${file}${where}: ${why}`);
-}
-
-/** Undoes neutralizeCell (neutralize.ts): only an apostrophe it could have added is removed. */
-function unneutralize(value: string): string {
-  return /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
 }
 
 const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
@@ -91,7 +85,7 @@ function readCsv(text: string, file: string): ReadCatalog {
     const obj: Record<string, unknown> = {};
     header.forEach((name, c) => {
       const cell = cells[c] ?? '';
-      obj[name] = name === 'SourceFile' ? cell : unneutralize(cell);
+      obj[name] = name === 'SourceFile' ? cell : unneutralizeCell(cell);
     });
     let output: CatalogRow['output'] = null;
     if (obj.status !== 'error') {

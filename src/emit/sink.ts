@@ -126,10 +126,11 @@ class AtomicFileSink extends StreamSink {
   }
 }
 
-export async function fileSink(target: string): Promise<Sink> {
+/** `mode`: the permissions of the file it replaces, where that should keep them. */
+export async function fileSink(target: string, options: { mode?: number } = {}): Promise<Sink> {
   const dir = path.dirname(path.resolve(target));
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
-  const stream = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
+  const stream = createWriteStream(temp, { flags: 'wx', mode: options.mode ?? 0o644 });
   try {
     await once(stream, 'open');
   } catch (error) {

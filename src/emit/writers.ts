@@ -1,12 +1,11 @@
 // Catalog formats: CSV (RFC 4180 via csv-stringify) and JSONL. Rows arrive in
 // input order; each is written as soon as it is known.
 import { stringify } from 'csv-stringify/sync';
-import { LEADING_COLUMNS, TRAILING_COLUMNS, type CatalogRow } from './columns.js';
+import { LEADING_COLUMNS, LIST_SEPARATOR, TRAILING_COLUMNS, type CatalogRow } from './columns.js';
 import { neutralizeCell, neutralizePath } from './neutralize.js';
 import type { Sink } from './sink.js';
-import { VERSION } from '../version.js';
 import { EXIFTOOL_COLUMNS, exiftoolRecords } from '../xmp/exiftool-csv.js';
-import { DEFAULT_FIELD_MAP, provenanceNote } from '../xmp/fields.js';
+import { DEFAULT_FIELD_MAP, provenanceNotes } from '../xmp/fields.js';
 
 export type Format = 'csv' | 'jsonl' | 'exiftool';
 export const FORMATS: readonly Format[] = ['csv', 'jsonl', 'exiftool'];
@@ -29,7 +28,7 @@ export function csvColumns(fields: string[]): string[] {
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return neutralizeCell(value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join('; '));
+  if (Array.isArray(value)) return neutralizeCell(value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(LIST_SEPARATOR));
   if (typeof value === 'object') return neutralizeCell(JSON.stringify(value));
   if (typeof value === 'string') return neutralizeCell(value);
   return String(value);
@@ -68,8 +67,7 @@ export async function createWriter(sink: Sink, options: WriterOptions): Promise<
   }
   if (options.format === 'exiftool') {
     await sink.write(stringify([[...EXIFTOOL_COLUMNS]], CSV_OPTIONS));
-    const now = new Date();
-    const note = (model: string): string => provenanceNote(model, now, VERSION);
+    const note = provenanceNotes();
     return {
       write: (rows) => {
         const records = exiftoolRecords(rows, DEFAULT_FIELD_MAP, note);

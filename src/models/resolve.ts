@@ -39,7 +39,8 @@ export async function resolveLocalModel(
   return { dir: pulled.dir, dtype: pulled.dtype, hubIdentity: `${id.repo}@${pulled.commit}:${pulled.files.join(',')}` };
 }
 
-function isDirectory(value: string): boolean {
+/** Whether `value` names an existing folder (false when it cannot be stat'ed). */
+export function isDirectory(value: string): boolean {
   try {
     return statSync(value).isDirectory();
   } catch {

@@ -1,11 +1,11 @@
 // `report`: a finished catalog and its images become one self-contained HTML page.
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { CatalogRow, Status } from '../emit/columns.js';
+import { STATUSES, type CatalogRow, type Status } from '../emit/columns.js';
 import { imagePath, readCatalog } from '../emit/read-catalog.js';
 import { fileSink, OutputClosed, stdoutSink } from '../emit/sink.js';
 import { UsageError } from '../errors.js';
+import { sameFile } from '../same-file.js';
 import { pageHead, pageRow, pageTail, type PageInfo } from './page.js';
 import { thumbnailer, type Thumbnail, type ThumbnailOptions } from './thumbnails.js';
 
@@ -38,21 +38,11 @@ export interface ReportSummary {
 
 const PROBLEMS_KEPT = 5;
 
-function sameFile(a: string, b: string): boolean {
-  if (path.resolve(a) === path.resolve(b)) return true;
-  try {
-    const sa = statSync(a);
-    const sb = statSync(b);
-    return sa.dev === sb.dev && sa.ino === sb.ino;
-  } catch {
-    return false;
-  }
-}
 
 const distinct = (values: string[]): string[] => [...new Set(values.filter((v) => v !== ''))];
 
 function pageInfo(job: ReportJob, rows: CatalogRow[]): PageInfo {
-  const counts: Record<Status, number> = { ok: 0, truncated: 0, error: 0 };
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   for (const row of rows) counts[row.status]++;
   return {
     catalog: job.catalog,

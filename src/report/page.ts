@@ -1,5 +1,6 @@
 // The report page, rendered on the server side: every value from the catalog
 // goes through escapeHtml, so the page holds no data a script must parse.
+import { fileSize } from '../format.js';
 import type { CatalogRow, Status } from '../emit/columns.js';
 import { contentSecurityPolicy, REPORT_JS, reportCss } from './assets.js';
 import { escapeHtml, visibleName } from './escape.js';
@@ -90,12 +91,6 @@ export function pageTail(info: PageInfo): string {
 `;
 }
 
-function kb(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
 function latency(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
@@ -155,7 +150,7 @@ function metaHtml(row: CatalogRow, showPrompt: boolean): string {
   const image = [
     row.width !== null && row.height !== null ? `${row.width}×${row.height}` : '',
     row.format ? escapeHtml(row.format) : '',
-    row.bytes !== null ? kb(row.bytes) : '',
+    row.bytes !== null ? fileSize(row.bytes) : '',
   ].filter(Boolean).join(' · ');
   if (image) items.push(['image', image]);
   if (row.sha256) items.push(['sha256', `<span title="${escapeHtml(row.sha256)}">${escapeHtml(row.sha256.slice(0, 12))}…</span>`]);

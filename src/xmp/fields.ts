@@ -1,7 +1,8 @@
 // Which catalog answers become which XMP fields. Text jobs give a description;
 // structured jobs are mapped by field name, overridable per run.
 import { UsageError } from '../errors.js';
-import type { CatalogRow } from '../emit/columns.js';
+import { VERSION } from '../version.js';
+import { LIST_SEPARATOR, type CatalogRow } from '../emit/columns.js';
 
 export interface FieldMap {
   title: string[];
@@ -27,9 +28,6 @@ export interface XmpFields {
   note: string;
 }
 
-/** The catalog's separator for arrays in CSV cells (writers.ts). */
-const CSV_LIST = '; ';
-
 /** `--title a,b`: names checked against the catalog's fields. */
 export function fieldList(flag: string, value: string, known: readonly string[]): string[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -41,9 +39,18 @@ export function fieldList(flag: string, value: string, known: readonly string[])
   return names;
 }
 
-export function provenanceNote(model: string, date: Date, version: string): string {
-  const day = date.toISOString().slice(0, 10);
-  return `AI-generated, not reviewed: title, description and keywords written by glm-vision ${version} with the model ${model || 'unknown'} on ${day}.`;
+const NOTE_START = 'AI-generated, not reviewed:';
+
+/** The provenance note for each model, dated `now` (the day the metadata is written). */
+export function provenanceNotes(now = new Date()): (model: string) => string {
+  const day = now.toISOString().slice(0, 10);
+  return (model) =>
+    `${NOTE_START} title, description and keywords written by glm-vision ${VERSION} with the model ${model || 'unknown'} on ${day}.`;
+}
+
+/** A note we wrote (any version, model or day), as opposed to someone else's Instructions. */
+export function isProvenanceNote(text: string): boolean {
+  return text.startsWith(NOTE_START) && text.includes('glm-vision');
 }
 
 /** XML 1.0 cannot carry most C0 controls; a model can still emit them. */
@@ -61,7 +68,7 @@ function asText(value: unknown): string | undefined {
 
 function asList(value: unknown, fromCsv: boolean): string[] {
   if (Array.isArray(value)) return value.flatMap((v) => (typeof v === 'string' || typeof v === 'number' ? [clean(String(v))] : []));
-  if (typeof value === 'string') return (fromCsv ? value.split(CSV_LIST) : [value]).map(clean);
+  if (typeof value === 'string') return (fromCsv ? value.split(LIST_SEPARATOR) : [value]).map(clean);
   return [];
 }
 

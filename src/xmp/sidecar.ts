@@ -3,7 +3,7 @@
 // stay, and a title or description someone edited is kept unless asked.
 import { createHash } from 'node:crypto';
 import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
-import type { XmpFields } from './fields.js';
+import { isProvenanceNote, type XmpFields } from './fields.js';
 
 const NS = {
   x: 'adobe:ns:meta/',
@@ -31,13 +31,10 @@ export class SidecarError extends Error {
   override name = 'SidecarError';
 }
 
-export type LangAltField = 'title' | 'description';
-
 export interface MergeOutcome {
   xml: string;
   /** Fields left as they were because someone else wrote them (without --overwrite). */
-  kept: (LangAltField | 'note')[];
-  keywordsAdded: number;
+  kept: ('title' | 'description' | 'note')[];
 }
 
 const fingerprint = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -197,8 +194,6 @@ class Packet {
   }
 }
 
-const isOurNote = (text: string): boolean => text.startsWith('AI-generated') && text.includes('glm-vision');
-
 /**
  * The sidecar text with `fields` merged in. `existing` is the current sidecar's text, if any;
  * `overwrite` replaces a title, description or note that someone else wrote.
@@ -206,17 +201,14 @@ const isOurNote = (text: string): boolean => text.startsWith('AI-generated') && 
 export function mergeSidecar(existing: string | undefined, fields: XmpFields, model: string, overwrite: boolean, file: string): MergeOutcome {
   const packet = new Packet(parse(existing ?? EMPTY, file), file);
   const kept: MergeOutcome['kept'] = [];
-  const langAlt: [LangAltField, string, string | undefined][] = [
-    ['title', 'title', fields.title],
-    ['description', 'description', fields.description],
-  ];
   let wroteText = false;
-  for (const [field, local, value] of langAlt) {
+  for (const local of ['title', 'description'] as const) {
+    const value = fields[local];
     const current = packet.read('dc', local);
     if (value === undefined || value === current) continue;
     const ours = current !== undefined && packet.read('glmv', `${local}Sha`) === fingerprint(current);
     if (current && current.trim() !== '' && !ours && !overwrite) {
-      kept.push(field);
+      kept.push(local);
       continue;
     }
     packet.writeLangAlt('dc', local, value);
@@ -227,11 +219,11 @@ export function mergeSidecar(existing: string | undefined, fields: XmpFields, mo
   const pathsAdded = packet.addToBag('lr', 'hierarchicalSubject', fields.hierarchical);
   if (!wroteText && keywordsAdded === 0 && pathsAdded === 0) {
     // Nothing new: the file stays byte for byte, so nightly re-runs leave sidecars alone.
-    return { xml: existing ?? packet.serialize(existing), kept, keywordsAdded };
+    return { xml: existing ?? packet.serialize(existing), kept };
   }
   const note = packet.read('photoshop', 'Instructions');
-  if (note && note.trim() !== '' && !isOurNote(note) && !overwrite) kept.push('note');
+  if (note && note.trim() !== '' && !isProvenanceNote(note) && !overwrite) kept.push('note');
   else packet.writeSimple('photoshop', 'Instructions', fields.note);
   packet.writeSimple('glmv', 'vlmModel', model);
-  return { xml: packet.serialize(existing), kept, keywordsAdded };
+  return { xml: packet.serialize(existing), kept };
 }

@@ -1,11 +1,11 @@
 // Writes one XMP sidecar beside each catalogued image (never into the image),
 // merging into the sidecar that is already there.
 import { existsSync } from 'node:fs';
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { CatalogRow } from '../emit/columns.js';
 import { imagePath } from '../emit/read-catalog.js';
-import { whyWriteFailed } from '../emit/sink.js';
+import { fileSink, OutputError, whyWriteFailed } from '../emit/sink.js';
 import { xmpFields, type FieldMap } from './fields.js';
 import { mergeSidecar, SidecarError, type MergeOutcome } from './sidecar.js';
 
@@ -41,14 +41,31 @@ export function sidecarPath(image: string, naming: SidecarName): string {
   return path.join(path.dirname(image), `${path.parse(image).name}.xmp`);
 }
 
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o644);
+/** The sidecar's text and permissions; no text when there is none yet. */
+async function readSidecar(file: string): Promise<{ text: string | undefined; mode: number }> {
+  let handle;
   try {
-    await writeFile(temp, text, { mode, flag: 'wx' });
-    await rename(temp, file);
+    handle = await open(file, 'r');
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, mode: 0o644 };
+    throw error;
+  }
+  try {
+    const mode = (await handle.stat()).mode & 0o777;
+    return { text: await handle.readFile('utf8'), mode };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces `file` by rename once `text` is all on disk (fileSink), keeping its permissions. */
+async function writeWhole(file: string, text: string, mode: number): Promise<void> {
+  const sink = await fileSink(file, { mode });
+  try {
+    await sink.write(text);
+    await sink.commit();
+  } catch (error) {
+    await sink.discard();
     throw error;
   }
 }
@@ -88,13 +105,12 @@ export async function writeSidecars(rows: readonly CatalogRow[], options: Sideca
       continue;
     }
     let existing: string | undefined;
+    let mode: number;
     try {
-      existing = await readFile(sidecar, 'utf8');
+      ({ text: existing, mode } = await readSidecar(sidecar));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        fail(`cannot read ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
-        continue;
-      }
+      fail(`cannot read ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+      continue;
     }
     let outcome: MergeOutcome;
     try {
@@ -111,9 +127,10 @@ export async function writeSidecars(rows: readonly CatalogRow[], options: Sideca
     }
     if (!options.dryRun) {
       try {
-        await writeAtomically(sidecar, outcome.xml);
+        await writeWhole(sidecar, outcome.xml, mode);
       } catch (error) {
-        fail(`cannot write ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+        if (!(error instanceof OutputError)) throw error;
+        fail(error.message);
         continue;
       }
     }

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,4 +55,17 @@ export async function tempDir(prefix = 'glmv-'): Promise<{ dir: string; cleanup:
 
 export function parseJsonl(text: string): Record<string, unknown>[] {
   return text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Temporary folders for one test file, all removed when its tests end. */
+export function scratchFolders(prefix = 'glmv-'): () => Promise<string> {
+  const cleanups: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+  return async () => {
+    const t = await tempDir(prefix);
+    cleanups.push(t.cleanup);
+    return t.dir;
+  };
 }

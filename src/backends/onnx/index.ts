@@ -2,7 +2,6 @@
 // patches passed between them directly. The main thread sees handles only.
 // Requests go in one at a time; the model worker batches them.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { FileFailure, TemporaryFailure, UsageError } from '../../errors.js';
@@ -11,11 +10,11 @@ import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
 import type { Device, EngineOutput } from './engine.js';
 import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-processor.js';
 import { PreprocessPool, workerUrl } from './preprocess-pool.js';
-import { chooseDtype, loadModelDir, type Dtype, type ModelDir } from './model-dir.js';
+import { loadModelDir, pickDtype, type Dtype, type ModelDir } from './model-dir.js';
 import type { FromWorker, JobMessage, SerializedError, ToWorker, WorkerInit } from './protocol.js';
 import { TextCodec } from './text.js';
 
-export { DTYPES, type Dtype } from './model-dir.js';
+export { DTYPES, pickDtype, type Dtype } from './model-dir.js';
 export type { Device } from './engine.js';
 
 export interface OnnxBackendOptions {
@@ -35,10 +34,6 @@ export interface OnnxBackendOptions {
   digest: (file: string) => Promise<string>;
   /** The model's identity when already known (a hub commit and its files): its weights need no hashing. */
   identity?: string;
-}
-
-export function pickDtype(dir: string, dtype: Dtype | 'auto'): Dtype {
-  return chooseDtype(dtype, (file) => existsSync(path.join(dir, file)));
 }
 
 function reviveError(e: SerializedError): Error {

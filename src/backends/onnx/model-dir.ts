@@ -33,6 +33,16 @@ export function chooseDtype(dtype: Dtype | 'auto', has: (relativePath: string) =
   return AUTO_ORDER.find((d) => has(decoderPath(d))) ?? 'fp32';
 }
 
+/** `dtype`, or for 'auto' the first variant whose decoder is in the folder. */
+export function pickDtype(dir: string, dtype: Dtype | 'auto'): Dtype {
+  return chooseDtype(dtype, (file) => existsSync(path.join(dir, file)));
+}
+
+/** The dtypes that have all their files in a repository's file list. */
+export function completeDtypes(available: readonly string[]): Dtype[] {
+  return DTYPES.filter((d) => filesFor(d, available).missing.length === 0);
+}
+
 /** Everything a dtype needs from a model repository, given the repository's file list. */
 export function filesFor(dtype: Dtype, available: readonly string[]): { needed: string[]; missing: string[] } {
   const have = new Set(available);

@@ -1,7 +1,7 @@
 // The openai backend: any OpenAI-compatible chat-completions server (vLLM,
 // SGLang, Zhipu, Ollama, llama.cpp, api.openai.com) or a bare /infer server.
 
-import { splitCredentials } from './credentials.js';
+import { authorization, splitCredentials } from './credentials.js';
 import type { Backend, InferRequest, InferResult, Prepared } from '../backend.js';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../preprocess.js';
 import { TemporaryFailure, UsageError } from '../../errors.js';
@@ -103,13 +103,11 @@ class OpenAIBackend implements Backend {
     );
     this.warn = safeWarn;
     const base: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (apiKey !== undefined) base.authorization = `Bearer ${apiKey}`;
     for (const target of targets) {
       const headers = { ...base };
       // fetch refuses URLs with credentials; a proxy's user:password becomes Basic auth.
-      if (apiKey === undefined && (target.username !== '' || target.password !== '')) {
-        headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password}`).toString('base64')}`;
-      }
+      const auth = authorization(apiKey, target);
+      if (auth !== undefined) headers.authorization = auth;
       this.headers.set(target.url, headers);
     }
   }

@@ -11,6 +11,18 @@ export function splitCredentials(endpoint: string): { url: string; username: str
   return { url: url.toString().replace(/\/+$/, ''), username, password };
 }
 
+/**
+ * The Authorization header for a request to `target`: Bearer with an API key,
+ * else Basic from the URL's user:password, else none.
+ */
+export function authorization(apiKey: string | undefined, target: { username: string; password: string }): string | undefined {
+  if (apiKey) return `Bearer ${apiKey}`;
+  if (target.username !== '' || target.password !== '') {
+    return `Basic ${Buffer.from(`${target.username}:${target.password}`).toString('base64')}`;
+  }
+  return undefined;
+}
+
 function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
