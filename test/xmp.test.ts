@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type Reply } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
-import { parseJsonl, runCli, tempDir } from './helpers/cli.js';
+import { parseJsonl, runCli, startCli, tempDir } from './helpers/cli.js';
 
 const TEMPLATE = `---
 name: record
@@ -252,6 +252,16 @@ describe('metadata write-back (exiftool)', () => {
     assert.equal(fromJsonl.code, 0, fromJsonl.stderr);
     assert.equal(fromCsv.stdout, fromJsonl.stdout);
     assert.match(fromJsonl.stderr, /4 rows for exiftool \(1 with nothing to write\)/);
+  });
+
+  it('xmp --csv into a reader that went away (`| head`) is no error', async () => {
+    const row = (i: number) => JSON.stringify({ SourceFile: `photos/p${i}.jpg`, status: 'ok', model: 'm', output: { title: `t${i}`, description: 'x'.repeat(200), tags: ['a'] } });
+    await writeFile(path.join(work, 'big.jsonl'), `${Array.from({ length: 400 }, (_, i) => row(i)).join('\n')}\n`);
+    const { child, done } = startCli(['xmp', 'big.jsonl', '--csv'], { cwd: work });
+    child.stdout?.destroy();
+    const res = await done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.doesNotMatch(res.stderr, /internal error/);
   });
 
   it('usage errors name the problem', async () => {
