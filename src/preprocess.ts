@@ -1,8 +1,9 @@
 // Decodes, orients and shrinks an image to a pixel budget with sharp, and
 // re-encodes it as JPEG for a server.
 import type SharpType from 'sharp';
+import type { Sharp } from 'sharp';
 import { FileFailure } from './errors.js';
-import type { Prepared, SourceInfo } from './backends/backend.js';
+import type { ImageInput, Prepared, SourceInfo } from './backends/backend.js';
 
 export type { SourceInfo } from './backends/backend.js';
 
@@ -35,14 +36,19 @@ export const loadSharp = (): Promise<typeof SharpType> => (sharpModule ??= impor
 
 export interface Probe {
   sharp: typeof SharpType;
-  /** sharp's input options: the bomb guard and strict decoding. */
-  input: { limitInputPixels: number; failOn: 'error'; sequentialRead: boolean };
+  /** A pipeline over the input, with the bomb guard and strict decoding. */
+  open: () => Sharp;
   source: SourceInfo;
 }
 
 /** Reads an image's header: refuses bombs and non-images, and gives its displayed size. */
-export async function probeImage(data: Buffer, maxInputPixels: number): Promise<Probe> {
+export async function probeImage(data: ImageInput, maxInputPixels: number): Promise<Probe> {
   const sharp = await loadSharp();
+  if (!Buffer.isBuffer(data)) {
+    const { pixels, width, height, channels, format } = data;
+    const raw = { raw: { width, height, channels }, limitInputPixels: maxInputPixels };
+    return { sharp, open: () => sharp(pixels, raw), source: { width, height, format } };
+  }
   const input = { limitInputPixels: maxInputPixels, failOn: 'error' as const, sequentialRead: true };
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
@@ -58,7 +64,7 @@ export async function probeImage(data: Buffer, maxInputPixels: number): Promise<
   const rotated = (meta.orientation ?? 1) >= 5;
   return {
     sharp,
-    input,
+    open: () => sharp(data, input),
     source: {
       width: rotated ? meta.height : meta.width,
       height: rotated ? meta.width : meta.height,
@@ -67,11 +73,11 @@ export async function probeImage(data: Buffer, maxInputPixels: number): Promise<
   };
 }
 
-export async function preprocess(data: Buffer, options: PreprocessOptions): Promise<Prepared> {
-  const { sharp, input, source } = await probeImage(data, options.maxInputPixels);
+export async function preprocess(data: ImageInput, options: PreprocessOptions): Promise<Prepared> {
+  const { open, source } = await probeImage(data, options.maxInputPixels);
   const target = fitToBudget(source.width, source.height, options.maxPixels);
   try {
-    const { data: out, info } = await sharp(data, input)
+    const { data: out, info } = await open()
       .rotate() // EXIF auto-orient
       .resize(target.width, target.height, { fit: 'fill', fastShrinkOnLoad: true })
       .toColourspace('srgb')

@@ -1,6 +1,7 @@
 // Progress on stderr: a bar on a TTY, otherwise a plain line at most every 10 s.
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
+import { plural } from './format.js';
 
 export interface Tally {
   done: number;
@@ -9,6 +10,8 @@ export interface Tally {
   failed: number;
   /** Answers cut off at the token limit: not failures, but not whole either. */
   truncated: number;
+  /** How many of the rows done are pages of documents. */
+  pages: number;
 }
 
 export interface Progress {
@@ -30,7 +33,8 @@ export function okCount(tally: Tally): number {
 export function summaryLine(tally: Tally, elapsedMs: number): string {
   const ok = okCount(tally);
   const truncated = tally.truncated ? `, ${tally.truncated} truncated` : '';
-  return `glm-vision: ${tally.done}/${tally.total} files, ${ok} ok${truncated} (${tally.cached} cached), ${tally.failed} failed in ${(elapsedMs / 1000).toFixed(1)} s (${rate(tally, elapsedMs).toFixed(2)} images/s)`;
+  const items = tally.pages ? `items (${plural(tally.pages, 'page')})` : 'files';
+  return `glm-vision: ${tally.done}/${tally.total} ${items}, ${ok} ok${truncated} (${tally.cached} cached), ${tally.failed} failed in ${(elapsedMs / 1000).toFixed(1)} s (${rate(tally, elapsedMs).toFixed(2)} images/s)`;
 }
 
 export function createProgress(stderr: Writable & { isTTY?: boolean }, quiet: boolean, now = Date.now): Progress {
@@ -49,7 +53,11 @@ export function createProgress(stderr: Writable & { isTTY?: boolean }, quiet: bo
     );
     return {
       start: (total) => bar.start(total, 0, { cached: 0, failed: 0, speed: '0.00' }),
-      update: (t) => bar.update(t.done, { cached: t.cached, failed: t.failed, speed: rate(t, now() - started).toFixed(2) }),
+      update: (t) => {
+        // Documents add their pages to the total as they are opened.
+        if (t.total !== bar.getTotal()) bar.setTotal(t.total);
+        bar.update(t.done, { cached: t.cached, failed: t.failed, speed: rate(t, now() - started).toFixed(2) });
+      },
       stop: (t, elapsed) => {
         bar.update(t.done, { cached: t.cached, failed: t.failed, speed: rate(t, elapsed).toFixed(2) });
         bar.stop();

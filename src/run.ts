@@ -5,20 +5,26 @@ import os from 'node:os';
 import type { Writable } from 'node:stream';
 import PQueue from 'p-queue';
 import { ask, answerValue, type Answer } from './answer.js';
-import type { Backend, GenerationParams } from './backends/backend.js';
-import type { CacheStore, CachedResult } from './cache/store.js';
+import type { Backend, GenerationParams, ImageInput, SourceInfo } from './backends/backend.js';
+import type { CacheHit, CacheStore, CachedResult, ImageInfo } from './cache/store.js';
 import type { CatalogRow } from './emit/columns.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from './emit/sink.js';
 import { createWriter, type Format } from './emit/writers.js';
 import { ExitCode, exitCodeFor, FileFailure } from './errors.js';
 import { inShard, type Shard } from './shard.js';
 import { fingerprint, jobSpec } from './fingerprint.js';
+import { plural } from './format.js';
 import { readRegularFile, sha256 } from './hash.js';
+import {
+  Documents, kindByName, pageIdentity, renderKey, textHash, type Document, type DocumentKind, type PageOptions,
+} from './pages/document.js';
+import { groupPages } from './pages/group.js';
+import { describeSelection, selectPages } from './pages/select.js';
 import { compileValidator } from './parse.js';
 import type { PreprocessOptions } from './preprocess.js';
 import { okCount, type Progress, type Tally } from './progress.js';
 import { renderPrompt, type Lang } from './prompt/render.js';
-import type { Template } from './prompt/template.js';
+import { placeholders, type Template } from './prompt/template.js';
 import { Slots } from './slots.js';
 import { walk, type FileEntry, type WalkOptions } from './walk.js';
 
@@ -38,6 +44,10 @@ export interface CatalogJob {
   graceMs: number;
   /** This machine's part of the walk. */
   shard?: Shard;
+  /** Which pages of PDFs and multi-page TIFFs, and how they are rendered. */
+  pages: PageOptions;
+  /** One row per document, its pages' answers joined. */
+  groupPages: boolean;
 }
 
 export interface RunContext {
@@ -58,9 +68,10 @@ export interface RunOutcome {
 }
 
 interface Slot {
-  row?: CatalogRow;
-  /** Settles when the file is done; to no row when an interrupt cut it off. */
-  promise?: Promise<CatalogRow | undefined>;
+  /** A file's rows: one, or one per page (none when an interrupt cut it off). */
+  rows?: CatalogRow[];
+  /** Settles when the file is done. */
+  promise?: Promise<CatalogRow[] | undefined>;
 }
 
 export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunOutcome> {
@@ -75,7 +86,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   const runId = store.startRun(job.args, jobId);
 
   const validate = template.schema ? compileValidator(template.schema) : undefined;
-  const tally: Tally = { done: 0, total: files.length, cached: 0, failed: 0, truncated: 0 };
+  const tally: Tally = { done: 0, total: files.length, cached: 0, failed: 0, truncated: 0, pages: 0 };
   const started = Date.now();
   const hard = new AbortController();
   // Every queued and in-flight request listens to this one signal.
@@ -88,99 +99,235 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   const stopNow = (): boolean => stopped || ctx.stop.aborted || fatal !== undefined;
 
   const base = (file: FileEntry): CatalogRow => ({
-    SourceFile: file.path, sha256: null, bytes: file.size, width: null, height: null, format: null,
+    SourceFile: file.path, page: null, pages: null, sha256: null, bytes: file.size, width: null, height: null, format: null,
     status: 'error', cached: false, error: null, prompt: template.name, model: '',
     output: null, tokens_in: null, tokens_out: null, latency_ms: null,
   });
 
-  const resultRow = (
-    row: CatalogRow, sha: string, r: CachedResult, cached: boolean, answer?: Answer, image = store.image(sha),
-  ): CatalogRow => {
+  const resultRow = (row: CatalogRow, r: CachedResult, cached: boolean, answer?: Answer): CatalogRow => {
     const { value, note } = answer ?? answerValue(r.output, r.status, validate, job.generation.maxTokens);
     return {
-      ...row, sha256: sha, width: image?.width ?? null, height: image?.height ?? null, format: image?.format ?? null,
-      status: r.status, cached, error: note, model: r.model, prompt: r.prompt, output: value,
+      ...row, status: r.status, cached, error: note, model: r.model, prompt: r.prompt, output: value,
       tokens_in: r.tokensIn, tokens_out: r.tokensOut, latency_ms: r.latencyMs,
     };
   };
+  const imageFacts = (image: ImageInfo | undefined): Pick<CatalogRow, 'width' | 'height' | 'format'> =>
+    ({ width: image?.width ?? null, height: image?.height ?? null, format: image?.format ?? null });
 
   const hits = job.refresh ? [] : store.lookupMany(files, jobId);
+  const documents = new Documents(job.pages);
+  const usesPageText = placeholders(template.body).includes('page_text');
 
   const prepareQueue = new PQueue({ concurrency: Math.max(2, os.availableParallelism()) });
   const inferQueue = new PQueue({ concurrency: backend.concurrency });
-  // Images read or decoded but not yet being inferred.
+  // Images read, decoded or rendered but not yet being inferred.
   const staged = new Slots(Math.max(4, 2 * os.availableParallelism()));
+  // Open documents (each holds its file, and pdf.js its parsed objects).
+  const openDocuments = new Slots(Math.max(2, os.availableParallelism()));
   const inflight = new Map<string, Promise<Answer>>();
 
-  const processMiss = async (file: FileEntry): Promise<CatalogRow> => {
-    const row = base(file);
+  /**
+   * The answer for one image (a file or a page) under its cache key: from the
+   * cache, from an identical image already in flight, or from the model. The
+   * staged slot is given back once the image is with the model.
+   */
+  const answerFor = async (
+    key: string, input: ImageInput, prompt: string, release: () => void,
+    remember: (source: SourceInfo) => void,
+  ): Promise<{ result: CachedResult; cached: boolean; answer?: Answer }> => {
+    const step = await prepareQueue.add(async () => {
+      const hit = job.refresh ? undefined : store.result(key, jobId);
+      if (hit) return { kind: 'cached' as const, hit };
+      const shared = inflight.get(key);
+      if (shared) return { kind: 'shared' as const, shared };
+      let settle!: { resolve: (a: Answer) => void; reject: (e: unknown) => void };
+      const promise = new Promise<Answer>((resolve, reject) => (settle = { resolve, reject }));
+      promise.catch(() => undefined);
+      inflight.set(key, promise);
+      try {
+        const prepared = await backend.prepare(input);
+        remember(prepared.source);
+        return { kind: 'fresh' as const, prepared, settle };
+      } catch (error) {
+        inflight.delete(key);
+        settle.reject(error);
+        throw error;
+      }
+    });
+    if (step.kind === 'cached') return { result: step.hit, cached: true };
+    if (step.kind === 'shared') {
+      release();
+      return { result: await step.shared, cached: true };
+    }
+    const { prepared, settle } = step;
+    try {
+      const request = {
+        image: prepared.image, system: template.system, prompt, generation: job.generation,
+        schema: template.schema, schemaName: template.name,
+      };
+      const answer = await inferQueue.add(() => {
+        release();
+        return ask(backend, request, validate, template.name, hard.signal);
+      }, { signal: hard.signal });
+      store.saveResult(key, jobId, answer);
+      settle.resolve(answer);
+      return { result: answer, cached: false, answer };
+    } catch (error) {
+      settle.reject(error);
+      throw error;
+    } finally {
+      inflight.delete(key);
+      backend.release?.(prepared.image);
+    }
+  };
+
+  /** A staged slot held by one image, given back at most once. */
+  const holdSlot = (): (() => void) => {
     let holding = true;
-    const release = (): void => {
+    return () => {
       if (holding) staged.release();
       holding = false;
     };
-    try {
-      const step = await prepareQueue.add(async () => {
-        const data = await readRegularFile(file.fsPath ?? file.path);
-        const sha = sha256(data);
-        row.sha256 = sha;
-        store.rememberHash(file, sha);
-        const hit = job.refresh ? undefined : store.result(sha, jobId);
-        if (hit) return { kind: 'cached' as const, sha, hit };
-        const shared = inflight.get(sha);
-        if (shared) return { kind: 'shared' as const, sha, shared };
-        let settle!: { resolve: (a: Answer) => void; reject: (e: unknown) => void };
-        const promise = new Promise<Answer>((resolve, reject) => (settle = { resolve, reject }));
-        promise.catch(() => undefined);
-        inflight.set(sha, promise);
+  };
+
+  const failedRow = (row: CatalogRow, error: unknown): CatalogRow => {
+    if (!(error instanceof FileFailure)) throw error;
+    return { ...row, status: 'error', error: error.message };
+  };
+
+  /** A document's rows when every selected page is answered in the cache, without reading the file. */
+  const cachedDocument = (file: FileEntry, sha: string, kind: DocumentKind): CatalogRow[] | undefined => {
+    const count = store.documentPages(sha);
+    if (count === undefined || job.refresh) return undefined;
+    const render = renderKey(kind, job.pages);
+    const rows: CatalogRow[] = [];
+    for (const page of selectedPages(count)) {
+      const record = store.page(sha, render, page);
+      const result = record && store.result(pageIdentity(record, usesPageText), jobId);
+      if (!record || !result) return undefined;
+      rows.push(resultRow(pageRow(file, sha, page, count, kind, record), result, true));
+    }
+    return rows;
+  };
+
+  const selectedPages = (count: number): number[] => {
+    const selected = selectPages(job.pages.pages, count);
+    if (count === 0) throw new FileFailure('the document has no pages');
+    if (selected.length === 0) {
+      throw new FileFailure(`--pages ${describeSelection(job.pages.pages)} selects none of its ${plural(count, 'page')}`);
+    }
+    if (selected.length > job.pages.maxPages) {
+      throw new FileFailure(
+        `${plural(selected.length, 'page')} selected, more than --max-pages ${job.pages.maxPages}` +
+          (selected.length < count ? ` (the document has ${count})` : ''),
+      );
+    }
+    return selected;
+  };
+
+  const pageRow = (
+    file: FileEntry, sha: string, page: number, pages: number, kind: DocumentKind, size?: { width: number; height: number },
+  ): CatalogRow => ({
+    ...base(file), sha256: sha, page, pages, format: kind, width: size?.width ?? null, height: size?.height ?? null,
+  });
+
+  /** Every selected page of an open document, each through the cache and the model, in page order. */
+  const catalogPages = async (file: FileEntry, sha: string, doc: Document): Promise<CatalogRow[]> => {
+    const selected = selectedPages(doc.pages);
+    store.rememberDocument(sha, doc.pages);
+    tally.total += selected.length - 1;
+    const render = renderKey(doc.kind, job.pages);
+    const tasks: Promise<CatalogRow>[] = [];
+    for (const page of selected) {
+      if (stopNow()) break;
+      const row = pageRow(file, sha, page, doc.pages, doc.kind);
+      const known = job.refresh ? undefined : store.page(sha, render, page);
+      const hit = known && store.result(pageIdentity(known, usesPageText), jobId);
+      if (known && hit) {
+        tasks.push(Promise.resolve(resultRow({ ...row, width: known.width, height: known.height }, hit, true)));
+        continue;
+      }
+      await staged.acquire();
+      const release = holdSlot();
+      tasks.push((async () => {
         try {
-          const prepared = await backend.prepare(data);
-          store.rememberImage(sha, { bytes: data.length, ...prepared.source });
-          return { kind: 'fresh' as const, sha, prepared, settle, promise };
+          const rendered = await prepareQueue.add(() => doc.renderPage(page), { signal: hard.signal });
+          const record = {
+            pixels: rendered.pixelHash, text: textHash(rendered.text), width: rendered.fullWidth, height: rendered.fullHeight,
+          };
+          store.rememberPage(sha, render, page, record);
+          Object.assign(row, { width: record.width, height: record.height });
+          const key = pageIdentity(record, usesPageText);
+          const prompt = renderPrompt(template, file, job.lang, job.variables, { page_text: rendered.text });
+          const out = await answerFor(key, rendered.image, prompt, release, () =>
+            store.rememberImage(key, { bytes: rendered.image.pixels.byteLength, width: record.width, height: record.height, format: doc.kind }));
+          return resultRow(row, out.result, out.cached, out.answer);
         } catch (error) {
-          inflight.delete(sha);
-          settle.reject(error);
-          throw error;
-        }
-      });
-      if (step.kind === 'cached') {
-        release();
-        return resultRow(row, step.sha, step.hit, true);
-      }
-      if (step.kind === 'shared') {
-        release();
-        return resultRow(row, step.sha, await step.shared, true);
-      }
-      const { sha, prepared, settle } = step;
-      Object.assign(row, prepared.source);
-      try {
-        const request = {
-          image: prepared.image,
-          system: template.system,
-          prompt: renderPrompt(template, file, job.lang, job.variables),
-          generation: job.generation,
-          schema: template.schema,
-          schemaName: template.name,
-        };
-        const answer = await inferQueue.add(() => {
+          return failedRow(row, error);
+        } finally {
           release();
-          return ask(backend, request, validate, template.name, hard.signal);
-        }, { signal: hard.signal });
-        store.saveResult(sha, jobId, answer);
-        settle.resolve(answer);
-        return resultRow(row, sha, answer, false, answer);
-      } catch (error) {
-        settle.reject(error);
-        throw error;
-      } finally {
-        inflight.delete(sha);
-        backend.release?.(prepared.image);
-      }
+        }
+      })());
+    }
+    const rows = await Promise.all(tasks);
+    // Cut off by an interrupt: the finished pages are cached, the file gets no rows this time.
+    return rows.length < selected.length ? [] : rows;
+  };
+
+  const catalogDocument = async (file: FileEntry, sha: string, kind: DocumentKind, data: Buffer): Promise<CatalogRow[]> => {
+    // Unchanged but touched, copied or renamed: the pages are known.
+    const known = cachedDocument(file, sha, kind);
+    if (known) return known;
+    await openDocuments.acquire();
+    let doc: Document | undefined;
+    try {
+      doc = await documents.open(data, kind);
+      return await catalogPages(file, sha, doc);
     } catch (error) {
-      if (!(error instanceof FileFailure)) throw error;
-      return { ...row, status: 'error', error: error.message };
+      return [failedRow({ ...base(file), sha256: sha, format: kind, pages: doc?.pages ?? null }, error)];
+    } finally {
+      await doc?.close();
+      openDocuments.release();
+    }
+  };
+
+  const processMiss = async (file: FileEntry): Promise<CatalogRow[]> => {
+    const row = base(file);
+    const release = holdSlot();
+    try {
+      const { data, sha } = await prepareQueue.add(async () => {
+        const data = await readRegularFile(file.fsPath ?? file.path);
+        return { data, sha: sha256(data) };
+      });
+      row.sha256 = sha;
+      store.rememberHash(file, sha);
+      const kind = await documents.kind(data, file.path);
+      if (kind) {
+        // Its pages take staged slots of their own.
+        release();
+        return await catalogDocument(file, sha, kind, data);
+      }
+      const prompt = renderPrompt(template, file, job.lang, job.variables);
+      const out = await answerFor(sha, data, prompt, release, (source) =>
+        store.rememberImage(sha, { bytes: data.length, ...source }));
+      return [resultRow({ ...row, ...imageFacts(store.image(sha)) }, out.result, out.cached, out.answer)];
+    } catch (error) {
+      return [failedRow(row, error)];
     } finally {
       release();
+    }
+  };
+
+  /** Rows for a file the walk found, when the cache alone can give them. */
+  const fromCache = (file: FileEntry, hit: CacheHit | undefined): CatalogRow[] | undefined => {
+    if (hit) return [resultRow({ ...base(file), sha256: hit.sha256, ...imageFacts(hit.image) }, hit.result, true)];
+    const kind = job.refresh ? undefined : kindByName(file.path);
+    const sha = kind && store.knownHash(file);
+    if (!kind || !sha) return undefined;
+    try {
+      return cachedDocument(file, sha, kind);
+    } catch (error) {
+      return [failedRow({ ...base(file), sha256: sha, format: kind }, error)];
     }
   };
 
@@ -188,32 +335,38 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   let exitCode: ExitCode;
   const slots: Slot[] = [];
   const unfinished = (): Promise<unknown>[] =>
-    slots.flatMap((s) => (s.promise && !s.row ? [s.promise.catch(() => undefined)] : []));
+    slots.flatMap((s) => (s.promise && !s.rows ? [s.promise.catch(() => undefined)] : []));
+  // One row per file: pages joined (always for exiftool, whose rows are files).
+  const group = job.groupPages || job.output.format === 'exiftool';
+  const shape = (rows: CatalogRow[]): CatalogRow[] => (group ? groupPages(rows, job.output.format === 'jsonl') : rows);
   try {
     sink = job.output.file ? await fileSink(job.output.file) : stdoutSink(ctx.stdout);
     const writer = await createWriter(sink, { format: job.output.format, fields: template.fields, bom: job.output.bom });
     ctx.progress.start(files.length);
 
     let next = 0;
-    const count = (row: CatalogRow): CatalogRow => {
-      tally.done++;
-      if (row.cached) tally.cached++;
-      if (row.status === 'error') tally.failed++;
-      if (row.status === 'truncated') tally.truncated++;
+    const count = (rows: CatalogRow[]): CatalogRow[] => {
+      for (const row of rows) {
+        tally.done++;
+        if (row.page !== null) tally.pages++;
+        if (row.cached) tally.cached++;
+        if (row.status === 'error') tally.failed++;
+        if (row.status === 'truncated') tally.truncated++;
+      }
       ctx.progress.update(tally);
-      return row;
+      return rows;
     };
     const flush = async (wait: boolean): Promise<void> => {
       while (next < slots.length) {
         const slot = slots[next] as Slot;
-        if (!slot.row) {
+        if (!slot.rows) {
           if (!wait || !slot.promise) return;
           await slot.promise.catch(() => undefined);
-          if (!slot.row) return;
+          if (!slot.rows) return;
         }
         const ready: CatalogRow[] = [];
-        for (let s = slots[next]; s?.row; s = slots[++next]) {
-          ready.push(s.row);
+        for (let s = slots[next]; s?.rows; s = slots[++next]) {
+          ready.push(...shape(s.rows));
           slots[next] = {};
         }
         await writer.write(ready);
@@ -223,9 +376,9 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
 
     for (const [i, file] of files.entries()) {
       if (stopNow()) break;
-      const hit = hits[i];
-      if (hit) {
-        slots.push({ row: count(resultRow(base(file), hit.sha256, hit.result, true, undefined, hit.image)) });
+      const known = fromCache(file, hits[i]);
+      if (known) {
+        slots.push({ rows: count(known) });
       } else {
         await staged.acquire();
         if (stopNow()) {
@@ -234,9 +387,9 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         }
         const slot: Slot = {};
         slot.promise = processMiss(file).then(
-          (row) => (slot.row = count(row)),
+          (rows) => (slot.rows = count(rows)),
           (error: unknown) => {
-            // Cut off by an interrupt: this file simply gets no row.
+            // Cut off by an interrupt: this file simply gets no rows.
             if (interrupted() && hard.signal.aborted && fatal === undefined) return undefined;
             fatal ??= error;
             hard.abort(error);
@@ -247,7 +400,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         slots.push(slot);
       }
       // A run of cached rows is written in batches; anything else at once.
-      if (!hit || slots.length - next >= 256) await flush(false);
+      if (!known || slots.length - next >= 256) await flush(false);
       while (slots.length - next > window && !stopNow()) await flush(true);
     }
 
@@ -261,7 +414,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     if (fatal !== undefined) throw fatal;
     if (ctx.stop.aborted) {
       // Write what finished, in order; unfinished files get no row.
-      await writer.write(slots.slice(next).flatMap((s) => (s.row ? [s.row] : [])));
+      await writer.write(slots.slice(next).flatMap((s) => (s.rows ? shape(s.rows) : [])));
       exitCode = ExitCode.interrupted;
     } else {
       await flush(true);
@@ -282,6 +435,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     ctx.abort.removeEventListener('abort', onAbort);
     prepareQueue.clear();
     inferQueue.clear();
+    await documents.close();
     ctx.progress.stop(tally, Date.now() - started);
   }
   store.endRun(runId, tallyCounts(tally), exitCode);

@@ -1,4 +1,4 @@
-// Turns the user's paths into a sorted list of image files, stat'ed once.
+// Turns the user's paths into a sorted list of image and PDF files, stat'ed once.
 import { isUtf8 } from 'node:buffer';
 import { lstat, opendir, readdir, stat } from 'node:fs/promises';
 import { lstatSync, type Stats } from 'node:fs';
@@ -8,6 +8,9 @@ import picomatch from 'picomatch';
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   'jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'gif', 'avif', 'heic', 'heif', 'bmp',
 ]);
+
+/** What a walk picks up: images, and PDFs (catalogued page by page). */
+export const CATALOG_EXTENSIONS: ReadonlySet<string> = new Set([...IMAGE_EXTENSIONS, 'pdf']);
 
 export interface WalkOptions {
   include: string[];
@@ -43,9 +46,9 @@ function compile(globs: string[]): ((p: string) => boolean) | undefined {
   return (p) => matchers.some((m) => m(p));
 }
 
-export function hasImageExtension(filePath: string): boolean {
+export function hasCatalogExtension(filePath: string): boolean {
   const ext = path.extname(filePath).slice(1).toLowerCase();
-  return IMAGE_EXTENSIONS.has(ext);
+  return CATALOG_EXTENSIONS.has(ext);
 }
 
 function kindOf(st: Stats): string {
@@ -63,7 +66,7 @@ export async function walk(inputs: string[], options: WalkOptions): Promise<File
   const skip = options.onSkip ?? (() => {});
 
   const consider = (filePath: string, rel: string, st: Stats, explicit: boolean, fsPath?: Buffer): void => {
-    if (!hasImageExtension(filePath)) {
+    if (!hasCatalogExtension(filePath)) {
       if (explicit) skip(filePath, 'not a recognised image extension');
       return;
     }
@@ -144,7 +147,7 @@ async function walkDir(
       subdirs.push([full, childRel, undefined as unknown as Stats]);
     } else if (dirent.isSymbolicLink()) {
       if (!options.followSymlinks) {
-        if (hasImageExtension(dirent.name)) skip(full, 'symlink (use --follow-symlinks)');
+        if (hasCatalogExtension(dirent.name)) skip(full, 'symlink (use --follow-symlinks)');
         continue;
       }
       let target: Stats;
@@ -161,7 +164,7 @@ async function walkDir(
       } else {
         consider(full, childRel, target, false);
       }
-    } else if (hasImageExtension(dirent.name)) {
+    } else if (hasCatalogExtension(dirent.name)) {
       files.push([full, childRel]);
     }
   }
@@ -255,7 +258,7 @@ async function walkRawNames(
       continue;
     }
     if (st.isSymbolicLink()) {
-      if (hasImageExtension(name)) skip(full, 'symlink (use --follow-symlinks)');
+      if (hasCatalogExtension(name)) skip(full, 'symlink (use --follow-symlinks)');
       continue;
     }
     consider(full, rel ? `${rel}/${name}` : name, st, false, fsPath);

@@ -56,10 +56,10 @@ describe('CSV cells', () => {
   });
   it('joins arrays with "; " and places schema fields between model and tokens_in', () => {
     const row: CatalogRow = {
-      SourceFile: 'a.jpg', sha256: 'ab', bytes: 1, width: 2, height: 3, format: 'jpeg', status: 'ok', cached: true,
+      SourceFile: 'a.jpg', page: null, pages: null, sha256: 'ab', bytes: 1, width: 2, height: 3, format: 'jpeg', status: 'ok', cached: true,
       error: null, prompt: 'tags', model: 'm', output: { tags: ['x', 'y'], n: 2 }, tokens_in: 5, tokens_out: 6, latency_ms: 7,
     };
-    assert.deepEqual(csvRecord(row, ['tags', 'n']), ['a.jpg', 'ab', '1', '2', '3', 'jpeg', 'ok', 'true', '', 'tags', 'm', 'x; y', '2', '5', '6', '7']);
+    assert.deepEqual(csvRecord(row, ['tags', 'n']), ['a.jpg', '', '', 'ab', '1', '2', '3', 'jpeg', 'ok', 'true', '', 'tags', 'm', 'x; y', '2', '5', '6', '7']);
   });
 });
 
@@ -79,16 +79,16 @@ describe('progress without a TTY', () => {
     p.start(10);
     for (let i = 1; i <= 10; i++) {
       t += 3000;
-      p.update({ done: i, total: 10, cached: 0, failed: 0, truncated: 0 });
+      p.update({ done: i, total: 10, cached: 0, failed: 0, truncated: 0, pages: 0 });
     }
-    p.stop({ done: 10, total: 10, cached: 2, failed: 1, truncated: 3 }, t);
+    p.stop({ done: 10, total: 10, cached: 2, failed: 1, truncated: 3, pages: 0 }, t);
     const lines = text.trim().split('\n');
     // Updates at 3, 6, … 30 s: lines at 12 s and 24 s, then the summary.
     assert.equal(lines.length, 2 + 1, text);
     assert.match(lines.at(-1) ?? '', /10\/10 files, 6 ok, 3 truncated \(2 cached\), 1 failed/);
     const quiet = createProgress(err, true);
     text = '';
-    quiet.stop({ done: 1, total: 1, cached: 0, failed: 0, truncated: 0 }, 1);
+    quiet.stop({ done: 1, total: 1, cached: 0, failed: 0, truncated: 0, pages: 0 }, 1);
     assert.equal(text, '');
   });
 });

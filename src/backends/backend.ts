@@ -31,6 +31,20 @@ export interface PatchImage {
 
 export type PreparedImage = EncodedImage | PatchImage;
 
+/** Decoded pixels, 8 bits per channel: a rendered PDF page or a TIFF page. */
+export interface RawImage {
+  kind: 'raw';
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  /** What the pixels came from, for the catalog's format column ('pdf', 'tiff'). */
+  format: string;
+}
+
+/** What a backend prepares: a file's bytes, or pixels already decoded. */
+export type ImageInput = Buffer | RawImage;
+
 /** The original image's facts, for the catalog. */
 export interface SourceInfo {
   /** Display size (after EXIF orientation). */
@@ -83,7 +97,7 @@ export interface InferResult {
 
 export interface Backend {
   /** Decodes and shapes one image the way this backend's model takes it. */
-  prepare(data: Buffer): Promise<Prepared>;
+  prepare(input: ImageInput): Promise<Prepared>;
   /** 'openai' or 'onnx'. */
   readonly kind: string;
   /** How many requests the pipeline should keep in flight. */

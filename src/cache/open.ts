@@ -54,6 +54,22 @@ const MIGRATIONS: string[] = [
      failed INTEGER,
      exit_code INTEGER
    );`,
+  // Multi-page documents: a page's answers are keyed by the page's own identity
+  // (its rendered pixels), so a PDF that gains pages keeps the old pages' answers.
+  `CREATE TABLE documents (
+     sha256 TEXT PRIMARY KEY,
+     pages INTEGER NOT NULL
+   );
+   CREATE TABLE pages (
+     sha256 TEXT NOT NULL,
+     render TEXT NOT NULL,
+     page INTEGER NOT NULL,
+     pixels TEXT NOT NULL,
+     text TEXT NOT NULL,
+     width INTEGER NOT NULL,
+     height INTEGER NOT NULL,
+     PRIMARY KEY (sha256, render, page)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

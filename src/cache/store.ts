@@ -41,6 +41,14 @@ export interface RunCounts {
   failed: number;
 }
 
+/** A rendered page's identity: hashes of its pixels and its text layer, and its size at the render settings. */
+export interface PageRecord {
+  pixels: string;
+  text: string;
+  width: number;
+  height: number;
+}
+
 interface LookupRow {
   size: number; mtime_ms: number; ino: number; sha256: string;
   status: 'ok' | 'truncated'; output: string; prompt: string; model: string;
@@ -79,6 +87,12 @@ export class CacheStore {
            JOIN results r ON r.sha256 = f.sha256 AND r.job = ?
            LEFT JOIN images i ON i.sha256 = f.sha256
           WHERE f.path = ?`,
+      ),
+      documentGet: db.prepare('SELECT pages FROM documents WHERE sha256 = ?').pluck(),
+      documentPut: db.prepare('INSERT OR REPLACE INTO documents (sha256, pages) VALUES (?, ?)'),
+      pageGet: db.prepare('SELECT pixels, text, width, height FROM pages WHERE sha256 = ? AND render = ? AND page = ?'),
+      pagePut: db.prepare(
+        'INSERT OR REPLACE INTO pages (sha256, render, page, pixels, text, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       runStart: db.prepare('INSERT INTO runs (started_at, args, job) VALUES (?, ?, ?)'),
       runEnd: db.prepare(
@@ -126,6 +140,23 @@ export class CacheStore {
 
   rememberImage(sha256: string, info: ImageInfo): void {
     this.q.imagePut.run(sha256, info.bytes, info.width, info.height, info.format);
+  }
+
+  /** The page count of a document seen before. */
+  documentPages(sha256: string): number | undefined {
+    return this.q.documentGet.get(sha256) as number | undefined;
+  }
+
+  rememberDocument(sha256: string, pages: number): void {
+    this.q.documentPut.run(sha256, pages);
+  }
+
+  page(sha256: string, render: string, page: number): PageRecord | undefined {
+    return this.q.pageGet.get(sha256, render, page) as PageRecord | undefined;
+  }
+
+  rememberPage(sha256: string, render: string, page: number, r: PageRecord): void {
+    this.q.pagePut.run(sha256, render, page, r.pixels, r.text, r.width, r.height);
   }
 
   registerJob(fingerprint: string, spec: unknown): void {

@@ -21,9 +21,10 @@ import { checkVariables, type Lang } from '../prompt/render.js';
 import type { Template } from '../prompt/template.js';
 import { runCatalog, type CatalogJob } from '../run.js';
 import { splitFileList } from '../walk.js';
+import { parsePages } from '../pages/select.js';
 import { parseShard } from '../shard.js';
 import type { CliIO } from './io.js';
-import { dtypeFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt } from './validate.js';
+import { dpiFlag, dtypeFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt } from './validate.js';
 
 /** The raw option values commander hands over (strings, arrays, booleans). */
 export interface CatalogFlags {
@@ -57,6 +58,10 @@ export interface CatalogFlags {
   retries: string;
   maxPixels?: string;
   maxInputPixels: string;
+  pages: string;
+  dpi: string;
+  maxPages: string;
+  groupPages?: boolean;
   output?: string;
   format?: string;
   bom?: boolean;
@@ -223,6 +228,11 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     seed: flags.seed ? nonNegativeInt('--seed', flags.seed) : undefined,
   };
   const kind = backendKind(flags);
+  const preprocess: PreprocessOptions = {
+    maxPixels: flags.maxPixels ? maxPixelsFlag('--max-pixels', flags.maxPixels) : defaultMaxPixels(kind),
+    maxInputPixels: positiveInt('--max-input-pixels', flags.maxInputPixels),
+    jpegQuality: JPEG_QUALITY,
+  };
   const job: CatalogJob = {
     inputs: [],
     walk: { include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, followSymlinks: !!flags.followSymlinks },
@@ -230,16 +240,20 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     lang,
     variables,
     generation,
-    preprocess: {
-      maxPixels: flags.maxPixels ? maxPixelsFlag('--max-pixels', flags.maxPixels) : defaultMaxPixels(kind),
-      maxInputPixels: positiveInt('--max-input-pixels', flags.maxInputPixels),
-      jpegQuality: JPEG_QUALITY,
-    },
+    preprocess,
     refresh: !!flags.refresh,
     output: { file: flags.output, format: outputFormat(flags), bom: !!flags.bom },
     args: redactArgs(argv),
     ...(flags.shard !== undefined ? { shard: parseShard(flags.shard) } : {}),
     graceMs: GRACE_MS,
+    pages: {
+      pages: parsePages(flags.pages),
+      dpi: dpiFlag('--dpi', flags.dpi),
+      maxPages: positiveInt('--max-pages', flags.maxPages),
+      maxPixels: preprocess.maxPixels,
+      maxInputPixels: preprocess.maxInputPixels,
+    },
+    groupPages: !!flags.groupPages,
   };
   job.inputs = await inputPaths(paths, flags, io);
   const lockMode = oneOf<LockMode>('--lock', flags.lock, LOCK_MODES);

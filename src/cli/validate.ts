@@ -67,6 +67,11 @@ export function keyValue(flag: string, value: string): [string, string] {
   return [key, value.slice(eq + 1)];
 }
 
+/** --dpi: PDF rendering resolution. */
+export function dpiFlag(flag: string, value: string): number {
+  return integer(flag, value, 10, 'an integer from 10 to 2400', 2400);
+}
+
 /** --dtype: 'auto' or one of the graph variants. */
 export function dtypeFlag(value: string | undefined): Dtype | 'auto' {
   return value === undefined || value === 'auto' ? 'auto' : oneOf<Dtype>('--dtype', value, DTYPES);

@@ -1,6 +1,7 @@
 // The catalog's built-in defaults and allowed values, shared by its flags and the settings loader.
 import { DEFAULT_MAX_INPUT_PIXELS } from '../preprocess.js';
 import { DEFAULT_PROMPT } from '../prompt/library.js';
+import { DEFAULT_DPI, DEFAULT_MAX_PAGES } from '../pages/document.js';
 
 export const CATALOG_DEFAULTS = {
   prompt: DEFAULT_PROMPT,
@@ -14,6 +15,9 @@ export const CATALOG_DEFAULTS = {
   timeout: '300',
   retries: '5',
   maxInputPixels: String(DEFAULT_MAX_INPUT_PIXELS),
+  pages: 'all',
+  dpi: String(DEFAULT_DPI),
+  maxPages: String(DEFAULT_MAX_PAGES),
   lock: 'wait',
 } as const;
 

@@ -4,7 +4,8 @@
 import { DTYPES } from '../backends/onnx/model-dir.js';
 import { FLAVORS } from '../backends/openai/flavors.js';
 import { LOCK_MODES } from '../cache/run-lock.js';
-import { httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt } from '../cli/validate.js';
+import { dpiFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt } from '../cli/validate.js';
+import { parsePages } from '../pages/select.js';
 import { BACKENDS, CATALOG_DEFAULTS, DEVICES, LANGS } from './defaults.js';
 
 export type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list';
@@ -74,6 +75,10 @@ export const SETTINGS: readonly Setting[] = [
   setting('follow-symlinks', 'boolean'),
   setting('max-pixels', 'integer', { check: (l, v) => void maxPixelsFlag(l, v) }),
   setting('max-input-pixels', 'integer', { check: (l, v) => void positiveInt(l, v) }),
+  setting('pages', 'string', { check: (_, v) => void parsePages(v) }),
+  setting('dpi', 'integer', { check: (l, v) => void dpiFlag(l, v) }),
+  setting('max-pages', 'integer', { check: (l, v) => void positiveInt(l, v) }),
+  setting('group-pages', 'boolean'),
   setting('dtype', 'string', { check: choice(['auto', ...DTYPES]) }),
   setting('device', 'string', { check: choice(DEVICES) }),
   setting('threads', 'integer', { check: (l, v) => void positiveInt(l, v) }),

@@ -27,6 +27,8 @@ function toRow(obj: Record<string, unknown>, output: CatalogRow['output'], file:
   if (!STATUSES.includes(status as Status)) fail(file, where, `unknown status ${JSON.stringify(status)}`);
   return {
     SourceFile: obj.SourceFile,
+    page: numberOrNull(obj.page),
+    pages: numberOrNull(obj.pages),
     sha256: stringOrNull(obj.sha256),
     bytes: numberOrNull(obj.bytes),
     width: numberOrNull(obj.width),
@@ -74,12 +76,14 @@ function readCsv(text: string, file: string): ReadCatalog {
   }
   const header = records[0];
   if (!header) fail(file, '', 'empty: no header row');
-  const lead = header.slice(0, LEADING_COLUMNS.length);
+  // Catalogs from before page support have no page and pages columns.
+  const leading = header[1] === 'page' ? LEADING_COLUMNS : LEADING_COLUMNS.filter((c) => c !== 'page' && c !== 'pages');
+  const lead = header.slice(0, leading.length);
   const trail = header.slice(header.length - TRAILING_COLUMNS.length);
-  if (lead.join(',') !== LEADING_COLUMNS.join(',') || trail.join(',') !== TRAILING_COLUMNS.join(',')) {
+  if (lead.join(',') !== leading.join(',') || trail.join(',') !== TRAILING_COLUMNS.join(',')) {
     fail(file, '', `the header is not a glm-vision catalog's (${LEADING_COLUMNS.slice(0, 3).join(',')},…)`);
   }
-  const middle = header.slice(LEADING_COLUMNS.length, header.length - TRAILING_COLUMNS.length);
+  const middle = header.slice(leading.length, header.length - TRAILING_COLUMNS.length);
   const text_ = middle.length === 1 && middle[0] === 'output';
   const rows = records.slice(1).map((cells, i) => {
     const obj: Record<string, unknown> = {};

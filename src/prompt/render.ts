@@ -28,6 +28,8 @@ export function renderPrompt(
   file: { relativePath: string },
   lang: Lang,
   provided: Record<string, string>,
+  /** A PDF page's own text layer, for {{page_text}} ('' for images). */
+  page: { page_text: string } = { page_text: '' },
 ): string {
   const rel = file.relativePath.split(path.sep).join('/');
   const values: Record<string, string> = {
@@ -35,6 +37,7 @@ export function renderPrompt(
     relative_path: rel,
     folder: path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel),
     lang,
+    page_text: page.page_text,
   };
   for (const [k, v] of Object.entries(template.variables)) if (v !== null) values[k] = v;
   Object.assign(values, provided);

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { RESERVED_COLUMNS } from '../emit/columns.js';
 import type { JsonSchema } from '../backends/backend.js';
 
-export const BUILTIN_VARIABLES = ['file_name', 'relative_path', 'folder', 'lang'] as const;
+export const BUILTIN_VARIABLES = ['file_name', 'relative_path', 'folder', 'lang', 'page_text'] as const;
 
 export interface Template {
   name: string;

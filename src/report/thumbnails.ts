@@ -46,10 +46,10 @@ export async function makeThumbnail(file: string, expectedSha256: string | null,
   try {
     const data = await readRegularFile(file);
     const changed = expectedSha256 !== null && sha256(data) !== expectedSha256;
-    const { sharp, input } = await probeImage(data, options.maxInputPixels);
+    const { open } = await probeImage(data, options.maxInputPixels);
     let out: { data: Buffer; info: { width: number; height: number } };
     try {
-      out = await sharp(data, input)
+      out = await open()
         .rotate() // EXIF orientation, as the model saw it
         .resize({ width: options.size, height: options.size, fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
         .toColourspace('srgb')

@@ -84,6 +84,11 @@ function rawPixels(width: number, height: number, seed: number, noise = 0): Buff
   return buf;
 }
 
+/** A seeded image with photo-like noise, ready to encode (a scanned page, a photo). */
+export function noiseImage(width: number, height: number, seed: number): Sharp {
+  return rawSharp(width, height, seed, 12);
+}
+
 function rawSharp(width: number, height: number, seed: number, noise = 0): Sharp {
   return sharp(rawPixels(width, height, seed, noise), { raw: { width, height, channels: 3 } });
 }

@@ -3,7 +3,7 @@
 // redone with sharp and plain loops.
 import { FileFailure, UsageError } from '../../errors.js';
 import { describeDecodeError, probeImage } from '../../preprocess.js';
-import type { PatchImage, SourceInfo } from '../backend.js';
+import type { ImageInput, PatchImage, SourceInfo } from '../backend.js';
 
 export type Family = 'qwen2_vl' | 'glm';
 
@@ -361,11 +361,11 @@ function normaliseTables(cfg: VisionConfig): Float32Array[] {
  * which PIL's convert('RGB') ignores.
  */
 export async function processImage(
-  data: Buffer,
+  data: ImageInput,
   cfg: VisionConfig,
   options: { maxInputPixels: number },
 ): Promise<ProcessedImage> {
-  const { sharp, input, source } = await probeImage(data, options.maxInputPixels);
+  const { open, source } = await probeImage(data, options.maxInputPixels);
   const target = smartResize(source.height, source.width, cfg);
 
   const grows = target.width > source.width || target.height > source.height;
@@ -373,7 +373,7 @@ export async function processImage(
   let channels: number;
   let size: { width: number; height: number };
   try {
-    let pipeline = sharp(data, input)
+    let pipeline = open()
       .rotate() // EXIF auto-orient, as transformers' load_image does
       .flatten({ background: '#ffffff' }); // convert_to_rgb composites on white
     if (!grows) {

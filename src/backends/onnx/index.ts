@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { FileFailure, TemporaryFailure, UsageError } from '../../errors.js';
-import type { Backend, InferRequest, InferResult, Prepared, PreparedImage } from '../backend.js';
+import type { Backend, ImageInput, InferRequest, InferResult, Prepared, PreparedImage } from '../backend.js';
 import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
 import type { Device, EngineOutput } from './engine.js';
 import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-processor.js';
@@ -137,7 +137,7 @@ class OnnxBackend implements Backend {
     return path.basename(path.resolve(this.model.dir));
   }
 
-  async prepare(data: Buffer): Promise<Prepared> {
+  async prepare(data: ImageInput): Promise<Prepared> {
     if (!this.text) {
       this.threads.worker.postMessage({ type: 'load' } satisfies ToWorker);
       this.loadText().catch(() => undefined); // reported by infer()

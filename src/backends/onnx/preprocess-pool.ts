@@ -3,6 +3,7 @@
 // cross the main thread; the main thread gets a handle and the shape.
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { FileFailure } from '../../errors.js';
+import type { ImageInput } from '../backend.js';
 import type { ProcessedImage, VisionConfig } from './image-processor.js';
 import type { SerializedError } from './protocol.js';
 
@@ -48,8 +49,8 @@ export class PreprocessPool {
     });
   }
 
-  /** Processes one encoded image; its patches go to the model worker under the returned `ref`. */
-  run(data: Buffer): Promise<ImageInfo> {
+  /** Processes one image; its patches go to the model worker under the returned `ref`. */
+  run(data: ImageInput): Promise<ImageInfo> {
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@
 // SGLang, Zhipu, Ollama, llama.cpp, api.openai.com) or a bare /infer server.
 
 import { authorization, splitCredentials } from './credentials.js';
-import type { Backend, InferRequest, InferResult, Prepared } from '../backend.js';
+import type { Backend, ImageInput, InferRequest, InferResult, Prepared } from '../backend.js';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../preprocess.js';
 import { TemporaryFailure, UsageError } from '../../errors.js';
 import { probeFlavor } from './detect-flavor.js';
@@ -112,7 +112,7 @@ class OpenAIBackend implements Backend {
     }
   }
 
-  prepare(data: Buffer): Promise<Prepared> {
+  prepare(data: ImageInput): Promise<Prepared> {
     return preprocess(data, this.imageOptions);
   }
 

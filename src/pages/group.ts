@@ -1,0 +1,57 @@
+// --group-pages: a document's page rows folded into one row per file.
+import type { CatalogRow, Status } from '../emit/columns.js';
+
+type Output = CatalogRow['output'];
+
+/**
+ * One row for a document's pages (rows of single images pass unchanged).
+ * `asArray` (JSONL): the output is the pages' outputs in page order, null
+ * for a failed page. Otherwise text answers are joined with a blank line and
+ * structured answers merged field by field (see mergeOutputs).
+ */
+export function groupPages(rows: CatalogRow[], asArray: boolean): CatalogRow[] {
+  const first = rows[0];
+  if (!first || first.page === null) return rows;
+  const worst: Status = rows.some((r) => r.status === 'error') ? 'error' : rows.some((r) => r.status === 'truncated') ? 'truncated' : 'ok';
+  const problems = rows.filter((r) => r.error !== null).map((r) => `page ${r.page}: ${r.error}`);
+  const answered = rows.filter((r) => r.status !== 'error');
+  return [{
+    ...first,
+    page: null,
+    status: worst,
+    cached: rows.every((r) => r.cached),
+    error: problems.length ? problems.join('; ') : null,
+    model: answered.find((r) => r.model)?.model ?? first.model,
+    output: asArray ? rows.map((r) => (r.status === 'error' ? null : r.output)) as unknown as Output : mergeOutputs(answered.map((r) => r.output)),
+    tokens_in: sum(rows.map((r) => r.tokens_in)),
+    tokens_out: sum(rows.map((r) => r.tokens_out)),
+    latency_ms: sum(rows.map((r) => r.latency_ms)),
+  }];
+}
+
+/**
+ * Text answers joined by a blank line. Structured answers field by field: the
+ * pages' values in page order, lists flattened, repeats and empty values
+ * dropped; a field with a single value keeps it as is.
+ */
+export function mergeOutputs(outputs: Output[]): Output {
+  const present = outputs.filter((o) => o !== null);
+  if (present.length === 0) return null;
+  if (present.every((o) => typeof o === 'string')) return (present as string[]).join('\n\n');
+  const objects = present.filter((o): o is Record<string, unknown> => typeof o === 'object');
+  const merged: Record<string, unknown> = {};
+  for (const key of new Set(objects.flatMap((o) => Object.keys(o)))) {
+    const values = objects.map((o) => o[key]);
+    const seen = new Set<string>();
+    const items = values
+      .flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]))
+      .filter((v) => v !== null && v !== undefined && v !== '' && !seen.has(JSON.stringify(v)) && seen.add(JSON.stringify(v)));
+    merged[key] = items.length === 0 ? null : items.length === 1 && !values.some(Array.isArray) ? items[0] : items;
+  }
+  return merged;
+}
+
+function sum(values: (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length ? known.reduce((a, b) => a + b, 0) : null;
+}

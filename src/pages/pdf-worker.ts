@@ -1,0 +1,120 @@
+// Opens PDFs and renders their pages with pdf.js, off the main thread: parsing
+// and rasterising are plain JavaScript and would stall the pipeline.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { createCanvas } from '@napi-rs/canvas';
+import type { PDFDocumentProxy } from 'pdfjs-dist/types/src/display/api.js';
+import { lowerPriority } from '../backends/onnx/priority.js';
+import type { PdfReply, PdfRequest, RenderedPage } from './pdf-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('pdf-worker.ts must run in a worker thread');
+lowerPriority();
+
+const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+const open = new Map<number, PDFDocumentProxy>();
+
+/** A file's fault (it becomes an error row), as opposed to a fault of ours. */
+class PdfFault extends Error {}
+
+port.on('message', (request: PdfRequest) => {
+  handle(request).then(
+    ({ reply, transfer }) => port.postMessage(reply, transfer),
+    (error: unknown) => port.postMessage({ id: request.id, error: describe(error) } satisfies PdfReply),
+  );
+});
+
+async function handle(request: PdfRequest): Promise<{ reply: PdfReply; transfer: ArrayBuffer[] }> {
+  if (request.type === 'open') {
+    const task = pdfjs.getDocument({
+      data: request.data,
+      // Non-embedded standard fonts and CJK character maps come with pdfjs-dist; nothing is fetched.
+      standardFontDataUrl: `${pdfjsDir}/standard_fonts/`,
+      cMapUrl: `${pdfjsDir}/cmaps/`,
+      cMapPacked: true,
+      wasmUrl: `${pdfjsDir}/wasm/`,
+      useSystemFonts: false,
+      isEvalSupported: false,
+      enableXfa: false,
+      // Embedded images past the pixel limit are left out rather than decoded (image bombs).
+      maxImageSize: request.maxInputPixels,
+      verbosity: 0,
+    });
+    const doc = await task.promise;
+    open.set(request.id, doc);
+    return { reply: { id: request.id, pages: doc.numPages }, transfer: [] };
+  }
+  if (request.type === 'close') {
+    const doc = open.get(request.doc);
+    open.delete(request.doc);
+    await doc?.destroy();
+    return { reply: { id: request.id, closed: true }, transfer: [] };
+  }
+  const doc = open.get(request.doc);
+  if (!doc) throw new Error(`PDF ${request.doc} is not open`);
+  const page = await doc.getPage(request.page);
+  try {
+    const natural = page.getViewport({ scale: request.dpi / 72 });
+    const fullWidth = Math.max(1, Math.round(natural.width));
+    const fullHeight = Math.max(1, Math.round(natural.height));
+    if (fullWidth * fullHeight > request.maxInputPixels) {
+      throw new PdfFault(
+        `page ${request.page} is too large when rendered: ${fullWidth}×${fullHeight} pixels at ${request.dpi} dpi ` +
+          `exceeds --max-input-pixels ${request.maxInputPixels}`,
+      );
+    }
+    // Rendered straight at the model's pixel budget: no point drawing pixels the resize throws away.
+    const shrink = Math.min(1, Math.sqrt(request.maxPixels / (fullWidth * fullHeight)));
+    const viewport = page.getViewport({ scale: (request.dpi / 72) * shrink });
+    const width = Math.max(1, Math.round(viewport.width));
+    const height = Math.max(1, Math.round(viewport.height));
+    const canvas = createCanvas(width, height);
+    const context = canvas.getContext('2d');
+    type RenderParameters = Parameters<typeof page.render>[0];
+    await page.render({
+      canvas: canvas as unknown as RenderParameters['canvas'],
+      canvasContext: context as unknown as RenderParameters['canvasContext'],
+      viewport,
+      background: '#ffffff',
+    }).promise;
+    const pixels = context.getImageData(0, 0, width, height).data;
+    const content = await page.getTextContent();
+    let text = '';
+    for (const item of content.items) {
+      if ('str' in item) text += item.str + (item.hasEOL ? '\n' : '');
+    }
+    const rendered: RenderedPage = {
+      width, height, channels: 4, fullWidth, fullHeight,
+      pixelHash: createHash('sha256').update(`${width}x${height}x4\n`).update(pixels).digest('hex'),
+      pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength),
+      text: text.replace(/[ \t]+\n/g, '\n').trim(),
+    };
+    return { reply: { id: request.id, page: rendered }, transfer: [pixels.buffer as ArrayBuffer] };
+  } finally {
+    page.cleanup();
+  }
+}
+
+/** One line naming what is wrong with the file, in the words a user would search for. */
+function describe(error: unknown): { message: string; fileFault: boolean } {
+  const e = error as { name?: string; message?: string; code?: number };
+  const message = String(e?.message ?? error).replace(/\.$/, '');
+  if (error instanceof PdfFault) return { message, fileFault: true };
+  switch (e?.name) {
+    case 'PasswordException':
+      return { message: 'the PDF is encrypted and needs a password to open', fileFault: true };
+    case 'InvalidPDFException':
+      return { message: `not a readable PDF (${message}): corrupt, truncated or not a PDF`, fileFault: true };
+    case 'FormatError':
+    case 'UnknownErrorException':
+    case 'MissingPDFException':
+    case 'ResponseException':
+      return { message: `corrupt PDF: ${message}`, fileFault: true };
+    default:
+      // Anything else pdf.js throws while reading a file is still about that file.
+      return { message: `cannot read the PDF: ${message}`, fileFault: e?.name !== 'DataCloneError' };
+  }
+}

@@ -1,0 +1,58 @@
+// Multi-page TIFF scans, a page at a time, with sharp.
+import { createHash } from 'node:crypto';
+import type { RawImage } from '../backends/backend.js';
+import { FileFailure } from '../errors.js';
+import { describeDecodeError, fitToBudget, loadSharp } from '../preprocess.js';
+import type { PageImage } from './document.js';
+
+/** The TIFF signatures: II*\0, MM\0*, and BigTIFF's II+\0 and MM\0+. */
+export function isTiff(data: Buffer): boolean {
+  const head = data.subarray(0, 4).toString('latin1');
+  return head === 'II*\0' || head === 'MM\0*' || head === 'II+\0' || head === 'MM\0+';
+}
+
+/** The number of pages (IFDs) sharp sees; 1 for a file it cannot read, which then fails as an image. */
+export async function tiffPageCount(data: Buffer): Promise<number> {
+  const sharp = await loadSharp();
+  try {
+    return (await sharp(data, { limitInputPixels: false }).metadata()).pages ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
+export async function renderTiffPage(
+  data: Buffer, page: number, options: { maxPixels: number; maxInputPixels: number },
+): Promise<PageImage> {
+  const sharp = await loadSharp();
+  const input = { page: page - 1, limitInputPixels: options.maxInputPixels, failOn: 'error' as const };
+  try {
+    const meta = await sharp(data, { ...input, limitInputPixels: false }).metadata();
+    const rotated = (meta.orientation ?? 1) >= 5;
+    const fullWidth = (rotated ? meta.height : meta.width) ?? 0;
+    const fullHeight = (rotated ? meta.width : meta.height) ?? 0;
+    if (fullWidth * fullHeight > options.maxInputPixels) {
+      throw new FileFailure(
+        `page ${page} is too large: ${fullWidth}×${fullHeight} pixels exceeds --max-input-pixels ${options.maxInputPixels}`,
+      );
+    }
+    const target = fitToBudget(fullWidth, fullHeight, options.maxPixels);
+    const { data: pixels, info } = await sharp(data, input)
+      .rotate()
+      .resize(target.width, target.height, { fit: 'fill' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const channels = info.channels as RawImage['channels'];
+    return {
+      image: { kind: 'raw', pixels, width: info.width, height: info.height, channels, format: 'tiff' },
+      fullWidth,
+      fullHeight,
+      pixelHash: createHash('sha256').update(`${info.width}x${info.height}x${channels}\n`).update(pixels).digest('hex'),
+      text: '',
+    };
+  } catch (error) {
+    if (error instanceof FileFailure) throw error;
+    throw new FileFailure(`page ${page}: ${describeDecodeError(error)}`);
+  }
+}

@@ -1,0 +1,82 @@
+// PDFs for tests, made here: scanned-style pages (one JPEG each), text pages,
+// and broken ones (encrypted, truncated, no pages, a bomb).
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { noiseImage } from './images.js';
+
+export type PageSpec =
+  | { kind: 'scan'; seed: number; width?: number; height?: number }
+  | { kind: 'text'; text: string }
+  | { kind: 'blank'; width: number; height: number };
+
+/** A4 in points. */
+const A4: [number, number] = [595, 842];
+
+/** A scan: a JPEG of noise drawn over the whole page, as a scanner's PDF holds it. */
+export async function scanJpeg(seed: number, width = 620, height = 877): Promise<Buffer> {
+  return noiseImage(width, height, seed).jpeg({ quality: 80 }).toBuffer();
+}
+
+export async function makePdf(pages: PageSpec[], options: { ocrLayer?: string } = {}): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (const spec of pages) {
+    if (spec.kind === 'blank') {
+      doc.addPage([spec.width, spec.height]);
+      continue;
+    }
+    const page = doc.addPage(A4);
+    if (spec.kind === 'scan') {
+      const image = await doc.embedJpg(await scanJpeg(spec.seed, spec.width, spec.height));
+      page.drawImage(image, { x: 0, y: 0, width: A4[0], height: A4[1] });
+      // An OCR layer as OCRmyPDF adds one: text drawn invisibly (render mode 3 is not in pdf-lib; opacity 0 is).
+      if (options.ocrLayer) page.drawText(options.ocrLayer, { x: 40, y: 780, size: 12, font, opacity: 0 });
+    } else {
+      page.drawText(spec.text, { x: 50, y: 760, size: 18, font, lineHeight: 24 });
+    }
+  }
+  return Buffer.from(await doc.save({ useObjectStreams: false }));
+}
+
+/**
+ * A PDF whose standard security handler needs a user password: the /U entry
+ * does not match the empty password, so no reader can open it without one.
+ */
+export async function makeEncryptedPdf(): Promise<Buffer> {
+  const plain = (await makePdf([{ kind: 'text', text: 'secret' }])).toString('latin1');
+  const hex = (n: number, fill: string): string => `<${fill.repeat(n)}>`;
+  const encrypt = `<< /Filter /Standard /V 1 /R 2 /Length 40 /O ${hex(32, 'ab')} /U ${hex(32, 'cd')} /P -44 >>`;
+  // Trailer: point /Encrypt at a direct dictionary and add the /ID the handler hashes.
+  const patched = plain.replace(/trailer\s*<</, `trailer\n<< /Encrypt ${encrypt} /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>]`);
+  if (patched === plain) throw new Error('no trailer to patch');
+  return Buffer.from(patched, 'latin1');
+}
+
+/** The first `fraction` of a PDF's bytes: the xref table and trailer are gone. */
+export function truncate(pdf: Buffer, fraction: number): Buffer {
+  return pdf.subarray(0, Math.floor(pdf.length * fraction));
+}
+
+/** A PDF of `count` empty pages, each `size` points square: a bomb by count or by size. */
+export async function makeBomb(count: number, size: number): Promise<Buffer> {
+  return makePdf(Array.from({ length: count }, () => ({ kind: 'blank' as const, width: size, height: size })));
+}
+
+/** A PDF from raw object bodies (object n is bodies[n - 1]; object 1 is the catalog), with a correct xref. */
+export function rawPdf(bodies: string[]): Buffer {
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  bodies.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(out, 'latin1'));
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out, 'latin1');
+  out += `xref\n0 ${bodies.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${bodies.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+/** A PDF whose page tree has no pages (pdf-lib would add a blank one). */
+export function makeEmptyPdf(): Buffer {
+  return rawPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [] /Count 0 >>']);
+}

@@ -1,0 +1,206 @@
+// Multi-page documents end to end: PDFs made here with pdf-lib (scans, text
+// pages, broken files) and multi-page TIFFs from sharp, through the real CLI
+// against the loopback OpenAI-compatible server.
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from './helpers/fake-openai.js';
+import { makeImage, makeMultiPageTiff } from './helpers/images.js';
+import { makeBomb, makeEmptyPdf, makeEncryptedPdf, makePdf, truncate, type PageSpec } from './helpers/pdfs.js';
+import { parseJsonl, runCli, scratchFolders } from './helpers/cli.js';
+
+let server: FakeOpenAI;
+before(async () => {
+  server = await startFakeOpenAI();
+});
+after(() => server.close());
+
+const workspace = scratchFolders('glmv-pages-');
+
+function catalog(cache: string, ...extra: string[]): Promise<Awaited<ReturnType<typeof runCli>>> {
+  return runCli(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, '-q', ...extra]);
+}
+
+/** The text of a chat request's user message. */
+function promptOf(req: RecordedRequest): string {
+  const user = (req.body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'user');
+  const parts = Array.isArray(user?.content) ? (user.content as { type: string; text?: string }[]) : [];
+  return parts.filter((p) => p.type === 'text').map((p) => p.text).join('');
+}
+
+const MIXED: PageSpec[] = [
+  { kind: 'scan', seed: 1 },
+  { kind: 'text', text: 'Invoice 42\nTotal 12.50 EUR' },
+  { kind: 'scan', seed: 2 },
+];
+
+async function archive(dir: string): Promise<string> {
+  const folder = path.join(dir, 'archive');
+  await mkdir(folder, { recursive: true });
+  await writeFile(path.join(folder, 'a-letter.pdf'), await makePdf(MIXED));
+  await makeImage(path.join(folder, 'b-photo.jpg'), { width: 320, height: 240, seed: 7 });
+  await makeMultiPageTiff(path.join(folder, 'c-scans.tif'), ['#c00000', '#00a000', '#0000d0', '#808080']);
+  return folder;
+}
+
+describe('PDF and multi-page TIFF: one row per page', () => {
+  it('rows per page in file then page order, page and pages columns, every page cached on a re-run', async () => {
+    const dir = await workspace();
+    const folder = await archive(dir);
+    const cache = path.join(dir, 'cache.db');
+    const before = server.chatRequests().length;
+    const first = await catalog(cache, folder, '--format', 'csv');
+    assert.equal(first.code, 0, first.stderr);
+    const [header, ...records] = parseCsv(first.stdout, { bom: true }) as string[][];
+    assert.deepEqual(header?.slice(0, 4), ['SourceFile', 'page', 'pages', 'sha256']);
+    const at = (name: string) => header!.indexOf(name);
+    const rows = records.map((r) => ({
+      file: path.basename(r[0]!), page: r[at('page')], pages: r[at('pages')], status: r[at('status')],
+      format: r[at('format')], width: r[at('width')], output: r[at('output')],
+    }));
+    assert.deepEqual(rows.map((r) => [r.file, r.page, r.pages]), [
+      ['a-letter.pdf', '1', '3'], ['a-letter.pdf', '2', '3'], ['a-letter.pdf', '3', '3'],
+      ['b-photo.jpg', '', ''],
+      ['c-scans.tif', '1', '4'], ['c-scans.tif', '2', '4'], ['c-scans.tif', '3', '4'], ['c-scans.tif', '4', '4'],
+    ]);
+    assert.ok(rows.every((r) => r.status === 'ok'));
+    assert.deepEqual([...new Set(rows.map((r) => r.format))], ['pdf', 'jpeg', 'tiff']);
+    // A4 at the default 150 dpi.
+    assert.equal(rows[0]?.width, '1240');
+    // Each page was its own request, and each page a different image.
+    assert.equal(server.chatRequests().length - before, 8);
+    assert.equal(new Set(rows.map((r) => r.output)).size, 8);
+
+    const again = await catalog(cache, folder, '--format', 'csv');
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(server.chatRequests().length - before, 8, 'a re-run sends no requests');
+    const cached = (parseCsv(again.stdout, { bom: true }) as string[][]).slice(1);
+    assert.ok(cached.every((r) => r[at('cached')] === 'true'));
+    assert.deepEqual(cached.map((r) => r[at('output')]), rows.map((r) => r.output));
+
+    // Touched (new mtime) and renamed: the file is read again, its pages are not.
+    await utimes(path.join(folder, 'a-letter.pdf'), new Date(), new Date(Date.now() + 5000));
+    await copyFile(path.join(folder, 'c-scans.tif'), path.join(folder, 'd-copy.tiff'));
+    const touched = await catalog(cache, folder);
+    assert.equal(touched.code, 0, touched.stderr);
+    assert.equal(server.chatRequests().length - before, 8);
+    assert.equal(parseJsonl(touched.stdout).length, 12);
+  });
+
+  it('a PDF that gained pages has only the new pages inferred', async () => {
+    const dir = await workspace();
+    const cache = path.join(dir, 'cache.db');
+    const file = path.join(dir, 'ledger.pdf');
+    await writeFile(file, await makePdf(MIXED));
+    const before = server.chatRequests().length;
+    assert.equal((await catalog(cache, file)).code, 0);
+    assert.equal(server.chatRequests().length - before, 3);
+    await writeFile(file, await makePdf([...MIXED, { kind: 'scan', seed: 3 }, { kind: 'text', text: 'Appendix' }]));
+    const grown = await catalog(cache, file);
+    assert.equal(grown.code, 0, grown.stderr);
+    assert.equal(server.chatRequests().length - before, 5, 'two new pages, two requests');
+    const rows = parseJsonl(grown.stdout);
+    assert.deepEqual(rows.map((r) => [r.page, r.pages, r.cached]), [[1, 5, true], [2, 5, true], [3, 5, true], [4, 5, false], [5, 5, false]]);
+  });
+
+  it('{{page_text}} carries the text layer into the prompt; an added OCR layer redoes only jobs that read it', async () => {
+    const dir = await workspace();
+    const cache = path.join(dir, 'cache.db');
+    const file = path.join(dir, 'letter.pdf');
+    await writeFile(file, await makePdf(MIXED));
+    const before = server.chatRequests().length;
+    const ocr = await catalog(cache, file, '--prompt', 'ocr-check');
+    assert.equal(ocr.code, 0, ocr.stderr);
+    const prompts = server.chatRequests().slice(before).map(promptOf);
+    assert.equal(prompts.length, 3);
+    assert.equal(prompts.filter((p) => p.includes('Invoice 42\nTotal 12.50 EUR')).length, 1, prompts.join('\n---\n'));
+    assert.ok(prompts.every((p) => !p.includes('{{')));
+    assert.equal((await catalog(cache, file)).code, 0); // describe: 3 more
+    assert.equal(server.chatRequests().length - before, 6);
+
+    // OCRmyPDF-style: the same scans with invisible text on them.
+    await writeFile(file, await makePdf(MIXED, { ocrLayer: 'Dear Sir' }));
+    assert.equal((await catalog(cache, file)).code, 0);
+    assert.equal(server.chatRequests().length - before, 6, 'describe does not read the text layer: nothing to redo');
+    assert.equal((await catalog(cache, file, '--prompt', 'ocr-check')).code, 0);
+    const redone = server.chatRequests().slice(before + 6).map(promptOf);
+    assert.equal(redone.length, 2, 'the two scans changed text layer; the text page did not');
+    assert.ok(redone.every((p) => p.includes('Dear Sir')));
+  });
+
+  it('--pages picks pages; --dpi changes the rendering; --group-pages gives one row per file', async () => {
+    const dir = await workspace();
+    const folder = await archive(dir);
+    const cache = path.join(dir, 'cache.db');
+    const first = await catalog(cache, folder, '--pages', 'first');
+    assert.deepEqual(parseJsonl(first.stdout).map((r) => [path.basename(String(r.SourceFile)), r.page]), [
+      ['a-letter.pdf', 1], ['b-photo.jpg', null], ['c-scans.tif', 1],
+    ]);
+    const some = await catalog(cache, folder, '--pages', '2-3,9');
+    assert.deepEqual(parseJsonl(some.stdout).map((r) => r.page), [2, 3, null, 2, 3]);
+    const none = await catalog(cache, path.join(folder, 'a-letter.pdf'), '--pages', '5-');
+    assert.equal(none.code, 1);
+    assert.match(String(parseJsonl(none.stdout)[0]?.error), /--pages 5- selects none of its 3 pages/);
+    const bad = await catalog(cache, folder, '--pages', '3-1');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--pages but received "3-1"/);
+
+    const small = await catalog(cache, path.join(folder, 'a-letter.pdf'), '--dpi', '72', '--pages', 'first');
+    assert.deepEqual(parseJsonl(small.stdout).map((r) => [r.width, r.height]), [[595, 842]]);
+
+    const grouped = await catalog(cache, folder, '--group-pages');
+    const rows = parseJsonl(grouped.stdout);
+    assert.deepEqual(rows.map((r) => [path.basename(String(r.SourceFile)), r.page, r.pages]), [
+      ['a-letter.pdf', null, 3], ['b-photo.jpg', null, null], ['c-scans.tif', null, 4],
+    ]);
+    const pageRows = parseJsonl((await catalog(cache, folder)).stdout);
+    const letterPages = pageRows.filter((r) => String(r.SourceFile).endsWith('.pdf')).map((r) => r.output);
+    assert.deepEqual(rows[0]?.output, letterPages);
+    assert.equal(rows[0]?.tokens_in, 300);
+
+    const csv = await catalog(cache, folder, '--group-pages', '--format', 'csv');
+    const [header, ...records] = parseCsv(csv.stdout, { bom: true }) as string[][];
+    assert.equal(records.length, 3);
+    assert.equal(records[0]?.[header!.indexOf('output')], letterPages.join('\n\n'));
+
+    // exiftool's rows are files: a document's pages become one description.
+    const exif = await catalog(cache, folder, '--format', 'exiftool');
+    const exifRows = parseCsv(exif.stdout) as string[][];
+    assert.deepEqual(exifRows.slice(1).map((r) => path.basename(r[0]!)), ['a-letter.pdf', 'b-photo.jpg', 'c-scans.tif']);
+    assert.equal(exifRows[1]?.[2], letterPages.join('\n\n'));
+  });
+
+  it('broken documents are one error row each, with a reason; the run goes on', async () => {
+    const dir = await workspace();
+    const folder = path.join(dir, 'bad');
+    await mkdir(folder);
+    const good = await makePdf(MIXED);
+    await writeFile(path.join(folder, '1-encrypted.pdf'), await makeEncryptedPdf());
+    await writeFile(path.join(folder, '2-truncated.pdf'), truncate(good, 0.6));
+    await writeFile(path.join(folder, '3-no-pages.pdf'), makeEmptyPdf());
+    await writeFile(path.join(folder, '4-many-pages.pdf'), await makeBomb(40, 200));
+    await writeFile(path.join(folder, '5-huge-page.pdf'), await makeBomb(1, 14_400));
+    await writeFile(path.join(folder, '6-not-a-pdf.pdf'), 'GIF89a, honest');
+    await writeFile(path.join(folder, '7-good.pdf'), good);
+    const cache = path.join(dir, 'cache.db');
+    const result = await catalog(cache, folder, '--max-pages', '30');
+    assert.equal(result.code, 1, result.stderr);
+    const rows = parseJsonl(result.stdout);
+    const byName = new Map(rows.map((r) => [path.basename(String(r.SourceFile)), r]));
+    const reason = (name: string): string => {
+      const row = byName.get(name);
+      assert.equal(row?.status, 'error', `${name}: ${JSON.stringify(row)}`);
+      return String(row?.error);
+    };
+    assert.match(reason('1-encrypted.pdf'), /encrypted and needs a password/);
+    assert.match(reason('2-truncated.pdf'), /not a readable PDF .*corrupt, truncated/);
+    assert.match(reason('3-no-pages.pdf'), /has no pages/);
+    assert.match(reason('4-many-pages.pdf'), /40 pages selected, more than --max-pages 30/);
+    assert.match(reason('5-huge-page.pdf'), /page 1 is too large when rendered: 30000×30000 pixels at 150 dpi exceeds --max-input-pixels/);
+    assert.match(reason('6-not-a-pdf.pdf'), /not a PDF/);
+    assert.equal(rows.filter((r) => String(r.SourceFile).endsWith('7-good.pdf') && r.status === 'ok').length, 3);
+    assert.equal(rows.length, 6 + 3);
+  });
+});
