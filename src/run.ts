@@ -16,7 +16,7 @@ import { fingerprint, jobSpec } from './fingerprint.js';
 import { plural } from './format.js';
 import { readRegularFile, sha256 } from './hash.js';
 import {
-  Documents, kindByName, pageIdentity, renderKey, textHash, type Document, type DocumentKind, type PageOptions,
+  Documents, kindByName, pageIdentity, pageRecord, renderKey, type Document, type DocumentKind, type PageOptions,
 } from './pages/document.js';
 import { groupPages } from './pages/group.js';
 import { describeSelection, selectPages } from './pages/select.js';
@@ -252,9 +252,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       tasks.push((async () => {
         try {
           const rendered = await prepareQueue.add(() => doc.renderPage(page), { signal: hard.signal });
-          const record = {
-            pixels: rendered.pixelHash, text: textHash(rendered.text), width: rendered.fullWidth, height: rendered.fullHeight,
-          };
+          const record = pageRecord(rendered);
           store.rememberPage(sha, render, page, record);
           Object.assign(row, { width: record.width, height: record.height });
           const key = pageIdentity(record, usesPageText);

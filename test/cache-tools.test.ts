@@ -11,6 +11,7 @@ import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
 import type { MergeReport } from '../src/cache/merge.js';
 import type { PruneReport } from '../src/cache/prune.js';
+import { SCHEMA_VERSION } from '../src/cache/open.js';
 import type { CacheStats } from '../src/cache/stats.js';
 import type { VacuumReport } from '../src/cache/vacuum.js';
 import { parseJsonl, runCli, scratchFolders, startCli } from './helpers/cli.js';
@@ -188,7 +189,7 @@ describe('cache stats and export', () => {
 
     const stats = await statsOf(cache);
     assert.equal(stats.path, cache);
-    assert.equal(stats.schema_version, 1);
+    assert.equal(stats.schema_version, SCHEMA_VERSION);
     assert.equal(stats.files, 4);
     assert.equal(stats.images, 3);
     assert.equal(stats.jobs, 2);

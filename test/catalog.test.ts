@@ -120,7 +120,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     assert.ok(names.some((n) => n?.endsWith('a, "quoted"\nname.jpg')));
     assert.ok(names.some((n) => n?.endsWith('中文.png')));
     const header = Object.keys(records[0] as object);
-    assert.deepEqual(header.slice(0, 3), ['SourceFile', 'sha256', 'bytes']);
+    assert.deepEqual(header.slice(0, 5), ['SourceFile', 'page', 'pages', 'sha256', 'bytes']);
     assert.deepEqual(header.slice(-4), ['output', 'tokens_in', 'tokens_out', 'latency_ms']);
   });
 
@@ -456,7 +456,7 @@ describe('overlapping runs on one cache (--lock)', () => {
     const dir = await workspace();
     const folder = await photos(dir, 4, 500);
     const cache = path.join(dir, 'cache.db');
-    const own = await startFakeOpenAI({ handler: (req) => ({ type: 'delay', ms: 400, then: defaultReply(req) }) });
+    const own = await startFakeOpenAI({ handler: (req) => ({ type: 'delay', ms: 1000, then: defaultReply(req) }) });
     try {
       const args = (extra: string[]) => ['catalog', '--endpoint', own.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '-j', '1', ...extra, folder];
       const first = startCli(args(['-q']));

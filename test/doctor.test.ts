@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CUDA_INSTALL_HINT, cudaProviderInstalled } from '../src/backends/onnx/cuda.js';
-import { openDatabase } from '../src/cache/open.js';
+import { openDatabase, SCHEMA_VERSION } from '../src/cache/open.js';
 import { DEFAULT_MODEL } from '../src/models/resolve.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
@@ -197,7 +197,7 @@ describe('doctor: cache', () => {
     const res = await doctor(['--cache', db, '--json']);
     const cache = find(parse(res), 'cache');
     assert.equal(cache.status, 'ok', cache.detail);
-    assert.match(cache.detail, /MB, schema 1, journal wal, 0 cached results/);
+    assert.match(cache.detail, new RegExp(`MB, schema ${SCHEMA_VERSION}, journal wal, 0 cached results`));
     assert.deepEqual((await readdir(folder)).sort(), before, 'no -wal/-shm or probe files left');
 
     await mkdir(`${db}.lock`);

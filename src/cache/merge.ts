@@ -14,6 +14,8 @@ export interface MergeCounts {
   jobs: { added: number };
   results: { added: number; replaced: number; kept: number };
   images: { added: number };
+  /** Rendered pages of documents (their answers come with the results). */
+  pages: { added: number };
   files: { added: number; updated: number; kept: number };
   runs: { added: number; known: number };
 }
@@ -52,6 +54,7 @@ function emptyCounts(): MergeCounts {
     jobs: { added: 0 },
     results: { added: 0, replaced: 0, kept: 0 },
     images: { added: 0 },
+    pages: { added: 0 },
     files: { added: 0, updated: 0, kept: 0 },
     runs: { added: 0, known: 0 },
   };
@@ -80,6 +83,10 @@ export function openSources(targetFile: string, sources: readonly string[]): { f
   return opened;
 }
 
+interface PageRow {
+  sha256: string; render: string; page: number; pixels: string; with_text: string; width: number; height: number;
+}
+
 async function mergeOne(target: DB, source: DB, counts: MergeCounts, checkpoint: Checkpoint): Promise<void> {
   const q = {
     jobAdd: target.prepare('INSERT OR IGNORE INTO jobs (fingerprint, spec, created_at) VALUES (?, ?, ?)'),
@@ -96,6 +103,10 @@ async function mergeOne(target: DB, source: DB, counts: MergeCounts, checkpoint:
     fileGet: target.prepare('SELECT seen_at FROM files WHERE path = ?'),
     filePut: target.prepare(
       'INSERT OR REPLACE INTO files (path, size, mtime_ms, ino, sha256, seen_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    documentAdd: target.prepare('INSERT OR IGNORE INTO documents (sha256, pages) VALUES (?, ?)'),
+    pageAdd: target.prepare(
+      'INSERT OR IGNORE INTO pages (sha256, render, page, pixels, with_text, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     runAdd: target.prepare(
       `INSERT INTO runs (started_at, ended_at, args, job, total, ok, cached, failed, exit_code)
@@ -143,6 +154,15 @@ async function mergeOne(target: DB, source: DB, counts: MergeCounts, checkpoint:
     } else {
       counts.files.kept++;
     }
+    await checkpoint();
+  }
+
+  for (const d of source.prepare('SELECT sha256, pages FROM documents').iterate() as IterableIterator<{ sha256: string; pages: number }>) {
+    q.documentAdd.run(d.sha256, d.pages);
+    await checkpoint();
+  }
+  for (const p of source.prepare('SELECT sha256, render, page, pixels, with_text, width, height FROM pages').iterate() as IterableIterator<PageRow>) {
+    if (q.pageAdd.run(p.sha256, p.render, p.page, p.pixels, p.with_text, p.width, p.height).changes > 0) counts.pages.added++;
     await checkpoint();
   }
 

@@ -65,7 +65,7 @@ const MIGRATIONS: string[] = [
      render TEXT NOT NULL,
      page INTEGER NOT NULL,
      pixels TEXT NOT NULL,
-     text TEXT NOT NULL,
+     with_text TEXT NOT NULL,
      width INTEGER NOT NULL,
      height INTEGER NOT NULL,
      PRIMARY KEY (sha256, render, page)

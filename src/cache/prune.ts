@@ -34,6 +34,8 @@ export interface PruneReport {
   } | null;
   results: { older_than: number; unused: number; job: number; missing: number; total: number };
   images: number;
+  /** Rendered pages forgotten with their documents (--missing). */
+  pages: number;
 }
 
 type Existence = 'present' | 'missing' | 'unreadable';
@@ -106,6 +108,7 @@ export async function pruneCache(
       : null,
     results: { older_than: 0, unused: 0, job: 0, missing: 0, total: 0 },
     images: 0,
+    pages: 0,
   };
   const remove = (sql: string, ...params: (string | number)[]): number =>
     db.prepare(`DELETE FROM results WHERE ${sql}${jobFilter}`).run(...params, ...criteria.jobs).changes;
@@ -129,8 +132,16 @@ export async function pruneCache(
         forget.run(p);
         await checkpoint();
       }
-      // NOT IN over an uncorrelated subquery: one transient index, not a scan per result.
-      report.results.missing = remove('sha256 NOT IN (SELECT sha256 FROM files)');
+      // NOT IN over uncorrelated subqueries: one transient index each, not a scan per result.
+      // A document's page answers are keyed by the page, not the file.
+      const kept = 'SELECT sha256 FROM files';
+      report.results.missing = remove(
+        `sha256 NOT IN (${kept})
+         AND sha256 NOT IN (SELECT pixels FROM pages WHERE sha256 IN (${kept}))
+         AND sha256 NOT IN (SELECT with_text FROM pages WHERE sha256 IN (${kept}))`,
+      );
+      report.pages = db.prepare(`DELETE FROM pages WHERE sha256 NOT IN (${kept})`).run().changes;
+      db.prepare(`DELETE FROM documents WHERE sha256 NOT IN (${kept})`).run();
     }
     report.results.total = report.results.older_than + report.results.unused + report.results.job + report.results.missing;
     // Image facts only serve cached answers; a re-inferred file records them again.

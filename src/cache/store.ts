@@ -41,10 +41,10 @@ export interface RunCounts {
   failed: number;
 }
 
-/** A rendered page's identity: hashes of its pixels and its text layer, and its size at the render settings. */
+/** A rendered page: its identity (by pixels, and by pixels and text layer together), and its size as rendered. */
 export interface PageRecord {
   pixels: string;
-  text: string;
+  withText: string;
   width: number;
   height: number;
 }
@@ -90,9 +90,11 @@ export class CacheStore {
       ),
       documentGet: db.prepare('SELECT pages FROM documents WHERE sha256 = ?').pluck(),
       documentPut: db.prepare('INSERT OR REPLACE INTO documents (sha256, pages) VALUES (?, ?)'),
-      pageGet: db.prepare('SELECT pixels, text, width, height FROM pages WHERE sha256 = ? AND render = ? AND page = ?'),
+      pageGet: db.prepare(
+        'SELECT pixels, with_text AS withText, width, height FROM pages WHERE sha256 = ? AND render = ? AND page = ?',
+      ),
       pagePut: db.prepare(
-        'INSERT OR REPLACE INTO pages (sha256, render, page, pixels, text, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO pages (sha256, render, page, pixels, with_text, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       runStart: db.prepare('INSERT INTO runs (started_at, args, job) VALUES (?, ?, ?)'),
       runEnd: db.prepare(
@@ -156,7 +158,7 @@ export class CacheStore {
   }
 
   rememberPage(sha256: string, render: string, page: number, r: PageRecord): void {
-    this.q.pagePut.run(sha256, render, page, r.pixels, r.text, r.width, r.height);
+    this.q.pagePut.run(sha256, render, page, r.pixels, r.withText, r.width, r.height);
   }
 
   registerJob(fingerprint: string, spec: unknown): void {

@@ -179,6 +179,7 @@ export async function cachePruneCommand(flags: PruneFlags, io: CliIO): Promise<n
       const f = report.files;
       if (f) {
         lines.push(`file index: ${f.checked} paths checked, ${f.missing} gone (${report.dry_run ? 'would be forgotten' : 'forgotten'})${f.unreadable ? `, ${f.unreadable} could not be checked (kept)` : ''}`);
+        if (report.pages) lines.push(`document pages ${verb}: ${report.pages} (their files are gone)`);
         if (f.relative_skipped) {
           lines.push(`file index: ${f.relative_skipped} relative paths not checked (kept); give --relative-to DIR, the folder the catalog ran in`);
         }
@@ -210,6 +211,7 @@ function describeCounts(c: MergeCounts): string {
     `results ${c.results.added} added, ${c.results.replaced} replaced, ${c.results.kept} kept`,
     `jobs ${c.jobs.added} added`,
     `images ${c.images.added} added`,
+    `pages ${c.pages.added} added`,
     `file index ${c.files.added} added, ${c.files.updated} updated, ${c.files.kept} kept`,
     `runs ${c.runs.added} added`,
   ].join('; ');

@@ -69,12 +69,13 @@ export function isPdf(data: Buffer): boolean {
  * layer counts only for templates that put it in the prompt, so adding an
  * invisible OCR layer to a scan does not redo a describe job.
  */
-export function pageIdentity(record: Pick<PageRecord, 'pixels' | 'text'>, usesText: boolean): string {
-  return usesText ? createHash('sha256').update(`${record.pixels}\n${record.text}`).digest('hex') : record.pixels;
+export function pageRecord(page: PageImage): PageRecord {
+  const withText = createHash('sha256').update(`${page.pixelHash}\n`).update(page.text).digest('hex');
+  return { pixels: page.pixelHash, withText, width: page.fullWidth, height: page.fullHeight };
 }
 
-export function textHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+export function pageIdentity(record: PageRecord, usesText: boolean): string {
+  return usesText ? record.withText : record.pixels;
 }
 
 export class Documents {
