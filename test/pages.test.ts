@@ -2,7 +2,7 @@
 // pages, broken files) and multi-page TIFFs from sharp, through the real CLI
 // against the loopback OpenAI-compatible server.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -79,6 +79,17 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     const cached = (parseCsv(again.stdout, { bom: true }) as string[][]).slice(1);
     assert.ok(cached.every((r) => r[at('cached')] === 'true'));
     assert.deepEqual(cached.map((r) => r[at('output')]), rows.map((r) => r.output));
+
+    // The report shows each page's own picture.
+    const catalogFile = path.join(dir, 'catalog.csv');
+    await writeFile(catalogFile, again.stdout);
+    const report = await runCli(['report', catalogFile, '-o', path.join(dir, 'report.html')]);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stderr, /8 rows, 8 thumbnails, 0 images missing;/);
+    const html = await readFile(path.join(dir, 'report.html'), 'utf8');
+    const thumbs = [...html.matchAll(/src="(data:image\/webp;base64,[^"]+)"/g)].map((m) => m[1]);
+    assert.equal(new Set(thumbs).size, 8, 'every page a different picture');
+    assert.match(html, /p\. 2\/3/);
 
     // Touched (new mtime) and renamed: the file is read again, its pages are not.
     await utimes(path.join(folder, 'a-letter.pdf'), new Date(), new Date(Date.now() + 5000));
@@ -170,6 +181,12 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     const exifRows = parseCsv(exif.stdout) as string[][];
     assert.deepEqual(exifRows.slice(1).map((r) => path.basename(r[0]!)), ['a-letter.pdf', 'b-photo.jpg', 'c-scans.tif']);
     assert.equal(exifRows[1]?.[2], letterPages.join('\n\n'));
+    // And from a catalog of page rows, xmp writes the same.
+    const pagesCatalog = path.join(dir, 'pages.jsonl');
+    await writeFile(pagesCatalog, pageRows.map((r) => JSON.stringify(r)).join('\n'));
+    const xmp = await runCli(['xmp', pagesCatalog, '--csv']);
+    assert.equal(xmp.code, 0, xmp.stderr);
+    assert.deepEqual(parseCsv(xmp.stdout).map((r: string[]) => r.slice(0, 3)), exifRows.map((r) => r.slice(0, 3)));
   });
 
   it('broken documents are one error row each, with a reason; the run goes on', async () => {

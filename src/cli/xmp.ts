@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { readCatalog } from '../emit/read-catalog.js';
+import { groupCatalogRows } from '../pages/group.js';
 import { fileSink, stdoutSink, type Sink } from '../emit/sink.js';
 import { CSV_OPTIONS } from '../emit/writers.js';
 import { UsageError } from '../errors.js';
@@ -43,6 +44,8 @@ export async function xmpCommand(catalog: string, flags: XmpFlags, io: CliIO): P
   if (flags.output !== undefined && !flags.csv) throw new UsageError('-o is for --csv; sidecars are written beside the images');
   const naming = oneOf<SidecarName>('--sidecar-name', flags.sidecarName, SIDECAR_NAMES);
   const read = readCatalog(path.resolve(io.cwd, catalog));
+  // Metadata belongs to files: a document's pages become one description.
+  const rows = groupCatalogRows(read.rows);
   const known = read.fields;
   const map: FieldMap = {
     title: flags.title !== undefined ? fieldList('--title', flags.title, known) : DEFAULT_FIELD_MAP.title,
@@ -53,7 +56,7 @@ export async function xmpCommand(catalog: string, flags: XmpFlags, io: CliIO): P
   const fromCsv = read.format === 'csv';
 
   if (flags.csv) {
-    const records = exiftoolRecords(read.rows, map, note, fromCsv);
+    const records = exiftoolRecords(rows, map, note, fromCsv);
     const sink: Sink = flags.output ? await fileSink(path.resolve(io.cwd, flags.output)) : stdoutSink(io.stdout);
     try {
       await sink.write(stringify([[...EXIFTOOL_COLUMNS], ...records], CSV_OPTIONS));
@@ -62,11 +65,11 @@ export async function xmpCommand(catalog: string, flags: XmpFlags, io: CliIO): P
       await sink.discard();
       throw error;
     }
-    if (!flags.quiet) io.stderr.write(`glm-vision: xmp: ${plural(records.length, 'row')} for exiftool (${read.rows.length - records.length} with nothing to write)\n`);
+    if (!flags.quiet) io.stderr.write(`glm-vision: xmp: ${plural(records.length, 'row')} for exiftool (${rows.length - records.length} with nothing to write)\n`);
     return 0;
   }
 
-  const report = await writeSidecars(read.rows, {
+  const report = await writeSidecars(rows, {
     base: path.resolve(io.cwd, flags.base ?? '.'), naming, map, note,
     overwrite: !!flags.overwrite, dryRun: !!flags.dryRun, fromCsv,
   });

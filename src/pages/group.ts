@@ -29,6 +29,18 @@ export function groupPages(rows: CatalogRow[], asArray: boolean): CatalogRow[] {
   }];
 }
 
+/** A catalog's rows with each document's page rows folded into one (a catalog lists a file's pages together). */
+export function groupCatalogRows(rows: readonly CatalogRow[]): CatalogRow[] {
+  const out: CatalogRow[] = [];
+  for (let i = 0; i < rows.length; ) {
+    let j = i + 1;
+    if (rows[i]!.page !== null) while (j < rows.length && rows[j]!.page !== null && rows[j]!.SourceFile === rows[i]!.SourceFile) j++;
+    out.push(...groupPages(rows.slice(i, j), false));
+    i = j;
+  }
+  return out;
+}
+
 /**
  * Text answers joined by a blank line. Structured answers field by field: the
  * pages' values in page order, lists flattened, repeats and empty values

@@ -72,7 +72,7 @@ export async function writeReport(job: ReportJob, stdout: Writable): Promise<Rep
   const fill = (): void => {
     while (make && started < rows.length && ahead.length < window) {
       const row = rows[started++] as CatalogRow;
-      const promise = make(imagePath(row, job.base), row.sha256);
+      const promise = make.make(imagePath(row, job.base), row.sha256, row.page);
       promise.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
       ahead.push(promise);
     }
@@ -107,6 +107,8 @@ export async function writeReport(job: ReportJob, stdout: Writable): Promise<Rep
   } catch (error) {
     await sink.discard();
     if (!(error instanceof OutputClosed)) throw error;
+  } finally {
+    await make?.close();
   }
   return summary;
 }

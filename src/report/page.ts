@@ -172,6 +172,7 @@ export interface RowView {
 export function pageRow({ row, n, file, thumb, fields, showPrompt }: RowView): string {
   const issue = thumb !== undefined && (thumb.kind !== 'image' || thumb.changed);
   const badges = [
+    row.page !== null ? `<span class="badge" title="page of the document">p. ${row.page}/${row.pages ?? '?'}</span>` : '',
     `<span class="badge b-${row.status}">${row.status}</span>`,
     row.cached ? '<span class="badge" title="answered from the cache">cached</span>' : '',
   ].join('');

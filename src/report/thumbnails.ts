@@ -4,6 +4,8 @@ import { stat } from 'node:fs/promises';
 import PQueue from 'p-queue';
 import { FileFailure } from '../errors.js';
 import { readRegularFile, sha256 } from '../hash.js';
+import type { ImageInput } from '../backends/backend.js';
+import { Documents } from '../pages/document.js';
 import { describeDecodeError, probeImage } from '../preprocess.js';
 
 export interface ThumbnailOptions {
@@ -35,8 +37,10 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** One thumbnail; never throws for a bad image, only for a bug. */
-export async function makeThumbnail(file: string, expectedSha256: string | null, options: ThumbnailOptions): Promise<Thumbnail> {
+/** One thumbnail (of a page, for a document's page row); never throws for a bad image, only for a bug. */
+export async function makeThumbnail(
+  file: string, expectedSha256: string | null, options: ThumbnailOptions, page: number | null = null, documents?: Documents,
+): Promise<Thumbnail> {
   try {
     await stat(file);
   } catch (error) {
@@ -46,7 +50,7 @@ export async function makeThumbnail(file: string, expectedSha256: string | null,
   try {
     const data = await readRegularFile(file);
     const changed = expectedSha256 !== null && sha256(data) !== expectedSha256;
-    const { open } = await probeImage(data, options.maxInputPixels);
+    const { open } = await probeImage(await pageOrFile(data, file, page, documents), options.maxInputPixels);
     let out: { data: Buffer; info: { width: number; height: number } };
     try {
       out = await open()
@@ -72,8 +76,34 @@ export async function makeThumbnail(file: string, expectedSha256: string | null,
   }
 }
 
+/** The page a row shows: rendered from its document (the first page for the document's own row), or the file itself. */
+async function pageOrFile(data: Buffer, file: string, page: number | null, documents: Documents | undefined): Promise<ImageInput> {
+  const kind = documents && (await documents.kind(data, file));
+  if (!kind || !documents) return data;
+  const doc = await documents.open(data, kind);
+  try {
+    if (doc.pages === 0) throw new FileFailure('the document has no pages');
+    if ((page ?? 1) > doc.pages) throw new FileFailure(`the document has ${doc.pages} pages now, not ${page ?? 1}`);
+    return (await doc.renderPage(page ?? 1)).image;
+  } finally {
+    await doc.close();
+  }
+}
+
+export interface Thumbnailer {
+  make(file: string, expectedSha256: string | null, page: number | null): Promise<Thumbnail>;
+  close(): Promise<void>;
+}
+
 /** A thumbnail maker that decodes at most `concurrency` images at once; results come back per call. */
-export function thumbnailer(options: ThumbnailOptions): (file: string, expectedSha256: string | null) => Promise<Thumbnail> {
+export function thumbnailer(options: ThumbnailOptions): Thumbnailer {
   const queue = new PQueue({ concurrency: options.concurrency });
-  return (file, sha) => queue.add(() => makeThumbnail(file, sha, options));
+  // Pages rendered straight at thumbnail size.
+  const documents = new Documents({
+    pages: 'all', dpi: 150, maxPages: Infinity, maxPixels: options.size * options.size, maxInputPixels: options.maxInputPixels,
+  });
+  return {
+    make: (file, sha, page) => queue.add(() => makeThumbnail(file, sha, options, page, documents)),
+    close: () => documents.close(),
+  };
 }
