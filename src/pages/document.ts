@@ -1,7 +1,6 @@
 // Files that hold several pages (PDFs, multi-page TIFFs): how they are told
 // apart from single images, opened, and rendered a page at a time.
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RawImage } from '../backends/backend.js';
 import type { PageRecord } from '../cache/store.js';
@@ -44,13 +43,12 @@ export interface Document {
   close(): Promise<void>;
 }
 
-const PDFJS_VERSION = (createRequire(import.meta.url)('pdfjs-dist/package.json') as { version: string }).version;
-
-/** Everything a rendered page depends on besides the file: part of a page's cache key. */
+/**
+ * The settings a rendered page depends on besides the file: part of a page's
+ * cache key. Renderer versions are not: an upgrade must not redo an archive.
+ */
 export function renderKey(kind: DocumentKind, options: Pick<PageOptions, 'dpi' | 'maxPixels'>): string {
-  return kind === 'pdf'
-    ? `pdfjs ${PDFJS_VERSION}, ${options.dpi} dpi, ${options.maxPixels} px`
-    : `tiff, ${options.maxPixels} px`;
+  return kind === 'pdf' ? `pdf, ${options.dpi} dpi, ${options.maxPixels} px` : `tiff, ${options.maxPixels} px`;
 }
 
 /** The kind a file's name suggests, so unchanged documents are answered from the cache without being read. */

@@ -10,7 +10,7 @@ export interface RenderedPage {
   /** The pixels handed to the model: at --dpi, or smaller to fit --max-pixels. */
   width: number;
   height: number;
-  channels: 4;
+  channels: 1 | 3 | 4;
   pixels: Uint8Array;
   /** The page's size at --dpi, for the catalog. */
   fullWidth: number;

@@ -5,8 +5,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { createCanvas } from '@napi-rs/canvas';
-import type { PDFDocumentProxy } from 'pdfjs-dist/types/src/display/api.js';
+import type { PDFDocument } from '@cantoo/pdf-lib';
+import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api.js';
+import type { PageViewport } from 'pdfjs-dist/types/src/display/display_utils.js';
 import { lowerPriority } from '../backends/onnx/priority.js';
+import { loadSharp } from '../preprocess.js';
+import { loadForScans, scanPage, type ScanPage } from './pdf-extract.js';
 import type { PdfReply, PdfRequest, RenderedPage } from './pdf-protocol.js';
 
 const port = parentPort;
@@ -15,7 +19,13 @@ lowerPriority();
 
 const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-const open = new Map<number, PDFDocumentProxy>();
+interface OpenPdf {
+  doc: PDFDocumentProxy;
+  /** The file, kept until the pages' scans are looked for. */
+  data: Uint8Array | undefined;
+  scans: Promise<PDFDocument | undefined> | undefined;
+}
+const open = new Map<number, OpenPdf>();
 
 /** A file's fault (it becomes an error row), as opposed to a fault of ours. */
 class PdfFault extends Error {}
@@ -30,7 +40,8 @@ port.on('message', (request: PdfRequest) => {
 async function handle(request: PdfRequest): Promise<{ reply: PdfReply; transfer: ArrayBuffer[] }> {
   if (request.type === 'open') {
     const task = pdfjs.getDocument({
-      data: request.data,
+      // A copy: pdf.js detaches the buffer it is given, and the scan reader needs the bytes too.
+      data: request.data.slice(),
       // Non-embedded standard fonts and CJK character maps come with pdfjs-dist; nothing is fetched.
       standardFontDataUrl: `${pdfjsDir}/standard_fonts/`,
       cMapUrl: `${pdfjsDir}/cmaps/`,
@@ -44,17 +55,18 @@ async function handle(request: PdfRequest): Promise<{ reply: PdfReply; transfer:
       verbosity: 0,
     });
     const doc = await task.promise;
-    open.set(request.id, doc);
+    open.set(request.id, { doc, data: request.data, scans: undefined });
     return { reply: { id: request.id, pages: doc.numPages }, transfer: [] };
   }
   if (request.type === 'close') {
-    const doc = open.get(request.doc);
+    const entry = open.get(request.doc);
     open.delete(request.doc);
-    await doc?.destroy();
+    await entry?.doc.destroy();
     return { reply: { id: request.id, closed: true }, transfer: [] };
   }
-  const doc = open.get(request.doc);
-  if (!doc) throw new Error(`PDF ${request.doc} is not open`);
+  const entry = open.get(request.doc);
+  if (!entry) throw new Error(`PDF ${request.doc} is not open`);
+  const doc = entry.doc;
   const page = await doc.getPage(request.page);
   try {
     const natural = page.getViewport({ scale: request.dpi / 72 });
@@ -71,31 +83,72 @@ async function handle(request: PdfRequest): Promise<{ reply: PdfReply; transfer:
     const viewport = page.getViewport({ scale: (request.dpi / 72) * shrink });
     const width = Math.max(1, Math.round(viewport.width));
     const height = Math.max(1, Math.round(viewport.height));
-    const canvas = createCanvas(width, height);
-    const context = canvas.getContext('2d');
-    type RenderParameters = Parameters<typeof page.render>[0];
-    await page.render({
-      canvas: canvas as unknown as RenderParameters['canvas'],
-      canvasContext: context as unknown as RenderParameters['canvasContext'],
-      viewport,
-      background: '#ffffff',
-    }).promise;
-    const pixels = context.getImageData(0, 0, width, height).data;
+    const scan = await scanOf(entry, request.page);
+    const drawn = (scan && (await fromJpeg(scan, width, height, request.maxInputPixels))) ?? (await draw(page, viewport, width, height));
     const content = await page.getTextContent();
     let text = '';
     for (const item of content.items) {
       if ('str' in item) text += item.str + (item.hasEOL ? '\n' : '');
     }
+    const { pixels, channels } = drawn;
     const rendered: RenderedPage = {
-      width, height, channels: 4, fullWidth, fullHeight,
-      pixelHash: createHash('sha256').update(`${width}x${height}x4\n`).update(pixels).digest('hex'),
-      pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength),
+      width, height, channels, fullWidth, fullHeight,
+      pixelHash: createHash('sha256').update(`${width}x${height}x${channels}\n`).update(pixels).digest('hex'),
+      pixels,
       text: text.replace(/[ \t]+\n/g, '\n').trim(),
     };
     return { reply: { id: request.id, page: rendered }, transfer: [pixels.buffer as ArrayBuffer] };
   } finally {
     page.cleanup();
   }
+}
+
+/** The page's JPEG when the page is a plain scan (the PDF is parsed for that once, on its first page). */
+async function scanOf(entry: OpenPdf, page: number): Promise<ScanPage | undefined> {
+  if (entry.data) {
+    entry.scans = loadForScans(entry.data, entry.doc.numPages);
+    entry.data = undefined;
+  }
+  const scans = await entry.scans;
+  try {
+    return scans && scanPage(scans, page - 1);
+  } catch {
+    return undefined;
+  }
+}
+
+type Pixels = { pixels: Uint8Array; channels: RenderedPage['channels'] };
+
+/** The scan resized as pdf.js would draw it; undefined when libvips will not decode it (pdf.js then draws it). */
+async function fromJpeg(scan: ScanPage, width: number, height: number, maxInputPixels: number): Promise<Pixels | undefined> {
+  const sharp = await loadSharp();
+  try {
+    const { data, info } = await sharp(scan.jpeg, { limitInputPixels: maxInputPixels, failOn: 'error' })
+      .rotate(scan.rotate)
+      .resize(width, height, { fit: 'fill' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.width !== width || info.height !== height || (info.channels !== 1 && info.channels !== 3)) return undefined;
+    // A copy into memory of our own: libvips' buffer cannot be transferred to the main thread.
+    return { pixels: new Uint8Array(data), channels: info.channels };
+  } catch {
+    return undefined;
+  }
+}
+
+async function draw(page: PDFPageProxy, viewport: PageViewport, width: number, height: number): Promise<Pixels> {
+  const canvas = createCanvas(width, height);
+  const context = canvas.getContext('2d');
+  type RenderParameters = Parameters<typeof page.render>[0];
+  await page.render({
+    canvas: canvas as unknown as RenderParameters['canvas'],
+    canvasContext: context as unknown as RenderParameters['canvasContext'],
+    viewport,
+    background: '#ffffff',
+  }).promise;
+  const data = context.getImageData(0, 0, width, height).data;
+  return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), channels: 4 };
 }
 
 /** One line naming what is wrong with the file, in the words a user would search for. */

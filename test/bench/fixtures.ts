@@ -9,7 +9,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import sharp from 'sharp';
 import { ROOT } from '../helpers/cli.js';
-import { makeImage, makeLargeJpeg } from '../helpers/images.js';
+import { PDFDocument } from '@cantoo/pdf-lib';
+import { makeImage, makeLargeJpeg, noiseImage } from '../helpers/images.js';
 import { generateTinyModel, tinyModelFiles, type Family } from '../tiny-model/index.js';
 
 export interface FixtureSet {
@@ -235,4 +236,40 @@ export async function ensureSizedImages(
   for (const f of files) totalBytes += (await stat(f)).size;
   await writeFile(markerFile, JSON.stringify({ version: ONNX_IMAGES_VERSION, count, params, totalBytes } satisfies Marker));
   return { dir, files, totalBytes, generated: true, generateMs: performance.now() - t0 };
+}
+
+const SCANS_VERSION = 1;
+
+/** A scanned document twice: `count` page scans as JPEG files, and one PDF holding the same JPEGs, one per A4 page. */
+export async function ensureScannedDocument(
+  root: string, count: number, size: { width: number; height: number }, log: (s: string) => void,
+): Promise<FixtureSet & { pdf: string }> {
+  const dir = path.join(root, `scans-${count}`);
+  const pdf = path.join(root, `scans-${count}.pdf`);
+  const markerFile = path.join(root, `scans-${count}.done.json`);
+  const files = Array.from({ length: count }, (_, i) => path.join(dir, `page-${String(i + 1).padStart(3, '0')}.jpg`));
+  const params = size;
+  const marker = await readMarker(markerFile);
+  if (marker && marker.version === SCANS_VERSION && sameParams(marker.params, params) && existsSync(pdf) && files.every((f) => existsSync(f))) {
+    return { dir, files, pdf, totalBytes: marker.totalBytes, generated: false, generateMs: 0 };
+  }
+  const t0 = performance.now();
+  log(`generating a ${count}-page scanned PDF and its pages as JPEGs in ${root} (once) ...`);
+  await mkdir(dir, { recursive: true });
+  await pool(files, 2, async (file, i) => {
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, await noiseImage(size.width, size.height, 20_000 + i).jpeg({ quality: 80 }).toBuffer());
+    await rename(tmp, file);
+  });
+  const doc = await PDFDocument.create();
+  for (const file of files) {
+    const image = await doc.embedJpg(await readFile(file));
+    doc.addPage([595, 842]).drawImage(image, { x: 0, y: 0, width: 595, height: 842 });
+  }
+  await writeFile(`${pdf}.tmp`, await doc.save());
+  await rename(`${pdf}.tmp`, pdf);
+  let totalBytes = 0;
+  for (const f of files) totalBytes += (await stat(f)).size;
+  await writeFile(markerFile, JSON.stringify({ version: SCANS_VERSION, count, params, totalBytes } satisfies Marker));
+  return { dir, files, pdf, totalBytes, generated: true, generateMs: performance.now() - t0 };
 }

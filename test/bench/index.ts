@@ -4,7 +4,7 @@
 // .bench/results.json. A missed target is reported as FAIL; the exit code is
 // 0 unless the bench itself could not run (1), or was interrupted (130).
 //
-//   npm run bench [-- --only cold|cached|onnx] [--runs N]
+//   npm run bench [-- --only cold|cached|pdf|onnx] [--runs N]
 //   GLM_VISION_BENCH_DIR      fixtures and results (default: .bench/ in the repo)
 //   GLM_VISION_BENCH_THREADS  VIPS_CONCURRENCY for both sides, and the onnx engine's --threads (default: os.availableParallelism())
 //   GLM_VISION_BENCH_RSS      gnu-time | proc-poll (default: gnu-time when /usr/bin/time exists)
@@ -17,11 +17,12 @@ import sharp from 'sharp';
 import { cachedRerun } from './cached.js';
 import { coldThroughput } from './cold.js';
 import { onnxEngine } from './onnx.js';
+import { pdfPages } from './pdf.js';
 import { ROOT, type BenchContext } from './context.js';
 import { hasGnuTime, killAll, type RssMethod } from './proc.js';
 import { renderTable, writeJson, type Report } from './report.js';
 
-const SECTIONS = ['cold', 'cached', 'onnx'] as const;
+const SECTIONS = ['cold', 'cached', 'pdf', 'onnx'] as const;
 const USAGE = `usage: npm run bench [-- --only ${SECTIONS.join('|')}] [--runs N]`;
 
 /** A bad option or environment variable: printed as one line, no stack. */
@@ -102,6 +103,7 @@ async function main(): Promise<number> {
     const sections: [string, (c: BenchContext) => Promise<void>][] = [
       ['cold', coldThroughput],
       ['cached', cachedRerun],
+      ['pdf', pdfPages],
       ['onnx', onnxEngine],
     ];
     for (const [name, section] of sections) {

@@ -1,6 +1,8 @@
 // PDFs for tests, made here: scanned-style pages (one JPEG each), text pages,
 // and broken ones (encrypted, truncated, no pages, a bomb).
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import {
+  beginText, endText, moveText, PDFDocument, setFontAndSize, setTextRenderingMode, showText, StandardFonts, TextRenderingMode,
+} from '@cantoo/pdf-lib';
 import { noiseImage } from './images.js';
 
 export type PageSpec =
@@ -28,8 +30,14 @@ export async function makePdf(pages: PageSpec[], options: { ocrLayer?: string } 
     if (spec.kind === 'scan') {
       const image = await doc.embedJpg(await scanJpeg(spec.seed, spec.width, spec.height));
       page.drawImage(image, { x: 0, y: 0, width: A4[0], height: A4[1] });
-      // An OCR layer as OCRmyPDF adds one: text drawn invisibly (render mode 3 is not in pdf-lib; opacity 0 is).
-      if (options.ocrLayer) page.drawText(options.ocrLayer, { x: 40, y: 780, size: 12, font, opacity: 0 });
+      // An OCR layer as OCRmyPDF writes one: text in render mode 3, invisible.
+      if (options.ocrLayer) {
+        const key = page.node.newFontDictionary(font.name, font.ref);
+        page.pushOperators(
+          beginText(), setTextRenderingMode(TextRenderingMode.Invisible), setFontAndSize(key, 12), moveText(40, 780),
+          showText(font.encodeText(options.ocrLayer)), endText(),
+        );
+      }
     } else {
       page.drawText(spec.text, { x: 50, y: 760, size: 18, font, lineHeight: 24 });
     }

@@ -1,0 +1,97 @@
+// Scanned pages taken straight from their JPEG: only when the page is exactly
+// that image, and then the same picture pdf.js would draw.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { createCanvas } from '@napi-rs/canvas';
+import { degrees, PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import sharp from 'sharp';
+import type * as PoolModule from '../src/pages/pdf-pool.js';
+import { loadForScans, scanPage, singleImage, tokenize } from '../src/pages/pdf-extract.js';
+import { makePdf, scanJpeg } from './helpers/pdfs.js';
+
+// The built pool: its worker thread runs dist/ (worker threads do not take the tsx loader).
+const built = new URL('../dist/pages/pdf-pool.js', import.meta.url).href;
+const { PdfPool } = (await import(built)) as typeof PoolModule;
+const pool = new PdfPool(100_000_000, 1);
+after(() => pool.close());
+
+async function load(pdf: Buffer): Promise<PDFDocument> {
+  const doc = await loadForScans(pdf, (await PDFDocument.load(pdf)).getPageCount());
+  assert.ok(doc);
+  return doc;
+}
+
+/** A page holding one JPEG drawn at `box` (x, y, w, h) on an A4 page, optionally with the page rotated. */
+async function oneImagePdf(box: [number, number, number, number], rotate = 0, extra?: (doc: PDFDocument) => Promise<void>): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const image = await doc.embedJpg(await scanJpeg(5, 400, 566));
+  const page = doc.addPage([595, 842]);
+  page.drawImage(image, { x: box[0], y: box[1], width: box[2], height: box[3] });
+  if (rotate) page.setRotation(degrees(rotate));
+  await extra?.(doc);
+  return Buffer.from(await doc.save({ useObjectStreams: false }));
+}
+
+/** pdf.js drawing the page at 72 dpi, as RGB. */
+async function drawnByPdfjs(pdf: Buffer): Promise<{ data: Buffer; width: number; height: number }> {
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const doc = await pdfjs.getDocument({ data: new Uint8Array(pdf), verbosity: 0 }).promise;
+  const page = await doc.getPage(1);
+  const viewport = page.getViewport({ scale: 1 });
+  const canvas = createCanvas(Math.round(viewport.width), Math.round(viewport.height));
+  type P = Parameters<typeof page.render>[0];
+  await page.render({ canvas: canvas as unknown as P['canvas'], canvasContext: canvas.getContext('2d') as unknown as P['canvasContext'], viewport }).promise;
+  const rgba = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const data = await sharp(Buffer.from(rgba.buffer), { raw: { width: canvas.width, height: canvas.height, channels: 4 } }).removeAlpha().raw().toBuffer();
+  await doc.destroy();
+  return { data, width: canvas.width, height: canvas.height };
+}
+
+function meanDifference(a: Uint8Array, b: Uint8Array): number {
+  assert.equal(a.length, b.length);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
+describe('scanned pages taken from their JPEG', () => {
+  it('reads content streams: one image painted, invisible text allowed, anything visible refused', () => {
+    const image = (s: string) => singleImage(tokenize(s) ?? []);
+    assert.deepEqual(image('q 595 0 0 842 0 0 cm /Im0 Do Q'), { name: 'Im0', ctm: [595, 0, 0, 842, 0, 0] });
+    assert.ok(image('q 2 0 0 2 0 0 cm 100 0 0 100 10 20 cm /Im0 Do Q BT 3 Tr /F1 12 Tf (hidden \\) text) Tj [(a) -20 (b)] TJ ET'));
+    assert.equal(image('q 595 0 0 842 0 0 cm /Im0 Do Q BT /F1 12 Tf (shown) Tj ET'), undefined, 'visible text');
+    assert.equal(image('q 595 0 0 842 0 0 cm /Im0 Do Q 0 0 10 10 re f'), undefined, 'a filled rectangle');
+    assert.equal(image('q /GS0 gs 595 0 0 842 0 0 cm /Im0 Do Q'), undefined, 'an extended graphics state on the image');
+    assert.equal(image('q 0 0 100 100 re W n 595 0 0 842 0 0 cm /Im0 Do Q'), undefined, 'a clip');
+    assert.equal(image('/Im0 Do /Im1 Do'), undefined, 'two images');
+    assert.equal(tokenize('BI /W 1 /H 1 ID x EI'), undefined, 'inline image');
+  });
+
+  it('takes a full-page JPEG as it is, rotation included; a partial one, or a text page, is drawn', async () => {
+    const jpeg = await scanJpeg(5, 400, 566);
+    const full = await load(await oneImagePdf([0, 0, 595, 842]));
+    assert.deepEqual(Buffer.from(scanPage(full, 0)?.jpeg ?? []), jpeg);
+    assert.equal(scanPage(await load(await oneImagePdf([0, 0, 595, 842], 90)), 0)?.rotate, 90);
+    assert.equal(scanPage(await load(await oneImagePdf([10, 10, 500, 800])), 0), undefined);
+    assert.equal(scanPage(await load(await makePdf([{ kind: 'text', text: 'x' }])), 0), undefined);
+    const captioned = await oneImagePdf([0, 0, 595, 842], 0, async (doc) => {
+      doc.getPage(0).drawText('caption', { x: 10, y: 10, size: 12, font: await doc.embedFont(StandardFonts.Helvetica) });
+    });
+    assert.equal(scanPage(await load(captioned), 0), undefined);
+    assert.ok(scanPage(await load(await makePdf([{ kind: 'scan', seed: 1 }], { ocrLayer: 'OCR text' })), 0));
+  });
+
+  it('gives the picture pdf.js draws, for upright and rotated pages', async () => {
+    for (const rotate of [0, 90, 270]) {
+      const pdf = await oneImagePdf([0, 0, 595, 842], rotate);
+      const doc = await pool.open(pdf);
+      const page = await doc.render(1, { dpi: 72, maxPixels: 10_000_000 });
+      await doc.close();
+      const reference = await drawnByPdfjs(pdf);
+      assert.deepEqual([page.width, page.height], [reference.width, reference.height], `rotate ${rotate}`);
+      const rgb = page.channels === 3 ? page.pixels : await sharp(Buffer.from(page.pixels), { raw: { width: page.width, height: page.height, channels: page.channels } }).removeAlpha().raw().toBuffer();
+      // Both resample the same JPEG (libvips and Skia): a level or two apart on average, never another picture.
+      assert.ok(meanDifference(rgb, reference.data) < 4, `rotate ${rotate}: mean difference ${meanDifference(rgb, reference.data)}`);
+    }
+  });
+});
