@@ -18,6 +18,8 @@ export interface ExportFilter {
 export interface ExportRecord {
   sha256: string;
   paths: string[];
+  /** For a page of a document: the indexed files and page numbers it is. */
+  pages: { path: string; page: number }[];
   job: string;
   prompt: string;
   model: string;
@@ -39,7 +41,7 @@ export interface ExportRecord {
 interface Row {
   sha256: string; job: string; status: string; output: string; prompt: string; model: string;
   tokens_in: number | null; tokens_out: number | null; latency_ms: number | null; created_at: number;
-  bytes: number | null; width: number | null; height: number | null; format: string | null; paths: string;
+  bytes: number | null; width: number | null; height: number | null; format: string | null; paths: string; pages: string;
 }
 
 /**
@@ -82,7 +84,11 @@ export async function exportResults(db: Database.Database, sink: Sink, filter: E
   const rows = db.prepare(
     `SELECT r.sha256, r.job, r.status, r.output, r.prompt, r.model, r.tokens_in, r.tokens_out, r.latency_ms, r.created_at,
             i.bytes, i.width, i.height, i.format,
-            json_group_array(f.path) FILTER (WHERE f.path IS NOT NULL) AS paths
+            json_group_array(f.path) FILTER (WHERE f.path IS NOT NULL) AS paths,
+            (SELECT json_group_array(json_object('path', pf.path, 'page', p.page))
+               FROM (SELECT sha256, page FROM pages WHERE pixels = r.sha256
+                     UNION SELECT sha256, page FROM pages WHERE with_text = r.sha256) p
+               JOIN files pf ON pf.sha256 = p.sha256) AS pages
        FROM results r
        LEFT JOIN images i ON i.sha256 = r.sha256
        LEFT JOIN files f ON f.sha256 = r.sha256
@@ -99,6 +105,7 @@ export async function exportResults(db: Database.Database, sink: Sink, filter: E
       const record: ExportRecord = {
         sha256: row.sha256,
         paths: (JSON.parse(row.paths) as string[]).sort(),
+        pages: (JSON.parse(row.pages) as ExportRecord['pages']).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.page - b.page)),
         job: row.job,
         prompt: row.prompt,
         model: row.model,

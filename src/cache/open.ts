@@ -69,7 +69,9 @@ const MIGRATIONS: string[] = [
      width INTEGER NOT NULL,
      height INTEGER NOT NULL,
      PRIMARY KEY (sha256, render, page)
-   ) WITHOUT ROWID;`,
+   ) WITHOUT ROWID;
+   CREATE INDEX pages_by_pixels ON pages (pixels);
+   CREATE INDEX pages_by_text ON pages (with_text);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
