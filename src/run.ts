@@ -272,11 +272,11 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     return rows.length < selected.length ? [] : rows;
   };
 
+  /** A document's rows; the caller holds an open-document slot. */
   const catalogDocument = async (file: FileEntry, sha: string, kind: DocumentKind, data: Buffer): Promise<CatalogRow[]> => {
     // Unchanged but touched, copied or renamed: the pages are known.
     const known = cachedDocument(file, sha, kind);
     if (known) return known;
-    await openDocuments.acquire();
     let doc: Document | undefined;
     try {
       doc = await documents.open(data, kind);
@@ -285,14 +285,22 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       return [failedRow({ ...base(file), sha256: sha, format: kind, pages: doc?.pages ?? null }, error)];
     } finally {
       await doc?.close();
-      openDocuments.release();
     }
   };
 
   const processMiss = async (file: FileEntry): Promise<CatalogRow[]> => {
     const row = base(file);
-    const release = holdSlot();
+    let release = holdSlot();
+    // A document's pages take staged slots of their own; the document itself waits for an
+    // open-document slot, before it is read when its name says what it is.
+    let documentSlot = false;
+    const holdDocument = async (): Promise<void> => {
+      release();
+      if (!documentSlot) await openDocuments.acquire();
+      documentSlot = true;
+    };
     try {
+      if (kindByName(file.path)) await holdDocument();
       const { data, sha } = await prepareQueue.add(async () => {
         const data = await readRegularFile(file.fsPath ?? file.path);
         return { data, sha: sha256(data) };
@@ -301,9 +309,15 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       store.rememberHash(file, sha);
       const kind = await documents.kind(data, file.path);
       if (kind) {
-        // Its pages take staged slots of their own.
-        release();
+        await holdDocument();
         return await catalogDocument(file, sha, kind, data);
+      }
+      if (documentSlot) {
+        // A one-page TIFF: an image after all.
+        openDocuments.release();
+        documentSlot = false;
+        await staged.acquire();
+        release = holdSlot();
       }
       const prompt = renderPrompt(template, file, job.lang, job.variables);
       const out = await answerFor(sha, data, prompt, release, (source) =>
@@ -313,6 +327,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       return [failedRow(row, error)];
     } finally {
       release();
+      if (documentSlot) openDocuments.release();
     }
   };
 
