@@ -151,7 +151,7 @@ describe('doctor: endpoints', () => {
     const res = await doctor(['--endpoint', server.url, '--model', 'test-model', '--json']);
     assert.equal(res.code, 0, res.stdout);
     const checks = parse(res);
-    assert.deepEqual(checks.map((c) => c.check.split(' ')[0]), ['node', 'sharp', 'image', 'onnxruntime', 'cache', 'endpoint', 'local']);
+    assert.deepEqual(checks.map((c) => c.check.split(' ')[0]), ['node', 'sharp', 'image', 'pdf', 'onnxruntime', 'cache', 'endpoint', 'local']);
     for (const c of checks) {
       assert.deepEqual(Object.keys(c), ['check', 'status', 'detail', 'fix']);
       assert.ok(['ok', 'warn', 'fail'].includes(c.status));
@@ -227,6 +227,7 @@ describe('doctor: decoders and engine', () => {
       assert.match(formats.detail, /cannot decode .*files become error rows/);
       assert.match(formats.fix ?? '', /build-from-source|convert/);
     }
+    assert.match(find(checks, 'pdf').detail, /^pdf\.js 5\.\d+\.\d+, @napi-rs\/canvas [\d.]+: renders PDF pages$/);
     const onnx = find(checks, 'onnxruntime');
     assert.match(onnx.detail, /^onnxruntime-node \d+\.\d+\.\d+; providers: CPU/);
   });

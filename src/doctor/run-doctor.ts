@@ -7,6 +7,7 @@ import { checkImageFormats, checkSharp } from './image-formats.js';
 import { checkLocalModel } from './local-model.js';
 import { checkNode } from './node-version.js';
 import { checkOnnxRuntime } from './onnx-runtime.js';
+import { checkPdf } from './pdf-check.js';
 
 export interface DoctorOptions {
   endpoints: string[];
@@ -30,6 +31,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   results.push(sharpModule
     ? await guard('image formats', () => checkImageFormats(sharpModule))
     : fail('image formats', 'not checked: sharp did not load', 'fix sharp first (see above)'));
+  results.push(await guard('pdf', checkPdf));
   results.push(await onnx);
   results.push(await guard('cache', async () => checkCache(options.cache)));
   results.push(...(await endpoints));

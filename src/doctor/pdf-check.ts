@@ -1,0 +1,54 @@
+// PDF pages: pdf.js and the prebuilt canvas it draws on, tried on a real page.
+import { createRequire } from 'node:module';
+import { PdfPool } from '../pages/pdf-pool.js';
+import { fail, ok, type CheckResult } from './check.js';
+
+/** A one-inch page filled with 50 % grey. */
+function samplePdf(): Buffer {
+  const content = '0.5 g 0 0 72 72 re f';
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] /Contents 4 0 R >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((body, i) => {
+    const at = out.length;
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    return at;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+const version = (name: string): string => {
+  try {
+    return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+};
+
+export async function checkPdf(): Promise<CheckResult> {
+  const pool = new PdfPool(1_000_000, 1);
+  const libraries = `pdf.js ${version('pdfjs-dist')}, @napi-rs/canvas ${version('@napi-rs/canvas')}`;
+  try {
+    const doc = await pool.open(samplePdf());
+    const page = await doc.render(1, { dpi: 72, maxPixels: 1_000_000 });
+    await doc.close();
+    const grey = page.pixels[Math.floor(page.pixels.length / 2 / page.channels) * page.channels] ?? 0;
+    if (page.width !== 72 || page.height !== 72 || Math.abs(grey - 128) > 8) {
+      return fail('pdf', `${libraries}: a test page came out wrong (${page.width}×${page.height}, grey ${grey})`,
+        'reinstall: rm -rf node_modules && npm ci');
+    }
+    return ok('pdf', `${libraries}: renders PDF pages`);
+  } catch (error) {
+    return fail('pdf', `${libraries}: cannot render PDF pages (${String((error as Error).message).split('\n')[0]}); .pdf files become error rows`,
+      'reinstall so that the canvas prebuilt for this OS and CPU is present: rm -rf node_modules && npm ci (npm ls @napi-rs/canvas shows it)');
+  } finally {
+    await pool.close();
+  }
+}
