@@ -8,7 +8,8 @@ import { Engine, type EngineRow } from '../src/backends/onnx/engine.js';
 import { processImage, visionConfigFrom, withMaxPixels } from '../src/backends/onnx/image-processor.js';
 import { TextCodec } from '../src/backends/onnx/text.js';
 import { generateTinyModel } from './tiny-model/index.js';
-import { makeImage } from './helpers/images.js';
+import { makeImage, makeMultiPageTiff } from './helpers/images.js';
+import { makePdf } from './helpers/pdfs.js';
 import { parseJsonl, runCli, tempDir } from './helpers/cli.js';
 
 const FAMILIES = ['qwen2_vl', 'glm'] as const;
@@ -150,6 +151,25 @@ for (const family of FAMILIES) {
     });
   });
 }
+
+describe('onnx engine: document pages', () => {
+  it('PDF and TIFF pages reach the local engine as pixels, each page its own answer', async () => {
+    const docs = path.join(dir, 'documents');
+    await mkdir(docs);
+    await writeFile(path.join(docs, 'letter.pdf'), await makePdf([{ kind: 'scan', seed: 3 }, { kind: 'text', text: 'Dear Sir' }]));
+    await makeMultiPageTiff(path.join(docs, 'scans.tif'), ['#a00000', '#00a000', '#0000a0']);
+    const res = await runCli([
+      'catalog', docs, '--model', path.join(dir, 'qwen2_vl'), '--max-tokens', '6', '--max-pixels', '50000', '-q',
+      '--cache', path.join(dir, 'documents.db'),
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    const rows = parseJsonl(res.stdout);
+    assert.deepEqual(rows.map((r) => [path.basename(String(r.SourceFile)), r.page, r.pages]), [
+      ['letter.pdf', 1, 2], ['letter.pdf', 2, 2], ['scans.tif', 1, 3], ['scans.tif', 2, 3], ['scans.tif', 3, 3],
+    ]);
+    assert.ok(rows.every((r) => r.status !== 'error' && Number(r.tokens_in) > 0), res.stdout);
+  });
+});
 
 describe('onnx model folder errors', () => {
   it('a missing file is a clear error naming that file', async () => {
