@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from './helpers/fake-openai.js';
 import { makeImage, makeMultiPageTiff } from './helpers/images.js';
-import { makeBomb, makeEmptyPdf, makeEncryptedPdf, makePdf, truncate, type PageSpec } from './helpers/pdfs.js';
+import { corruptXref, makeBomb, makeEmptyPdf, makeEncryptedPdf, makePdf, truncate, type PageSpec } from './helpers/pdfs.js';
 import { parseJsonl, runCli, scratchFolders } from './helpers/cli.js';
 
 let server: FakeOpenAI;
@@ -201,6 +201,8 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     await writeFile(path.join(folder, '5-huge-page.pdf'), await makeBomb(1, 14_400));
     await writeFile(path.join(folder, '6-not-a-pdf.pdf'), 'GIF89a, honest');
     await writeFile(path.join(folder, '7-good.pdf'), good);
+    // A damaged cross-reference table is rebuilt, as viewers do: the document is catalogued.
+    await writeFile(path.join(folder, '8-bad-xref.pdf'), corruptXref(good));
     const cache = path.join(dir, 'cache.db');
     const result = await catalog(cache, folder, '--max-pages', '30');
     assert.equal(result.code, 1, result.stderr);
@@ -217,7 +219,10 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     assert.match(reason('4-many-pages.pdf'), /40 pages selected, more than --max-pages 30/);
     assert.match(reason('5-huge-page.pdf'), /page 1 is too large when rendered: 30000×30000 pixels at 150 dpi exceeds --max-input-pixels/);
     assert.match(reason('6-not-a-pdf.pdf'), /not a PDF/);
-    assert.equal(rows.filter((r) => String(r.SourceFile).endsWith('7-good.pdf') && r.status === 'ok').length, 3);
-    assert.equal(rows.length, 6 + 3);
+    const goodRows = rows.filter((r) => String(r.SourceFile).endsWith('7-good.pdf'));
+    const repaired = rows.filter((r) => String(r.SourceFile).endsWith('8-bad-xref.pdf'));
+    assert.equal(goodRows.filter((r) => r.status === 'ok').length, 3);
+    assert.deepEqual(repaired.map((r) => [r.status, r.output]), goodRows.map((r) => [r.status, r.output]));
+    assert.equal(rows.length, 6 + 3 + 3);
   });
 });

@@ -59,6 +59,14 @@ export async function makeEncryptedPdf(): Promise<Buffer> {
   return Buffer.from(patched, 'latin1');
 }
 
+/** The PDF with every offset in its cross-reference table wrong (readers rebuild it by scanning the file). */
+export function corruptXref(pdf: Buffer): Buffer {
+  const text = pdf.toString('latin1');
+  const start = text.lastIndexOf('\nxref');
+  if (start < 0) throw new Error('no xref table');
+  return Buffer.from(text.slice(0, start) + text.slice(start).replace(/^\d{10} 00000 n/gm, '0000000009 00000 n'), 'latin1');
+}
+
 /** The first `fraction` of a PDF's bytes: the xref table and trailer are gone. */
 export function truncate(pdf: Buffer, fraction: number): Buffer {
   return pdf.subarray(0, Math.floor(pdf.length * fraction));
