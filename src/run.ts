@@ -235,7 +235,6 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   const catalogPages = async (file: FileEntry, sha: string, doc: Document): Promise<CatalogRow[]> => {
     const selected = selectedPages(doc.pages);
     store.rememberDocument(sha, doc.pages);
-    tally.total += selected.length - 1;
     const render = renderKey(doc.kind, job.pages);
     const tasks: Promise<CatalogRow>[] = [];
     for (const page of selected) {
@@ -359,6 +358,8 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
 
     let next = 0;
     const count = (rows: CatalogRow[]): CatalogRow[] => {
+      // A document counts as many items as it has rows (an interrupted one still counts as one, not done).
+      tally.total += Math.max(1, rows.length) - 1;
       for (const row of rows) {
         tally.done++;
         if (row.page !== null) tally.pages++;

@@ -75,6 +75,8 @@ describe('PDF and multi-page TIFF: one row per page', () => {
 
     const again = await catalog(cache, folder, '--format', 'csv');
     assert.equal(again.code, 0, again.stderr);
+    const summary = await runCli(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, folder]);
+    assert.match(summary.stderr, /glm-vision: 8\/8 items \(7 pages\), 8 ok \(8 cached\), 0 failed/);
     assert.equal(server.chatRequests().length - before, 8, 'a re-run sends no requests');
     const cached = (parseCsv(again.stdout, { bom: true }) as string[][]).slice(1);
     assert.ok(cached.every((r) => r[at('cached')] === 'true'));
