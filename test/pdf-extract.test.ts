@@ -7,7 +7,7 @@ import { degrees, PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 import sharp from 'sharp';
 import type * as PoolModule from '../src/pages/pdf-pool.js';
 import { loadForScans, scanPage, singleImage, tokenize } from '../src/pages/pdf-extract.js';
-import { makePdf, scanJpeg } from './helpers/pdfs.js';
+import { makePdf, rawPdf, scanJpeg } from './helpers/pdfs.js';
 
 // The built pool: its worker thread runs dist/ (worker threads do not take the tsx loader).
 const built = new URL('../dist/pages/pdf-pool.js', import.meta.url).href;
@@ -92,6 +92,31 @@ describe('scanned pages taken from their JPEG', () => {
       const rgb = page.channels === 3 ? page.pixels : await sharp(Buffer.from(page.pixels), { raw: { width: page.width, height: page.height, channels: page.channels } }).removeAlpha().raw().toBuffer();
       // Both resample the same JPEG (libvips and Skia): a level or two apart on average, never another picture.
       assert.ok(meanDifference(rgb, reference.data) < 4, `rotate ${rotate}: mean difference ${meanDifference(rgb, reference.data)}`);
+    }
+  });
+});
+
+describe('a PDF that keeps pdf.js busy', () => {
+  it('fails its page after the timeout, stops that thread, and the pool goes on with the next file', async () => {
+    const quick = new PdfPool(100_000_000, 1, 4000);
+    try {
+      // 400,000 tiny filled rectangles: about 11 s of drawing on one core.
+      const content = '0 g\n' + '1 1 1 1 re f\n'.repeat(400_000);
+      const slow = rawPdf([
+        '<< /Type /Catalog /Pages 2 0 R >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>',
+        `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+      ]);
+      const doc = await quick.open(slow);
+      await assert.rejects(doc.render(1, { dpi: 72, maxPixels: 1_000_000 }), (e: Error) =>
+        e.name === 'FileFailure' && /page 1 took longer than 4 s; the PDF renderer gave up on this file/.test(e.message));
+      await doc.close();
+      const next = await quick.open(await makePdf([{ kind: 'text', text: 'next' }]));
+      assert.equal((await next.render(1, { dpi: 72, maxPixels: 1_000_000 })).width, 595);
+      await next.close();
+    } finally {
+      await quick.close();
     }
   });
 });

@@ -22,6 +22,9 @@ export interface PdfDocument {
   close(): Promise<void>;
 }
 
+/** How long opening a PDF or rendering one page may take before its thread is stopped (a pathological file). */
+export const PDF_TIMEOUT_MS = 120_000;
+
 export class PdfPool {
   private readonly threads: (Thread | undefined)[];
   private nextId = 0;
@@ -29,6 +32,7 @@ export class PdfPool {
   constructor(
     private readonly maxInputPixels: number,
     size = Math.min(4, os.availableParallelism()),
+    private readonly timeoutMs = PDF_TIMEOUT_MS,
   ) {
     this.threads = Array.from({ length: Math.max(1, size) }, () => undefined);
   }
@@ -40,14 +44,14 @@ export class PdfPool {
     // A copy: the pipeline keeps its buffer, and pdf.js takes ownership of what it is given.
     const copy = new Uint8Array(data);
     const id = this.nextId++;
-    const reply = await this.send(thread, { type: 'open', data: copy, maxInputPixels: this.maxInputPixels }, id, [copy.buffer]);
+    const reply = await this.send(thread, { type: 'open', data: copy, maxInputPixels: this.maxInputPixels }, 'opening the PDF', id, [copy.buffer]);
     if (!('pages' in reply)) throw new Error('unexpected reply to open');
     thread.documents++;
     let closed = false;
     return {
       pages: reply.pages,
       render: async (page, options) => {
-        const r = await this.send(thread, { type: 'render', doc: id, page, ...options, maxInputPixels: this.maxInputPixels });
+        const r = await this.send(thread, { type: 'render', doc: id, page, ...options, maxInputPixels: this.maxInputPixels }, `page ${page}`);
         if (!('page' in r)) throw new Error('unexpected reply to render');
         return r.page;
       },
@@ -55,7 +59,7 @@ export class PdfPool {
         if (closed) return;
         closed = true;
         thread.documents--;
-        if (!thread.dead) await this.send(thread, { type: 'close', doc: id }).catch(() => undefined);
+        if (!thread.dead) await this.send(thread, { type: 'close', doc: id }, 'closing the PDF').catch(() => undefined);
       },
     };
   }
@@ -102,18 +106,28 @@ export class PdfPool {
     return thread;
   }
 
-  private send(thread: Thread, request: Request, id = this.nextId++, transfer: ArrayBuffer[] = []): Promise<PdfReply> {
-    return new Promise((resolve, reject) => {
+  private send(thread: Thread, request: Request, what: string, id = this.nextId++, transfer: ArrayBuffer[] = []): Promise<PdfReply> {
+    let timer: NodeJS.Timeout | undefined;
+    return new Promise<PdfReply>((resolve, reject) => {
       if (thread.dead) {
         reject(new FileFailure('the PDF renderer stopped while reading this file'));
         return;
       }
       thread.pending.set(id, { resolve, reject });
+      // pdf.js cannot be interrupted: a file that keeps it busy this long costs its thread.
+      timer = setTimeout(() => {
+        thread.pending.delete(id);
+        reject(new FileFailure(`${what} took longer than ${this.timeoutMs / 1000} s; the PDF renderer gave up on this file`));
+        thread.dead = true;
+        void thread.worker.terminate();
+      }, this.timeoutMs);
+      timer.unref();
       // Pending requests keep the process alive; an idle pool does not.
       if (thread.pending.size === 1) thread.worker.ref();
       thread.worker.postMessage({ ...request, id }, transfer);
     }).finally(() => {
+      clearTimeout(timer);
       if (thread.pending.size === 0) thread.worker.unref();
-    }) as Promise<PdfReply>;
+    });
   }
 }
