@@ -237,8 +237,10 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     store.rememberDocument(sha, doc.pages);
     const render = renderKey(doc.kind, job.pages);
     const tasks: Promise<CatalogRow>[] = [];
+    // Not a file's fault (the servers are gone, an abort): no more pages, and the run stops once all have settled.
+    let failure: { error: unknown } | undefined;
     for (const page of selected) {
-      if (stopNow()) break;
+      if (stopNow() || failure) break;
       const row = pageRow(file, sha, page, doc.pages, doc.kind);
       const known = job.refresh ? undefined : store.page(sha, render, page);
       const hit = known && store.result(pageIdentity(known, usesPageText), jobId);
@@ -248,7 +250,11 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       }
       await staged.acquire();
       const release = holdSlot();
-      tasks.push((async () => {
+      if (failure) {
+        release();
+        break;
+      }
+      const task = (async () => {
         try {
           const rendered = await prepareQueue.add(() => doc.renderPage(page), { signal: hard.signal });
           const record = pageRecord(rendered);
@@ -264,9 +270,14 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         } finally {
           release();
         }
-      })());
+      })();
+      task.catch((error: unknown) => (failure ??= { error }));
+      tasks.push(task);
     }
-    const rows = await Promise.all(tasks);
+    // Every page settles before the document is closed under them.
+    const settled = await Promise.allSettled(tasks);
+    if (failure) throw failure.error;
+    const rows = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     // Cut off by an interrupt: the finished pages are cached, the file gets no rows this time.
     return rows.length < selected.length ? [] : rows;
   };
@@ -299,16 +310,20 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       documentSlot = true;
     };
     try {
-      if (kindByName(file.path)) await holdDocument();
+      // TIFFs are mostly single images: only a PDF waits for its slot unread.
+      if (kindByName(file.path) === 'pdf') await holdDocument();
+      // Interrupted while it waited: no row, as for any file not started.
+      if (stopNow()) return [];
       const { data, sha } = await prepareQueue.add(async () => {
         const data = await readRegularFile(file.fsPath ?? file.path);
         return { data, sha: sha256(data) };
-      });
+      }, { signal: hard.signal });
       row.sha256 = sha;
       store.rememberHash(file, sha);
       const kind = await documents.kind(data, file.path);
       if (kind) {
         await holdDocument();
+        if (stopNow()) return [];
         return await catalogDocument(file, sha, kind, data);
       }
       if (documentSlot) {

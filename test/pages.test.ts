@@ -227,4 +227,16 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     assert.deepEqual(repaired.map((r) => [r.status, r.output]), goodRows.map((r) => [r.status, r.output]));
     assert.equal(rows.length, 6 + 3 + 3);
   });
+
+  it('servers gone while a document is half done: exit 75 with the reason, no crash', async () => {
+    const dir = await workspace();
+    const file = path.join(dir, 'long.tif');
+    await makeMultiPageTiff(file, Array.from({ length: 30 }, (_, i) => `#${(i * 8).toString(16).padStart(2, '0')}4080`));
+    // Port 9 (discard) on loopback: nothing listens, every request is refused.
+    const res = await runCli(['catalog', file, '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--flavor', 'vllm', '--retries', '0', '-j', '1',
+      '--cache', path.join(dir, 'c.db')]);
+    assert.equal(res.code, 75, res.stderr);
+    assert.doesNotMatch(res.stderr, /^\s+at /m, 'no stack trace');
+    assert.equal(res.stdout, '');
+  });
 });
