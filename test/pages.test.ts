@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from './helpers/fake-openai.js';
 import { makeImage, makeMultiPageTiff } from './helpers/images.js';
-import { corruptXref, makeBomb, makeEmptyPdf, makeEncryptedPdf, makePdf, truncate, type PageSpec } from './helpers/pdfs.js';
+import { corruptXref, makeBomb, makeEmptyPdf, makeEncryptedPdf, makePdf, rawPdf, truncate, type PageSpec } from './helpers/pdfs.js';
 import { parseJsonl, runCli, scratchFolders } from './helpers/cli.js';
 
 let server: FakeOpenAI;
@@ -202,11 +202,19 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     await writeFile(path.join(folder, '4-many-pages.pdf'), await makeBomb(40, 200));
     await writeFile(path.join(folder, '5-huge-page.pdf'), await makeBomb(1, 14_400));
     await writeFile(path.join(folder, '6-not-a-pdf.pdf'), 'GIF89a, honest');
+    // An image that claims 20000×20000 pixels: pdf.js would leave it out and draw a blank page.
+    await writeFile(path.join(folder, '6b-image-bomb.pdf'), rawPdf([
+      '<< /Type /Catalog /Pages 2 0 R >>',
+      '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>',
+      '<< /Length 31 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q\nendstream',
+      '<< /Type /XObject /Subtype /Image /Width 20000 /Height 20000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 4 >>\nstream\nxxxx\nendstream',
+    ]));
     await writeFile(path.join(folder, '7-good.pdf'), good);
     // A damaged cross-reference table is rebuilt, as viewers do: the document is catalogued.
     await writeFile(path.join(folder, '8-bad-xref.pdf'), corruptXref(good));
     const cache = path.join(dir, 'cache.db');
-    const result = await catalog(cache, folder, '--max-pages', '30');
+    const result = await catalog(cache, folder, '--max-pages', '30', '--max-input-pixels', '100000000');
     assert.equal(result.code, 1, result.stderr);
     const rows = parseJsonl(result.stdout);
     const byName = new Map(rows.map((r) => [path.basename(String(r.SourceFile)), r]));
@@ -221,11 +229,12 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     assert.match(reason('4-many-pages.pdf'), /40 pages selected, more than --max-pages 30/);
     assert.match(reason('5-huge-page.pdf'), /page 1 is too large when rendered: 30000×30000 pixels at 150 dpi exceeds --max-input-pixels/);
     assert.match(reason('6-not-a-pdf.pdf'), /not a PDF/);
+    assert.match(reason('6b-image-bomb.pdf'), /page 1 holds an image of 20000×20000 pixels, more than --max-input-pixels 100000000/);
     const goodRows = rows.filter((r) => String(r.SourceFile).endsWith('7-good.pdf'));
     const repaired = rows.filter((r) => String(r.SourceFile).endsWith('8-bad-xref.pdf'));
     assert.equal(goodRows.filter((r) => r.status === 'ok').length, 3);
     assert.deepEqual(repaired.map((r) => [r.status, r.output]), goodRows.map((r) => [r.status, r.output]));
-    assert.equal(rows.length, 6 + 3 + 3);
+    assert.equal(rows.length, 7 + 3 + 3);
   });
 
   it('servers gone while a document is half done: exit 75 with the reason, no crash', async () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createCanvas } from '@napi-rs/canvas';
-import { degrees, PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import { degrees, PDFDict, PDFDocument, PDFName, PDFRawStream, StandardFonts } from '@cantoo/pdf-lib';
 import sharp from 'sharp';
 import type * as PoolModule from '../src/pages/pdf-pool.js';
 import { loadForScans, scanPage, singleImage, tokenize } from '../src/pages/pdf-extract.js';
@@ -28,8 +28,21 @@ async function oneImagePdf(box: [number, number, number, number], rotate = 0, ex
   const page = doc.addPage([595, 842]);
   page.drawImage(image, { x: box[0], y: box[1], width: box[2], height: box[3] });
   if (rotate) page.setRotation(degrees(rotate));
-  await extra?.(doc);
-  return Buffer.from(await doc.save({ useObjectStreams: false }));
+  const saved = await doc.save({ useObjectStreams: false });
+  if (!extra) return Buffer.from(saved);
+  // Changed after a save, once the image is written as a stream.
+  const again = await PDFDocument.load(saved);
+  await extra(again);
+  return Buffer.from(await again.save({ useObjectStreams: false }));
+}
+
+/** The dictionary of the first image on the first page. */
+function imageDict(doc: PDFDocument): PDFDict {
+  const xobjects = doc.getPage(0).node.Resources()?.lookup(PDFName.of('XObject'), PDFDict);
+  const first = xobjects?.entries()[0]?.[1];
+  const stream = first && doc.context.lookup(first);
+  assert.ok(stream instanceof PDFRawStream);
+  return stream.dict;
 }
 
 /** pdf.js drawing the page at 72 dpi, as RGB. */
@@ -79,6 +92,31 @@ describe('scanned pages taken from their JPEG', () => {
     });
     assert.equal(scanPage(await load(captioned), 0), undefined);
     assert.ok(scanPage(await load(await makePdf([{ kind: 'scan', seed: 1 }], { ocrLayer: 'OCR text' })), 0));
+  });
+
+  it('leaves to pdf.js a scan with an annotation, optional content, an ICC profile or a crop box past the media box', async () => {
+    const variants: Record<string, (doc: PDFDocument) => void> = {
+      annotation: (doc) => {
+        const square = doc.context.register(doc.context.obj({ Type: 'Annot', Subtype: 'Square', Rect: [0, 0, 100, 100], IC: [0, 0, 0] }));
+        doc.getPage(0).node.set(PDFName.of('Annots'), doc.context.obj([square]));
+      },
+      'optional content': (doc) => imageDict(doc).set(PDFName.of('OC'), doc.context.register(doc.context.obj({ Type: 'OCG', Name: 'x' }))),
+      'ICC profile': (doc) => {
+        const profile = doc.context.register(doc.context.flateStream(new Uint8Array(16), { N: 3 }));
+        imageDict(doc).set(PDFName.of('ColorSpace'), doc.context.obj([PDFName.of('ICCBased'), profile]));
+      },
+      'crop box past the media box': (doc) => {
+        const page = doc.getPage(0);
+        page.setCropBox(0, 0, 700, 900);
+        page.setMediaBox(0, 0, 595, 842);
+      },
+    };
+    for (const [what, change] of Object.entries(variants)) {
+      const pdf = await oneImagePdf([0, 0, 595, 842], 0, async (doc) => change(doc));
+      assert.equal(scanPage(await load(pdf), 0), undefined, what);
+    }
+    // The same page untouched is taken from its JPEG.
+    assert.ok(scanPage(await load(await oneImagePdf([0, 0, 595, 842])), 0));
   });
 
   it('gives the picture pdf.js draws, for upright and rotated pages', async () => {

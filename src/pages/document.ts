@@ -47,8 +47,9 @@ export interface Document {
  * The settings a rendered page depends on besides the file: part of a page's
  * cache key. Renderer versions are not: an upgrade must not redo an archive.
  */
-export function renderKey(kind: DocumentKind, options: Pick<PageOptions, 'dpi' | 'maxPixels'>): string {
-  return kind === 'pdf' ? `pdf, ${options.dpi} dpi, ${options.maxPixels} px` : `tiff, ${options.maxPixels} px`;
+export function renderKey(kind: DocumentKind, options: Pick<PageOptions, 'dpi' | 'maxPixels' | 'maxInputPixels'>): string {
+  const limits = `${options.maxPixels} px, at most ${options.maxInputPixels} px in`;
+  return kind === 'pdf' ? `pdf, ${options.dpi} dpi, ${limits}` : `tiff, ${limits}`;
 }
 
 /** The kind a file's name suggests, so unchanged documents are answered from the cache without being read. */

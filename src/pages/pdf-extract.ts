@@ -141,17 +141,42 @@ function plainJpeg(stream: PDFRawStream, doc: PDFDocument): Uint8Array | undefin
   if (filters.length !== 1 || filters[0] !== name('DCTDecode')) return undefined;
   if (d.lookup(name('Subtype')) !== name('Image') || d.has(name('SMask')) || d.has(name('Mask')) || d.has(name('Decode'))) return undefined;
   if (d.has(name('DecodeParms')) || d.lookup(name('ImageMask'))?.toString() === 'true') return undefined;
+  // Optional content: pdf.js may hide it.
+  if (d.has(name('OC'))) return undefined;
   const bits = d.lookup(name('BitsPerComponent'));
   if (bits !== undefined && !(bits instanceof PDFNumber && bits.asNumber() === 8)) return undefined;
+  // pdf.js applies an ICCBased profile; libvips would not see it. Device spaces only.
   const space = d.lookup(name('ColorSpace'));
-  if (space === name('DeviceRGB') || space === name('DeviceGray')) return stream.contents;
-  // An ICC-based grey or RGB space: the profile is the PDF's, the JPEG decodes the same.
-  if (space instanceof PDFArray && doc.context.lookup(space.get(0)) === name('ICCBased')) {
-    const profile = doc.context.lookup(space.get(1));
-    const n = profile instanceof PDFRawStream ? profile.dict.lookup(name('N')) : undefined;
-    if (n instanceof PDFNumber && (n.asNumber() === 1 || n.asNumber() === 3)) return stream.contents;
+  return space === name('DeviceRGB') || space === name('DeviceGray') ? stream.contents : undefined;
+}
+
+/** Annotations pdf.js would draw on the page: anything but links and pop-ups without an appearance of their own. */
+function hasVisibleAnnotations(page: PDFPage, doc: PDFDocument): boolean {
+  const annots = page.node.lookup(name('Annots'));
+  if (annots === undefined) return false;
+  if (!(annots instanceof PDFArray)) return true;
+  return annots.asArray().some((ref) => {
+    const a = doc.context.lookup(ref);
+    if (!(a instanceof PDFDict)) return false;
+    const subtype = a.lookup(name('Subtype'));
+    return !(subtype === name('Link') || subtype === name('Popup')) || a.has(name('AP'));
+  });
+}
+
+/** The pixel count of the largest image the page paints directly (pdf.js leaves out images past its limit). */
+export function largestImage(doc: PDFDocument, index: number): { width: number; height: number } | undefined {
+  const xobjects = doc.getPage(index).node.Resources()?.lookup(name('XObject'));
+  if (!(xobjects instanceof PDFDict)) return undefined;
+  let largest: { width: number; height: number } | undefined;
+  for (const [, ref] of xobjects.entries()) {
+    const x = doc.context.lookup(ref);
+    if (!(x instanceof PDFRawStream) || x.dict.lookup(name('Subtype')) !== name('Image')) continue;
+    const w = x.dict.lookup(name('Width'));
+    const h = x.dict.lookup(name('Height'));
+    if (!(w instanceof PDFNumber) || !(h instanceof PDFNumber)) continue;
+    if (!largest || w.asNumber() * h.asNumber() > largest.width * largest.height) largest = { width: w.asNumber(), height: h.asNumber() };
   }
-  return undefined;
+  return largest;
 }
 
 function contentText(page: PDFPage, doc: PDFDocument): string | undefined {
@@ -168,7 +193,7 @@ function contentText(page: PDFPage, doc: PDFDocument): string | undefined {
 /** The page as one JPEG, when it is exactly that: painted over its whole crop box, unrotated in itself. */
 export function scanPage(doc: PDFDocument, index: number): ScanPage | undefined {
   const page = doc.getPage(index);
-  if (page.node.lookup(name('UserUnit')) !== undefined) return undefined;
+  if (page.node.lookup(name('UserUnit')) !== undefined || hasVisibleAnnotations(page, doc)) return undefined;
   const text = contentText(page, doc);
   const tokens = text === undefined ? undefined : tokenize(text);
   const image = tokens && singleImage(tokens);
@@ -177,9 +202,15 @@ export function scanPage(doc: PDFDocument, index: number): ScanPage | undefined 
   const stream = xobjects instanceof PDFDict ? doc.context.lookup(xobjects.get(name(image.name))) : undefined;
   const jpeg = stream instanceof PDFRawStream ? plainJpeg(stream, doc) : undefined;
   if (!jpeg) return undefined;
+  // pdf.js shows the crop box within the media box; a crop box reaching outside it is left to pdf.js.
   const box = page.getCropBox();
+  const media = page.getMediaBox();
+  if (box.x < media.x || box.y < media.y || box.x + box.width > media.x + media.width || box.y + box.height > media.y + media.height) {
+    return undefined;
+  }
   const [a, b, c, d, e, f] = image.ctm;
-  const near = (x: number, y: number): boolean => Math.abs(x - y) < 0.01 * Math.max(1, Math.abs(y));
+  // Half a point: about a pixel at 150 dpi.
+  const near = (x: number, y: number): boolean => Math.abs(x - y) <= 0.5;
   if (!(near(a, box.width) && b === 0 && c === 0 && near(d, box.height) && near(e, box.x) && near(f, box.y))) return undefined;
   const rotate = ((page.getRotation().angle % 360) + 360) % 360;
   if (rotate % 90 !== 0) return undefined;

@@ -10,7 +10,7 @@ import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/displa
 import type { PageViewport } from 'pdfjs-dist/types/src/display/display_utils.js';
 import { lowerPriority } from '../backends/onnx/priority.js';
 import { loadSharp } from '../preprocess.js';
-import { loadForScans, scanPage, type ScanPage } from './pdf-extract.js';
+import { largestImage, loadForScans, scanPage, type ScanPage } from './pdf-extract.js';
 import type { PdfReply, PdfRequest, RenderedPage } from './pdf-protocol.js';
 
 const port = parentPort;
@@ -83,7 +83,15 @@ async function handle(request: PdfRequest): Promise<{ reply: PdfReply; transfer:
     const viewport = page.getViewport({ scale: (request.dpi / 72) * shrink });
     const width = Math.max(1, Math.round(viewport.width));
     const height = Math.max(1, Math.round(viewport.height));
-    const scan = await scanOf(entry, request.page);
+    const structure = await structureOf(entry);
+    const big = structure && quietly(() => largestImage(structure, request.page - 1));
+    if (big && big.width * big.height > request.maxInputPixels) {
+      // pdf.js would leave it out and draw an empty page; the model must not be shown that as the page.
+      throw new PdfFault(
+        `page ${request.page} holds an image of ${big.width}×${big.height} pixels, more than --max-input-pixels ${request.maxInputPixels}`,
+      );
+    }
+    const scan = structure && quietly(() => scanPage(structure, request.page - 1));
     const drawn = (scan && (await fromJpeg(scan, width, height, request.maxInputPixels))) ?? (await draw(page, viewport, width, height));
     const content = await page.getTextContent();
     let text = '';
@@ -103,15 +111,19 @@ async function handle(request: PdfRequest): Promise<{ reply: PdfReply; transfer:
   }
 }
 
-/** The page's JPEG when the page is a plain scan (the PDF is parsed for that once, on its first page). */
-async function scanOf(entry: OpenPdf, page: number): Promise<ScanPage | undefined> {
+/** The PDF as pdf-lib reads it, for the scans' JPEGs and image sizes (parsed once, on the first page rendered). */
+async function structureOf(entry: OpenPdf): Promise<PDFDocument | undefined> {
   if (entry.data) {
     entry.scans = loadForScans(entry.data, entry.doc.numPages);
     entry.data = undefined;
   }
-  const scans = await entry.scans;
+  return entry.scans;
+}
+
+/** A look at the file's structure that fails is no answer: pdf.js draws the page. */
+function quietly<T>(look: () => T): T | undefined {
   try {
-    return scans && scanPage(scans, page - 1);
+    return look();
   } catch {
     return undefined;
   }
@@ -123,7 +135,8 @@ type Pixels = { pixels: Uint8Array; channels: RenderedPage['channels'] };
 async function fromJpeg(scan: ScanPage, width: number, height: number, maxInputPixels: number): Promise<Pixels | undefined> {
   const sharp = await loadSharp();
   try {
-    const { data, info } = await sharp(scan.jpeg, { limitInputPixels: maxInputPixels, failOn: 'error' })
+    // pdf.js ignores a profile inside the JPEG; so must we, to show the same colours.
+    const { data, info } = await sharp(scan.jpeg, { limitInputPixels: maxInputPixels, failOn: 'error', ignoreIcc: true })
       .rotate(scan.rotate)
       .resize(width, height, { fit: 'fill' })
       .toColourspace('srgb')
