@@ -80,7 +80,6 @@ export async function exportResults(db: Database.Database, sink: Sink, filter: E
     where.push(`(r.model IN (${filter.models.map(() => '?').join(', ')})${asked.length ? ` OR r.job IN (${asked.map(() => '?').join(', ')})` : ''})`);
     params.push(...filter.models, ...asked);
   }
-  // files has no index on sha256; SQLite builds a transient one for this join.
   const rows = db.prepare(
     `SELECT r.sha256, r.job, r.status, r.output, r.prompt, r.model, r.tokens_in, r.tokens_out, r.latency_ms, r.created_at,
             i.bytes, i.width, i.height, i.format,

@@ -72,6 +72,8 @@ const MIGRATIONS: string[] = [
    ) WITHOUT ROWID;
    CREATE INDEX pages_by_pixels ON pages (pixels);
    CREATE INDEX pages_by_text ON pages (with_text);`,
+  // Which indexed files hold a content (export's paths, a page's documents, prune).
+  'CREATE INDEX files_by_sha ON files (sha256);',
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
