@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from './helpers/fake-openai.js';
-import { makeImage, makeMultiPageTiff } from './helpers/images.js';
+import { makeImage, makeMultiPageTiff, noiseImage } from './helpers/images.js';
 import { corruptXref, makeBomb, makeEmptyPdf, makeEncryptedPdf, makePdf, rawPdf, truncate, type PageSpec } from './helpers/pdfs.js';
 import { parseJsonl, runCli, scratchFolders } from './helpers/cli.js';
 
@@ -100,6 +100,15 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     assert.equal(touched.code, 0, touched.stderr);
     assert.equal(server.chatRequests().length - before, 8);
     assert.equal(parseJsonl(touched.stdout).length, 12);
+  });
+
+  it('a pyramid TIFF (one picture at halving sizes) is one image, not pages', async () => {
+    const dir = await workspace();
+    const file = path.join(dir, 'pyramid.tif');
+    await noiseImage(1024, 768, 4).tiff({ pyramid: true, tile: true, tileWidth: 128, tileHeight: 128 }).toFile(file);
+    const res = await catalog(path.join(dir, 'c.db'), file);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(parseJsonl(res.stdout).map((r) => [r.page, r.pages, r.width, r.height]), [[null, null, 1024, 768]]);
   });
 
   it('a PDF that gained pages has only the new pages inferred', async () => {

@@ -11,13 +11,33 @@ export function isTiff(data: Buffer): boolean {
   return head === 'II*\0' || head === 'MM\0*' || head === 'II+\0' || head === 'MM\0+';
 }
 
-/** The number of pages (IFDs) sharp sees; 1 for a file it cannot read, which then fails as an image. */
+/**
+ * The number of pages; 1 for a file sharp cannot read (it then fails as an
+ * image), and for one picture stored with smaller copies of itself: a pyramid
+ * (each image half the one before) or a single thumbnail (a quarter or less,
+ * same shape). Those copies are not pages.
+ */
 export async function tiffPageCount(data: Buffer): Promise<number> {
   const sharp = await loadSharp();
+  let pages: number;
   try {
-    return (await sharp(data, { limitInputPixels: false }).metadata()).pages ?? 1;
+    pages = (await sharp(data, { limitInputPixels: false }).metadata()).pages ?? 1;
   } catch {
     return 1;
+  }
+  if (pages < 2 || pages > 16) return pages;
+  try {
+    const sizes = await Promise.all(Array.from({ length: pages }, async (_, page) => {
+      const m = await sharp(data, { page, limitInputPixels: false }).metadata();
+      return { w: m.width ?? 0, h: m.height ?? 0 };
+    }));
+    const half = (a: number, b: number): boolean => a === Math.floor(b / 2) || a === Math.ceil(b / 2);
+    const pyramid = sizes.every((s, i) => i === 0 || (half(s.w, sizes[i - 1]!.w) && half(s.h, sizes[i - 1]!.h)));
+    const [first, second] = sizes as [{ w: number; h: number }, { w: number; h: number }];
+    const thumbnail = pages === 2 && second.w * 4 <= first.w && Math.abs(second.w / second.h / (first.w / first.h) - 1) < 0.02;
+    return pyramid || thumbnail ? 1 : pages;
+  } catch {
+    return pages;
   }
 }
 
