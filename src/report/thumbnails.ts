@@ -5,7 +5,7 @@ import PQueue from 'p-queue';
 import { FileFailure } from '../errors.js';
 import { readRegularFile, sha256 } from '../hash.js';
 import type { ImageInput } from '../backends/backend.js';
-import { Documents } from '../pages/document.js';
+import { Documents, kindByName, type Document } from '../pages/document.js';
 import { describeDecodeError, probeImage } from '../preprocess.js';
 
 export interface ThumbnailOptions {
@@ -37,9 +37,28 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/** A file as read for its thumbnails: its bytes, their hash, and the open document when it is one. */
+export interface ReadFile {
+  data: Buffer;
+  sha: string;
+  /** undefined for a single image. */
+  document: Promise<Document | undefined>;
+}
+
+function readFile(file: string, documents: Documents | undefined): Promise<ReadFile> {
+  return readRegularFile(file).then((data) => {
+    const document = documents
+      ? documents.kind(data, file).then((kind) => (kind ? documents.open(data, kind) : undefined))
+      : Promise.resolve(undefined);
+    document.catch(() => undefined); // reported by the row that awaits it
+    return { data, sha: sha256(data), document };
+  });
+}
+
 /** One thumbnail (of a page, for a document's page row); never throws for a bad image, only for a bug. */
 export async function makeThumbnail(
-  file: string, expectedSha256: string | null, options: ThumbnailOptions, page: number | null = null, documents?: Documents,
+  file: string, expectedSha256: string | null, options: ThumbnailOptions, page: number | null = null,
+  read: (file: string) => Promise<ReadFile> = (f) => readFile(f, undefined),
 ): Promise<Thumbnail> {
   try {
     await stat(file);
@@ -48,9 +67,9 @@ export async function makeThumbnail(
     return { kind: 'unreadable', reason: `cannot open: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
   }
   try {
-    const data = await readRegularFile(file);
-    const changed = expectedSha256 !== null && sha256(data) !== expectedSha256;
-    const { open } = await probeImage(await pageOrFile(data, file, page, documents), options.maxInputPixels);
+    const { data, sha, document } = await read(file);
+    const changed = expectedSha256 !== null && sha !== expectedSha256;
+    const { open } = await probeImage(await pageOrFile(data, page, await document), options.maxInputPixels);
     let out: { data: Buffer; info: { width: number; height: number } };
     try {
       out = await open()
@@ -77,17 +96,11 @@ export async function makeThumbnail(
 }
 
 /** The page a row shows: rendered from its document (the first page for the document's own row), or the file itself. */
-async function pageOrFile(data: Buffer, file: string, page: number | null, documents: Documents | undefined): Promise<ImageInput> {
-  const kind = documents && (await documents.kind(data, file));
-  if (!kind || !documents) return data;
-  const doc = await documents.open(data, kind);
-  try {
-    if (doc.pages === 0) throw new FileFailure('the document has no pages');
-    if ((page ?? 1) > doc.pages) throw new FileFailure(`the document has ${doc.pages} pages now, not ${page ?? 1}`);
-    return (await doc.renderPage(page ?? 1)).image;
-  } finally {
-    await doc.close();
-  }
+async function pageOrFile(data: Buffer, page: number | null, doc: Document | undefined): Promise<ImageInput> {
+  if (!doc) return data;
+  if (doc.pages === 0) throw new FileFailure('the document has no pages');
+  if ((page ?? 1) > doc.pages) throw new FileFailure(`the document has ${doc.pages} pages now, not ${page ?? 1}`);
+  return (await doc.renderPage(page ?? 1)).image;
 }
 
 export interface Thumbnailer {
@@ -95,15 +108,42 @@ export interface Thumbnailer {
   close(): Promise<void>;
 }
 
-/** A thumbnail maker that decodes at most `concurrency` images at once; results come back per call. */
+/**
+ * A thumbnail maker that decodes at most `concurrency` images at once; results come back per call.
+ * A document's rows come together in a catalog: its file is read and opened once for all of them.
+ */
 export function thumbnailer(options: ThumbnailOptions): Thumbnailer {
   const queue = new PQueue({ concurrency: options.concurrency });
   // Pages rendered straight at thumbnail size.
   const documents = new Documents({
     pages: 'all', dpi: 150, maxPages: Infinity, maxPixels: options.size * options.size, maxInputPixels: options.maxInputPixels,
   });
+  type Recent = { file: string; read: Promise<ReadFile>; users: number };
+  let recent: Recent | undefined;
+  const close = (entry: Recent): Promise<void> =>
+    entry.read.then((r) => r.document).then((d) => d?.close(), () => undefined);
+  const shared = async (file: string, expectedSha256: string | null, page: number | null): Promise<Thumbnail> => {
+    if (recent?.file !== file) {
+      const old = recent;
+      recent = { file, read: readFile(file, documents), users: 0 };
+      recent.read.catch(() => undefined);
+      if (old && old.users === 0) await close(old);
+    }
+    const entry = recent;
+    entry.users++;
+    try {
+      return await makeThumbnail(file, expectedSha256, options, page, () => entry.read);
+    } finally {
+      entry.users--;
+      if (entry !== recent && entry.users === 0) await close(entry);
+    }
+  };
   return {
-    make: (file, sha, page) => queue.add(() => makeThumbnail(file, sha, options, page, documents)),
-    close: () => documents.close(),
+    make: (file, sha, page) =>
+      queue.add(() => (page !== null || kindByName(file) ? shared(file, sha, page) : makeThumbnail(file, sha, options))),
+    close: async () => {
+      if (recent) await close(recent);
+      await documents.close();
+    },
   };
 }
