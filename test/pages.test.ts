@@ -6,10 +6,10 @@ import { copyFile, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from './helpers/fake-openai.js';
+import { startFakeOpenAI, defaultReply, type FakeOpenAI, type RecordedRequest } from './helpers/fake-openai.js';
 import { makeImage, makeMultiPageTiff, noiseImage } from './helpers/images.js';
 import { corruptXref, makeBomb, makeEmptyPdf, makeEncryptedPdf, makePdf, rawPdf, truncate, type PageSpec } from './helpers/pdfs.js';
-import { parseJsonl, runCli, scratchFolders } from './helpers/cli.js';
+import { parseJsonl, runCli, scratchFolders, startCli } from './helpers/cli.js';
 
 let server: FakeOpenAI;
 before(async () => {
@@ -256,5 +256,31 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     assert.equal(res.code, 75, res.stderr);
     assert.doesNotMatch(res.stderr, /^\s+at /m, 'no stack trace');
     assert.equal(res.stdout, '');
+  });
+
+  it('Ctrl-C half way through a document: exit 130, its finished pages cached, the re-run asks only for the rest', async () => {
+    const dir = await workspace();
+    const file = path.join(dir, 'long.pdf');
+    await writeFile(file, await makePdf(Array.from({ length: 12 }, (_, i) => ({ kind: 'scan' as const, seed: 40 + i, width: 200, height: 283 }))));
+    const slow = await startFakeOpenAI({ handler: (req) => ({ type: 'delay', ms: 250, then: defaultReply(req) }) });
+    try {
+      const args = ['catalog', file, '--endpoint', slow.url, '--model', 'm', '--flavor', 'vllm', '-j', '1', '--cache', path.join(dir, 'c.db')];
+      const run = startCli(args);
+      while (slow.chatRequests().length < 3) await new Promise((r) => setTimeout(r, 20));
+      run.child.kill('SIGINT');
+      const first = await run.done;
+      assert.equal(first.code, 130, first.stderr);
+      assert.equal(first.stdout, '', 'an unfinished document gets no rows');
+      const asked = slow.chatRequests().length;
+      assert.ok(asked >= 3 && asked < 12, `${asked} pages asked before the interrupt`);
+      const second = await runCli(args);
+      assert.equal(second.code, 0, second.stderr);
+      const rows = parseJsonl(second.stdout);
+      assert.deepEqual(rows.map((r) => r.page), Array.from({ length: 12 }, (_, i) => i + 1));
+      assert.equal(slow.chatRequests().length, 12, 'no page asked twice');
+      assert.equal(rows.filter((r) => r.cached).length, asked);
+    } finally {
+      await slow.close();
+    }
   });
 });
