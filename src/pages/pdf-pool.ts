@@ -1,6 +1,7 @@
 // A few rendering threads, started on the first PDF. A document stays on the
-// thread that opened it; new documents go to the least busy thread. Each
-// thread does one thing at a time, so a time limit measures that thing alone.
+// thread that opened it; new documents go to the least busy thread. A thread
+// takes two requests at a time (one decodes in libvips while pdf.js works on
+// the other), no more, so a time limit measures little but the request itself.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
@@ -121,7 +122,7 @@ export class PdfPool {
     const worker = new Worker(url, { execArgv, stdout: true });
     worker.stdout.pipe(process.stderr);
     worker.unref();
-    const thread: Thread = { worker, pending: new Map(), queue: new PQueue({ concurrency: 1 }), documents: 0, dead: false };
+    const thread: Thread = { worker, pending: new Map(), queue: new PQueue({ concurrency: 2 }), documents: 0, dead: false };
     const stopped = (why: string): void => {
       thread.dead = true;
       for (const p of thread.pending.values()) p.reject(new ThreadStopped(why));
@@ -140,7 +141,7 @@ export class PdfPool {
     return thread;
   }
 
-  /** One request, after the thread's earlier ones, with its own time limit. */
+  /** One request, queued behind the thread's earlier ones, with its own time limit. */
   private send(thread: Thread, request: Request, what: string, id = this.nextId++, transfer: ArrayBuffer[] = []): Promise<PdfReply> {
     return thread.queue.add(() => {
       let timer: NodeJS.Timeout | undefined;
