@@ -16,7 +16,7 @@ import { fingerprint, jobSpec } from './fingerprint.js';
 import { plural } from './format.js';
 import { readRegularFile, sha256 } from './hash.js';
 import {
-  Documents, kindByName, pageIdentity, pageRecord, renderKey, type Document, type DocumentKind, type PageOptions,
+  Documents, kindByName, pageIdentity, pageRecord, renderKey, type Detected, type Document, type DocumentKind, type PageOptions,
 } from './pages/document.js';
 import { groupPages } from './pages/group.js';
 import { describeSelection, selectPages } from './pages/select.js';
@@ -283,16 +283,16 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   };
 
   /** A document's rows; the caller holds an open-document slot. */
-  const catalogDocument = async (file: FileEntry, sha: string, kind: DocumentKind, data: Buffer): Promise<CatalogRow[]> => {
+  const catalogDocument = async (file: FileEntry, sha: string, detected: Detected, data: Buffer): Promise<CatalogRow[]> => {
     // Unchanged but touched, copied or renamed: the pages are known.
-    const known = cachedDocument(file, sha, kind);
+    const known = cachedDocument(file, sha, detected.kind);
     if (known) return known;
     let doc: Document | undefined;
     try {
-      doc = await documents.open(data, kind);
+      doc = await documents.open(data, detected);
       return await catalogPages(file, sha, doc);
     } catch (error) {
-      return [failedRow({ ...base(file), sha256: sha, format: kind, pages: doc?.pages ?? null }, error)];
+      return [failedRow({ ...base(file), sha256: sha, format: detected.kind, pages: doc?.pages ?? null }, error)];
     } finally {
       await doc?.close();
     }
@@ -320,11 +320,11 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       }, { signal: hard.signal });
       row.sha256 = sha;
       store.rememberHash(file, sha);
-      const kind = await documents.kind(data, file.path);
-      if (kind) {
+      const detected = await documents.detect(data, file.path);
+      if (detected) {
         await holdDocument();
         if (stopNow()) return [];
-        return await catalogDocument(file, sha, kind, data);
+        return await catalogDocument(file, sha, detected, data);
       }
       if (documentSlot) {
         // A one-page TIFF: an image after all.

@@ -1,27 +1,18 @@
 // PDF pages: pdf.js and the prebuilt canvas it draws on, tried on a real page.
 import { createRequire } from 'node:module';
 import { PdfPool } from '../pages/pdf-pool.js';
+import { rawPdf } from '../pages/raw-pdf.js';
 import { fail, ok, type CheckResult } from './check.js';
 
 /** A one-inch page filled with 50 % grey. */
 function samplePdf(): Buffer {
   const content = '0.5 g 0 0 72 72 re f';
-  const objects = [
+  return rawPdf([
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] /Contents 4 0 R >>',
     `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-  ];
-  let out = '%PDF-1.4\n';
-  const offsets = objects.map((body, i) => {
-    const at = out.length;
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
-    return at;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  ]);
 }
 
 const version = (name: string): string => {

@@ -36,6 +36,9 @@ export interface PageImage {
 
 export type DocumentKind = 'pdf' | 'tiff';
 
+/** A file found to hold pages; a TIFF's page count is known from its header, a PDF's once it is opened. */
+export type Detected = { kind: 'pdf' } | { kind: 'tiff'; pages: number };
+
 export interface Document {
   kind: DocumentKind;
   pages: number;
@@ -59,7 +62,7 @@ export function kindByName(file: string): DocumentKind | undefined {
 }
 
 /** PDF readers accept the header anywhere in the first kilobyte. */
-export function isPdf(data: Buffer): boolean {
+function isPdf(data: Buffer): boolean {
   return data.subarray(0, 1024).includes('%PDF-');
 }
 
@@ -82,22 +85,22 @@ export class Documents {
 
   constructor(readonly options: PageOptions) {}
 
-  /** 'pdf' or 'tiff' for a file of pages, undefined for a single image (a one-page TIFF is one). */
-  async kind(data: Buffer, file: string): Promise<DocumentKind | undefined> {
-    if (isPdf(data)) return 'pdf';
+  /** What a file of pages is, undefined for a single image (a one-page TIFF is one). A TIFF's pages are counted once, here. */
+  async detect(data: Buffer, file: string): Promise<Detected | undefined> {
+    if (isPdf(data)) return { kind: 'pdf' };
     if (kindByName(file) === 'pdf') throw new FileFailure('not a PDF: the file has no %PDF- header');
-    return isTiff(data) && (await tiffPageCount(data)) > 1 ? 'tiff' : undefined;
+    const pages = isTiff(data) ? await tiffPageCount(data) : 1;
+    return pages > 1 ? { kind: 'tiff', pages } : undefined;
   }
 
-  async open(data: Buffer, kind: DocumentKind): Promise<Document> {
-    if (kind === 'tiff') {
-      const pages = await tiffPageCount(data);
-      return { kind, pages, renderPage: (page) => renderTiffPage(data, page, this.options), close: async () => undefined };
+  async open(data: Buffer, detected: Detected): Promise<Document> {
+    if (detected.kind === 'tiff') {
+      return { kind: 'tiff', pages: detected.pages, renderPage: (page) => renderTiffPage(data, page, this.options), close: async () => undefined };
     }
     this.pool ??= new PdfPool(this.options.maxInputPixels);
     const pdf = await this.pool.open(data);
     const { dpi, maxPixels } = this.options;
-    return { kind, pages: pdf.pages, renderPage: (page) => pdf.render(page, { dpi, maxPixels }).then(pdfPage), close: () => pdf.close() };
+    return { kind: 'pdf', pages: pdf.pages, renderPage: (page) => pdf.render(page, { dpi, maxPixels }).then(pdfPage), close: () => pdf.close() };
   }
 
   async close(): Promise<void> {

@@ -46,7 +46,7 @@ export function groupCatalogRows(rows: readonly CatalogRow[]): CatalogRow[] {
  * pages' values in page order, lists flattened, repeats and empty values
  * dropped; a field with a single value keeps it as is.
  */
-export function mergeOutputs(outputs: Output[]): Output {
+function mergeOutputs(outputs: Output[]): Output {
   const present = outputs.filter((o) => o !== null);
   if (present.length === 0) return null;
   if (present.every((o) => typeof o === 'string')) return (present as string[]).join('\n\n');

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
-import { workerUrl } from '../backends/onnx/preprocess-pool.js';
+import { workerUrl } from '../worker-threads.js';
 import { FileFailure } from '../errors.js';
 import type { PdfReply, PdfRequest, RenderedPage } from './pdf-protocol.js';
 
@@ -33,7 +33,7 @@ export interface PdfDocument {
 }
 
 /** How long opening a PDF or rendering one page may take before its thread is stopped (a pathological file). */
-export const PDF_TIMEOUT_MS = 120_000;
+const PDF_TIMEOUT_MS = 120_000;
 
 export class PdfPool {
   private readonly threads: (Thread | undefined)[];

@@ -8,7 +8,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import type { PDFDocument } from '@cantoo/pdf-lib';
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api.js';
 import type { PageViewport } from 'pdfjs-dist/types/src/display/display_utils.js';
-import { lowerPriority } from '../backends/onnx/priority.js';
+import { lowerPriority } from '../worker-threads.js';
 import { loadSharp } from '../preprocess.js';
 import { largestImage, loadForScans, scanPage, type ScanPage } from './pdf-extract.js';
 import type { PdfReply, PdfRequest, RenderedPage } from './pdf-protocol.js';

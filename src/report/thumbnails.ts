@@ -48,7 +48,7 @@ export interface ReadFile {
 function readFile(file: string, documents: Documents | undefined): Promise<ReadFile> {
   return readRegularFile(file).then((data) => {
     const document = documents
-      ? documents.kind(data, file).then((kind) => (kind ? documents.open(data, kind) : undefined))
+      ? documents.detect(data, file).then((detected) => (detected ? documents.open(data, detected) : undefined))
       : Promise.resolve(undefined);
     document.catch(() => undefined); // reported by the row that awaits it
     return { data, sha: sha256(data), document };

@@ -3,7 +3,10 @@
 import {
   beginText, endText, moveText, PDFDocument, setFontAndSize, setTextRenderingMode, showText, StandardFonts, TextRenderingMode,
 } from '@cantoo/pdf-lib';
+import { rawPdf } from '../../src/pages/raw-pdf.js';
 import { noiseImage } from './images.js';
+
+export { rawPdf };
 
 export type PageSpec =
   | { kind: 'scan'; seed: number; width?: number; height?: number }
@@ -75,21 +78,6 @@ export function truncate(pdf: Buffer, fraction: number): Buffer {
 /** A PDF of `count` empty pages, each `size` points square: a bomb by count or by size. */
 export async function makeBomb(count: number, size: number): Promise<Buffer> {
   return makePdf(Array.from({ length: count }, () => ({ kind: 'blank' as const, width: size, height: size })));
-}
-
-/** A PDF from raw object bodies (object n is bodies[n - 1]; object 1 is the catalog), with a correct xref. */
-export function rawPdf(bodies: string[]): Buffer {
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  bodies.forEach((body, i) => {
-    offsets.push(Buffer.byteLength(out, 'latin1'));
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = Buffer.byteLength(out, 'latin1');
-  out += `xref\n0 ${bodies.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${bodies.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
 }
 
 /** A PDF whose page tree has no pages (pdf-lib would add a blank one). */

@@ -9,7 +9,8 @@ import type { Backend, ImageInput, InferRequest, InferResult, Prepared, Prepared
 import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
 import type { Device, EngineOutput } from './engine.js';
 import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-processor.js';
-import { PreprocessPool, workerUrl } from './preprocess-pool.js';
+import { workerUrl } from '../../worker-threads.js';
+import { PreprocessPool } from './preprocess-pool.js';
 import { loadModelDir, pickDtype, type Dtype, type ModelDir } from './model-dir.js';
 import type { FromWorker, JobMessage, SerializedError, ToWorker, WorkerInit } from './protocol.js';
 import { TextCodec } from './text.js';

@@ -4,6 +4,7 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { FileFailure } from '../../errors.js';
 import type { ImageInput } from '../backend.js';
+import { workerUrl } from '../../worker-threads.js';
 import type { ProcessedImage, VisionConfig } from './image-processor.js';
 import type { SerializedError } from './protocol.js';
 
@@ -15,12 +16,6 @@ type Reply = { id: number; image: Omit<ProcessedImage, 'pixelValues'> } | { id: 
 interface Slot {
   worker: Worker;
   pending: Map<number, { resolve: (i: ImageInfo) => void; reject: (e: unknown) => void }>;
-}
-
-/** Where a sibling module lives, and how to start it (source files under tsx need the loader). */
-export function workerUrl(name: string, base: string): { url: URL; execArgv: string[] } {
-  const isTs = base.endsWith('.ts');
-  return { url: new URL(`./${name}.${isTs ? 'ts' : 'js'}`, base), execArgv: isTs ? ['--import', 'tsx'] : [] };
 }
 
 export class PreprocessPool {

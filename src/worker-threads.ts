@@ -1,4 +1,5 @@
-// The model and the preprocessing are the bulk of the work; the main thread
+// Worker threads: where their modules are, and their priority. The model, the
+// preprocessing and PDF rendering are the bulk of the work; the main thread
 // (walking, hashing, the cache, writing rows, the progress bar) is small and
 // must never wait behind them. Linux keeps a nice value per thread, and the
 // threads a thread starts (ORT's pool, libvips's workers) inherit it.
@@ -15,4 +16,10 @@ export function lowerPriority(): void {
   } catch {
     // not permitted here: run at the same priority
   }
+}
+
+/** Where a worker module lives beside `base`, and how to start it (source files under tsx need the loader). */
+export function workerUrl(name: string, base: string): { url: URL; execArgv: string[] } {
+  const isTs = base.endsWith('.ts');
+  return { url: new URL(`./${name}.${isTs ? 'ts' : 'js'}`, base), execArgv: isTs ? ['--import', 'tsx'] : [] };
 }
