@@ -95,6 +95,13 @@ export interface InferResult {
   model: string;
 }
 
+export interface BackendStats {
+  /** HTTP requests sent for answers, retries included. */
+  requests: number;
+  /** Of those, how many were retries of an earlier attempt. */
+  retries: number;
+}
+
 export interface Backend {
   /** Decodes and shapes one image the way this backend's model takes it. */
   prepare(input: ImageInput): Promise<Prepared>;
@@ -111,5 +118,7 @@ export interface Backend {
   infer(request: InferRequest, signal: AbortSignal): Promise<InferResult>;
   /** The pipeline is done with a prepared image (answered, failed or abandoned): its memory can go. */
   release?(image: PreparedImage): void;
+  /** What the backend did on the wire so far, for the run's metrics (servers only). */
+  stats?(): BackendStats;
   close(): Promise<void>;
 }
