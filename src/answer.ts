@@ -43,7 +43,7 @@ function answerProblem(text: string, validate: ValidateFunction | undefined): st
 }
 
 export async function ask(
-  backend: Backend,
+  backend: Pick<Backend, 'infer'>,
   request: InferRequest,
   validate: ValidateFunction | undefined,
   promptName: string,

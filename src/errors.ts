@@ -5,6 +5,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** An input path is missing or cannot be opened, or the inputs hold nothing to catalog: exit 66. */
+export class NoInput extends Error {
+  override name = 'NoInput';
+}
+
 /** Something outside our control stopped the whole run; cron may retry: exit 75. */
 export class TemporaryFailure extends Error {
   override name = 'TemporaryFailure';
@@ -15,18 +20,26 @@ export class FileFailure extends Error {
   override name = 'FileFailure';
 }
 
+/** The documented exit codes (sysexits.h where one fits). */
 export const ExitCode = {
   ok: 0,
+  /** Some rows failed or were cut off at --max-tokens, or a folder could not be read. */
   someFailed: 1,
   usage: 2,
+  noInput: 66,
+  internal: 70,
+  cantWrite: 74,
   tempFail: 75,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** The exit code for an error that ended a run. */
+/** The exit code for an error that ended a command; `main` prints it and the runs table records it. */
 export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof UsageError) return ExitCode.usage;
+  if (error instanceof NoInput) return ExitCode.noInput;
   if (error instanceof TemporaryFailure) return ExitCode.tempFail;
-  return ExitCode.someFailed;
+  // By name: the output errors live with the sinks, which this module must not import.
+  if (error instanceof Error && error.name === 'OutputError') return ExitCode.cantWrite;
+  return ExitCode.internal;
 }

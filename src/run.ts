@@ -11,7 +11,6 @@ import type { CatalogRow } from './emit/columns.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from './emit/sink.js';
 import { createWriter, type Format } from './emit/writers.js';
 import { ExitCode, exitCodeFor, FileFailure } from './errors.js';
-import { inShard, type Shard } from './shard.js';
 import { fingerprint, jobSpec } from './fingerprint.js';
 import { plural } from './format.js';
 import { readRegularFile, sha256 } from './hash.js';
@@ -26,11 +25,18 @@ import { okCount, type Progress, type Tally } from './progress.js';
 import { renderPrompt, type Lang } from './prompt/render.js';
 import { placeholders, type Template } from './prompt/template.js';
 import { Slots } from './slots.js';
-import { walk, type FileEntry, type WalkOptions } from './walk.js';
+import type { FileEntry } from './walk.js';
+import type { RunStats } from './metrics.js';
 
 export interface CatalogJob {
-  inputs: string[];
-  walk: Omit<WalkOptions, 'onSkip'>;
+  /** What the walk found (this shard's part), sorted by path. */
+  files: FileEntry[];
+  /** Folders below the inputs that could not be listed: the catalog misses their files. */
+  unreadable: { dir: string; reason: string }[];
+  /** Identifies the inputs across runs (a hash of the resolved paths and the shard). */
+  inputsKey: string;
+  /** The inputs as the user gave them, for messages. */
+  inputsLabel: string;
   template: Template;
   lang: Lang;
   variables: Record<string, string>;
@@ -42,8 +48,6 @@ export interface CatalogJob {
   args: string[];
   /** How long an interrupted run waits for requests in flight. */
   graceMs: number;
-  /** This machine's part of the walk. */
-  shard?: Shard;
   /** Which pages of PDFs and multi-page TIFFs, and how they are rendered. */
   pages: PageOptions;
   /** One row per document, its pages' answers joined. */
@@ -56,10 +60,14 @@ export interface RunContext {
   stdout: Writable;
   progress: Progress;
   warn: (message: string) => void;
+  /** For what must reach a person even under --quiet (a shrunken archive, unreadable folders). */
+  loud: (message: string) => void;
   /** First interrupt: take no new work, finish what is in flight. */
   stop: AbortSignal;
   /** Second interrupt: abandon requests in flight now. */
   abort: AbortSignal;
+  /** Filled in as the run goes, for --metrics-file; complete also when the run throws. */
+  stats: RunStats;
 }
 
 export interface RunOutcome {
@@ -75,15 +83,33 @@ interface Slot {
 }
 
 export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunOutcome> {
-  const { backend, store } = ctx;
+  const { backend, store, stats } = ctx;
   const template = job.template;
-  const walked = await walk(job.inputs, { ...job.walk, onSkip: (p, why) => ctx.warn(`skipping ${p}: ${why}`) });
-  const shard = job.shard;
-  const files = shard ? walked.filter((f) => inShard(f.relativePath, shard)) : walked;
+  const files = job.files;
   const spec = jobSpec(backend.fingerprint(), template, job.variables, job.generation, job.preprocess);
   const jobId = fingerprint(spec);
   store.registerJob(jobId, spec);
-  const runId = store.startRun(job.args, jobId);
+  stats.filesFound = files.length;
+  const previous = store.lastFinishedRun(job.inputsKey, jobId);
+  if (previous) stats.previousFiles = previous.files;
+  // An unmounted share or a renamed folder looks like an archive that shrank overnight.
+  if (previous && files.length < previous.files / 2) {
+    ctx.loud(
+      `found ${plural(files.length, 'file')}; the last run over ${job.inputsLabel} found ${previous.files.toLocaleString('en-US')}` +
+        ` (on ${new Date(previous.endedAt).toISOString().slice(0, 10)}): is a share unmounted or a folder renamed?`,
+    );
+  }
+  // A --refresh ignores answers older than itself, or than the same --refresh that was cut off.
+  let refreshSince: number | null = null;
+  if (job.refresh) {
+    const resumed = store.unfinishedRefresh(job.inputsKey, jobId);
+    refreshSince = resumed ?? Date.now();
+    store.ignoreAnswersBefore(refreshSince);
+    if (resumed !== undefined) {
+      ctx.warn(`carrying on the --refresh begun ${new Date(resumed).toISOString()}, which did not finish: answers since then are kept`);
+    }
+  }
+  const runId = store.startRun(job.args, jobId, job.inputsKey, files.length, refreshSince);
 
   const validate = template.schema ? compileValidator(template.schema) : undefined;
   const tally: Tally = { done: 0, total: files.length, cached: 0, failed: 0, truncated: 0, pages: 0 };
@@ -114,7 +140,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   const imageFacts = (image: ImageInfo | undefined): Pick<CatalogRow, 'width' | 'height' | 'format'> =>
     ({ width: image?.width ?? null, height: image?.height ?? null, format: image?.format ?? null });
 
-  const hits = job.refresh ? [] : store.lookupMany(files, jobId);
+  const hits = store.lookupMany(files, jobId);
   const documents = new Documents(job.pages);
   const usesPageText = placeholders(template.body).includes('page_text');
 
@@ -125,6 +151,13 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   // Open documents (each holds its file, and pdf.js its parsed objects).
   const openDocuments = new Slots(Math.max(2, os.availableParallelism()));
   const inflight = new Map<string, Promise<Answer>>();
+  let inferCalls = 0;
+  const counted: Pick<Backend, 'infer'> = {
+    infer: (request, signal) => {
+      inferCalls++;
+      return backend.infer(request, signal);
+    },
+  };
 
   /**
    * The answer for one image (a file or a page) under its cache key: from the
@@ -136,7 +169,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     remember: (source: SourceInfo) => void,
   ): Promise<{ result: CachedResult; cached: boolean; answer?: Answer }> => {
     const step = await prepareQueue.add(async () => {
-      const hit = job.refresh ? undefined : store.result(key, jobId);
+      const hit = store.result(key, jobId);
       if (hit) return { kind: 'cached' as const, hit };
       const shared = inflight.get(key);
       if (shared) return { kind: 'shared' as const, shared };
@@ -167,9 +200,11 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       };
       const answer = await inferQueue.add(() => {
         release();
-        return ask(backend, request, validate, template.name, hard.signal);
+        return ask(counted, request, validate, template.name, hard.signal);
       }, { signal: hard.signal });
       store.saveResult(key, jobId, answer);
+      stats.tokensIn += answer.tokensIn ?? 0;
+      stats.tokensOut += answer.tokensOut ?? 0;
       settle.resolve(answer);
       return { result: answer, cached: false, answer };
     } catch (error) {
@@ -198,7 +233,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   /** A document's rows when every selected page is answered in the cache, without reading the file. */
   const cachedDocument = (file: FileEntry, sha: string, kind: DocumentKind): CatalogRow[] | undefined => {
     const count = store.documentPages(sha);
-    if (count === undefined || job.refresh) return undefined;
+    if (count === undefined) return undefined;
     const render = renderKey(kind, job.pages);
     const rows: CatalogRow[] = [];
     for (const page of selectedPages(count)) {
@@ -242,7 +277,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     for (const page of selected) {
       if (stopNow() || failure) break;
       const row = pageRow(file, sha, page, doc.pages, doc.kind);
-      const known = job.refresh ? undefined : store.page(sha, render, page);
+      const known = store.page(sha, render, page);
       const hit = known && store.result(pageIdentity(known, usesPageText), jobId);
       if (known && hit) {
         tasks.push(Promise.resolve(resultRow({ ...row, width: known.width, height: known.height }, hit, true)));
@@ -348,7 +383,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   /** Rows for a file the walk found, when the cache alone can give them. */
   const fromCache = (file: FileEntry, hit: CacheHit | undefined): CatalogRow[] | undefined => {
     if (hit) return [resultRow({ ...base(file), sha256: hit.sha256, ...imageFacts(hit.image) }, hit.result, true)];
-    const kind = job.refresh ? undefined : kindByName(file.path);
+    const kind = kindByName(file.path);
     const sha = kind && store.knownHash(file);
     if (!kind || !sha) return undefined;
     try {
@@ -381,7 +416,9 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         if (row.cached) tally.cached++;
         if (row.status === 'error') tally.failed++;
         if (row.status === 'truncated') tally.truncated++;
+        stats.rows[row.status === 'error' ? 'error' : row.status === 'truncated' ? 'truncated' : 'ok']++;
       }
+      Object.assign(stats, { cached: tally.cached, pages: tally.pages });
       ctx.progress.update(tally);
       return rows;
     };
@@ -442,14 +479,21 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     await Promise.all(unfinished());
     if (fatal !== undefined) throw fatal;
     if (ctx.stop.aborted) {
-      // Write what finished, in order; unfinished files get no row.
-      await writer.write(slots.slice(next).flatMap((s) => (s.rows ? shape(s.rows) : [])));
       exitCode = ExitCode.interrupted;
+      if (sink.atomic) {
+        // A file is replaced only by a whole catalog: the old one stays, the answers are in the cache.
+        await sink.discard();
+      } else {
+        // A stream already has the rows before the cut: add what finished, in order.
+        await writer.write(slots.slice(next).flatMap((s) => (s.rows ? shape(s.rows) : [])));
+        await sink.commit();
+      }
     } else {
       await flush(true);
-      exitCode = tally.failed > 0 ? ExitCode.someFailed : ExitCode.ok;
+      const incomplete = tally.failed > 0 || tally.truncated > 0 || job.unreadable.length > 0;
+      exitCode = incomplete ? ExitCode.someFailed : ExitCode.ok;
+      await sink.commit();
     }
-    await sink.commit();
   } catch (error) {
     stopped = true;
     hard.abort(error);
@@ -465,10 +509,23 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     prepareQueue.clear();
     inferQueue.clear();
     await documents.close();
+    const wire = backend.stats?.();
+    stats.requests = wire?.requests ?? inferCalls;
+    stats.retries = wire?.retries ?? 0;
     ctx.progress.stop(tally, Date.now() - started);
+    reportUnreadable(job.unreadable, ctx.loud);
   }
   store.endRun(runId, tallyCounts(tally), exitCode);
   return { exitCode, tally };
+}
+
+/** Even under --quiet: these files are silently missing from the catalog otherwise. */
+function reportUnreadable(folders: CatalogJob['unreadable'], loud: (message: string) => void): void {
+  if (folders.length === 0) return;
+  const shown = folders.slice(0, 20).map((f) => `  ${f.dir} (${f.reason})`);
+  if (folders.length > shown.length) shown.push(`  … and ${folders.length - shown.length} more`);
+  const them = folders.length === 1 ? 'it' : 'them';
+  loud(`${plural(folders.length, 'folder')} could not be read; the files in ${them} are not in the catalog:\n${shown.join('\n')}`);
 }
 
 function tallyCounts(t: Tally): { total: number; ok: number; cached: number; failed: number } {

@@ -4,6 +4,7 @@ import { lstat, opendir, readdir, stat } from 'node:fs/promises';
 import { lstatSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { NoInput } from './errors.js';
 
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   'jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'gif', 'avif', 'heic', 'heif', 'bmp',
@@ -19,6 +20,8 @@ export interface WalkOptions {
   followSymlinks: boolean;
   /** Told about every skipped entry that looked like an image. */
   onSkip?: (filePath: string, reason: string) => void;
+  /** Told about every folder below an input that could not be listed: its files are missing from the catalog. */
+  onUnreadable?: (dir: string, reason: string) => void;
 }
 
 export interface FileEntry {
@@ -95,11 +98,11 @@ export async function walk(inputs: string[], options: WalkOptions): Promise<File
       if (code === 'ENOENT' || code === 'ELOOP') {
         let isLink = false;
         try { isLink = (await lstat(input)).isSymbolicLink(); } catch { /* absent */ }
-        if (!isLink) throw new WalkError(`No such file or folder: ${input}`);
+        if (!isLink) throw new NoInput(`No such file or folder: ${input}`);
         skip(input, code === 'ELOOP' ? 'symlink loop' : 'dangling symlink');
         continue;
       }
-      throw new WalkError(`Cannot read ${input}: ${(error as Error).message}`);
+      throw new NoInput(`Cannot read ${input}: ${(error as Error).message}`);
     }
     if (st.isDirectory()) {
       await walkDir(input, '', options, matchers, consider, skip, new Set([`${st.dev}:${st.ino}`]));
@@ -108,10 +111,6 @@ export async function walk(inputs: string[], options: WalkOptions): Promise<File
     }
   }
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-export class WalkError extends Error {
-  override name = 'WalkError';
 }
 
 async function walkDir(
@@ -127,7 +126,10 @@ async function walkDir(
   try {
     handle = await opendir(dir, { bufferSize: 256 });
   } catch (error) {
-    skip(dir, `cannot open folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const why = whyUnreadable(error as NodeJS.ErrnoException);
+    // An input folder that cannot be listed is no input at all; one below it is a hole in the catalog.
+    if (rel === '') throw new NoInput(`Cannot open the folder ${dir}: ${why}`);
+    options.onUnreadable?.(dir, why);
     return;
   }
   const subdirs: [string, string, Stats][] = [];
@@ -194,6 +196,11 @@ async function walkDir(
   }
 }
 
+function whyUnreadable(error: NodeJS.ErrnoException): string {
+  if (error.code === 'EACCES' || error.code === 'EPERM') return `permission denied (${error.code})`;
+  return error.code ?? error.message;
+}
+
 /** A byte that is not UTF-8, as displayName shows it. */
 export const ESCAPED_BYTE = /\\x([0-9a-f]{2})/;
 
@@ -235,7 +242,8 @@ async function walkRawNames(
   let names: Buffer[];
   try {
     names = await readdir(dir, { encoding: 'buffer' });
-  } catch {
+  } catch (error) {
+    options.onUnreadable?.(dir, whyUnreadable(error as NodeJS.ErrnoException));
     return;
   }
   for (const raw of names) {

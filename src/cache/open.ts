@@ -74,6 +74,13 @@ const MIGRATIONS: string[] = [
    CREATE INDEX pages_by_text ON pages (with_text);`,
   // Which indexed files hold a content (export's paths, a page's documents, prune).
   'CREATE INDEX files_by_sha ON files (sha256);',
+  // What a run was over (a hash of its inputs) and how many files it found, so a run that finds far
+  // fewer than the last one over the same inputs (an unmounted share) can say so; and since when a
+  // --refresh ignores older answers, so the same --refresh after an interrupt carries on.
+  `ALTER TABLE runs ADD COLUMN inputs TEXT;
+   ALTER TABLE runs ADD COLUMN files INTEGER;
+   ALTER TABLE runs ADD COLUMN refresh_since INTEGER;
+   CREATE INDEX runs_by_inputs ON runs (inputs, job);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

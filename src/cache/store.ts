@@ -58,6 +58,8 @@ interface LookupRow {
 
 export class CacheStore {
   private readonly q;
+  /** Answers saved before this (ms) are not used: --refresh. */
+  private answeredSince = 0;
 
   constructor(readonly db: Database.Database) {
     this.q = {
@@ -74,7 +76,7 @@ export class CacheStore {
       ),
       jobPut: db.prepare('INSERT OR IGNORE INTO jobs (fingerprint, spec, created_at) VALUES (?, ?, ?)'),
       resultGet: db.prepare(
-        'SELECT status, output, prompt, model, tokens_in, tokens_out, latency_ms FROM results WHERE sha256 = ? AND job = ?',
+        'SELECT status, output, prompt, model, tokens_in, tokens_out, latency_ms FROM results WHERE sha256 = ? AND job = ? AND created_at >= ?',
       ),
       resultPut: db.prepare(
         `INSERT OR REPLACE INTO results (sha256, job, status, output, prompt, model, tokens_in, tokens_out, latency_ms, created_at)
@@ -84,7 +86,7 @@ export class CacheStore {
         `SELECT f.size, f.mtime_ms, f.ino, f.sha256, r.status, r.output, r.prompt, r.model,
                 r.tokens_in, r.tokens_out, r.latency_ms, i.bytes, i.width, i.height, i.format
            FROM files f
-           JOIN results r ON r.sha256 = f.sha256 AND r.job = ?
+           JOIN results r ON r.sha256 = f.sha256 AND r.job = ? AND r.created_at >= ?
            LEFT JOIN images i ON i.sha256 = f.sha256
           WHERE f.path = ?`,
       ),
@@ -96,7 +98,11 @@ export class CacheStore {
       pagePut: db.prepare(
         'INSERT OR REPLACE INTO pages (sha256, render, page, pixels, with_text, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      runStart: db.prepare('INSERT INTO runs (started_at, args, job) VALUES (?, ?, ?)'),
+      runStart: db.prepare('INSERT INTO runs (started_at, args, job, inputs, files, refresh_since) VALUES (?, ?, ?, ?, ?, ?)'),
+      lastRun: db.prepare('SELECT refresh_since AS refreshSince, exit_code AS exitCode FROM runs WHERE inputs = ? AND job = ? ORDER BY id DESC LIMIT 1'),
+      lastFinished: db.prepare(
+        'SELECT files, ended_at AS endedAt FROM runs WHERE inputs = ? AND job = ? AND exit_code IN (0, 1) AND files IS NOT NULL ORDER BY id DESC LIMIT 1',
+      ),
       runEnd: db.prepare(
         'UPDATE runs SET ended_at = ?, total = ?, ok = ?, cached = ?, failed = ?, exit_code = ? WHERE id = ?',
       ),
@@ -110,7 +116,7 @@ export class CacheStore {
   lookupMany(stamps: readonly FileStamp[], job: string): (CacheHit | undefined)[] {
     const read = this.db.transaction(() =>
       stamps.map((stamp) => {
-        const row = this.q.lookup.get(job, stamp.path) as LookupRow | undefined;
+        const row = this.q.lookup.get(job, this.answeredSince, stamp.path) as LookupRow | undefined;
         if (!row || row.size !== stamp.size || row.mtime_ms !== stamp.mtimeMs || row.ino !== stamp.ino) return undefined;
         return {
           sha256: row.sha256,
@@ -166,7 +172,7 @@ export class CacheStore {
   }
 
   result(sha256: string, job: string): CachedResult | undefined {
-    const row = this.q.resultGet.get(sha256, job) as
+    const row = this.q.resultGet.get(sha256, job, this.answeredSince) as
       | { status: 'ok' | 'truncated'; output: string; prompt: string; model: string;
           tokens_in: number | null; tokens_out: number | null; latency_ms: number | null }
       | undefined;
@@ -181,8 +187,29 @@ export class CacheStore {
     this.q.resultPut.run(sha256, job, r.status, r.output, r.prompt, r.model, r.tokensIn, r.tokensOut, r.latencyMs, Date.now());
   }
 
-  startRun(args: string[], job: string): number {
-    return Number(this.q.runStart.run(Date.now(), JSON.stringify(args), job).lastInsertRowid);
+  /** From now on, answers saved before `ms` count as not cached. */
+  ignoreAnswersBefore(ms: number): void {
+    this.answeredSince = ms;
+  }
+
+  /**
+   * `inputs`: what the run walks (a hash), `files`: how many files it found there;
+   * `refreshSince`: for --refresh, since when answers count.
+   */
+  startRun(args: string[], job: string, inputs: string, files: number, refreshSince: number | null): number {
+    return Number(this.q.runStart.run(Date.now(), JSON.stringify(args), job, inputs, files, refreshSince).lastInsertRowid);
+  }
+
+  /** When the last run over these inputs was a --refresh that did not finish: since when it refreshed. */
+  unfinishedRefresh(inputs: string, job: string): number | undefined {
+    const last = this.q.lastRun.get(inputs, job) as { refreshSince: number | null; exitCode: number | null } | undefined;
+    if (!last || last.refreshSince === null) return undefined;
+    return last.exitCode === 0 || last.exitCode === 1 ? undefined : last.refreshSince;
+  }
+
+  /** The last run over the same inputs and job that wrote its catalog (exit 0 or 1). */
+  lastFinishedRun(inputs: string, job: string): { files: number; endedAt: number } | undefined {
+    return this.q.lastFinished.get(inputs, job) as { files: number; endedAt: number } | undefined;
   }
 
   endRun(id: number, counts: RunCounts, exitCode: number): void {

@@ -7,22 +7,26 @@ import type { Backend, GenerationParams } from '../backends/backend.js';
 import { createOpenAIBackend, FLAVORS, type Flavor } from '../backends/openai/index.js';
 import { createOnnxBackend, type Device } from '../backends/onnx/index.js';
 import { DEFAULT_MODEL, resolveLocalModel } from '../models/resolve.js';
-import { sha256File } from '../hash.js';
+import { sha256, sha256File } from '../hash.js';
+import { OutputClosed } from '../emit/sink.js';
+import { plural } from '../format.js';
+import { newRunStats, writeMetrics, type MetricsFile, type RunStats } from '../metrics.js';
+import type { PageOptions } from '../pages/document.js';
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
 import { lockCache, LOCK_MODES, type LockMode } from '../cache/run-lock.js';
 import { CacheStore } from '../cache/store.js';
 import { BACKENDS, DEVICES, LANGS } from '../config/defaults.js';
 import { FORMATS, type Format } from '../emit/writers.js';
-import { TemporaryFailure, UsageError, type ExitCode } from '../errors.js';
+import { ExitCode, exitCodeFor, NoInput, TemporaryFailure, UsageError } from '../errors.js';
 import { DEFAULT_MAX_PIXELS, JPEG_QUALITY, type PreprocessOptions } from '../preprocess.js';
 import { createProgress } from '../progress.js';
 import { langFromEnv, resolveTemplate } from '../prompt/library.js';
-import { checkVariables, type Lang } from '../prompt/render.js';
+import { checkUnusedVariables, checkVariables, type Lang } from '../prompt/render.js';
 import type { Template } from '../prompt/template.js';
 import { runCatalog, type CatalogJob } from '../run.js';
-import { splitFileList } from '../walk.js';
+import { splitFileList, walk } from '../walk.js';
 import { parsePages } from '../pages/select.js';
-import { parseShard } from '../shard.js';
+import { inShard, parseShard } from '../shard.js';
 import type { CliIO } from './io.js';
 import { dpiFlag, dtypeFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt } from './validate.js';
 
@@ -69,6 +73,10 @@ export interface CatalogFlags {
   refresh?: boolean;
   lock: string;
   quiet?: boolean;
+  allowEmpty?: boolean;
+  metricsFile?: string;
+  /** Where --set values came from when not the command line (a config file, GLM_VISION_SET). */
+  setFrom?: string;
   /** --config FILE, or false for --no-config. */
   config?: string | false;
 }
@@ -125,11 +133,21 @@ export function redactArgs(argv: string[]): string[] {
 
 function outputFormat(flags: CatalogFlags): Format {
   if (flags.format) return oneOf('--format', flags.format, FORMATS);
-  if (!flags.output) return 'jsonl';
+  if (!flags.output || flags.output === '-') return 'jsonl';
   const ext = path.extname(flags.output).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  // A device, FIFO or /dev/fd/N has no extension to go by: like stdout.
+  if (isSpecialFile(flags.output)) return 'jsonl';
   throw new UsageError(`Cannot tell the catalog format from ${flags.output}: name it .csv or .jsonl, or pass --format csv|jsonl|exiftool`);
+}
+
+function isSpecialFile(file: string): boolean {
+  try {
+    return !statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 async function inputPaths(paths: string[], flags: CatalogFlags, io: CliIO): Promise<string[]> {
@@ -207,10 +225,76 @@ async function makeBackend(
   });
 }
 
+/** Where each template variable came from, for the message about one that no template uses. */
+function variableOrigin(flags: CatalogFlags): (name: string) => string {
+  return (name) => {
+    if (name === 'question' && flags.question !== undefined) return '--question';
+    const pair = flags.set.find((p) => p.startsWith(`${name}=`)) ?? `${name}=…`;
+    return flags.setFrom ? `--set ${pair} (from ${flags.setFrom})` : `--set ${pair}`;
+  };
+}
+
+/** The inputs as a person named them: for messages and the metrics' label. */
+function inputsLabel(paths: string[], flags: CatalogFlags): string {
+  const parts = [...paths, ...(flags.filesFrom !== undefined ? [`--files-from ${flags.filesFrom}`] : [])];
+  const label = parts.join(' ');
+  return label.length > 200 ? `${label.slice(0, 199)}…` : label;
+}
+
+/** The same inputs, walked the same way, on any night: what "the last run over these inputs" means. */
+function inputsKey(inputs: string[], flags: CatalogFlags, cwd: string): string {
+  const key = {
+    inputs: inputs.map((p) => path.resolve(cwd, p)).sort(),
+    include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, shard: flags.shard ?? null,
+  };
+  return sha256(Buffer.from(JSON.stringify(key)));
+}
+
+/** The folder must exist now, not only when the run ends hours later. */
+function checkMetricsFile(file: string, cwd: string): string {
+  const dir = path.dirname(path.resolve(cwd, file));
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`Cannot write --metrics-file ${file}: the folder ${dir} does not exist`);
+  return file;
+}
+
 export async function catalogCommand(paths: string[], flags: CatalogFlags, argv: string[], io: CliIO): Promise<ExitCode> {
+  const stats = newRunStats(Date.now());
+  const metrics = flags.metricsFile === undefined
+    ? undefined
+    : { file: checkMetricsFile(flags.metricsFile, io.cwd), inputs: inputsLabel(paths, flags) };
+  let exitCode: ExitCode = ExitCode.internal;
+  try {
+    exitCode = await catalog(paths, flags, argv, io, stats);
+    return exitCode;
+  } catch (error) {
+    exitCode = error instanceof OutputClosed ? ExitCode.ok : exitCodeFor(error);
+    throw error;
+  } finally {
+    if (metrics) await saveMetrics(metrics, stats, exitCode, io);
+  }
+}
+
+/** A run that worked but whose metrics cannot be written is a failure (74); a failed run keeps its own code. */
+async function saveMetrics(target: MetricsFile, stats: RunStats, exitCode: ExitCode, io: CliIO): Promise<void> {
+  try {
+    await writeMetrics(target, stats, exitCode, Date.now());
+  } catch (error) {
+    if (exitCode === ExitCode.ok || exitCode === ExitCode.someFailed) throw error;
+    io.stderr.write(`glm-vision: ${(error as Error).message}\n`);
+  }
+}
+
+async function catalog(paths: string[], flags: CatalogFlags, argv: string[], io: CliIO, stats: RunStats): Promise<ExitCode> {
   const warn = (message: string): void => {
     if (!flags.quiet) io.stderr.write(`glm-vision: ${message}\n`);
   };
+  const loud = (message: string): void => void io.stderr.write(`glm-vision: ${message}\n`);
   const lang: Lang = flags.lang ? oneOf('--lang', flags.lang, LANGS) : langFromEnv(io.env);
   const template = resolveTemplate(flags.prompt, lang);
   const variables: Record<string, string> = {};
@@ -220,6 +304,7 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
   }
   if (flags.question !== undefined) variables.question = flags.question;
   checkVariables(template, variables);
+  checkUnusedVariables(template, variables, variableOrigin(flags));
 
   const generation: GenerationParams = {
     maxTokens: flags.maxTokens ? positiveInt('--max-tokens', flags.maxTokens) : template.maxTokens,
@@ -233,36 +318,52 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     maxInputPixels: positiveInt('--max-input-pixels', flags.maxInputPixels),
     jpegQuality: JPEG_QUALITY,
   };
-  const job: CatalogJob = {
-    inputs: [],
-    walk: { include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, followSymlinks: !!flags.followSymlinks },
-    template,
-    lang,
-    variables,
-    generation,
-    preprocess,
-    refresh: !!flags.refresh,
-    output: { file: flags.output, format: outputFormat(flags), bom: !!flags.bom },
-    args: redactArgs(argv),
-    ...(flags.shard !== undefined ? { shard: parseShard(flags.shard) } : {}),
-    graceMs: GRACE_MS,
-    pages: {
-      pages: parsePages(flags.pages),
-      dpi: dpiFlag('--dpi', flags.dpi),
-      maxPages: positiveInt('--max-pages', flags.maxPages),
-      maxPixels: preprocess.maxPixels,
-      maxInputPixels: preprocess.maxInputPixels,
-    },
-    groupPages: !!flags.groupPages,
+  const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+  const toStdout = flags.output === undefined || flags.output === '-';
+  const walkOptions = { include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, followSymlinks: !!flags.followSymlinks };
+  const pages: PageOptions = {
+    pages: parsePages(flags.pages),
+    dpi: dpiFlag('--dpi', flags.dpi),
+    maxPages: positiveInt('--max-pages', flags.maxPages),
+    maxPixels: preprocess.maxPixels,
+    maxInputPixels: preprocess.maxInputPixels,
   };
-  job.inputs = await inputPaths(paths, flags, io);
+  const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: !!flags.bom };
+  const inputs = await inputPaths(paths, flags, io);
   const lockMode = oneOf<LockMode>('--lock', flags.lock, LOCK_MODES);
   const dbPath = flags.cache ?? defaultCachePath(io.env);
   const store = new CacheStore(openDatabase(dbPath));
   let backend: Backend;
+  let job: CatalogJob;
   let unlock: () => Promise<void> = async () => undefined;
   try {
     unlock = await lockCache(dbPath, lockMode, () => warn(`waiting for another glm-vision run to finish with the cache ${dbPath}`));
+    // Walked before the model is loaded or a request sent: a missing or empty input ends the run here.
+    const unreadable: CatalogJob['unreadable'] = [];
+    const walked = await walk(inputs, {
+      ...walkOptions,
+      onSkip: (p, why) => warn(`skipping ${p}: ${why}`),
+      onUnreadable: (dir, reason) => void unreadable.push({ dir, reason }),
+    });
+    stats.unreadableFolders = unreadable.length;
+    if (walked.length === 0 && !flags.allowEmpty) throw new NoInput(nothingFound(inputsLabel(paths, flags), flags, unreadable.length));
+    job = {
+      files: shard ? walked.filter((f) => inShard(f.relativePath, shard)) : walked,
+      unreadable,
+      inputsKey: inputsKey(inputs, flags, io.cwd),
+      inputsLabel: inputsLabel(paths, flags),
+      template,
+      lang,
+      variables,
+      generation,
+      preprocess,
+      refresh: !!flags.refresh,
+      output,
+      args: redactArgs(argv),
+      graceMs: GRACE_MS,
+      pages,
+      groupPages: !!flags.groupPages,
+    };
     backend = await makeBackend(kind, flags, io, warn, job.preprocess, store, template);
   } catch (error) {
     await unlock();
@@ -273,7 +374,8 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!stop.signal.aborted) {
-      warn(`${signal}: finishing requests in flight (up to ${GRACE_MS / 1000} s), then saving; press Ctrl-C again to stop now`);
+      const keep = toStdout ? '' : `; ${output.file} is left as it was`;
+      warn(`${signal}: finishing requests in flight (up to ${GRACE_MS / 1000} s), then saving them to the cache${keep}; press Ctrl-C again to stop now`);
       stop.abort(signal);
     } else {
       abort.abort(signal);
@@ -283,7 +385,7 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
   process.on('SIGTERM', onSignal);
   try {
     const { exitCode } = await runCatalog(job, {
-      backend, store, stdout: io.stdout, warn,
+      backend, store, stdout: io.stdout, warn, loud, stats,
       progress: createProgress(io.stderr, !!flags.quiet),
       stop: stop.signal, abort: abort.signal,
     });
@@ -298,4 +400,13 @@ export async function catalogCommand(paths: string[], flags: CatalogFlags, argv:
     store.close();
     await unlock();
   }
+}
+
+function nothingFound(label: string, flags: CatalogFlags, unreadable: number): string {
+  const why = [
+    ...(flags.include.length || flags.exclude.length ? ['--include/--exclude may leave nothing'] : []),
+    ...(unreadable ? [`${plural(unreadable, 'folder')} could not be read`] : []),
+  ];
+  return `found no image or PDF in ${label}${why.length ? ` (${why.join('; ')})` : ''}; is a share unmounted? ` +
+    'Nothing was written. Pass --allow-empty if an empty catalog is what you want.';
 }

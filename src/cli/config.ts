@@ -48,7 +48,10 @@ export function catalogSettings(cmd: Command, io: CliIO): CatalogFlags {
   const settings = applySettings(cmd, io);
   const flags = cmd.opts<CatalogFlags>();
   printWarnings(settings, !!flags.quiet, io);
-  return flags;
+  const set = settings.resolved.get('set')?.source;
+  if (set?.kind === 'config') flags.setFrom = `the config file ${set.file}`;
+  if (set?.kind === 'env') flags.setFrom = `$${set.name}`;
+  return { ...flags };
 }
 
 /** Settings other commands share with catalog, by commander attribute name. */

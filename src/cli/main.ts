@@ -1,10 +1,9 @@
 // The command line. bin/ calls main(), which returns an exit code and never
 // throws: expected errors print one line, never a stack.
 import { Command, CommanderError, Option } from 'commander';
-import { OutputClosed, OutputError, whyWriteFailed } from '../emit/sink.js';
-import { ExitCode, TemporaryFailure, UsageError } from '../errors.js';
+import { OutputClosed, whyWriteFailed } from '../emit/sink.js';
+import { ExitCode, exitCodeFor } from '../errors.js';
 import { VERSION } from '../version.js';
-import { WalkError } from '../walk.js';
 import { CATALOG_DEFAULTS } from '../config/defaults.js';
 import { catalogCommand, type CatalogFlags } from './catalog.js';
 import { CONFIG_HELP, catalogSettings, configCommand } from './config.js';
@@ -23,12 +22,16 @@ import { REPORT_DEFAULTS, reportCommand, type ReportFlags } from './report.js';
 export const EXIT_CODES_HELP = `
 Exit codes:
   0    every file ok or cached
-  1    the run finished but some files failed (see the status and error columns)
-  2    usage or configuration error
+  1    the run finished but some rows failed or were cut off at --max-tokens (see the status and
+       error columns), or a folder below an input could not be read (listed in the summary)
+  2    usage or configuration error, also when the server says the model name, URL, a parameter
+       or the API key is wrong (the run stops at the first such answer)
+  66   no input: a path is missing or cannot be opened, or holds no image or PDF (--allow-empty)
   70   internal error (a bug: please report it with GLM_VISION_DEBUG=1 output)
   74   the catalog could not be written (-o path unwritable, disk full); the cache keeps finished results
   75   a temporary failure stopped the run (every endpoint or the model hub unreachable, cache in use with --lock skip); cron may retry
-  130  interrupted by SIGINT/SIGTERM, after saving finished work
+  130  interrupted by SIGINT/SIGTERM: finished answers are saved in the cache, an existing -o file
+       is left as it was (the next run writes the whole catalog from the cache in seconds)
 `;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -83,12 +86,15 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--max-pages <n>', 'a document with more pages selected than N is one error row (PDF-bomb guard)', CATALOG_DEFAULTS.maxPages)
     .option('--group-pages', "one row per document, its pages' answers joined (JSONL: an array), instead of one row per page")
     .option('--no-group-pages', 'one row per page (overrides a config file or the environment)')
-    .option('-o, --output <file>', 'write the catalog to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the catalog to FILE instead of stdout (- is stdout). A file is replaced only when the run completes: an interrupted or failed run leaves it as it was, with the finished answers in the cache. A device or FIFO is written into directly')
     .option('--format <csv|jsonl|exiftool>', 'catalog format (default: from the -o extension, else jsonl); exiftool: a CSV for exiftool -csv= (XMP description, title, keywords)')
     .option('--bom', 'start CSV with a UTF-8 byte-order mark (for Excel)')
     .option('--no-bom', 'no byte-order mark (overrides a config file or the environment)')
     .option('--cache <file>', 'cache database (default: $GLM_VISION_CACHE or ~/.cache/glm-vision/cache.db)')
-    .option('--refresh', 'ignore cached results: infer again and replace them')
+    .option('--refresh', 'ignore cached results: infer again and replace them (the same --refresh run again after an interrupt carries on where it stopped)')
+    .option('--allow-empty', 'write an empty catalog (exit 0) when the inputs hold no image or PDF, instead of exit 66')
+    .option('--no-allow-empty', 'exit 66 when the inputs hold nothing (overrides a config file or the environment)')
+    .option('--metrics-file <file>', "write the run's metrics in Prometheus text format to FILE (node_exporter's textfile collector), atomically, at the end of every run")
     .option('--lock <wait|skip|none>', 'another run on the same cache: wait for it, skip this run (exit 75), or none (no lock)', CATALOG_DEFAULTS.lock)
     .option('-q, --quiet', 'no progress, warnings or summary on stderr')
     .option('--no-quiet', 'progress, warnings and summary (overrides a config file or the environment)')
@@ -114,7 +120,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .command('report')
     .description('Make one self-contained HTML page from a catalog: a thumbnail beside each answer, filters by status, text search.')
     .argument('<catalog>', 'a catalog file written by catalog (JSONL or CSV)')
-    .option('-o, --output <file>', 'write the page to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the page to FILE instead of stdout (- is stdout). A regular file is replaced atomically, only once the page is complete: a failed or interrupted run leaves it as it was. A device or FIFO is written into directly')
     .option('--base <dir>', 'the folder the catalog run started in: SourceFile paths are relative to it (default: the current folder)')
     .option('--thumb-size <px>', 'longest side of the thumbnails, 32 to 1024', REPORT_DEFAULTS.thumbSize)
     .option('--no-thumbnails', 'no thumbnails: do not read the images at all')
@@ -138,7 +144,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--keywords <fields>', 'catalog fields whose lists become keywords (default: tags,keywords,subjects,subject,objects)')
     .option('--overwrite', 'replace a title, description or note that someone else wrote (default: keep it)')
     .option('--dry-run', 'report what would change; write nothing')
-    .option('-o, --output <file>', 'with --csv: write to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'with --csv: write to FILE instead of stdout (- is stdout). A regular file is replaced atomically, only once the CSV is complete: a failed run leaves it as it was. A device or FIFO is written into directly')
     .option('-q, --quiet', 'no summary on stderr unless something failed')
     .action(async (catalog: string, flags: XmpFlags) => {
       result.code = await xmpCommand(catalog, flags, io);
@@ -206,7 +212,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .command('export')
     .description('every cached answer as JSONL, with its image hash, job, model and the paths it is known by')
     .option('--cache <file>', `cache database ${cacheHelp}`)
-    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write to FILE instead of stdout (- is stdout). A regular file is replaced atomically, only once the export is complete: a failed run leaves it as it was. A device or FIFO is written into directly')
     .option('--job <fingerprint>', 'only this job (a fingerprint prefix from cache stats; repeatable)', collect, [])
     .option('--model <name>', 'only answers from this model (repeatable)', collect, [])
     .option('-q, --quiet', 'no summary on stderr')
@@ -296,18 +302,17 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     // A failed write is reported after the command returns: wait until what it printed is out.
     await new Promise<void>((resolve) => io.stdout.write('', () => resolve()));
     if (stdoutFailure && stdoutFailure.code !== 'EPIPE' && result.code === 0) {
-      return fail(74, `Cannot write to stdout: ${whyWriteFailed(stdoutFailure)}`);
+      return fail(ExitCode.cantWrite, `Cannot write to stdout: ${whyWriteFailed(stdoutFailure)}`);
     }
     return result.code;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : ExitCode.usage;
     }
-    if (error instanceof UsageError || error instanceof WalkError) return fail(ExitCode.usage, error.message);
-    if (error instanceof TemporaryFailure) return fail(ExitCode.tempFail, error.message);
     if (error instanceof OutputClosed) return result.code; // the reader went away (`| head`)
-    if (error instanceof OutputError) return fail(74, error.message);
+    const code = exitCodeFor(error);
+    if (code !== ExitCode.internal) return fail(code, (error as Error).message);
     if (io.env.GLM_VISION_DEBUG) io.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    return fail(70, `internal error: ${(error as Error).message ?? String(error)} (set GLM_VISION_DEBUG=1 for details)`);
+    return fail(ExitCode.internal, `internal error: ${(error as Error).message ?? String(error)} (set GLM_VISION_DEBUG=1 for details)`);
   }
 }

@@ -89,6 +89,8 @@ export const SETTINGS: readonly Setting[] = [
   setting('lock', 'string', { check: choice(LOCK_MODES) }),
   setting('bom', 'boolean'),
   setting('quiet', 'boolean'),
+  setting('allow-empty', 'boolean'),
+  setting('metrics-file', 'string', { path: 'always' }),
 ];
 
 /** Catalog flags that stay on the command line, and why; a config file naming one is told so. */

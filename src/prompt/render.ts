@@ -23,6 +23,26 @@ export function checkVariables(template: Template, provided: Record<string, stri
   }
 }
 
+/**
+ * A value the template never reads would still change the job fingerprint and so re-ask every
+ * image: refuse it. `origin` names where each value came from (a flag, the config file).
+ */
+export function checkUnusedVariables(
+  template: Template, provided: Record<string, string>, origin: (name: string) => string,
+): void {
+  const used = new Set(placeholders(template.body));
+  const unused = Object.keys(provided).filter((name) => !used.has(name));
+  if (unused.length === 0) return;
+  const own = [...used].filter((name) => !(BUILTIN_VARIABLES as readonly string[]).includes(name));
+  const uses = own.length ? `it uses ${own.map((n) => `{{${n}}}`).join(', ')}` : 'it uses no variables of its own';
+  const what = unused.map(origin).join(', ');
+  throw new UsageError(
+    `${what}: the prompt template "${template.name}" (${template.file}) has no ` +
+      `${unused.map((n) => `{{${n}}}`).join(', ')}; ${uses}. ` +
+      'A value no template reads would only make every image be asked again; remove it or choose the template that uses it',
+  );
+}
+
 export function renderPrompt(
   template: Template,
   file: { relativePath: string },

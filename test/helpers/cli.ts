@@ -22,10 +22,13 @@ export interface CliOptions {
   input?: string | Buffer;
   /** A file descriptor for the child's stdout instead of a pipe (e.g. /dev/full). */
   stdoutFd?: number;
+  /** A command that runs node for us, e.g. ['setpriv', '--reuid', 'nobody', …]. */
+  wrapper?: string[];
 }
 
 export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const [command, ...prefix] = [...(options.wrapper ?? []), process.execPath];
+  const child = spawn(command as string, [...prefix, BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
     stdio: ['pipe', options.stdoutFd ?? 'pipe', 'pipe'],
