@@ -209,6 +209,8 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       return { result: answer, cached: false, answer };
     } catch (error) {
       settle.reject(error);
+      // Not this file's fault (wrong settings, servers gone): stop queued requests before p-queue starts the next.
+      if (!(error instanceof FileFailure)) hard.abort(error);
       throw error;
     } finally {
       inflight.delete(key);

@@ -128,7 +128,9 @@ describe('cache merge: the shards of several machines become one cache', () => {
     const truncated = path.join(dir, 'truncated.db');
     const complete = path.join(dir, 'complete.db');
     try {
-      const [row] = parseJsonl(await ok([...catalog(truncated, [], cut.url), folder]));
+      const res = await runCli([...catalog(truncated, [], cut.url), folder]);
+      assert.equal(res.code, 1, 'a truncated answer exits 1');
+      const [row] = parseJsonl(res.stdout);
       assert.equal(row?.status, 'truncated');
     } finally {
       await cut.close();

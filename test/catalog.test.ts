@@ -177,7 +177,7 @@ describe('catalog against an OpenAI-compatible server', () => {
       const [t] = parseJsonl(cut.stdout);
       assert.equal(t?.status, 'truncated');
       assert.equal(t?.output, 'A long tale');
-      assert.equal(cut.code, 0);
+      assert.equal(cut.code, 1, 'a truncated answer is not a success');
     } finally {
       server.setHandler(defaultReply);
     }
@@ -409,7 +409,6 @@ describe('usage errors', () => {
     [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '.'], /--model NAME is required/],
     [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--prompt', 'qa', '.'], /needs --question/],
     [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--prompt', 'nosuch', '.'], /Unknown prompt "nosuch"/],
-    [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '/no/such/dir'], /No such file or folder: \/no\/such\/dir/],
     [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '-o', 'x.txt', '.'], /Cannot tell the catalog format/],
     [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--shard', '3/2', '.'], /for --shard but received "3\/2"/],
     [['catalog', '--bogus'], /unknown option/],

@@ -10,6 +10,7 @@ import { gitBlobSha1, sha256Hex, startFakeHub, type FakeHub, type HubFile } from
 import { makeImage } from './helpers/images.js';
 import { generateTinyModel } from './tiny-model/index.js';
 import { HubClient, type HubFile as PublishedFile } from '../src/models/hub-client.js';
+import { pullModel, sizeText } from '../src/models/pull.js';
 
 const REPO = 'tiny-org/tiny-vl';
 const COMMIT = 'a'.repeat(40);
@@ -51,6 +52,27 @@ const repoDir = (cache: string, repo = REPO): string => path.join(cache, `models
 const gets = (hub: FakeHub, file: string): number => hub.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${file}`)).length;
 const catalogArgs = (model: string, db: string): string[] =>
   ['catalog', image, '--model', model, '--max-tokens', '4', '--cache', db, '-q'];
+/** The tiny model never stops within 4 tokens: every row is truncated, and a truncated answer makes exit 1. */
+const TRUNCATED = 1;
+/** The fp32 files of the tiny model: what --dtype auto fetches from it. */
+const fp32Files = (): HubFile[] => files.filter((f) => !f.path.includes('_fp16'));
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The line a pull prints before its first download, for the files the tiny model's fp32 needs. */
+const planLine = (repo: string, cache: string): RegExp => {
+  const wanted = fp32Files();
+  const bytes = sizeText(wanted.reduce((sum, f) => sum + f.data.length, 0));
+  return new RegExp(`^glm-vision: downloading ${escape(repo)} \\(dtype fp32\\): ${wanted.length} files, ${escape(bytes)} into ${escape(cache)}$`, 'm');
+};
+
+/** A repository as zai-org publishes GLM-4.6V-Flash: safetensors shards for vLLM and transformers, no ONNX. */
+const SAFETENSORS_REPO = 'zai-org/GLM-4.6V-Flash';
+const safetensorsFiles = (): HubFile[] => [
+  { path: 'README.md', data: Buffer.from('# GLM-4.6V-Flash\n') },
+  { path: 'config.json', data: Buffer.from('{"model_type":"glm4v"}\n') },
+  { path: 'tokenizer.json', data: Buffer.from('{}\n') },
+  { path: 'model.safetensors.index.json', data: Buffer.from('{"weight_map":{}}\n') },
+  ...[1, 2, 3, 4].map((i) => ({ path: `model-0000${i}-of-00004.safetensors`, data: Buffer.alloc(2000 + i, i), lfs: true })),
+];
 
 describe('models pull', () => {
   let hub: FakeHub;
@@ -143,16 +165,70 @@ describe('models pull', () => {
     assert.deepEqual(await readFile(path.join(repoDir(cache), 'snapshots', COMMIT, BIG)), (files.find((f) => f.path === BIG) as HubFile).data);
   });
 
+  it('says what it will download, and its size from the file list, before the first byte', async () => {
+    const { cache, env } = await setup(hub);
+    const res = await runCli(['models', 'pull', REPO], { env });
+    assert.equal(res.code, 0, res.stderr);
+    const plan = planLine(REPO, cache);
+    assert.match(res.stderr, plan);
+    const lines = res.stderr.split('\n');
+    const at = lines.findIndex((l) => plan.test(l));
+    const firstFile = lines.findIndex((l) => /^glm-vision: downloading \S+ \([\d.]+ MB\)$/.test(l));
+    assert.ok(at >= 0 && firstFile > at, `the size line comes before the first file's:\n${res.stderr}`);
+    // Nothing left to fetch: nothing announced. -q: nothing at all.
+    const again = await runCli(['models', 'pull', REPO], { env });
+    assert.doesNotMatch(again.stderr, /glm-vision: downloading/);
+    const quiet = await runCli(['models', 'pull', REPO, '-q'], { env: { ...env, HF_HUB_CACHE: (await setup(hub)).cache } });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stderr, '');
+  });
+
+  it('announces the plan after the file list and before any file request', async () => {
+    const { cache, env } = await setup(hub);
+    const events: string[] = [];
+    const recording: typeof fetch = (input, init) => {
+      events.push(new URL(input instanceof Request ? input.url : String(input)).pathname.startsWith('/api/') ? 'list' : 'file');
+      return fetch(input, init);
+    };
+    const plans: { files: number; bytes: number; present: number; cacheDir: string }[] = [];
+    const pulled = await pullModel({ repo: REPO, revision: 'main' }, {
+      env, dtype: 'auto', fetch: recording,
+      onPlan: (plan) => {
+        events.push('plan');
+        plans.push(plan);
+      },
+    });
+    assert.equal(events.indexOf('plan'), 1, events.join(' '));
+    assert.deepEqual(events.slice(0, 2), ['list', 'plan']);
+    assert.ok(events.slice(2).every((e) => e === 'file') && events.length > 2, events.join(' '));
+    const wanted = fp32Files();
+    assert.deepEqual(plans, [{ repo: REPO, revision: 'main', dtype: 'fp32', files: wanted.length, bytes: wanted.reduce((n, f) => n + f.data.length, 0), present: 0, cacheDir: cache }]);
+    assert.equal(pulled.downloaded, plans[0]?.bytes);
+  });
+
+  it('a dtype the repository lacks: exit 2, naming the dtypes it has, nothing downloaded', async () => {
+    const { env } = await setup(hub);
+    hub.requests.length = 0;
+    const res = await runCli(['models', 'pull', REPO, '--dtype', 'q4'], { env });
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stderr, /tiny-org\/tiny-vl has no onnx\/vision_encoder_q4\.onnx, .*\(needed for --dtype q4\); it has --dtype fp32, fp16/);
+    assert.deepEqual(hub.fileRequests(), []);
+  });
+
   it('catalog --model ID pulls on first use, then runs offline from the cache with no request', async () => {
     const { env } = await setup(hub);
     const db = path.join(dir, 'first.db');
     const first = await runCli(catalogArgs(REPO, db), { env });
-    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.code, TRUNCATED, first.stderr);
     assert.equal(parseJsonl(first.stdout)[0]?.status, 'truncated');
+    // -q silences progress, but not the one line saying a model is being downloaded, and how much.
+    assert.match(first.stderr, planLine(REPO, env.HF_HUB_CACHE!));
+    assert.equal(first.stderr.match(/downloading/g)?.length, 1, first.stderr);
     hub.requests.length = 0;
     const again = await runCli([...catalogArgs(REPO, path.join(dir, 'again.db'))], { env: { ...env, HF_HUB_OFFLINE: '1' } });
-    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.code, TRUNCATED, again.stderr);
     assert.equal(hub.requests.length, 0);
+    assert.doesNotMatch(again.stderr, /downloading/);
     assert.equal(parseJsonl(again.stdout)[0]?.output, parseJsonl(first.stdout)[0]?.output);
   });
 
@@ -161,8 +237,8 @@ describe('models pull', () => {
     try {
       const { cache, env } = await setup(defaults);
       const res = await runCli(['catalog', image, '--max-tokens', '4', '--cache', path.join(dir, 'default.db'), '-q'], { env });
-      assert.equal(res.code, 0, res.stderr);
-      assert.equal(parseJsonl(res.stdout).length, 1);
+      assert.equal(res.code, TRUNCATED, res.stderr);
+      assert.deepEqual(parseJsonl(res.stdout).map((r) => r.status), ['truncated']);
       assert.ok((await stat(path.join(repoDir(cache, 'onnx-community/Qwen2-VL-2B-Instruct'), 'refs', 'main'))).isFile());
     } finally {
       await defaults.close();
@@ -216,7 +292,8 @@ describe('models without the hub', () => {
       await mkdir(path.join(root, 'refs'));
       await writeFile(path.join(root, 'refs', 'main'), COMMIT);
       const res = await runCli(catalogArgs(REPO, path.join(dir, 'cli.db')), { env });
-      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.code, TRUNCATED, res.stderr);
+      assert.deepEqual(parseJsonl(res.stdout).map((r) => r.status), ['truncated']);
       assert.equal(hub.requests.length, 0);
       const list = await runCli(['models', 'list'], { env });
       assert.match(list.stdout, new RegExp(`^${REPO}\\t[\\d.]+ MB\\tmain=aaaaaaaa\\tfp32,fp16$`, 'm'));
@@ -232,19 +309,72 @@ describe('models without the hub', () => {
     assert.match(res.stderr, new RegExp(`HF_HUB_OFFLINE is set and ${REPO}@main is not complete in the Hugging Face cache at ${cache}`));
   });
 
-  it('an unreachable hub exits 75 and names the three ways out', async () => {
-    const { env } = await setup(undefined);
+  it('an unreachable hub exits 75 and names every way out with all the flags it needs', async () => {
+    const { cache, env } = await setup(undefined);
     const res = await runCli(['models', 'pull', REPO], { env });
     assert.equal(res.code, 75, res.stderr);
     assert.match(res.stderr, /Cannot reach the Hugging Face Hub at http:\/\/127\.0\.0\.1:9/);
-    assert.match(res.stderr, /copy its Hugging Face cache/);
+    // The server way is refused without --model, so it names both flags.
+    assert.match(res.stderr, /--endpoint http:\/\/HOST:8000\/v1 --model zai-org\/GLM-4\.6V-Flash/);
+    assert.match(res.stderr, /--model \/path\/to\/folder/);
+    assert.match(res.stderr, new RegExp(`copy its Hugging Face cache \\(~/\\.cache/huggingface/hub\\) to ${escape(cache)} here and set HF_HUB_OFFLINE=1`));
     assert.match(res.stderr, /HF_ENDPOINT=https:\/\/hf-mirror\.com/);
-    assert.match(res.stderr, /--endpoint URL/);
+    assert.doesNotMatch(res.stderr, /glm-vision: downloading/, 'nothing was announced: the file list never came');
   });
 
   it('rejects a --model that is neither a folder nor a hub id', async () => {
     const res = await runCli(catalogArgs('no/such/folder', path.join(dir, 'x.db')));
     assert.equal(res.code, 2);
     assert.match(res.stderr, /--model no\/such\/folder: no such folder, and not a Hugging Face model id/);
+  });
+});
+
+describe('a repository without an ONNX export', () => {
+  let hub: FakeHub;
+  before(async () => {
+    hub = await startFakeHub({
+      repos: [
+        { id: SAFETENSORS_REPO, commit: 'c'.repeat(40), files: safetensorsFiles() },
+        { id: 'some-org/other-onnx', commit: 'd'.repeat(40), files: [{ path: 'config.json', data: Buffer.from('{}') }, { path: 'model.onnx', data: Buffer.alloc(1500, 1), lfs: true }] },
+      ],
+    });
+  });
+  after(() => hub.close());
+
+  it('models pull refuses it with exit 2, says what it holds and what to do, and downloads nothing', async () => {
+    const { cache, env } = await setup(hub);
+    const res = await runCli(['models', 'pull', SAFETENSORS_REPO], { env });
+    assert.equal(res.code, 2, res.stderr);
+    const shards = safetensorsFiles().filter((f) => f.path.endsWith('.safetensors'));
+    const bytes = sizeText(shards.reduce((n, f) => n + f.data.length, 0));
+    assert.match(res.stderr, new RegExp(
+      `zai-org/GLM-4\\.6V-Flash holds safetensors weights \\(model-00001-of-00004\\.safetensors, model-00002-of-00004\\.safetensors, ` +
+        `model-00003-of-00004\\.safetensors, \\.\\.\\.: 4 files, ${escape(bytes)}\\), not an ONNX export`,
+    ));
+    assert.match(res.stderr, /--endpoint http:\/\/HOST:8000\/v1 --model zai-org\/GLM-4\.6V-Flash/);
+    assert.match(res.stderr, /pull an ONNX export such as onnx-community\/Qwen2-VL-2B-Instruct/);
+    assert.doesNotMatch(res.stderr, /glm-vision: downloading/);
+    assert.deepEqual(hub.fileRequests(), []);
+    await assert.rejects(stat(path.join(repoDir(cache, SAFETENSORS_REPO), 'blobs')));
+  });
+
+  it('the first-run pull of catalog refuses it the same way, before any download', async () => {
+    const { env } = await setup(hub);
+    hub.requests.length = 0;
+    const res = await runCli(catalogArgs(SAFETENSORS_REPO, path.join(dir, 'st.db')), { env });
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stderr, /holds safetensors weights .*not an ONNX export/);
+    assert.deepEqual(hub.fileRequests(), []);
+  });
+
+  it('ONNX files in another layout are named as such; models info says it cannot run it', async () => {
+    const { env } = await setup(hub);
+    const res = await runCli(['models', 'pull', 'some-org/other-onnx'], { env });
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stderr, /some-org\/other-onnx holds ONNX files in another layout \(model\.onnx: 1 file, 1\.5 kB\), not an ONNX export/);
+    const info = await runCli(['models', 'info', SAFETENSORS_REPO], { env });
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /no ONNX export glm-vision can run; it holds safetensors weights/);
+    assert.deepEqual(hub.fileRequests(), []);
   });
 });

@@ -14,7 +14,7 @@ import { lockCache, type LockMode } from '../cache/run-lock.js';
 import { cacheStats, renderStats } from '../cache/stats.js';
 import { vacuumCache } from '../cache/vacuum.js';
 import { Interrupted } from '../cache/write-transaction.js';
-import { fileSink, stdoutSink, type Sink } from '../emit/sink.js';
+import { isStdoutDash, outputSink, type Sink } from '../emit/sink.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { sharedSettings } from './config.js';
 import type { CliIO } from './io.js';
@@ -116,10 +116,10 @@ export async function cacheExportCommand(flags: ExportFlags, io: CliIO): Promise
   let sink: Sink | undefined;
   try {
     const jobs = resolveJobs(loadJobs(db), flags.job, file);
-    sink = flags.output ? await fileSink(path.resolve(io.cwd, flags.output)) : stdoutSink(io.stdout);
+    sink = await outputSink(flags.output, io.stdout, { cwd: io.cwd });
     const count = await exportResults(db, sink, { jobs, models: flags.model });
     await sink.commit();
-    if (!flags.quiet) io.stderr.write(`glm-vision: exported ${count} results from ${file}${flags.output ? ` to ${flags.output}` : ''}\n`);
+    if (!flags.quiet) io.stderr.write(`glm-vision: exported ${count} results from ${file}${flags.output !== undefined && !isStdoutDash(flags.output) ? ` to ${flags.output}` : ''}\n`);
     return ExitCode.ok;
   } catch (error) {
     // OutputClosed (`| head`) included: main() takes it as the reader having what it wanted.

@@ -253,7 +253,7 @@ function inputsKey(inputs: string[], flags: CatalogFlags, cwd: string): string {
 /** The folder must exist now, not only when the run ends hours later. */
 function checkMetricsFile(file: string, cwd: string): string {
   const dir = path.dirname(path.resolve(cwd, file));
-  let ok = false;
+  let ok: boolean;
   try {
     ok = statSync(dir).isDirectory();
   } catch {

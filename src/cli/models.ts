@@ -4,10 +4,10 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { chooseDtype, completeDtypes, DTYPES, filesFor } from '../backends/onnx/model-dir.js';
 import { UsageError } from '../errors.js';
-import { createDownloadProgress, mb } from '../models/download-progress.js';
+import { createDownloadProgress, mb, planLine } from '../models/download-progress.js';
 import { HubClient } from '../models/hub-client.js';
 import { hubCacheDir, hubEndpoint, isOffline, listCachedModels, parseHubId, RepoCache, type HubId } from '../models/hub-cache.js';
-import { localSnapshot, pullModel } from '../models/pull.js';
+import { holdings, localSnapshot, pullModel } from '../models/pull.js';
 import { DEFAULT_MODEL } from '../models/resolve.js';
 import type { CliIO } from './io.js';
 import { dtypeFlag } from './validate.js';
@@ -39,6 +39,8 @@ export async function modelsPull(value: string, flags: { dtype?: string; quiet?:
   const pulled = await pullModel(hubId(value), {
     env: io.env, dtype: dtypeFlag(flags.dtype), refresh: !isOffline(io.env),
     progress: createDownloadProgress(io.stderr, !!flags.quiet),
+    // -q here silences it: the user asked for exactly this download.
+    onPlan: flags.quiet ? undefined : (plan) => void io.stderr.write(planLine(plan, io.env.HOME)),
   });
   if (!flags.quiet) {
     io.stderr.write(`glm-vision: ${pulled.repo}@${pulled.commit.slice(0, 8)} (${pulled.dtype}): ${pulled.files.length} files, ${mb(pulled.downloaded)} downloaded\n`);
@@ -60,12 +62,15 @@ export async function modelsInfo(value: string, io: CliIO): Promise<number> {
   out(`hub: ${hubEndpoint(io.env)} commit ${info.commit}`);
   const sizes = new Map(info.files.map((f) => [f.path, f.size]));
   const best = chooseDtype('auto', (f) => sizes.has(f));
+  let dtypes = 0;
   for (const d of DTYPES) {
     const { needed, missing } = filesFor(d, [...sizes.keys()]);
     if (missing.some((f) => f.startsWith('onnx/'))) continue;
     const bytes = needed.reduce((sum, f) => sum + (sizes.get(f) ?? 0), 0);
     out(`  --dtype ${d}: ${mb(bytes)} in ${needed.length} files${d === best ? ' (auto)' : ''}`);
+    dtypes++;
   }
+  if (dtypes === 0) out(`  no ONNX export glm-vision can run; it holds ${holdings(info.files)}`);
   return 0;
 }
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../errors.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../preprocess.js';
+import { isStdoutDash } from '../emit/sink.js';
 import { writeReport, type ReportSummary } from '../report/build.js';
 import { VERSION } from '../version.js';
 import { fileSize, plural } from '../format.js';
@@ -62,9 +63,11 @@ export async function reportCommand(catalog: string, flags: ReportFlags, io: Cli
   const concurrency = positiveInt('--concurrency', flags.concurrency);
   const maxInputPixels = positiveInt('--max-input-pixels', flags.maxInputPixels);
   const base = baseFolder(flags.base, io);
+  // An explicit `-o -` asks for the page on stdout, even on a terminal.
   if (flags.output === undefined && io.stdout.isTTY) {
-    throw new UsageError('The report is a whole HTML page: write it to a file with -o report.html (or redirect stdout)');
+    throw new UsageError('The report is a whole HTML page: write it to a file with -o report.html (or redirect stdout, or -o - for stdout)');
   }
+  const output = isStdoutDash(flags.output) ? undefined : flags.output;
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => stop.abort(signal);
   process.on('SIGINT', onSignal);
@@ -74,7 +77,7 @@ export async function reportCommand(catalog: string, flags: ReportFlags, io: Cli
     summary = await writeReport({
       catalog,
       base,
-      output: flags.output,
+      output,
       thumbnails: flags.thumbnails ? { size, concurrency, maxInputPixels } : undefined,
       version: VERSION,
       now: new Date(),
@@ -82,7 +85,7 @@ export async function reportCommand(catalog: string, flags: ReportFlags, io: Cli
     }, io.stdout);
   } catch (error) {
     if (!stop.signal.aborted) throw error;
-    io.stderr.write(`glm-vision: ${String(stop.signal.reason)}: stopped; ${flags.output ? `${flags.output} was not written` : 'the page on stdout is incomplete'}\n`);
+    io.stderr.write(`glm-vision: ${String(stop.signal.reason)}: stopped; ${output !== undefined ? `${output} was not written` : 'the page on stdout is incomplete'}\n`);
     return ExitCode.interrupted;
   } finally {
     process.off('SIGINT', onSignal);
@@ -95,7 +98,7 @@ export async function reportCommand(catalog: string, flags: ReportFlags, io: Cli
     if (flags.thumbnails && summary.rows > 0 && summary.missing === summary.rows) {
       io.stderr.write(`glm-vision: no image was found under ${base}: pass --base DIR, the folder the catalog run started in\n`);
     }
-    io.stderr.write(summaryLine(summary, flags.output, flags.thumbnails));
+    io.stderr.write(summaryLine(summary, output, flags.thumbnails));
   }
   return 0;
 }

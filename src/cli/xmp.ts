@@ -4,7 +4,7 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { readCatalog } from '../emit/read-catalog.js';
 import { groupCatalogRows } from '../pages/group.js';
-import { fileSink, stdoutSink, type Sink } from '../emit/sink.js';
+import { outputSink } from '../emit/sink.js';
 import { CSV_OPTIONS } from '../emit/writers.js';
 import { UsageError } from '../errors.js';
 import { EXIFTOOL_COLUMNS, exiftoolRecords } from '../xmp/exiftool-csv.js';
@@ -57,7 +57,7 @@ export async function xmpCommand(catalog: string, flags: XmpFlags, io: CliIO): P
 
   if (flags.csv) {
     const records = exiftoolRecords(rows, map, note, fromCsv);
-    const sink: Sink = flags.output ? await fileSink(path.resolve(io.cwd, flags.output)) : stdoutSink(io.stdout);
+    const sink = await outputSink(flags.output, io.stdout, { cwd: io.cwd });
     try {
       await sink.write(stringify([[...EXIFTOOL_COLUMNS], ...records], CSV_OPTIONS));
       await sink.commit();

@@ -1,12 +1,12 @@
 // One endpoint: GET <url>/models with the API key, through the openai
 // backend's own HTTP, redaction and error wording. Never shows the key.
 import { authorization, splitCredentials } from '../backends/openai/credentials.js';
-import { AttemptTimeout, fetchText, type FetchedText } from '../backends/openai/http.js';
+import {
+  API_BASE_FIX, SERVE_DOCS, listed, missingV1Fix, modelAdvice, queryModels, sameModel,
+} from '../backends/openai/diagnose.js';
 import { parseErrorBody } from '../backends/openai/error-body.js';
-import { formatSeconds } from '../backends/openai/errors.js';
-import { isRecord } from '../backends/openai/flavors.js';
+import { AUTH_FIX_KEY, AUTH_FIX_NO_KEY, formatSeconds } from '../backends/openai/errors.js';
 import { displayEndpoint, normalizeEndpoint, oneLine, redact } from '../backends/openai/redact.js';
-import { describeNetworkError } from '../backends/openai/retry-policy.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 export interface EndpointCheckOptions {
@@ -19,9 +19,6 @@ export interface EndpointCheckOptions {
   fetch?: typeof fetch;
 }
 
-const SERVE_DOCS = 'see the README, "Serving GLM-4.6V-Flash and pointing glm-vision at it"';
-const MAX_LISTED = 10;
-
 export async function checkEndpoint(options: EndpointCheckOptions): Promise<CheckResult> {
   const target = splitCredentials(normalizeEndpoint(options.url));
   const secrets = [options.apiKey, target.password].filter((s): s is string => s !== undefined && s !== '');
@@ -31,88 +28,57 @@ export async function checkEndpoint(options: EndpointCheckOptions): Promise<Chec
   const headers: Record<string, string> = { accept: 'application/json' };
   const auth = authorization(options.apiKey, target);
   if (auth !== undefined) headers.authorization = auth;
-  const get = (url: string): Promise<FetchedText> =>
-    fetchText(options.fetch ?? globalThis.fetch, `${url}/models`, { method: 'GET', headers }, new AbortController().signal, options.timeoutMs);
 
-  const started = Date.now();
-  let answer: FetchedText;
-  try {
-    answer = await get(target.url);
-  } catch (error) {
-    if (error instanceof AttemptTimeout) {
-      return fail(name, `no answer within ${formatSeconds(options.timeoutMs)}`,
-        `check that the server is up and not overloaded, and that no firewall drops the port; or allow more time with --timeout`);
-    }
-    const why = clean(describeNetworkError(error));
-    return fail(name, why, networkFix(why, shown));
-  }
-  const ms = Date.now() - started;
-  const { status, text } = answer;
-  const serverMessage = (): string => {
-    const message = clean(parseErrorBody(text).message, 200);
-    return message === '' ? '' : `: ${message}`;
-  };
-
-  if (status === 401 || status === 403) {
-    return options.apiKey
-      ? fail(name, `the server rejected the API key (HTTP ${status})${serverMessage()}`, 'check --api-key or $GLM_VISION_API_KEY (also read: $OPENAI_API_KEY, $ZHIPUAI_API_KEY)')
-      : fail(name, `the server wants an API key and none was given (HTTP ${status})${serverMessage()}`, 'pass --api-key KEY or set GLM_VISION_API_KEY');
-  }
-  if (status === 404) {
-    // A base URL without its /v1 is the usual slip; a bare /infer server has no model list at all.
-    if (!/\/v\d+$/.test(target.url)) {
-      const withV1 = await get(`${target.url}/v1`).catch(() => undefined);
-      if (withV1 !== undefined && withV1.status >= 200 && withV1.status < 300) {
-        return fail(name, `GET /models: HTTP 404, but ${shown}/v1/models answers`, `use --endpoint ${shown}/v1`);
+  const answer = await queryModels({ url: target.url, headers, timeoutMs: options.timeoutMs, fetch: options.fetch });
+  switch (answer.kind) {
+    case 'unreachable': {
+      if (answer.timeout) {
+        return fail(name, `no answer within ${formatSeconds(options.timeoutMs)}`,
+          `check that the server is up and not overloaded, and that no firewall drops the port; or allow more time with --timeout`);
       }
+      const why = clean(answer.why);
+      return fail(name, why, networkFix(why, shown));
     }
-    return warn(name, `reachable, but GET /models answered HTTP 404, so the model cannot be checked`,
-      `if catalog runs fail with HTTP 404 too, give the API base as --endpoint (it usually ends in /v1, e.g. http://host:8000/v1)`);
+    case 'missing-v1':
+      return fail(name, `GET /models: HTTP 404, but ${shown}/v1/models answers`, missingV1Fix(shown));
+    case 'status': {
+      const { status } = answer;
+      const message = clean(parseErrorBody(answer.text).message, 200);
+      const serverMessage = message === '' ? '' : `: ${message}`;
+      if (status === 401 || status === 403) {
+        return options.apiKey
+          ? fail(name, `the server rejected the API key (HTTP ${status})${serverMessage}`, AUTH_FIX_KEY)
+          : fail(name, `the server wants an API key and none was given (HTTP ${status})${serverMessage}`, AUTH_FIX_NO_KEY);
+      }
+      if (status === 404) {
+        // A bare /infer server has no model list at all.
+        return warn(name, `reachable, but GET /models answered HTTP 404, so the model cannot be checked`,
+          `if catalog runs fail with HTTP 404 too, ${API_BASE_FIX}`);
+      }
+      const fix = status >= 500
+        ? 'see the server log (it may still be loading the model); try again when it is ready'
+        : 'check that --endpoint is the API base of an OpenAI-compatible server (usually ending in /v1)';
+      return fail(name, `GET /models answered HTTP ${status}${serverMessage}`, fix);
+    }
+    case 'not-json':
+      return fail(name, `GET /models did not answer JSON: ${clean(answer.text, 80)}`,
+        'this is not an OpenAI-compatible API: give its base URL as --endpoint (usually ending in /v1, e.g. http://host:8000/v1)');
+    case 'not-a-list':
+      return warn(name, `reachable (${answer.ms} ms), but GET /models is not an OpenAI model list, so the model cannot be checked`,
+        'nothing to do if catalog runs work; otherwise check --endpoint');
+    case 'list':
+      break;
   }
-  if (status < 200 || status >= 300) {
-    const fix = status >= 500
-      ? 'see the server log (it may still be loading the model); try again when it is ready'
-      : 'check that --endpoint is the API base of an OpenAI-compatible server (usually ending in /v1)';
-    return fail(name, `GET /models answered HTTP ${status}${serverMessage()}`, fix);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return fail(name, `GET /models did not answer JSON: ${clean(text, 80)}`,
-      'this is not an OpenAI-compatible API: give its base URL as --endpoint (usually ending in /v1, e.g. http://host:8000/v1)');
-  }
-  const served = servedModels(json);
-  if (served === undefined) {
-    return warn(name, `reachable (${ms} ms), but GET /models is not an OpenAI model list, so the model cannot be checked`,
-      'nothing to do if catalog runs work; otherwise check --endpoint');
-  }
+  const { served, ms } = answer;
   const list = listed(served);
-  if (options.model === undefined) return ok(name, `reachable (${ms} ms); serves ${list || 'no models'}`);
-  if (served.some((id) => sameModel(id, options.model as string))) {
-    const others = served.filter((id) => !sameModel(id, options.model as string));
-    return ok(name, `reachable (${ms} ms); serves ${options.model}${others.length ? ` (and ${listed(others)})` : ''}`);
+  const model = options.model;
+  if (model === undefined) return ok(name, `reachable (${ms} ms); serves ${list || 'no models'}`);
+  if (served.some((id) => sameModel(id, model))) {
+    const others = served.filter((id) => !sameModel(id, model));
+    return ok(name, `reachable (${ms} ms); serves ${model}${others.length ? ` (and ${listed(others)})` : ''}`);
   }
-  const fix = served.length
-    ? `use --model ${served[0]}${served.length > 1 ? ' (or another name it serves)' : ''}, or serve ${options.model} there (vLLM: --served-model-name ${options.model})`
-    : `load ${options.model} on the server (${SERVE_DOCS})`;
-  return fail(name, `does not serve ${options.model}; it serves ${list || 'no models'}`, fix);
-}
-
-/** The ids of an OpenAI /models answer; undefined when it is not one. */
-function servedModels(json: unknown): string[] | undefined {
-  if (!isRecord(json) || !Array.isArray(json.data)) return undefined;
-  return json.data.filter(isRecord).map((entry) => entry.id).filter((id): id is string => typeof id === 'string');
-}
-
-function listed(ids: string[]): string {
-  const head = ids.slice(0, MAX_LISTED).join(', ');
-  return ids.length > MAX_LISTED ? `${head} and ${ids.length - MAX_LISTED} more` : head;
-}
-
-/** Ollama lists "llava:latest" and answers to "llava". */
-function sameModel(served: string, wanted: string): boolean {
-  return served === wanted || served === `${wanted}:latest`;
+  const advice = modelAdvice(model, served);
+  return fail(name, advice.problem, advice.fix);
 }
 
 function networkFix(why: string, shown: string): string {

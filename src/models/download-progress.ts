@@ -2,9 +2,24 @@
 // otherwise a line when each file starts and ends.
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
-import { NO_PROGRESS, type DownloadProgress } from './pull.js';
+import path from 'node:path';
+import { NO_PROGRESS, sizeText, type DownloadProgress, type PullPlan } from './pull.js';
 
 export const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/**
+ * The line printed before a pull starts, from the Hub's file list: "glm-vision: downloading org/name (dtype q4):
+ * 7 files, 1.4 GB into ~/.cache/huggingface/hub". A first run that quietly fetches gigabytes looks like a hang.
+ */
+export function planLine(plan: PullPlan, home: string | undefined): string {
+  const name = plan.revision === 'main' ? plan.repo : `${plan.repo}@${plan.revision}`;
+  const into = home && (plan.cacheDir === home || plan.cacheDir.startsWith(`${home}${path.sep}`))
+    ? `~${plan.cacheDir.slice(home.length)}`
+    : plan.cacheDir;
+  const present = plan.present > 0 ? ` (${plan.present} more already there)` : '';
+  return `glm-vision: downloading ${name} (dtype ${plan.dtype}): ${plan.files} file${plan.files === 1 ? '' : 's'}, ` +
+    `${sizeText(plan.bytes)} into ${into}${present}\n`;
+}
 
 export function createDownloadProgress(stderr: Writable & { isTTY?: boolean }, quiet: boolean): DownloadProgress {
   if (quiet) return NO_PROGRESS;

@@ -157,7 +157,10 @@ export class HubClient {
     url: string, headers: Record<string, string>, repo: string, revision: string, redirect: 'follow' | 'manual' = 'follow', auth = true,
   ): Promise<Response> {
     const controller = new AbortController();
-    let timer = setTimeout(() => controller.abort(new Error(`no data for ${this.idleTimeoutMs / 1000} s`)), this.idleTimeoutMs);
+    // Unref'd: a body that broke off never reaches flush() to clear its watchdog, and a leftover
+    // watchdog must not keep the process alive for idleTimeoutMs after the pull is done.
+    const watchdog = (ms: number): NodeJS.Timeout => setTimeout(() => controller.abort(new Error(`no data for ${ms / 1000} s`)), ms).unref();
+    let timer = watchdog(this.idleTimeoutMs);
     let res: Response;
     try {
       res = await this.fetch(url, {
@@ -181,14 +184,14 @@ export class HubClient {
       const watch = new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, ctl): void {
           clearTimeout(timer);
-          timer = setTimeout(() => controller.abort(new Error(`no data for ${idle / 1000} s`)), idle);
+          timer = watchdog(idle);
           ctl.enqueue(chunk);
         },
         flush(): void {
           clearTimeout(timer);
         },
       });
-      timer = setTimeout(() => controller.abort(new Error(`no data for ${idle / 1000} s`)), idle);
+      timer = watchdog(idle);
       return new Response(reader.pipeThrough(watch), { status: res.status, headers: res.headers });
     }
     await res.body?.cancel().catch(() => undefined);

@@ -4,8 +4,9 @@
 import { mkdir, readlink, rename, rm, stat, symlink, copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { chooseDtype, filesFor, type Dtype } from '../backends/onnx/model-dir.js';
+import { chooseDtype, completeDtypes, decoderPath, DTYPES, filesFor, type Dtype } from '../backends/onnx/model-dir.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_MODEL, SERVER_MODEL } from './defaults.js';
 import { HubClient, HubUnreachable, type HubFile } from './hub-client.js';
 import { hubCacheDir, hubEndpoint, isCommit, isOffline, RepoCache, type HubId } from './hub-cache.js';
 
@@ -17,10 +18,25 @@ export interface DownloadProgress {
 
 export const NO_PROGRESS: DownloadProgress = { file: () => ({ update: () => undefined, done: () => undefined }), stop: () => undefined };
 
+/** What a pull is about to fetch, known from the Hub's file list before the first byte is asked for. */
+export interface PullPlan {
+  repo: string;
+  revision: string;
+  dtype: Dtype;
+  /** Files still to fetch, and their bytes (less what a broken-off earlier download left). */
+  files: number;
+  bytes: number;
+  /** Files the dtype needs that the cache already has. */
+  present: number;
+  cacheDir: string;
+}
+
 export interface PullOptions {
   env: NodeJS.ProcessEnv;
   dtype: Dtype | 'auto';
   progress?: DownloadProgress;
+  /** Called once before anything is downloaded, and only when something will be. */
+  onPlan?: (plan: PullPlan) => void;
   /** Ask the Hub even when the cache has a complete snapshot (models pull). */
   refresh?: boolean;
   fetch?: typeof fetch;
@@ -78,8 +94,19 @@ async function download(client: HubClient, cache: RepoCache, id: HubId, options:
   const byPath = new Map(info.files.map((f) => [f.path, f]));
   const dtype = chooseDtype(options.dtype, (f) => byPath.has(f));
   const { needed, missing } = filesFor(dtype, info.files.map((f) => f.path));
-  if (missing.length > 0) {
-    throw new UsageError(`${id.repo}@${id.revision} has no ${missing.join(', ')} (needed for --dtype ${dtype}); is it an ONNX export of a supported model?`);
+  // Refused on the file list alone, so a repository we cannot run costs no download.
+  if (missing.length > 0) throw notRunnable(id, info.files, dtype, missing);
+  if (options.onPlan) {
+    const plan: PullPlan = { repo: id.repo, revision: id.revision, dtype, files: 0, bytes: 0, present: 0, cacheDir: cache.cacheDir };
+    for (const name of needed) {
+      const left = await bytesToFetch(cache, info.commit, byPath.get(name) as HubFile);
+      if (left === 0) plan.present++;
+      else {
+        plan.files++;
+        plan.bytes += left;
+      }
+    }
+    if (plan.files > 0) options.onPlan(plan);
   }
   const progress = options.progress ?? NO_PROGRESS;
   let downloaded = 0;
@@ -90,6 +117,15 @@ async function download(client: HubClient, cache: RepoCache, id: HubId, options:
   }
   if (!isCommit(id.revision)) await writeAtomic(cache.refFile(id.revision), info.commit);
   return { repo: id.repo, revision: id.revision, commit: info.commit, dtype, dir: cache.snapshot(info.commit), files: needed, downloaded };
+}
+
+/** The bytes `file` still needs: 0 when the snapshot or the blob has it, less a partial download's bytes. */
+async function bytesToFetch(cache: RepoCache, commit: string, file: HubFile): Promise<number> {
+  const link = path.join(cache.snapshot(commit), ...file.path.split('/'));
+  const blob = cache.blob(file.etag);
+  if (await sizeOf(link) === file.size || await sizeOf(blob) === file.size) return 0;
+  const partial = await sizeOf(`${blob}.incomplete`);
+  return partial > 0 && partial <= file.size ? file.size - partial : file.size;
 }
 
 /** One file into blobs/ and its link into snapshots/; returns the bytes fetched. */
@@ -148,10 +184,73 @@ async function sizeOf(file: string): Promise<number> {
   return stat(file).then((s) => (s.isFile() ? s.size : -1), () => -1);
 }
 
+// Every way out names all the flags it needs: "--endpoint URL" alone is refused for want of --model.
 function unreachableMessage(id: HubId, endpoint: string, cacheDir: string, why: string): string {
-  return `Cannot reach the Hugging Face Hub at ${endpoint} to download ${id.repo} (${why}). Three ways out: ` +
-    `(1) on a machine that can reach it, run "glm-vision models pull ${id.repo}" and copy its Hugging Face cache ` +
-    `(~/.cache/huggingface/hub) to ${cacheDir} here; ` +
-    `(2) use a mirror, e.g. HF_ENDPOINT=https://hf-mirror.com; ` +
-    `(3) run the model on a server and pass --endpoint URL.`;
+  return `Cannot reach the Hugging Face Hub at ${endpoint} to download ${id.repo} (${why}). Ways out: ` +
+    `(1) use a model server instead of the local engine: --endpoint http://HOST:8000/v1 --model ${SERVER_MODEL} ` +
+    '(--model is the name the server serves; vLLM setup in the README); ' +
+    '(2) use a model folder you already have: --model /path/to/folder (an ONNX export: config.json, tokenizer.json, onnx/...); ' +
+    `(3) on a machine that can reach the Hub, run "glm-vision models pull ${id.repo}", copy its Hugging Face cache ` +
+    `(~/.cache/huggingface/hub) to ${cacheDir} here and set HF_HUB_OFFLINE=1 so no request is made; ` +
+    '(4) use a mirror of the Hub, e.g. HF_ENDPOINT=https://hf-mirror.com.';
+}
+
+const GRAPH = /^onnx\/(vision_encoder|embed_tokens|decoder_model_merged)(_[a-z0-9]+)?\.onnx$/;
+
+/** Why a repository's file list cannot be run by the local engine with `dtype`, saying what it holds instead. */
+function notRunnable(id: HubId, files: HubFile[], dtype: Dtype, missing: string[]): UsageError {
+  const paths = files.map((f) => f.path);
+  const name = `${id.repo}${id.revision === 'main' ? '' : `@${id.revision}`}`;
+  const complete = completeDtypes(paths);
+  if (complete.length > 0) {
+    return new UsageError(`${name} has no ${missing.join(', ')} (needed for --dtype ${dtype}); it has --dtype ${complete.join(', ')}`);
+  }
+  if (paths.some((p) => GRAPH.test(p))) {
+    // Our layout, but incomplete: name the missing pieces, not the whole inventory.
+    const graphs = DTYPES.filter((d) => paths.includes(decoderPath(d)));
+    return new UsageError(
+      `${name} has no ${missing.join(', ')} (needed for --dtype ${dtype}${graphs.length ? `; it has decoder graphs for --dtype ${graphs.join(', ')}` : ''}); ` +
+        'is it an ONNX export of a supported model?',
+    );
+  }
+  return new UsageError(
+    `${name} holds ${holdings(files)}, not an ONNX export glm-vision can run (onnx/vision_encoder*.onnx, onnx/embed_tokens*.onnx and ` +
+      `onnx/decoder_model_merged*.onnx beside config.json and tokenizer.json). Nothing was downloaded. Serve it with vLLM and use ` +
+      `--endpoint http://HOST:8000/v1 --model ${id.repo}, or pull an ONNX export such as ${DEFAULT_MODEL}.`,
+  );
+}
+
+/** What a repository holds, by kind of weights: "safetensors weights (a, b, ... 4 files, 19.3 GB)". */
+export function holdings(files: HubFile[]): string {
+  const kinds: [string, RegExp][] = [
+    ['safetensors weights', /\.safetensors$/],
+    ['PyTorch weights', /(^|\/)(pytorch_model|model|consolidated)[^/]*\.(bin|pt|pth)$/],
+    ['GGUF files (llama.cpp)', /\.gguf$/],
+    ['ONNX files in another layout', /\.onnx(_data(_\d+)?)?$/],
+    ['TensorFlow/Flax weights', /\.(h5|msgpack)$/],
+  ];
+  const parts: string[] = [];
+  for (const [label, pattern] of kinds) {
+    const found = files.filter((f) => pattern.test(f.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
+    if (found.length === 0) continue;
+    const names = found.slice(0, 3).map((f) => f.path).join(', ') + (found.length > 3 ? ', ...' : '');
+    const bytes = found.reduce((sum, f) => sum + f.size, 0);
+    parts.push(`${label} (${names}: ${found.length} file${found.length === 1 ? '' : 's'}, ${sizeText(bytes)})`);
+  }
+  if (parts.length > 0) return parts.join(' and ');
+  const names = files.slice(0, 5).map((f) => f.path).join(', ');
+  return files.length === 0 ? 'no files' : `no model weights (${files.length} file${files.length === 1 ? '' : 's'}: ${names}${files.length > 5 ? ', ...' : ''})`;
+}
+
+/** Bytes for people: "812 bytes", "3.4 kB", "1.4 GB" (decimal units, as the Hub shows them). */
+export function sizeText(bytes: number): string {
+  if (bytes < 1000) return `${bytes} bytes`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
 }

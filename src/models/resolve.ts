@@ -5,12 +5,11 @@ import { statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Dtype } from '../backends/onnx/model-dir.js';
 import { UsageError } from '../errors.js';
-import { createDownloadProgress } from './download-progress.js';
+import { createDownloadProgress, planLine } from './download-progress.js';
 import { parseHubId } from './hub-cache.js';
 import { pullModel } from './pull.js';
 
-/** The local engine's model when neither --model nor the template names one: captions, tags, Chinese text. */
-export const DEFAULT_MODEL = 'onnx-community/Qwen2-VL-2B-Instruct';
+export { DEFAULT_MODEL } from './defaults.js';
 
 export interface LocalModel {
   dir: string;
@@ -32,6 +31,8 @@ export async function resolveLocalModel(
   const pulled = await pullModel(id, {
     env: options.env, dtype: options.dtype, fetch: options.fetch,
     progress: createDownloadProgress(options.stderr, options.quiet),
+    // Even under --quiet: a catalog run that fetches gigabytes (disk, bandwidth, minutes) must say so once.
+    onPlan: (plan) => void options.stderr.write(planLine(plan, options.env.HOME)),
   });
   if (pulled.downloaded > 0 && !options.quiet) {
     options.stderr.write(`glm-vision: ${id.repo} (${pulled.dtype}) is in ${pulled.dir}\n`);

@@ -1,6 +1,6 @@
 // Writes one XMP sidecar beside each catalogued image (never into the image),
 // merging into the sidecar that is already there.
-import { existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { CatalogRow } from '../emit/columns.js';
@@ -41,24 +41,35 @@ export function sidecarPath(image: string, naming: SidecarName): string {
   return path.join(path.dirname(image), `${path.parse(image).name}.xmp`);
 }
 
+/** A sidecar path names a device, FIFO or socket: it is neither read nor replaced. */
+class NotASidecar extends Error {
+  override name = 'NotASidecar';
+}
+
 /** The sidecar's text and permissions; no text when there is none yet. */
 async function readSidecar(file: string): Promise<{ text: string | undefined; mode: number }> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    // O_NONBLOCK: opening a FIFO to read would otherwise wait for a writer forever.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, mode: 0o644 };
     throw error;
   }
   try {
-    const mode = (await handle.stat()).mode & 0o777;
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new NotASidecar(`${file} is not a regular file (a device, FIFO or socket?); left alone`);
+    const mode = stats.mode & 0o777;
     return { text: await handle.readFile('utf8'), mode };
   } finally {
     await handle.close();
   }
 }
 
-/** Replaces `file` by rename once `text` is all on disk (fileSink), keeping its permissions. */
+/**
+ * Replaces `file` by rename once `text` is all on disk (fileSink), keeping its
+ * permissions; through a symbolic link the file it points to is replaced.
+ */
 async function writeWhole(file: string, text: string, mode: number): Promise<void> {
   const sink = await fileSink(file, { mode });
   try {
@@ -109,7 +120,7 @@ export async function writeSidecars(rows: readonly CatalogRow[], options: Sideca
     try {
       ({ text: existing, mode } = await readSidecar(sidecar));
     } catch (error) {
-      fail(`cannot read ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+      fail(error instanceof NotASidecar ? error.message : `cannot read ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
       continue;
     }
     let outcome: MergeOutcome;

@@ -16,6 +16,8 @@ export interface FakeHub {
   url: string;
   /** Every request, including refused ones and CDN ones, with `path` as sent (query included). */
   requests: HubRequest[];
+  /** The GETs that ask for a file's bytes (`resolve` URLs and CDN URLs), not the API's. */
+  fileRequests(): HubRequest[];
   /** The next GET that sends the bytes of `path` stops after `bytes` bytes and drops the connection. */
   cutNext(path: string, bytes: number): void;
   /** The next GET that sends the bytes of `path` sends them with one byte flipped (same length). */
@@ -221,6 +223,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   return {
     url: origin,
     requests,
+    fileRequests: () => requests.filter((r) => r.method === 'GET' && !r.path.startsWith('/api/')),
     cutNext: (path, bytes) => void cuts.set(path, bytes),
     corruptNext: (path) => void corrupt.add(path),
     offline: (on, how = 'reset') => {

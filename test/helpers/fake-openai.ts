@@ -37,7 +37,14 @@ export type Handler = (req: RecordedRequest, index: number) => Reply | Promise<R
 
 export interface FakeOpenAIOptions {
   handler?: Handler;
-  models?: { id: string; owned_by?: string }[];
+  /** What GET /models lists; null: it answers 404 like a server without a model list. */
+  models?: { id: string; owned_by?: string }[] | null;
+  /**
+   * Serve only under /v1, as vLLM and SGLang do: any other path (e.g.
+   * /chat/completions when the base URL lacks /v1) answers FastAPI's 404
+   * {"detail":"Not Found"}. Such chat requests still count in chatRequests().
+   */
+  v1Only?: boolean;
 }
 
 export interface FakeOpenAI {
@@ -182,6 +189,37 @@ export function defaultReply(req: RecordedRequest): Reply {
   };
 }
 
+/**
+ * Error answers as real servers send them (bodies checked against their
+ * sources; see test/config-errors.test.ts for which server says what).
+ */
+export const serverErrors = {
+  /** vLLM (and SGLang, same shape): OpenAIServing._check_model / create_error_response. */
+  vllm(status: number, message: string, type = status === 404 ? 'NotFoundError' : 'BadRequestError', param: string | null = null): Reply {
+    return { type: 'status', status, body: { object: 'error', message, type, param, code: status } };
+  },
+  /** vLLM ≥ 0.10 nests the same fields under "error". */
+  vllmNested(status: number, message: string, type = 'BadRequestError', param: string | null = null): Reply {
+    return { type: 'status', status, body: { error: { message, type, param, code: status } } };
+  },
+  /** Ollama's OpenAI-compatible endpoint (middleware/openai.go writeError: type api_error, HTTP status kept). */
+  ollama(status: number, message: string): Reply {
+    return { type: 'status', status, body: { error: { message, type: 'api_error', param: null, code: null } } };
+  },
+  /** Zhipu BigModel: HTTP status plus a business code. */
+  zhipu(status: number, code: string, message: string): Reply {
+    return { type: 'status', status, body: { error: { code, message } } };
+  },
+  /** llama.cpp server: {"error":{"code","message","type"}}. */
+  llamacpp(status: number, message: string, type = 'invalid_request_error'): Reply {
+    return { type: 'status', status, body: { error: { code: status, message, type } } };
+  },
+  /** A plain-text body, e.g. gin's "404 page not found" or a proxy's 413 page. */
+  text(status: number, text: string): Reply {
+    return { type: 'status', status, body: text, headers: { 'content-type': 'text/plain' } };
+  },
+};
+
 /** One reply per inference request, in order; afterwards delegates to `then` (default: defaultReply). */
 export function sequence(replies: Reply[], then?: Handler): Handler {
   let i = 0;
@@ -221,7 +259,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   let handler: Handler = options.handler ?? defaultReply;
-  const models = options.models ?? [{ id: 'test-model', owned_by: 'vllm' }];
+  const models = options.models === undefined ? [{ id: 'test-model', owned_by: 'vllm' }] : options.models;
   const requests: RecordedRequest[] = [];
   const inference: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -313,7 +351,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     // Record before choosing a reply so faults are counted too.
     requests.push(rec);
 
-    if (req.method === 'GET' && isModels(path)) {
+    if (options.v1Only === true && !path.startsWith('/v1/')) {
+      if (inferenceRoute) inference.push(rec);
+      sendJson(res, 404, { detail: 'Not Found' });
+      return;
+    }
+    if (req.method === 'GET' && isModels(path) && models === null) {
+      sendJson(res, 404, { detail: 'Not Found' });
+      return;
+    }
+    if (req.method === 'GET' && isModels(path) && models !== null) {
       sendJson(res, 200, {
         object: 'list',
         data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.owned_by ?? 'vllm' })),

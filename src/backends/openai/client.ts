@@ -2,15 +2,17 @@
 // SGLang, Zhipu, Ollama, llama.cpp, api.openai.com) or a bare /infer server.
 
 import { authorization, splitCredentials } from './credentials.js';
-import type { Backend, ImageInput, InferRequest, InferResult, Prepared } from '../backend.js';
+import type { Backend, BackendStats, ImageInput, InferRequest, InferResult, Prepared } from '../backend.js';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../preprocess.js';
 import { TemporaryFailure, UsageError } from '../../errors.js';
+import { configProblem, type Verdict } from './config-rule.js';
 import { probeFlavor } from './detect-flavor.js';
+import { API_BASE_FIX, missingV1Fix, modelAdvice, queryModels, servesModel, type ModelsAnswer } from './diagnose.js';
 import type { Outcome, Endpoint } from './endpoint-pool.js';
 import { EndpointPool } from './endpoint-pool.js';
 import { parseErrorBody } from './error-body.js';
 import type { FailureInfo } from './errors.js';
-import { authError, failureError, formatSeconds } from './errors.js';
+import { authError, ConfigurationError, failureError, formatSeconds } from './errors.js';
 import type { Flavor, ResolvedFlavor } from './flavors.js';
 import { FLAVORS, buildRequest, readResponse } from './flavors.js';
 import { AttemptTimeout, defaultSleep, fetchText, raceAbort } from './http.js';
@@ -75,6 +77,9 @@ class OpenAIBackend implements Backend {
   private readonly detectionWarned = new Set<Endpoint>();
   private closed = false;
   private readonly imageOptions: PreprocessOptions;
+  /** Set by the first answer that says the settings are wrong: no request is sent after it. */
+  private stopping: Promise<ConfigurationError> | undefined;
+  private readonly counts: BackendStats = { requests: 0, retries: 0 };
 
   constructor(options: OpenAIBackendOptions) {
     const apiKey = options.apiKey === '' ? undefined : options.apiKey;
@@ -121,19 +126,27 @@ class OpenAIBackend implements Backend {
     return { backend: 'openai', flavor: this.flavor, model: this.model };
   }
 
+  stats(): BackendStats {
+    return { ...this.counts };
+  }
+
   async infer(request: InferRequest, signal: AbortSignal): Promise<InferResult> {
     if (this.closed) throw new TemporaryFailure('the openai backend was closed');
     signal.throwIfAborted();
+    await this.throwIfStopping(signal);
     let last: Failed | undefined;
     let previous: Endpoint | undefined;
     let attempts = 0;
     const token = {};
     for (let attempt = 0; attempt <= this.retries; attempt++) {
-      if (last !== undefined) await this.pause(retryDelay(attempt - 1, this.random, last.retryAfterMs), signal);
+      if (last !== undefined) {
+        await this.pause(retryDelay(attempt - 1, this.random, last.retryAfterMs), signal);
+        await this.throwIfStopping(signal);
+      }
       const ep = this.pool.acquire(previous);
       let outcome: Outcome = 'unknown';
       try {
-        const result = await this.attempt(ep, request, signal);
+        const result = await this.attempt(ep, request, signal, attempt > 0);
         attempts++;
         if (result.ok) {
           outcome = { reached: true };
@@ -167,12 +180,21 @@ class OpenAIBackend implements Backend {
     }
   }
 
+  /** Once the settings are known to be wrong, every request fails with the same error, unsent. */
+  private async throwIfStopping(signal: AbortSignal): Promise<void> {
+    if (this.stopping !== undefined) throw await raceAbort(this.stopping, signal);
+  }
+
   /** One exchange. Rejects only with the caller's abort reason or a UsageError. */
-  private async attempt(ep: Endpoint, request: InferRequest, signal: AbortSignal): Promise<AttemptResult> {
+  private async attempt(ep: Endpoint, request: InferRequest, signal: AbortSignal, retry: boolean): Promise<AttemptResult> {
     const flavor = await this.flavorFor(ep, signal);
+    // Another request may have learnt meanwhile that the settings are wrong.
+    await this.throwIfStopping(signal);
     const plan = buildRequest(flavor, this.model, request);
     const endpoint = ep.label;
     let fetched;
+    this.counts.requests++;
+    if (retry) this.counts.retries++;
     try {
       fetched = await fetchText(
         this.fetchFn,
@@ -216,11 +238,96 @@ class OpenAIBackend implements Backend {
       detail: this.clean(body.message),
     };
     if (body.code !== undefined) failure.code = body.code;
-    if (failure.kind === 'auth') throw authError(failure, this.apiKey !== undefined);
+    const verdict = configProblem(status, body, request.generation.maxTokens);
+    if (verdict !== undefined) throw await this.stop(ep, flavor, status, failure, verdict, request, signal);
     const retryAfterMs = parseRetryAfter(headers, this.now());
     return retryAfterMs === undefined
       ? { ok: false, failure, outcome: reached }
       : { ok: false, failure, outcome: reached, retryAfterMs };
+  }
+
+  /**
+   * The error that stops the run. The first such answer diagnoses it (one GET
+   * /models where that helps); answers racing it get the same error.
+   */
+  private async stop(
+    ep: Endpoint, flavor: ResolvedFlavor, status: number, failure: FailureInfo, verdict: Verdict,
+    request: InferRequest, signal: AbortSignal,
+  ): Promise<ConfigurationError> {
+    this.stopping ??= this.diagnose(ep, flavor, status, failure, verdict, request).catch(
+      // A failed diagnosis still stops the run, with the server's own words.
+      () => this.configurationError(ep, status, failure, verdict, request, undefined),
+    );
+    return raceAbort(this.stopping, signal);
+  }
+
+  private async diagnose(
+    ep: Endpoint, flavor: ResolvedFlavor, status: number, failure: FailureInfo, verdict: Verdict,
+    request: InferRequest,
+  ): Promise<ConfigurationError> {
+    if (verdict.problem === 'auth') return authError(failure, this.apiKey !== undefined);
+    // The model list only helps with a wrong model or URL; a bare /infer server has none.
+    if ((verdict.problem !== 'model' && verdict.problem !== 'path') || flavor === 'infer') {
+      return this.configurationError(ep, status, failure, verdict, request, undefined);
+    }
+    const answer = await queryModels({
+      url: ep.url, headers: this.headersFor(ep), timeoutMs: this.timeoutMs, fetch: this.fetchFn,
+    });
+    return this.configurationError(ep, status, failure, verdict, request, answer);
+  }
+
+  private configurationError(
+    ep: Endpoint, status: number, failure: FailureInfo, verdict: Verdict, request: InferRequest,
+    models: ModelsAnswer | undefined,
+  ): ConfigurationError {
+    const base = { endpoint: ep.label, status, detail: [failure.code, failure.detail].filter(Boolean).join(' ') };
+    const model = this.model;
+    const served = models?.kind === 'list' ? models.served : undefined;
+    if (models?.kind === 'missing-v1') {
+      return new ConfigurationError({ ...base, code: 'path', problem: 'has no /chat/completions under this base URL', fix: missingV1Fix(ep.label) });
+    }
+    if ((verdict.problem === 'model' || verdict.problem === 'path') && served !== undefined && !servesModel(served, model)) {
+      const advice = modelAdvice(model, served);
+      return new ConfigurationError({ ...base, code: 'model', problem: advice.problem, fix: advice.fix });
+    }
+    switch (verdict.problem) {
+      case 'model': {
+        const fix = served === undefined
+          ? `check --model (GET /models could not list what the server serves; \`glm-vision doctor\` checks the endpoint)`
+          : `check --model and the server log: GET /models lists ${model}`;
+        return new ConfigurationError({ ...base, code: 'model', problem: `does not know the model ${model}`, fix });
+      }
+      case 'path': {
+        const path = this.flavor === 'infer' ? '/infer' : '/chat/completions';
+        const fix = served === undefined
+          ? API_BASE_FIX
+          : `check --endpoint: GET /models works there but POST ${path} does not (it must be the API base, usually ending in /v1)`;
+        return new ConfigurationError({ ...base, code: 'path', problem: `has no ${path} under this base URL`, fix });
+      }
+      case 'parameter': {
+        const what = verdict.param === undefined ? 'a request parameter' : `the request parameter ${verdict.param}`;
+        return new ConfigurationError({ ...base, code: 'parameter', problem: `rejected ${what}`, fix: parameterFix(verdict.param) });
+      }
+      case 'max_tokens': {
+        const limit = verdict.contextLength === undefined ? '' : ` below ${verdict.contextLength}`;
+        return new ConfigurationError({
+          ...base, code: 'max_tokens', problem: `cannot give answers as long as --max-tokens ${request.generation.maxTokens}`,
+          fix: `lower --max-tokens${limit} (or serve the model with a longer context, vLLM: --max-model-len)`,
+        });
+      }
+      case 'no_vision':
+        return new ConfigurationError({
+          ...base, code: 'no_vision', problem: `cannot take images with the model ${model}`,
+          fix: 'serve a vision-language model (llama.cpp: with its --mmproj file) or choose one with --model',
+        });
+      case 'account':
+        return new ConfigurationError({
+          ...base, code: 'account', problem: 'refused the account',
+          fix: "check the account's balance and status with the provider (Zhipu: the open.bigmodel.cn console)",
+        });
+      case 'auth':
+        return authError(failure, this.apiKey !== undefined);
+    }
   }
 
   private headersFor(ep: Endpoint): Record<string, string> {
@@ -264,6 +371,33 @@ class OpenAIBackend implements Backend {
       );
     }
     return probe.flavor;
+  }
+}
+
+/** What to change when the server rejects a parameter we send. */
+function parameterFix(param: string | undefined): string {
+  switch (param) {
+    case 'response_format':
+    case 'json_schema':
+    case 'guided_json':
+    case 'structured_outputs':
+      return 'this server does not take structured output (response_format json_schema) as sent: set --flavor to the server you run, or use a prompt without a schema';
+    case 'seed':
+      return 'drop --seed, or set --flavor to the server you run';
+    case 'top_p':
+      return "change or drop --top-p (or the template's top_p)";
+    case 'temperature':
+      return "change or drop --temperature (or the template's temperature)";
+    case 'max_tokens':
+    case 'max_completion_tokens':
+      return 'change --max-tokens, or set --flavor to the server you run (api.openai.com: --flavor openai)';
+    case 'chat_template_kwargs':
+    case 'enable_thinking':
+    case 'thinking':
+    case 'stream':
+      return 'set --flavor to the server you run (it decides which extra fields are sent)';
+    default:
+      return 'check --flavor, --temperature, --top-p, --seed and --max-tokens against what the server accepts';
   }
 }
 

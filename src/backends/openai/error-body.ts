@@ -6,6 +6,12 @@ export interface ErrorBody {
   message: string;
   /** Zhipu business code such as "1302"; other servers' codes are left out. */
   code?: string;
+  /** The error's type, e.g. vLLM's "NotFoundError", OpenAI's "invalid_request_error". */
+  type?: string;
+  /** The request parameter the server names as the culprit (vLLM, OpenAI), e.g. "top_p". */
+  param?: string;
+  /** A textual code such as OpenAI's "model_not_found". */
+  textCode?: string;
 }
 
 export function parseErrorBody(text: string): ErrorBody {
@@ -18,14 +24,17 @@ export function parseErrorBody(text: string): ErrorBody {
   }
   if (!isRecord(json)) return { message: text };
   const error = json.error;
-  if (isRecord(error)) {
-    const code = businessCode(error.code);
-    const message = firstText(error.message, error.msg, error.type) ?? JSON.stringify(error);
-    return code === undefined ? { message } : { message, code };
-  }
-  const code = businessCode(json.code);
-  const message = firstText(error, json.message, json.msg, json.detail) ?? text;
-  return code === undefined ? { message } : { message, code };
+  const fields = isRecord(error) ? error : json;
+  const message = isRecord(error)
+    ? firstText(error.message, error.msg, error.type) ?? JSON.stringify(error)
+    : firstText(error, json.message, json.msg, json.detail) ?? text;
+  const body: ErrorBody = { message };
+  const code = businessCode(fields.code);
+  if (code !== undefined) body.code = code;
+  if (typeof fields.type === 'string' && fields.type !== '') body.type = fields.type;
+  if (typeof fields.param === 'string' && fields.param !== '') body.param = fields.param;
+  if (typeof fields.code === 'string' && code === undefined && fields.code !== '') body.textCode = fields.code;
+  return body;
 }
 
 function businessCode(code: unknown): string | undefined {

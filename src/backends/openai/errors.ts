@@ -1,7 +1,9 @@
-// One error class per failure kind. All are FileFailures (only this file
-// fails); messages are one line and never contain the API key.
+// One error class per failure kind. All but ConfigurationError are
+// FileFailures (only this file fails); messages are one line and never
+// contain the API key.
 
 import { FileFailure, UsageError } from '../../errors.js';
+import type { ConfigProblem } from './config-rule.js';
 import type { FailureKind } from './retry-policy.js';
 
 /** What one failed attempt looked like, already safe to show. */
@@ -99,11 +101,44 @@ export function failureError(info: FailureInfo, attempts: number): OpenAIBackend
   return new CLASSES[kind](info, attempts);
 }
 
-/** HTTP 401/403: every file would fail, so this is a usage problem. */
-export function authError(info: FailureInfo, keyGiven: boolean): UsageError {
-  const what = keyGiven ? 'rejected the API key' : 'requires an API key and none was given';
-  const detail = info.detail ? `: ${info.detail}` : '';
-  return new UsageError(`the server at ${info.endpoint} ${what} (HTTP ${info.status ?? '?'})${detail}`);
+/**
+ * The server says the settings are wrong (model, URL, a parameter, the key or
+ * the account): every file would fail the same way, so the run stops (exit 2).
+ * `code` is stable; the message ends with the fix.
+ */
+export class ConfigurationError extends UsageError {
+  override name = 'ConfigurationError';
+  readonly code: ConfigProblem;
+  readonly endpoint: string;
+  readonly status: number | undefined;
+  /** What to change, e.g. "use --model zai-org/GLM-4.6V-Flash". */
+  readonly fix: string;
+
+  constructor(info: { code: ConfigProblem; endpoint: string; status?: number; problem: string; detail?: string; fix: string }) {
+    const status = info.status === undefined ? '' : ` (HTTP ${info.status})`;
+    const detail = info.detail ? `: ${info.detail.replace(/[.。]\s*$/, '')}` : '';
+    super(`the server at ${info.endpoint} ${info.problem}${status}${detail}; ${info.fix}`);
+    this.code = info.code;
+    this.endpoint = info.endpoint;
+    this.status = info.status;
+    this.fix = info.fix;
+  }
+}
+
+export const AUTH_FIX_KEY = 'check --api-key or $GLM_VISION_API_KEY (also read: $OPENAI_API_KEY, $ZHIPUAI_API_KEY)';
+export const AUTH_FIX_NO_KEY = 'pass --api-key KEY or set GLM_VISION_API_KEY';
+
+/** HTTP 401/403 (or a Zhipu token code): every file would fail, so this is a usage problem. */
+export function authError(info: FailureInfo, keyGiven: boolean): ConfigurationError {
+  const detail = [info.code, info.detail].filter((part) => part !== undefined && part !== '').join(' ');
+  return new ConfigurationError({
+    code: 'auth',
+    endpoint: info.endpoint,
+    ...(info.status === undefined ? {} : { status: info.status }),
+    problem: keyGiven ? 'rejected the API key' : 'requires an API key and none was given',
+    detail,
+    fix: keyGiven ? AUTH_FIX_KEY : AUTH_FIX_NO_KEY,
+  });
 }
 
 function formatMessage(info: FailureInfo, attempts: number): string {

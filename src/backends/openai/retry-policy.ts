@@ -8,7 +8,9 @@
  *   - an attempt that outlives timeoutMs (counted as a connection-level fault);
  *   - a 2xx whose body is not JSON or carries no answer (truncated or garbled).
  * Not retried:
- *   - HTTP 401/403: UsageError, because every file would fail the same way;
+ *   - answers that say the settings are wrong (401/403, an unknown model, a 404 on
+ *     the chat path, a rejected parameter, Zhipu token/account codes; the table is
+ *     in config-rule.ts): ConfigurationError, the run stops, nothing more is sent;
  *   - Zhipu 1301 (content filter) and every other 4xx: this file fails at once;
  *   - the caller's abort: rejects at once with the abort reason.
  * Delay before retry n (n = 0, 1, …): random() × min(30 s, 500 ms × 2^n), "full
