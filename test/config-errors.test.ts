@@ -17,6 +17,7 @@ import {
 } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
 import { parseJsonl, runCli, scratchFolders } from './helpers/cli.js';
+import { metric, readMetrics, type Sample } from './helpers/metrics.js';
 
 const IMAGES = 20;
 const CONCURRENCY = 2;
@@ -169,6 +170,8 @@ interface Run {
   outputBefore: Buffer;
   outputAfter: Buffer;
   rows: Record<string, unknown>[];
+  /** The --metrics-file, read back with the Prometheus parser. */
+  metrics: Sample[];
 }
 
 async function catalog(
@@ -183,12 +186,16 @@ async function catalog(
     await writeFile(output, outputBefore);
     const url = endpoint ? endpoint(server.url) : server.url;
     const res = await runCli(
-      ['catalog', '--endpoint', url, '-j', String(CONCURRENCY), '--cache', path.join(scratch, 'cache.db'), '-o', output, ...args, images],
+      [
+        'catalog', '--endpoint', url, '-j', String(CONCURRENCY), '--cache', path.join(scratch, 'cache.db'), '-o', output,
+        '--metrics-file', path.join(scratch, 'm.prom'), ...args, images,
+      ],
       { env },
     );
     const outputAfter = await readFile(output);
     const rows = res.code === 1 || res.code === 0 ? parseJsonl(outputAfter.toString('utf8')) : [];
-    return { code: res.code, stderr: res.stderr, chat: server.chatRequests(), outputBefore, outputAfter, rows };
+    const metrics = await readMetrics(path.join(scratch, 'm.prom'));
+    return { code: res.code, stderr: res.stderr, chat: server.chatRequests(), outputBefore, outputAfter, rows, metrics };
   } finally {
     await server.close();
   }
@@ -200,6 +207,8 @@ function assertStopped(run: Run, fix: RegExp): void {
   assert.match(run.stderr, fix);
   assert.ok(run.outputAfter.equals(run.outputBefore), 'the -o file was changed');
   assert.equal(run.stderr.includes(KEY), false);
+  assert.equal(metric(run.metrics, 'last_run_exit_code'), 2);
+  assert.equal(metric(run.metrics, 'last_run_requests'), run.chat.length);
 }
 
 describe('wrong settings stop the run at the first answer (exit 2, -o untouched)', () => {

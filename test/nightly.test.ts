@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type Reply } from './helpers/fake-openai.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { makeImage } from './helpers/images.js';
+import { metric, readMetrics } from './helpers/metrics.js';
 import { parseJsonl, runCli, scratchFolders, startCli, type CliResult } from './helpers/cli.js';
 
 let server: FakeOpenAI;
@@ -35,35 +36,6 @@ async function counting<T>(body: () => Promise<T>): Promise<{ result: T; request
   const start = server.chatRequests().length;
   const result = await body();
   return { result, requests: server.chatRequests().slice(start) };
-}
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parsed by the reference parser (Debian's python3-prometheus-client), not by our own code. */
-function parseMetrics(text: string): Sample[] {
-  const script = [
-    'import json, sys',
-    'from prometheus_client.parser import text_string_to_metric_families',
-    'out = [{"name": s.name, "labels": s.labels, "value": s.value}',
-    '       for f in text_string_to_metric_families(sys.stdin.read()) for s in f.samples]',
-    'print(json.dumps(out))',
-  ].join('\n');
-  const py = spawnSync('/usr/bin/python3', ['-c', script], { input: text, encoding: 'utf8' });
-  assert.equal(py.status, 0, `the Prometheus parser rejected the metrics file: ${py.stderr}\n${text}`);
-  return JSON.parse(py.stdout) as Sample[];
-}
-
-function metric(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = samples.find((s) => s.name === `glm_vision_${name}` && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  return found?.value;
-}
-
-async function readMetrics(file: string): Promise<Sample[]> {
-  return parseMetrics(await readFile(file, 'utf8'));
 }
 
 /** Nothing but the expected files: no temporary catalog left behind. */
