@@ -20,6 +20,30 @@ export class FileFailure extends Error {
   override name = 'FileFailure';
 }
 
+/**
+ * A document went over a rendering limit (CPU time, memory): a failure of the
+ * file itself under the current settings, not tried again with the same limits.
+ */
+export class DocumentLimit extends FileFailure {
+  override name = 'DocumentLimit';
+
+  constructor(
+    message: string,
+    /** Which limit: the flag that raises it is --render-cpu-limit or --render-memory; 'stall' is the hang backstop. */
+    readonly limit: 'cpu' | 'memory' | 'stall',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A file failed, but not for a reason of its own that would come back (say, its renderer was
+ * stopped under it by another file): an error row this run, never remembered by the cache, so
+ * the next run tries the file again. Any other FileFailure met while opening or rendering a
+ * document is remembered (see `remembered` in run.ts).
+ */
+export class TransientFileFailure extends FileFailure {}
+
 /** The documented exit codes (sysexits.h where one fits). */
 export const ExitCode = {
   ok: 0,

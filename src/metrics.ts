@@ -14,6 +14,8 @@ export interface RunStats {
   rows: { ok: number; error: number; truncated: number };
   cached: number;
   pages: number;
+  /** PDFs and multi-page TIFFs read and opened to render pages (not answered, or refused, from the cache alone). */
+  documentsOpened: number;
   requests: number;
   retries: number;
   tokensIn: number;
@@ -23,7 +25,7 @@ export interface RunStats {
 
 export function newRunStats(startedAt: number): RunStats {
   return {
-    startedAt, filesFound: 0, rows: { ok: 0, error: 0, truncated: 0 }, cached: 0, pages: 0,
+    startedAt, filesFound: 0, rows: { ok: 0, error: 0, truncated: 0 }, cached: 0, pages: 0, documentsOpened: 0,
     requests: 0, retries: 0, tokensIn: 0, tokensOut: 0, unreadableFolders: 0,
   };
 }
@@ -94,6 +96,10 @@ export function formatMetrics(
     },
     { name: 'last_run_cached_rows', help: 'Rows of the last run answered from the cache.', samples: [{ value: stats.cached }] },
     { name: 'last_run_pages', help: 'Rows of the last run that are pages of PDFs or multi-page TIFFs.', samples: [{ value: stats.pages }] },
+    {
+      name: 'last_run_documents_opened', help: 'PDFs and multi-page TIFFs the last run opened to render (remembered failures are not).',
+      samples: [{ value: stats.documentsOpened }],
+    },
     { name: 'last_run_requests', help: 'Inference requests the last run sent, retries included.', samples: [{ value: stats.requests }] },
     { name: 'last_run_retries', help: 'Requests of the last run that were retries.', samples: [{ value: stats.retries }] },
     {

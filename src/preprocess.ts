@@ -3,9 +3,14 @@
 import type SharpType from 'sharp';
 import type { Sharp } from 'sharp';
 import { FileFailure } from './errors.js';
-import type { ImageInput, Prepared, SourceInfo } from './backends/backend.js';
+import type { ImageInput, Prepared, RawImage, SourceInfo } from './backends/backend.js';
+import { cielabTiff, labToSrgb, type CielabTiff } from './cielab-tiff.js';
+import { describeDecodeError, lostCause } from './decode-error.js';
+import { decodeOwnError } from './sharp-gate.js';
 
 export type { SourceInfo } from './backends/backend.js';
+// Kept here for the callers that import them from this module.
+export { decodeErrorCause, describeDecodeError } from './decode-error.js';
 
 export interface PreprocessOptions {
   /** Largest width × height sent to the model. */
@@ -38,7 +43,24 @@ export interface Probe {
   sharp: typeof SharpType;
   /** A pipeline over the input, with the bomb guard and strict decoding. */
   open: () => Sharp;
+  /**
+   * Runs `finish` on a fresh pipeline from `open`, so that a failure's reason is
+   * this file's own (see sharp-gate.ts); a failure becomes a FileFailure.
+   */
+  decode: <T>(finish: (pipeline: Sharp) => Promise<T>) => Promise<T>;
   source: SourceInfo;
+}
+
+/**
+ * Runs one sharp operation through the gate and turns its failure into a
+ * FileFailure with a clean reason; `data` lets the reason name the format.
+ */
+export async function decodeOrFail<T>(op: () => Promise<T>, data?: Buffer, prefix = ''): Promise<T> {
+  try {
+    return await decodeOwnError(op, lostCause);
+  } catch (error) {
+    throw new FileFailure(`${prefix}${describeDecodeError(error, data)}`);
+  }
 }
 
 /** Reads an image's header: refuses bombs and non-images, and gives its displayed size. */
@@ -47,24 +69,24 @@ export async function probeImage(data: ImageInput, maxInputPixels: number): Prom
   if (!Buffer.isBuffer(data)) {
     const { pixels, width, height, channels, format } = data;
     const raw = { raw: { width, height, channels }, limitInputPixels: maxInputPixels };
-    return { sharp, open: () => sharp(pixels, raw), source: { width, height, format } };
+    const open = (): Sharp => sharp(pixels, raw);
+    return { sharp, open, decode: (finish) => decodeOrFail(() => finish(open())), source: { width, height, format } };
   }
+  const lab = cielabTiff(data);
+  if (lab) return probeImage(await decodeCielab(sharp, lab, maxInputPixels), maxInputPixels);
   const input = { limitInputPixels: maxInputPixels, failOn: 'error' as const, sequentialRead: true };
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
-  try {
-    // The header alone, unlimited, so the size check below can name the dimensions (nothing is decoded here).
-    meta = await sharp(data, { ...input, limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw new FileFailure(describeDecodeError(error));
-  }
+  // The header alone, unlimited, so the size check below can name the dimensions (nothing is decoded here).
+  const meta = await decodeOrFail(() => sharp(data, { ...input, limitInputPixels: false }).metadata(), data);
   if (!meta.width || !meta.height || !meta.format) throw new FileFailure('not an image sharp can read');
   if (meta.width * meta.height > maxInputPixels) {
     throw new FileFailure(`image too large: ${meta.width}×${meta.height} pixels exceeds --max-input-pixels ${maxInputPixels}`);
   }
   const rotated = (meta.orientation ?? 1) >= 5;
+  const open = (): Sharp => sharp(data, input);
   return {
     sharp,
-    open: () => sharp(data, input),
+    open,
+    decode: (finish) => decodeOrFail(() => finish(open()), data),
     source: {
       width: rotated ? meta.height : meta.width,
       height: rotated ? meta.width : meta.height,
@@ -73,40 +95,36 @@ export async function probeImage(data: ImageInput, maxInputPixels: number): Prom
   };
 }
 
+/** An 8-bit CIELab TIFF, decoded as its bytes and converted to sRGB (see cielab-tiff.ts). */
+async function decodeCielab(sharp: typeof SharpType, lab: CielabTiff, maxInputPixels: number): Promise<RawImage> {
+  // Its ICC profile, if any, describes Lab, not the RGB the file now claims.
+  const input = { failOn: 'error' as const, ignoreIcc: true, limitInputPixels: false as const };
+  const meta = await decodeOrFail(() => sharp(lab.asRgb, input).metadata(), lab.asRgb);
+  const [width, height] = (meta.orientation ?? 1) >= 5 ? [meta.height ?? 0, meta.width ?? 0] : [meta.width ?? 0, meta.height ?? 0];
+  if (width * height > maxInputPixels) {
+    throw new FileFailure(`image too large: ${width}×${height} pixels exceeds --max-input-pixels ${maxInputPixels}`);
+  }
+  const { data: pixels, info } = await decodeOrFail(
+    () => sharp(lab.asRgb, input).rotate().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }),
+    lab.asRgb,
+  );
+  if (info.channels !== 3 && info.channels !== 4) {
+    throw new FileFailure(`cannot decode image: a CIELab TIFF with ${info.channels} bands (expected L*a*b*, and alpha at most)`);
+  }
+  labToSrgb(pixels, info.channels, lab.offsetAB);
+  return { kind: 'raw', pixels, width: info.width, height: info.height, channels: info.channels, format: 'tiff' };
+}
+
 export async function preprocess(data: ImageInput, options: PreprocessOptions): Promise<Prepared> {
-  const { open, source } = await probeImage(data, options.maxInputPixels);
+  const { decode, source } = await probeImage(data, options.maxInputPixels);
   const target = fitToBudget(source.width, source.height, options.maxPixels);
-  try {
-    const { data: out, info } = await open()
+  const { data: out, info } = await decode((pipeline) =>
+    pipeline
       .rotate() // EXIF auto-orient
       .resize(target.width, target.height, { fit: 'fill', fastShrinkOnLoad: true })
       .toColourspace('srgb')
       .flatten({ background: '#ffffff' })
       .jpeg({ quality: options.jpegQuality, mozjpeg: false })
-      .toBuffer({ resolveWithObject: true });
-    return { source, image: { kind: 'encoded', data: out, mime: 'image/jpeg', width: info.width, height: info.height } };
-  } catch (error) {
-    throw new FileFailure(describeDecodeError(error));
-  }
-}
-
-/** The line of a sharp error naming the cause ('' when there is none). */
-export function decodeErrorCause(error: unknown): string {
-  // libvips prefixes the cause with read-retry noise ("source: bad seek to 1024"); the cause is the last line.
-  const lines = String((error as Error).message ?? error).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^source: bad seek/.test(l));
-  return lines.at(-1) ?? '';
-}
-
-/** A one-line reason for a decode failure, shared by every image path. */
-export function describeDecodeError(error: unknown): string {
-  const message = decodeErrorCause(error);
-  if (/compression format has not been built in: HEVC/i.test(message)) {
-    return 'HEIC (HEVC) images cannot be decoded by the prebuilt sharp: convert them to JPEG, or see glm-vision doctor';
-  }
-  if (/unsupported image format/i.test(message)) return 'not an image, or a format sharp cannot decode';
-  if (/pixel limit/i.test(message)) return `image too large: ${message}`;
-  if (/premature end|truncated|unexpected end|Invalid SOS|VipsJpeg|read error|Input buffer/i.test(message)) {
-    return `corrupt or truncated image: ${message}`;
-  }
-  return `cannot decode image: ${message}`;
+      .toBuffer({ resolveWithObject: true }));
+  return { source, image: { kind: 'encoded', data: out, mime: 'image/jpeg', width: info.width, height: info.height } };
 }

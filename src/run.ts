@@ -10,7 +10,7 @@ import type { CacheHit, CacheStore, CachedResult, ImageInfo } from './cache/stor
 import type { CatalogRow } from './emit/columns.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from './emit/sink.js';
 import { createWriter, type Format } from './emit/writers.js';
-import { ExitCode, exitCodeFor, FileFailure } from './errors.js';
+import { ExitCode, exitCodeFor, FileFailure, TransientFileFailure } from './errors.js';
 import { fingerprint, jobSpec } from './fingerprint.js';
 import { plural } from './format.js';
 import { readRegularFile, sha256 } from './hash.js';
@@ -43,6 +43,8 @@ export interface CatalogJob {
   generation: GenerationParams;
   preprocess: PreprocessOptions;
   refresh: boolean;
+  /** Open again the documents whose own failures the cache remembers. */
+  retryFailed: boolean;
   output: { file?: string; format: Format; bom: boolean };
   /** The command line with secrets removed, for the runs table. */
   args: string[];
@@ -232,17 +234,55 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     return { ...row, status: 'error', error: error.message };
   };
 
-  /** A document's rows when every selected page is answered in the cache, without reading the file. */
+  /** The same error row as when the failure was met, from the cache. */
+  const cachedFailure = (row: CatalogRow, error: string): CatalogRow => ({ ...row, status: 'error', cached: true, error });
+
+  /** A remembered failure of a document (page 0) or page under this run's render settings, unless retrying them. */
+  const knownFailure = (sha: string, render: string, page: number): string | undefined =>
+    job.retryFailed ? undefined : store.failure(sha, render, page);
+
+  /**
+   * Remembers a failure met opening or rendering a document when it is the file's own: a FileFailure
+   * from the renderer, the TIFF decoder or the limits. Not a TransientFileFailure (the renderer
+   * stopped under it), nothing else (interrupts, internal errors), and nothing in a run being cut off.
+   */
+  const remember = (sha: string, render: string, page: number, error: unknown): void => {
+    const own = error instanceof FileFailure && !(error instanceof TransientFileFailure);
+    if (own && !hard.signal.aborted && !interrupted()) store.rememberFailure(sha, render, page, error.message);
+  };
+
+  /**
+   * A document's rows when the cache knows them all, without reading the file: every selected page
+   * answered or failed before, or the selection itself refused (from the remembered page count), or
+   * the document failed to open before.
+   */
   const cachedDocument = (file: FileEntry, sha: string, kind: DocumentKind): CatalogRow[] | undefined => {
     const count = store.documentPages(sha);
-    if (count === undefined) return undefined;
+    const rows = count === undefined ? undefined : cachedPages(file, sha, kind, count);
+    if (rows) return rows;
+    const failed = knownFailure(sha, failureKey(kind, job.pages), 0);
+    return failed === undefined ? undefined : [cachedFailure({ ...base(file), sha256: sha, format: kind }, failed)];
+  };
+
+  const cachedPages = (file: FileEntry, sha: string, kind: DocumentKind, count: number): CatalogRow[] | undefined => {
+    let selected: number[];
+    try {
+      selected = selectedPages(count);
+    } catch (error) {
+      // A refused selection is decided by the page count: retrying counts the pages again.
+      if (job.retryFailed || job.refresh) return undefined;
+      return [{ ...failedRow({ ...base(file), sha256: sha, format: kind, pages: count }, error), cached: true }];
+    }
     const render = renderKey(kind, job.pages);
+    const failKey = failureKey(kind, job.pages);
     const rows: CatalogRow[] = [];
-    for (const page of selectedPages(count)) {
+    for (const page of selected) {
       const record = store.page(sha, render, page);
       const result = record && store.result(pageIdentity(record, usesPageText), jobId);
-      if (!record || !result) return undefined;
-      rows.push(resultRow(pageRow(file, sha, page, count, kind, record), result, true));
+      const failed = result ? undefined : knownFailure(sha, failKey, page);
+      if (record && result) rows.push(resultRow(pageRow(file, sha, page, count, kind, record), result, true));
+      else if (failed !== undefined) rows.push(cachedFailure(pageRow(file, sha, page, count, kind), failed));
+      else return undefined;
     }
     return rows;
   };
@@ -270,9 +310,11 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
 
   /** Every selected page of an open document, each through the cache and the model, in page order. */
   const catalogPages = async (file: FileEntry, sha: string, doc: Document): Promise<CatalogRow[]> => {
-    const selected = selectedPages(doc.pages);
+    // Before the selection is checked: a refused one is then answered from the cache next time.
     store.rememberDocument(sha, doc.pages);
+    const selected = selectedPages(doc.pages);
     const render = renderKey(doc.kind, job.pages);
+    const failKey = failureKey(doc.kind, job.pages);
     const tasks: Promise<CatalogRow>[] = [];
     // Not a file's fault (the servers are gone, an abort): no more pages, and the run stops once all have settled.
     let failure: { error: unknown } | undefined;
@@ -285,6 +327,11 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         tasks.push(Promise.resolve(resultRow({ ...row, width: known.width, height: known.height }, hit, true)));
         continue;
       }
+      const failed = hit ? undefined : knownFailure(sha, failKey, page);
+      if (failed !== undefined) {
+        tasks.push(Promise.resolve(cachedFailure(row, failed)));
+        continue;
+      }
       await staged.acquire();
       const release = holdSlot();
       if (failure) {
@@ -293,7 +340,11 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       }
       const task = (async () => {
         try {
-          const rendered = await prepareQueue.add(() => doc.renderPage(page), { signal: hard.signal });
+          const rendered = await prepareQueue.add(() => doc.renderPage(page), { signal: hard.signal }).catch((error: unknown) => {
+            remember(sha, failKey, page, error);
+            throw error;
+          });
+          store.forgetFailure(sha, failKey, page);
           const record = pageRecord(rendered);
           store.rememberPage(sha, render, page, record);
           Object.assign(row, { width: record.width, height: record.height });
@@ -324,9 +375,15 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     // Unchanged but touched, copied or renamed: the pages are known.
     const known = cachedDocument(file, sha, detected.kind);
     if (known) return known;
+    const failKey = failureKey(detected.kind, job.pages);
     let doc: Document | undefined;
     try {
-      doc = await documents.open(data, detected);
+      stats.documentsOpened++;
+      doc = await documents.open(data, detected).catch((error: unknown) => {
+        remember(sha, failKey, 0, error);
+        throw error;
+      });
+      store.forgetFailure(sha, failKey, 0);
       return await catalogPages(file, sha, doc);
     } catch (error) {
       return [failedRow({ ...base(file), sha256: sha, format: detected.kind, pages: doc?.pages ?? null }, error)];
@@ -388,11 +445,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     const kind = kindByName(file.path);
     const sha = kind && store.knownHash(file);
     if (!kind || !sha) return undefined;
-    try {
-      return cachedDocument(file, sha, kind);
-    } catch (error) {
-      return [failedRow({ ...base(file), sha256: sha, format: kind }, error)];
-    }
+    return cachedDocument(file, sha, kind);
   };
 
   let sink: Sink | undefined;
@@ -519,6 +572,22 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   }
   store.endRun(runId, tallyCounts(tally), exitCode);
   return { exitCode, tally };
+}
+
+/**
+ * The settings a remembered failure of a document depends on: the render key and every other
+ * rendering setting (such as a time or memory limit), but not the page selection, which is
+ * checked again against the remembered page count. The glm-vision version is not part of it.
+ */
+function failureKey(kind: DocumentKind, options: PageOptions): string {
+  const { pages: _pages, maxPages: _maxPages, dpi: _dpi, maxPixels: _maxPixels, maxInputPixels: _maxInputPixels, ...limits } = options;
+  // Values only: a callback (a warning sink, say) is no setting.
+  const rest = Object.entries(limits)
+    .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `, ${k} ${String(v)}`)
+    .join('');
+  return `${renderKey(kind, options)}${rest}`;
 }
 
 /** Even under --quiet: these files are silently missing from the catalog otherwise. */

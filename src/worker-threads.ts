@@ -3,6 +3,7 @@
 // (walking, hashing, the cache, writing rows, the progress bar) is small and
 // must never wait behind them. Linux keeps a nice value per thread, and the
 // threads a thread starts (ORT's pool, libvips's workers) inherit it.
+import { readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 /** How much lower than the main thread the worker threads run. */
@@ -22,4 +23,36 @@ export function lowerPriority(): void {
 export function workerUrl(name: string, base: string): { url: URL; execArgv: string[] } {
   const isTs = base.endsWith('.ts');
   return { url: new URL(`./${name}.${isTs ? 'ts' : 'js'}`, base), execArgv: isTs ? ['--import', 'tsx'] : [] };
+}
+
+/** Linux's USER_HZ: the unit of the CPU times in /proc/<pid>/task/<tid>/stat (100 on every Linux ABI). */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The calling thread's id (Linux), for another thread to read its CPU clock; 0 where there is no /proc. */
+export function ownThreadId(): number {
+  try {
+    // "/proc/thread-self" links to "<pid>/task/<tid>".
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time (user + system, in clock ticks) a thread of this process has used,
+ * undefined where /proc cannot tell. Node 20 has no process.threadCpuUsage()
+ * (added in 23.9), and a thread busy in a synchronous loop cannot be asked,
+ * so another thread reads the kernel's account of it.
+ */
+export function threadCpuTicks(tid: number): number | undefined {
+  if (tid <= 0) return undefined;
+  try {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -260,7 +260,8 @@ describe('report from a text catalog', () => {
 
     const noBase = await runCli(['report', catalog, '-o', 'r.html'], { cwd: elsewhere });
     assert.equal(noBase.code, 0, noBase.stderr);
-    assert.match(summaryOf(noBase), /9 rows, 0 thumbnails, 9 images missing/);
+    // The two error rows' files are not looked for.
+    assert.match(summaryOf(noBase), /9 rows, 0 thumbnails, 7 images missing, 2 images without preview/);
     assert.match(noBase.stderr, /no image was found under .*: pass --base DIR/);
     assert.match(noBase.stderr, /and 4 more image problems/);
 
@@ -331,12 +332,14 @@ describe('report with hundreds of rows', () => {
 
     const run = await runCli(['report', 'big.jsonl', '-o', 'big.html'], { cwd: dir });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(summaryOf(run), new RegExp(`^glm-vision: report: ${N} rows, ${N - 1} thumbnails, 1 image missing; wrote big\\.html \\(\\d+(\\.\\d)? [KM]B\\)$`));
+    // Error rows show "no preview" with their error, not their picture.
+    assert.match(summaryOf(run), new RegExp(`^glm-vision: report: ${N} rows, ${N - 1 - errors} thumbnails, 1 image missing, ${errors} images without preview; wrote big\\.html \\(\\d+(\\.\\d)? [KM]B\\)$`));
 
     const { page, requests } = await openReport(path.join(dir, 'big.html'));
     assert.equal(await page.locator('#rows > .row').count(), N);
     const thumbs = await decodedThumbnails(page);
-    assert.equal(Object.keys(thumbs).length, N - 1);
+    assert.equal(Object.keys(thumbs).length, N - 1 - errors);
+    assert.equal(await page.locator('#r10 .ph').textContent(), 'no previewfake failure 9');
     assert.ok(Object.values(thumbs).every((t) => t.w > 0), 'a thumbnail did not decode');
     assert.match(await page.locator('#r101 .ph').textContent() ?? '', /^image not found/);
     assert.match(await page.locator('header').innerText(), /model model-b, model-a/);

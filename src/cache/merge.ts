@@ -16,6 +16,8 @@ export interface MergeCounts {
   images: { added: number };
   /** Rendered pages of documents (their answers come with the results). */
   pages: { added: number };
+  /** Documents and pages remembered as failed for a reason of their own. */
+  failures: { added: number; replaced: number };
   files: { added: number; updated: number; kept: number };
   runs: { added: number; known: number };
 }
@@ -55,6 +57,7 @@ function emptyCounts(): MergeCounts {
     results: { added: 0, replaced: 0, kept: 0 },
     images: { added: 0 },
     pages: { added: 0 },
+    failures: { added: 0, replaced: 0 },
     files: { added: 0, updated: 0, kept: 0 },
     runs: { added: 0, known: 0 },
   };
@@ -83,6 +86,8 @@ export function openSources(targetFile: string, sources: readonly string[]): { f
   return opened;
 }
 
+interface FailureRow { sha256: string; key: string; page: number; error: string; created_at: number }
+
 interface PageRow {
   sha256: string; render: string; page: number; pixels: string; with_text: string; width: number; height: number;
 }
@@ -108,6 +113,8 @@ async function mergeOne(target: DB, source: DB, counts: MergeCounts, checkpoint:
     pageAdd: target.prepare(
       'INSERT OR IGNORE INTO pages (sha256, render, page, pixels, with_text, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
+    failureGet: target.prepare('SELECT created_at FROM failures WHERE sha256 = ? AND key = ? AND page = ?').pluck(),
+    failurePut: target.prepare('INSERT OR REPLACE INTO failures (sha256, key, page, error, created_at) VALUES (?, ?, ?, ?, ?)'),
     runAdd: target.prepare(
       `INSERT INTO runs (started_at, ended_at, args, job, total, ok, cached, failed, exit_code)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -163,6 +170,17 @@ async function mergeOne(target: DB, source: DB, counts: MergeCounts, checkpoint:
   }
   for (const p of source.prepare('SELECT sha256, render, page, pixels, with_text, width, height FROM pages').iterate() as IterableIterator<PageRow>) {
     if (q.pageAdd.run(p.sha256, p.render, p.page, p.pixels, p.with_text, p.width, p.height).changes > 0) counts.pages.added++;
+    await checkpoint();
+  }
+
+  // The newer of two failures of the same page: its message is the later glm-vision's.
+  for (const f of source.prepare('SELECT sha256, key, page, error, created_at FROM failures').iterate() as IterableIterator<FailureRow>) {
+    const here = q.failureGet.get(f.sha256, f.key, f.page) as number | undefined;
+    if (here === undefined || f.created_at > here) {
+      q.failurePut.run(f.sha256, f.key, f.page, f.error, f.created_at);
+      if (here === undefined) counts.failures.added++;
+      else counts.failures.replaced++;
+    }
     await checkpoint();
   }
 

@@ -81,6 +81,17 @@ const MIGRATIONS: string[] = [
    ALTER TABLE runs ADD COLUMN files INTEGER;
    ALTER TABLE runs ADD COLUMN refresh_since INTEGER;
    CREATE INDEX runs_by_inputs ON runs (inputs, job);`,
+  // Documents that failed for a reason of their own (encrypted, corrupt, over a limit), by content
+  // and the render settings the failure happened under; page 0 is the document as a whole. Such a
+  // document is not opened again until one of them changes, or --retry-failed / --refresh.
+  `CREATE TABLE failures (
+     sha256 TEXT NOT NULL,
+     key TEXT NOT NULL,
+     page INTEGER NOT NULL,
+     error TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (sha256, key, page)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

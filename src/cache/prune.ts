@@ -36,6 +36,8 @@ export interface PruneReport {
   images: number;
   /** Rendered pages forgotten with their documents (--missing). */
   pages: number;
+  /** Remembered failures forgotten with their documents (--missing). */
+  failures: number;
 }
 
 type Existence = 'present' | 'missing' | 'unreadable';
@@ -109,6 +111,7 @@ export async function pruneCache(
     results: { older_than: 0, unused: 0, job: 0, missing: 0, total: 0 },
     images: 0,
     pages: 0,
+    failures: 0,
   };
   const remove = (sql: string, ...params: (string | number)[]): number =>
     db.prepare(`DELETE FROM results WHERE ${sql}${jobFilter}`).run(...params, ...criteria.jobs).changes;
@@ -142,6 +145,7 @@ export async function pruneCache(
       );
       report.pages = db.prepare(`DELETE FROM pages WHERE sha256 NOT IN (${kept})`).run().changes;
       db.prepare(`DELETE FROM documents WHERE sha256 NOT IN (${kept})`).run();
+      report.failures = db.prepare(`DELETE FROM failures WHERE sha256 NOT IN (${kept})`).run().changes;
     }
     report.results.total = report.results.older_than + report.results.unused + report.results.job + report.results.missing;
     // Image facts only serve cached answers; a re-inferred file records them again.

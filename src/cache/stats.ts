@@ -45,6 +45,8 @@ export interface CacheStats {
   schema_version: number;
   files: number;
   images: number;
+  /** Documents and pages remembered as failed for a reason of their own (catalog --retry-failed tries them again). */
+  failures: number;
   jobs: number;
   results: number;
   results_by_status: Record<string, number>;
@@ -93,6 +95,7 @@ export function cacheStats(db: Database.Database, file: string, lastRuns: number
       schema_version: db.pragma('user_version', { simple: true }) as number,
       files: count('files'),
       images: count('images'),
+      failures: count('failures'),
       jobs: jobs.size,
       results: grouped.reduce((sum, g) => sum + g.n, 0),
       results_by_status: byStatus,
@@ -145,6 +148,7 @@ export function renderStats(stats: CacheStats): string {
     `Schema   ${stats.schema_version}`,
     `Files    ${stats.files} indexed`,
     `Images   ${stats.images}`,
+    `Failures ${stats.failures} remembered (documents and pages not opened again; catalog --retry-failed tries them)`,
     `Results  ${stats.results}${statuses ? ` (${statuses})` : ''}${stats.oldest_result ? `, ${when(stats.oldest_result)} to ${when(stats.newest_result)}` : ''}`,
     `Jobs     ${stats.jobs}`,
   ];

@@ -58,7 +58,7 @@ interface LookupRow {
 
 export class CacheStore {
   private readonly q;
-  /** Answers saved before this (ms) are not used: --refresh. */
+  /** Answers and failures saved before this (ms) are not used: --refresh. */
   private answeredSince = 0;
 
   constructor(readonly db: Database.Database) {
@@ -98,6 +98,9 @@ export class CacheStore {
       pagePut: db.prepare(
         'INSERT OR REPLACE INTO pages (sha256, render, page, pixels, with_text, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      failureGet: db.prepare('SELECT error FROM failures WHERE sha256 = ? AND key = ? AND page = ? AND created_at >= ?').pluck(),
+      failurePut: db.prepare('INSERT OR REPLACE INTO failures (sha256, key, page, error, created_at) VALUES (?, ?, ?, ?, ?)'),
+      failureDelete: db.prepare('DELETE FROM failures WHERE sha256 = ? AND key = ? AND page = ?'),
       runStart: db.prepare('INSERT INTO runs (started_at, args, job, inputs, files, refresh_since) VALUES (?, ?, ?, ?, ?, ?)'),
       lastRun: db.prepare('SELECT refresh_since AS refreshSince, exit_code AS exitCode FROM runs WHERE inputs = ? AND job = ? ORDER BY id DESC LIMIT 1'),
       lastFinished: db.prepare(
@@ -167,6 +170,20 @@ export class CacheStore {
     this.q.pagePut.run(sha256, render, page, r.pixels, r.withText, r.width, r.height);
   }
 
+  /** Why a document (page 0) or one of its pages failed under the render settings `key`, if it did. */
+  failure(sha256: string, key: string, page: number): string | undefined {
+    return this.q.failureGet.get(sha256, key, page, this.answeredSince) as string | undefined;
+  }
+
+  rememberFailure(sha256: string, key: string, page: number, error: string): void {
+    this.q.failurePut.run(sha256, key, page, error, Date.now());
+  }
+
+  /** It worked this time (--retry-failed, or a limit since raised): the old failure no longer stands. */
+  forgetFailure(sha256: string, key: string, page: number): void {
+    this.q.failureDelete.run(sha256, key, page);
+  }
+
   registerJob(fingerprint: string, spec: unknown): void {
     this.q.jobPut.run(fingerprint, JSON.stringify(spec), Date.now());
   }
@@ -187,7 +204,7 @@ export class CacheStore {
     this.q.resultPut.run(sha256, job, r.status, r.output, r.prompt, r.model, r.tokensIn, r.tokensOut, r.latencyMs, Date.now());
   }
 
-  /** From now on, answers saved before `ms` count as not cached. */
+  /** From now on, answers and remembered failures saved before `ms` count as not cached. */
   ignoreAnswersBefore(ms: number): void {
     this.answeredSince = ms;
   }

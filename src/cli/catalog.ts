@@ -28,7 +28,10 @@ import { splitFileList, walk } from '../walk.js';
 import { parsePages } from '../pages/select.js';
 import { inShard, parseShard } from '../shard.js';
 import type { CliIO } from './io.js';
-import { dpiFlag, dtypeFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt } from './validate.js';
+import {
+  dpiFlag, dtypeFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt, renderCpuLimitFlag, renderMemoryFlag,
+} from './validate.js';
+import { MIN_THREAD_MEMORY_MB } from '../pages/pdf-pool.js';
 
 /** The raw option values commander hands over (strings, arrays, booleans). */
 export interface CatalogFlags {
@@ -65,12 +68,15 @@ export interface CatalogFlags {
   pages: string;
   dpi: string;
   maxPages: string;
+  renderMemory?: string;
+  renderCpuLimit?: string;
   groupPages?: boolean;
   output?: string;
   format?: string;
   bom?: boolean;
   cache?: string;
   refresh?: boolean;
+  retryFailed?: boolean;
   lock: string;
   quiet?: boolean;
   allowEmpty?: boolean;
@@ -327,6 +333,10 @@ async function catalog(paths: string[], flags: CatalogFlags, argv: string[], io:
     maxPages: positiveInt('--max-pages', flags.maxPages),
     maxPixels: preprocess.maxPixels,
     maxInputPixels: preprocess.maxInputPixels,
+    ...(flags.renderMemory !== undefined ? { renderMemoryMb: renderMemoryFlag('--render-memory', flags.renderMemory, MIN_THREAD_MEMORY_MB) } : {}),
+    ...(flags.renderCpuLimit !== undefined ? { renderCpuLimitS: renderCpuLimitFlag('--render-cpu-limit', flags.renderCpuLimit) } : {}),
+    // What the PDF libraries print, with the file's name; nothing under -q.
+    onWarning: (file, message) => warn(`${file}: PDF reader: ${message}`),
   };
   const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: !!flags.bom };
   const inputs = await inputPaths(paths, flags, io);
@@ -358,6 +368,7 @@ async function catalog(paths: string[], flags: CatalogFlags, argv: string[], io:
       generation,
       preprocess,
       refresh: !!flags.refresh,
+      retryFailed: !!flags.retryFailed,
       output,
       args: redactArgs(argv),
       graceMs: GRACE_MS,

@@ -5,6 +5,7 @@ import { OutputClosed, whyWriteFailed } from '../emit/sink.js';
 import { ExitCode, exitCodeFor } from '../errors.js';
 import { VERSION } from '../version.js';
 import { CATALOG_DEFAULTS } from '../config/defaults.js';
+import { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB } from '../pages/pdf-pool.js';
 import { catalogCommand, type CatalogFlags } from './catalog.js';
 import { CONFIG_HELP, catalogSettings, configCommand } from './config.js';
 import { DOCTOR_DEFAULTS, DOCTOR_EXIT_CODES_HELP, doctorCommand, type DoctorFlags } from './doctor.js';
@@ -84,6 +85,8 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--pages <spec>', 'pages of PDFs and multi-page TIFFs: all, first, N, N-M, N- or a list such as 1-3,7', CATALOG_DEFAULTS.pages)
     .option('--dpi <n>', 'render PDF pages at N dots per inch (then fit to --max-pixels)', CATALOG_DEFAULTS.dpi)
     .option('--max-pages <n>', 'a document with more pages selected than N is one error row (PDF-bomb guard)', CATALOG_DEFAULTS.maxPages)
+    .option('--render-memory <MB>', 'memory for rendering PDFs, all threads together (each of N threads gets MB/N); a document needing more is one error row', String(DEFAULT_RENDER_MEMORY_MB))
+    .option('--render-cpu-limit <seconds>', 'CPU time opening a PDF or rendering one page may take; a document over it is one error row', String(DEFAULT_RENDER_CPU_LIMIT_S))
     .option('--group-pages', "one row per document, its pages' answers joined (JSONL: an array), instead of one row per page")
     .option('--no-group-pages', 'one row per page (overrides a config file or the environment)')
     .option('-o, --output <file>', 'write the catalog to FILE instead of stdout (- is stdout). A file is replaced only when the run completes: an interrupted or failed run leaves it as it was, with the finished answers in the cache. A device or FIFO is written into directly')
@@ -92,6 +95,8 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--no-bom', 'no byte-order mark (overrides a config file or the environment)')
     .option('--cache <file>', 'cache database (default: $GLM_VISION_CACHE or ~/.cache/glm-vision/cache.db)')
     .option('--refresh', 'ignore cached results: infer again and replace them (the same --refresh run again after an interrupt carries on where it stopped)')
+    .option('--retry-failed', 'open again the documents the cache remembers as failed for a reason of their own (encrypted, corrupt, over a limit); --refresh does too')
+    .option('--no-retry-failed', 'use remembered failures (overrides a config file or the environment)')
     .option('--allow-empty', 'write an empty catalog (exit 0) when the inputs hold no image or PDF, instead of exit 66')
     .option('--no-allow-empty', 'exit 66 when the inputs hold nothing (overrides a config file or the environment)')
     .option('--metrics-file <file>', "write the run's metrics in Prometheus text format to FILE (node_exporter's textfile collector), atomically, at the end of every run")

@@ -95,7 +95,7 @@ export async function reportCommand(catalog: string, flags: ReportFlags, io: Cli
     const hidden = summary.missing + summary.unreadable + summary.changed - summary.problems.length;
     for (const problem of summary.problems) io.stderr.write(`glm-vision: ${problem}\n`);
     if (hidden > 0) io.stderr.write(`glm-vision: and ${plural(hidden, 'more image problem', 'more image problems')} (the report marks each)\n`);
-    if (flags.thumbnails && summary.rows > 0 && summary.missing === summary.rows) {
+    if (flags.thumbnails && summary.missing > 0 && summary.missing === summary.rows - summary.errorRows) {
       io.stderr.write(`glm-vision: no image was found under ${base}: pass --base DIR, the folder the catalog run started in\n`);
     }
     io.stderr.write(summaryLine(summary, output, flags.thumbnails));

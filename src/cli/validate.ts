@@ -72,6 +72,16 @@ export function dpiFlag(flag: string, value: string): number {
   return integer(flag, value, 10, 'an integer from 10 to 2400', 2400);
 }
 
+/** --render-memory: MB for all PDF rendering threads, at least one thread's worth. */
+export function renderMemoryFlag(flag: string, value: string, min: number): number {
+  return integer(flag, value, min, `an integer of at least ${min} (MB)`, 1_048_576);
+}
+
+/** --render-cpu-limit: CPU seconds per PDF page, more than 0 and at most a day. */
+export function renderCpuLimitFlag(flag: string, value: string): number {
+  return numberIn(flag, value, 0, 86_400, true);
+}
+
 /** --dtype: 'auto' or one of the graph variants. */
 export function dtypeFlag(value: string | undefined): Dtype | 'auto' {
   return value === undefined || value === 'auto' ? 'auto' : oneOf<Dtype>('--dtype', value, DTYPES);

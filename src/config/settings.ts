@@ -4,7 +4,10 @@
 import { DTYPES } from '../backends/onnx/model-dir.js';
 import { FLAVORS } from '../backends/openai/flavors.js';
 import { LOCK_MODES } from '../cache/run-lock.js';
-import { dpiFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt } from '../cli/validate.js';
+import {
+  dpiFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt, renderCpuLimitFlag, renderMemoryFlag,
+} from '../cli/validate.js';
+import { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB, MIN_THREAD_MEMORY_MB } from '../pages/pdf-pool.js';
 import { parsePages } from '../pages/select.js';
 import { BACKENDS, CATALOG_DEFAULTS, DEVICES, LANGS } from './defaults.js';
 
@@ -78,6 +81,8 @@ export const SETTINGS: readonly Setting[] = [
   setting('pages', 'string', { check: (_, v) => void parsePages(v) }),
   setting('dpi', 'integer', { check: (l, v) => void dpiFlag(l, v) }),
   setting('max-pages', 'integer', { check: (l, v) => void positiveInt(l, v) }),
+  setting('render-memory', 'integer', { default: String(DEFAULT_RENDER_MEMORY_MB), check: (l, v) => void renderMemoryFlag(l, v, MIN_THREAD_MEMORY_MB) }),
+  setting('render-cpu-limit', 'number', { default: String(DEFAULT_RENDER_CPU_LIMIT_S), check: (l, v) => void renderCpuLimitFlag(l, v) }),
   setting('group-pages', 'boolean'),
   setting('dtype', 'string', { check: choice(['auto', ...DTYPES]) }),
   setting('device', 'string', { check: choice(DEVICES) }),
@@ -90,6 +95,7 @@ export const SETTINGS: readonly Setting[] = [
   setting('bom', 'boolean'),
   setting('quiet', 'boolean'),
   setting('allow-empty', 'boolean'),
+  setting('retry-failed', 'boolean'),
   setting('metrics-file', 'string', { path: 'always' }),
 ];
 

@@ -2,23 +2,13 @@
 // real sample, since sharp.format lists HEIF as readable even when the HEVC
 // decoder that HEIC photos need is missing.
 import type SharpType from 'sharp';
-import { decodeErrorCause, loadSharp } from '../preprocess.js';
+import { decodeErrorCause, MISSING_FORMAT_FIX } from '../decode-error.js';
+import { loadSharp } from '../preprocess.js';
 import { IMAGE_EXTENSIONS } from '../walk.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 import { FORMAT_SAMPLES, SAMPLE_GREY, SAMPLE_SIZE, type FormatSample } from './format-samples.js';
 
 const SHARP_INSTALL = 'https://sharp.pixelplumbing.com/install';
-
-/** How to get each format the prebuilt sharp lacks, per sharp's install notes. */
-const MISSING_FORMAT_FIX: Record<string, string> = {
-  HEIC:
-    'HEIC: convert to JPEG first (heif-convert IN.heic OUT.jpg, or vips copy IN.heic OUT.jpg), or build sharp from source ' +
-    'against a globally-installed libvips compiled with libheif, libde265 and x265 ' +
-    `(npm install --build-from-source sharp; see ${SHARP_INSTALL}#building-from-source)`,
-  BMP:
-    'BMP: convert to PNG first (magick mogrify -format png *.bmp), or build sharp from source against a ' +
-    `globally-installed libvips with ImageMagick support (${SHARP_INSTALL}#custom-libvips)`,
-};
 
 /** The `sharp` check, and sharp itself for the format check (undefined when it failed to load). */
 export async function checkSharp(): Promise<{ result: CheckResult; sharp?: typeof SharpType }> {
@@ -56,7 +46,8 @@ export async function checkImageFormats(sharp: typeof SharpType): Promise<CheckR
   const detail = parts.join('; ');
   if (failed.length === 0) return ok('image formats', detail);
   const broken = failed.filter((f) => f.sample.prebuilt).map((f) => f.sample.name);
-  const fix = failed.map((f) => MISSING_FORMAT_FIX[f.sample.name]).filter((s): s is string => s !== undefined);
+  const fixes: Record<string, string> = MISSING_FORMAT_FIX;
+  const fix = failed.map((f) => fixes[f.sample.name]).filter((s): s is string => s !== undefined);
   if (broken.length > 0) {
     return fail(
       'image formats',

@@ -18,6 +18,12 @@ export interface PageOptions {
   maxPages: number;
   maxPixels: number;
   maxInputPixels: number;
+  /** Memory for all PDF rendering threads together, in MB (--render-memory; default DEFAULT_RENDER_MEMORY_MB). */
+  renderMemoryMb?: number;
+  /** CPU seconds for opening a PDF or rendering one page (--render-cpu-limit; default DEFAULT_RENDER_CPU_LIMIT_S). */
+  renderCpuLimitS?: number;
+  /** What the PDF libraries print about a file; dropped when not given (never printed raw). */
+  onWarning?: (file: string, message: string) => void;
 }
 
 export const DEFAULT_DPI = 150;
@@ -61,9 +67,9 @@ export function kindByName(file: string): DocumentKind | undefined {
   return ext === '.pdf' ? 'pdf' : ext === '.tif' || ext === '.tiff' ? 'tiff' : undefined;
 }
 
-/** PDF readers accept the header anywhere in the first kilobyte. */
-function isPdf(data: Buffer): boolean {
-  return data.subarray(0, 1024).includes('%PDF-');
+/** Where the %PDF- header starts: PDF readers accept it anywhere in the first kilobyte. -1: not a PDF. */
+function pdfHeaderAt(data: Buffer): number {
+  return data.subarray(0, 1024).indexOf('%PDF-');
 }
 
 /**
@@ -82,12 +88,15 @@ export function pageIdentity(record: PageRecord, usesText: boolean): string {
 
 export class Documents {
   private pool: PdfPool | undefined;
+  /** Each file's name by its bytes, from detect to open: for the libraries' warnings about it. */
+  private readonly names = new WeakMap<Buffer, string>();
 
   constructor(readonly options: PageOptions) {}
 
   /** What a file of pages is, undefined for a single image (a one-page TIFF is one). A TIFF's pages are counted once, here. */
   async detect(data: Buffer, file: string): Promise<Detected | undefined> {
-    if (isPdf(data)) return { kind: 'pdf' };
+    this.names.set(data, file);
+    if (pdfHeaderAt(data) >= 0) return { kind: 'pdf' };
     if (kindByName(file) === 'pdf') throw new FileFailure('not a PDF: the file has no %PDF- header');
     const pages = isTiff(data) ? await tiffPageCount(data) : 1;
     return pages > 1 ? { kind: 'tiff', pages } : undefined;
@@ -97,8 +106,11 @@ export class Documents {
     if (detected.kind === 'tiff') {
       return { kind: 'tiff', pages: detected.pages, renderPage: (page) => renderTiffPage(data, page, this.options), close: async () => undefined };
     }
-    this.pool ??= new PdfPool(this.options.maxInputPixels);
-    const pdf = await this.pool.open(data);
+    const { renderMemoryMb: memoryMb, renderCpuLimitS: cpuSeconds, onWarning } = this.options;
+    this.pool ??= new PdfPool(this.options.maxInputPixels, undefined, { memoryMb, cpuSeconds });
+    const file = this.names.get(data) ?? 'a PDF';
+    // From the header on, as readers take a file with bytes before it (pdf.js does so itself; pdf-lib's offsets need it).
+    const pdf = await this.pool.open(data.subarray(Math.max(0, pdfHeaderAt(data))), onWarning && ((message) => onWarning(file, message)));
     const { dpi, maxPixels } = this.options;
     return { kind: 'pdf', pages: pdf.pages, renderPage: (page) => pdf.render(page, { dpi, maxPixels }).then(pdfPage), close: () => pdf.close() };
   }

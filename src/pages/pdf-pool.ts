@@ -1,15 +1,36 @@
 // A few rendering threads, started on the first PDF. A document stays on the
 // thread that opened it; new documents go to the least busy thread. A thread
-// takes two requests at a time (one decodes in libvips while pdf.js works on
-// the other), no more, so a time limit measures little but the request itself.
+// takes two requests at a time (libvips decodes one's scan while pdf.js works
+// on the other), and runs one request's pdf.js work at a time.
+//
+// Limits, so that no file can take the machine, and a busy machine does not
+// change a row:
+// - memory: the run's budget (--render-memory) is split between the threads.
+//   Each thread's V8 heap is capped there (worker resourceLimits), and the
+//   canvases pdf.js draws on (native memory, outside the heap) are counted
+//   against the same cap before each is made.
+// - CPU: a request may use --render-cpu-limit seconds of its thread's own CPU
+//   time. The thread marks on a shared clock whose pdf.js work it runs and the
+//   thread's CPU clock then; the pool reads the thread's CPU clock from
+//   /proc/self/task/<tid>/stat (a thread stuck in a synchronous render cannot
+//   answer a message, and pdf.js draws a nested pattern in one synchronous
+//   step). Where there is no /proc (not Linux) wall time is counted instead.
+// A document over a limit is an error row (DocumentLimit) and its thread is
+// stopped; the other documents on that thread are reopened on a fresh one.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
-import { workerUrl } from '../worker-threads.js';
-import { FileFailure } from '../errors.js';
-import type { PdfReply, PdfRequest, RenderedPage } from './pdf-protocol.js';
+import { CLOCK_TICKS_PER_SECOND, threadCpuTicks, workerUrl } from '../worker-threads.js';
+import { DocumentLimit, FileFailure, TransientFileFailure } from '../errors.js';
+import { CLOCK, type PdfReply, type PdfRequest, type PdfWorkerData, type RenderedPage } from './pdf-protocol.js';
 
-type Pending = { resolve: (reply: PdfReply) => void; reject: (error: unknown) => void };
+type Pending = {
+  resolve: (reply: PdfReply) => void;
+  reject: (error: unknown) => void;
+  /** 'page 3', 'opening the PDF': for a limit's message. */
+  what: string;
+  onWarnings: ((lines: string[]) => void) | undefined;
+};
 type Request = PdfRequest extends infer R ? (R extends PdfRequest ? Omit<R, 'id'> : never) : never;
 
 interface Thread {
@@ -18,13 +39,13 @@ interface Thread {
   queue: PQueue;
   documents: number;
   dead: boolean;
+  /** Shared with the thread: see CLOCK. */
+  clock: Int32Array;
+  epochMs: number;
 }
 
-/** The thread went away under a request (another file's time limit, a crash): the request may be retried elsewhere. */
+/** The thread went away under a request (another file's limit, a crash): the request may be retried elsewhere. */
 class ThreadStopped extends Error {}
-
-/** This file kept pdf.js busy past the limit: the file fails, its thread is stopped. */
-class TimedOut extends FileFailure {}
 
 export interface PdfDocument {
   readonly pages: number;
@@ -32,43 +53,79 @@ export interface PdfDocument {
   close(): Promise<void>;
 }
 
-/** How long opening a PDF or rendering one page may take before its thread is stopped (a pathological file). */
-const PDF_TIMEOUT_MS = 120_000;
+export interface RenderLimits {
+  /** Memory for all rendering threads together, in MB (--render-memory). */
+  memoryMb: number;
+  /** CPU seconds one request (opening a PDF, rendering a page) may use (--render-cpu-limit). */
+  cpuSeconds: number;
+}
+
+/** Keeps a run of 4 rendering threads under 1.5 GB peak RSS (see the bench's pdf-limits section). */
+export const DEFAULT_RENDER_MEMORY_MB = 1024;
+/** Ordinary pages take well under a second; a page that takes this long is a pathological file. */
+export const DEFAULT_RENDER_CPU_LIMIT_S = 30;
+/** Less than this and a thread cannot load pdf.js and a page: fewer threads then, not starved ones. */
+export const MIN_THREAD_MEMORY_MB = 64;
+
+/** How often the pool reads the busy threads' CPU clocks. */
+const WATCH_MS = 100;
+/** A backstop for a request that waits on something that never comes: far past any CPU limit, so load alone never reaches it. */
+const STALL_MIN_S = 300;
+const STALL_FACTOR = 10;
 
 export class PdfPool {
   private readonly threads: (Thread | undefined)[];
+  private readonly capMb: number;
+  private readonly limits: RenderLimits;
   private nextId = 0;
+  private watcher: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly maxInputPixels: number,
     size = Math.min(4, os.availableParallelism()),
-    private readonly timeoutMs = PDF_TIMEOUT_MS,
+    /** A number: the CPU limit in ms, as this argument was before there was a memory limit. */
+    limits: Partial<RenderLimits> | number = {},
   ) {
-    this.threads = Array.from({ length: Math.max(1, size) }, () => undefined);
+    const given = typeof limits === 'number' ? { cpuSeconds: limits / 1000 } : limits;
+    this.limits = { memoryMb: given.memoryMb ?? DEFAULT_RENDER_MEMORY_MB, cpuSeconds: given.cpuSeconds ?? DEFAULT_RENDER_CPU_LIMIT_S };
+    const count = Math.max(1, Math.min(size, Math.floor(this.limits.memoryMb / MIN_THREAD_MEMORY_MB)));
+    this.capMb = Math.floor(this.limits.memoryMb / count);
+    this.threads = Array.from({ length: count }, () => undefined);
   }
 
-  /** Opens one PDF; a file's fault rejects with a FileFailure naming it. */
-  async open(data: Buffer): Promise<PdfDocument> {
-    const doc = { thread: this.thread(this.pick()), id: 0, pages: 0, closed: false, gaveUp: undefined as string | undefined };
+  /** Opens one PDF; a file's fault rejects with a FileFailure naming it. What the libraries print about it goes to `onWarning`. */
+  async open(data: Buffer, onWarning?: (message: string) => void): Promise<PdfDocument> {
+    const doc = { thread: this.thread(this.pick()), id: 0, pages: 0, closed: false, gaveUp: undefined as DocumentLimit | undefined };
+    // Each message once per document, however many pages repeat it.
+    const seen = new Set<string>();
+    const onWarnings = (lines: string[]): void => {
+      for (const line of lines) {
+        if (seen.has(line)) continue;
+        seen.add(line);
+        onWarning?.(line);
+      }
+    };
     const openOn = async (): Promise<void> => {
       // A copy: pdf.js takes ownership of what it is given, and a reopen needs the bytes again.
       const copy = new Uint8Array(data);
       doc.id = this.nextId++;
-      const reply = await this.send(doc.thread, { type: 'open', data: copy, maxInputPixels: this.maxInputPixels }, 'opening the PDF', doc.id, [copy.buffer]);
+      const request = { type: 'open', data: copy, maxInputPixels: this.maxInputPixels } as const;
+      const reply = await this.send(doc.thread, request, 'opening the PDF', onWarnings, doc.id, [copy.buffer]);
       if (!('pages' in reply)) throw new Error('unexpected reply to open');
       doc.pages = reply.pages;
     };
     /** Runs `step` on the document's thread; once more on a fresh thread if that thread was stopped for another file. */
     const onLiveThread = async <T>(step: () => Promise<T>): Promise<T> => {
       for (let attempt = 0; ; attempt++) {
-        // One page past the limit is enough: the rest of the file is not tried.
-        if (doc.gaveUp !== undefined) throw new FileFailure(doc.gaveUp);
+        // One page over a limit is enough: the rest of the file is not tried.
+        if (doc.gaveUp) throw new DocumentLimit(doc.gaveUp.message, doc.gaveUp.limit);
         try {
           return await step();
         } catch (error) {
-          if (error instanceof TimedOut) doc.gaveUp = error.message;
+          if (error instanceof DocumentLimit) doc.gaveUp = error;
           if (!(error instanceof ThreadStopped)) throw error;
-          if (attempt > 0) throw new FileFailure(`the PDF renderer stopped while reading this file (${error.message})`);
+          // Stopped twice under it by other files: not this file's fault, so not remembered.
+          if (attempt > 0) throw new TransientFileFailure(`the PDF renderer stopped while reading this file (${error.message})`);
           doc.thread.documents--;
           doc.thread = this.thread(this.pick());
           doc.thread.documents++;
@@ -87,7 +144,8 @@ export class PdfPool {
       pages: doc.pages,
       render: (page, options) =>
         onLiveThread(async () => {
-          const r = await this.send(doc.thread, { type: 'render', doc: doc.id, page, ...options, maxInputPixels: this.maxInputPixels }, `page ${page}`);
+          const request = { type: 'render', doc: doc.id, page, ...options, maxInputPixels: this.maxInputPixels } as const;
+          const r = await this.send(doc.thread, request, `page ${page}`, onWarnings);
           if (!('page' in r)) throw new Error('unexpected reply to render');
           return r.page;
         }),
@@ -95,12 +153,13 @@ export class PdfPool {
         if (doc.closed) return;
         doc.closed = true;
         doc.thread.documents--;
-        if (!doc.thread.dead) await this.send(doc.thread, { type: 'close', doc: doc.id }, 'closing the PDF').catch(() => undefined);
+        if (!doc.thread.dead) await this.send(doc.thread, { type: 'close', doc: doc.id }, 'closing the PDF', onWarnings).catch(() => undefined);
       },
     };
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watcher);
     await Promise.all(this.threads.map((t) => t?.worker.terminate()));
   }
 
@@ -118,11 +177,23 @@ export class PdfPool {
     const existing = this.threads[index];
     if (existing && !existing.dead) return existing;
     const { url, execArgv } = workerUrl('pdf-worker', import.meta.url);
-    // Its own stdout: nothing pdf.js prints may land in the catalog on our stdout.
-    const worker = new Worker(url, { execArgv, stdout: true });
-    worker.stdout.pipe(process.stderr);
+    const clock = new Int32Array(new SharedArrayBuffer(CLOCK.slots * Int32Array.BYTES_PER_ELEMENT));
+    clock[CLOCK.request] = -1;
+    const epochMs = Date.now();
+    const workerData: PdfWorkerData = { clock: clock.buffer as SharedArrayBuffer, epochMs, memoryCapMb: this.capMb };
+    // Its own stdout and stderr: nothing a library prints may land in the catalog or on the terminal raw.
+    const worker = new Worker(url, {
+      execArgv, stdout: true, stderr: true, workerData, resourceLimits: { maxOldGenerationSizeMb: this.capMb },
+    });
     worker.unref();
-    const thread: Thread = { worker, pending: new Map(), queue: new PQueue({ concurrency: 2 }), documents: 0, dead: false };
+    const thread: Thread = { worker, pending: new Map(), queue: new PQueue({ concurrency: 2 }), documents: 0, dead: false, clock, epochMs };
+    // Output that bypassed the console goes with the request whose pdf.js work was running, if any.
+    const printed = (chunk: Buffer): void => {
+      const lines = chunk.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+      thread.pending.get(Atomics.load(clock, CLOCK.request))?.onWarnings?.(lines);
+    };
+    worker.stdout.on('data', printed);
+    worker.stderr.on('data', printed);
     const stopped = (why: string): void => {
       thread.dead = true;
       for (const p of thread.pending.values()) p.reject(new ThreadStopped(why));
@@ -132,39 +203,101 @@ export class PdfPool {
       const p = thread.pending.get(reply.id);
       if (!p) return;
       thread.pending.delete(reply.id);
+      if (reply.warnings?.length) p.onWarnings?.(reply.warnings);
       if (!('error' in reply)) p.resolve(reply);
+      else if (reply.error.limit === 'memory') this.overLimit(thread, p, 'memory');
       else p.reject(reply.error.fileFault ? new FileFailure(reply.error.message) : new Error(reply.error.message));
     });
-    worker.on('error', (error) => stopped(error.message));
+    worker.on('error', (error) => {
+      // Its heap reached the cap: the request whose pdf.js work was running is the one that needed it.
+      const culprit = thread.pending.get(Atomics.load(clock, CLOCK.request));
+      if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' && culprit) {
+        thread.pending.delete(Atomics.load(clock, CLOCK.request));
+        this.overLimit(thread, culprit, 'memory');
+      }
+      stopped(error.message);
+    });
     worker.on('exit', (code) => stopped(`exit code ${code}`));
     this.threads[index] = thread;
     return thread;
   }
 
-  /** One request, queued behind the thread's earlier ones, with its own time limit. */
-  private send(thread: Thread, request: Request, what: string, id = this.nextId++, transfer: ArrayBuffer[] = []): Promise<PdfReply> {
-    return thread.queue.add(() => {
-      let timer: NodeJS.Timeout | undefined;
-      return new Promise<PdfReply>((resolve, reject) => {
+  /** The request fails with the limit it went over; its thread, perhaps left holding its garbage or still busy, is stopped. */
+  private overLimit(thread: Thread, culprit: Pending, limit: 'cpu' | 'memory' | 'stall'): void {
+    const { memoryMb, cpuSeconds } = this.limits;
+    const page = culprit.what.startsWith('page');
+    const message = limit === 'stall'
+      ? `${culprit.what} was not done after ${this.stallSeconds} s and is taken for hung (it used less than its --render-cpu-limit ${cpuSeconds} s of CPU)`
+      : limit === 'cpu'
+      ? `${culprit.what} used more than ${cpuSeconds} s of CPU${page ? ' rendering' : ''} (--render-cpu-limit ${cpuSeconds})` +
+        (threadCpuTicks(Atomics.load(thread.clock, CLOCK.tid)) === undefined ? '; wall time counted: no CPU clock for threads here' : '')
+      : `${culprit.what} needed more than ${this.capMb} MB${page ? ' to render' : ''} (--render-memory ${memoryMb} gives ` +
+        `${this.threads.length === 1 ? 'its one thread' : `each of ${this.threads.length} threads`} ${this.capMb} MB)`;
+    culprit.reject(new DocumentLimit(message, limit));
+    thread.dead = true;
+    void thread.worker.terminate();
+  }
+
+  /**
+   * Seconds of its thread's CPU the request now running there has used (wall seconds where there
+   * is no CPU clock), and the wall seconds since its turn began.
+   */
+  private used(thread: Thread): { request: number; seconds: number; wall: number } | undefined {
+    const { clock } = thread;
+    const request = Atomics.load(clock, CLOCK.request);
+    if (request < 0) return undefined;
+    const ticks = threadCpuTicks(Atomics.load(clock, CLOCK.tid));
+    const wall = (Date.now() - thread.epochMs - Atomics.load(clock, CLOCK.startWallMs)) / 1000;
+    const seconds = ticks !== undefined ? (ticks - Atomics.load(clock, CLOCK.startTicks)) / CLOCK_TICKS_PER_SECOND : wall;
+    // Another request's turn began meanwhile: its start was not the one read.
+    return Atomics.load(clock, CLOCK.request) === request ? { request, seconds, wall } : undefined;
+  }
+
+  /** Wall seconds after which a request that has not used up its CPU is taken for hung (waiting on nothing). */
+  private get stallSeconds(): number {
+    return Math.max(STALL_MIN_S, STALL_FACTOR * this.limits.cpuSeconds);
+  }
+
+  private watch(): void {
+    let busy = false;
+    for (const thread of this.threads) {
+      if (!thread || thread.dead || thread.pending.size === 0) continue;
+      busy = true;
+      const now = this.used(thread);
+      const culprit = now && thread.pending.get(now.request);
+      if (!now || !culprit) continue;
+      const limit = now.seconds > this.limits.cpuSeconds ? 'cpu' : now.wall > this.stallSeconds ? 'stall' : undefined;
+      if (limit === undefined) continue;
+      thread.pending.delete(now.request);
+      this.overLimit(thread, culprit, limit);
+    }
+    if (!busy) {
+      clearInterval(this.watcher);
+      this.watcher = undefined;
+    }
+  }
+
+  /** One request, queued behind the thread's earlier ones. */
+  private send(
+    thread: Thread, request: Request, what: string, onWarnings?: (lines: string[]) => void, id = this.nextId++, transfer: ArrayBuffer[] = [],
+  ): Promise<PdfReply> {
+    return thread.queue.add(() =>
+      new Promise<PdfReply>((resolve, reject) => {
         if (thread.dead) {
           reject(new ThreadStopped('stopped before this request'));
           return;
         }
-        thread.pending.set(id, { resolve, reject });
-        // pdf.js cannot be interrupted: a file that keeps it busy this long costs its thread.
-        timer = setTimeout(() => {
-          thread.pending.delete(id);
-          reject(new TimedOut(`${what} took longer than ${this.timeoutMs / 1000} s; the PDF renderer gave up on this file`));
-          void thread.worker.terminate();
-        }, this.timeoutMs);
-        timer.unref();
+        thread.pending.set(id, { resolve, reject, what, onWarnings });
+        if (!this.watcher) {
+          this.watcher = setInterval(() => this.watch(), WATCH_MS);
+          this.watcher.unref();
+        }
         // Requests in flight keep the process alive; an idle pool does not.
         thread.worker.ref();
         thread.worker.postMessage({ ...request, id }, transfer);
       }).finally(() => {
-        clearTimeout(timer);
         if (thread.pending.size === 0) thread.worker.unref();
-      });
-    });
+      }),
+    );
   }
 }

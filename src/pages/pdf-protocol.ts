@@ -5,6 +5,34 @@ export type PdfRequest =
   | { type: 'render'; id: number; doc: number; page: number; dpi: number; maxPixels: number; maxInputPixels: number }
   | { type: 'close'; id: number; doc: number };
 
+/** What a rendering thread is started with. */
+export interface PdfWorkerData {
+  /** An Int32Array over it, slots as in CLOCK: which request holds pdf.js and since when. */
+  clock: SharedArrayBuffer;
+  /** Date.now() when the thread was made: wall times in the clock count from it (they fit an int32). */
+  epochMs: number;
+  /** The thread's memory cap: its V8 heap plus the canvases pdf.js draws on. */
+  memoryCapMb: number;
+}
+
+/**
+ * Slots of the shared clock. The thread runs one request's pdf.js work at a
+ * time and writes here who it is and when it started, so the pool can read the
+ * thread's CPU clock against it, and knows whose work was running if the
+ * thread dies of its memory cap.
+ */
+export const CLOCK = {
+  /** The thread's Linux thread id (0: unknown, wall time is used instead). */
+  tid: 0,
+  /** The request whose pdf.js work is running, -1 for none. */
+  request: 1,
+  /** The thread's CPU clock (ticks) at which that request would have started had it run without a break. */
+  startTicks: 2,
+  /** The same in wall-clock ms from epochMs, for where there is no CPU clock. */
+  startWallMs: 3,
+  slots: 4,
+} as const;
+
 /** A page as pixels, with its identity and text layer. */
 export interface RenderedPage {
   /** The pixels handed to the model: at --dpi, or smaller to fit --max-pixels. */
@@ -21,8 +49,12 @@ export interface RenderedPage {
   text: string;
 }
 
-export type PdfReply =
+/** What the libraries printed while working on the request (captured, never printed raw). */
+type Noted = { warnings?: string[] };
+
+export type PdfReply = Noted & (
   | { id: number; pages: number }
   | { id: number; page: RenderedPage }
   | { id: number; closed: true }
-  | { id: number; error: { message: string; fileFault: boolean } };
+  | { id: number; error: { message: string; fileFault: boolean; limit?: 'memory' } }
+);

@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { RawImage } from '../backends/backend.js';
 import { FileFailure } from '../errors.js';
-import { describeDecodeError, fitToBudget, loadSharp } from '../preprocess.js';
+import { decodeOrFail, fitToBudget, loadSharp } from '../preprocess.js';
+import { shared } from '../sharp-gate.js';
 import type { PageImage } from './document.js';
 
 /** The TIFF signatures: II*\0, MM\0*, and BigTIFF's II+\0 and MM\0+. */
@@ -21,14 +22,15 @@ export async function tiffPageCount(data: Buffer): Promise<number> {
   const sharp = await loadSharp();
   let pages: number;
   try {
-    pages = (await sharp(data, { limitInputPixels: false }).metadata()).pages ?? 1;
+    // Through the gate, though its errors are ignored: its runs clear libvips' error buffer (see sharp-gate.ts).
+    pages = (await shared(() => sharp(data, { limitInputPixels: false }).metadata())).pages ?? 1;
   } catch {
     return 1;
   }
   if (pages < 2 || pages > 16) return pages;
   try {
     const sizes = await Promise.all(Array.from({ length: pages }, async (_, page) => {
-      const m = await sharp(data, { page, limitInputPixels: false }).metadata();
+      const m = await shared(() => sharp(data, { page, limitInputPixels: false }).metadata());
       return { w: m.width ?? 0, h: m.height ?? 0 };
     }));
     const half = (a: number, b: number): boolean => a === Math.floor(b / 2) || a === Math.ceil(b / 2);
@@ -46,33 +48,33 @@ export async function renderTiffPage(
 ): Promise<PageImage> {
   const sharp = await loadSharp();
   const input = { page: page - 1, limitInputPixels: options.maxInputPixels, failOn: 'error' as const };
-  try {
-    const meta = await sharp(data, { ...input, limitInputPixels: false }).metadata();
-    const rotated = (meta.orientation ?? 1) >= 5;
-    const fullWidth = (rotated ? meta.height : meta.width) ?? 0;
-    const fullHeight = (rotated ? meta.width : meta.height) ?? 0;
-    if (fullWidth * fullHeight > options.maxInputPixels) {
-      throw new FileFailure(
-        `page ${page} is too large: ${fullWidth}×${fullHeight} pixels exceeds --max-input-pixels ${options.maxInputPixels}`,
-      );
-    }
-    const target = fitToBudget(fullWidth, fullHeight, options.maxPixels);
-    const { data: pixels, info } = await sharp(data, input)
+  const prefix = `page ${page}: `;
+  const meta = await decodeOrFail(() => sharp(data, { ...input, limitInputPixels: false }).metadata(), data, prefix);
+  const rotated = (meta.orientation ?? 1) >= 5;
+  const fullWidth = (rotated ? meta.height : meta.width) ?? 0;
+  const fullHeight = (rotated ? meta.width : meta.height) ?? 0;
+  if (fullWidth * fullHeight > options.maxInputPixels) {
+    throw new FileFailure(
+      `page ${page} is too large: ${fullWidth}×${fullHeight} pixels exceeds --max-input-pixels ${options.maxInputPixels}`,
+    );
+  }
+  const target = fitToBudget(fullWidth, fullHeight, options.maxPixels);
+  const { data: pixels, info } = await decodeOrFail(
+    () => sharp(data, input)
       .rotate()
       .resize(target.width, target.height, { fit: 'fill' })
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    const channels = info.channels as RawImage['channels'];
-    return {
-      image: { kind: 'raw', pixels, width: info.width, height: info.height, channels, format: 'tiff' },
-      fullWidth,
-      fullHeight,
-      pixelHash: createHash('sha256').update(`${info.width}x${info.height}x${channels}\n`).update(pixels).digest('hex'),
-      text: '',
-    };
-  } catch (error) {
-    if (error instanceof FileFailure) throw error;
-    throw new FileFailure(`page ${page}: ${describeDecodeError(error)}`);
-  }
+      .toBuffer({ resolveWithObject: true }),
+    data,
+    prefix,
+  );
+  const channels = info.channels as RawImage['channels'];
+  return {
+    image: { kind: 'raw', pixels, width: info.width, height: info.height, channels, format: 'tiff' },
+    fullWidth,
+    fullHeight,
+    pixelHash: createHash('sha256').update(`${info.width}x${info.height}x${channels}\n`).update(pixels).digest('hex'),
+    text: '',
+  };
 }

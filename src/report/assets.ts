@@ -9,6 +9,7 @@ export interface StyleOptions {
   thumbSize: number;
 }
 
+// The "no preview" box has a least height, not a fixed shape, so a long reason wraps inside it.
 export function reportCss({ thumbColumn, thumbSize }: StyleOptions): string {
   const columns = thumbColumn > 0 ? `${thumbColumn}px minmax(0,1fr) 13.5rem` : 'minmax(0,1fr) 13.5rem';
   return `
@@ -49,7 +50,7 @@ content-visibility:auto;contain-intrinsic-size:auto ${Math.max(thumbColumn, 90) 
 box-shadow:0 0 0 1px var(--line);cursor:zoom-in}
 .row.big{grid-template-columns:${thumbSize}px minmax(0,1fr) 13.5rem}
 .row.big .thumb img{max-height:${thumbSize}px;cursor:zoom-out}
-.ph{justify-content:center;width:100%;aspect-ratio:4/3;border:1px dashed var(--muted);border-radius:4px;color:var(--muted);
+.ph{justify-content:center;width:100%;min-height:${Math.max(64, Math.round((thumbColumn * 3) / 4))}px;border:1px dashed var(--muted);border-radius:4px;color:var(--muted);
 text-align:center;font-size:12px;padding:6px;overflow-wrap:anywhere}
 .ph b{display:block;font-size:13px}
 .ph.missing{border-color:#d89b00;color:var(--warn);background:var(--warnbg)}

@@ -31,6 +31,8 @@ export interface ReportSummary {
   unreadable: number;
   /** Images whose SHA-256 is no longer the catalog's. */
   changed: number;
+  /** Error rows: "no preview" with their error, and their files not read (counted in `unreadable` too). */
+  errorRows: number;
   /** Warnings for the first few rows with an image problem. */
   problems: string[];
   bytes: number;
@@ -38,6 +40,7 @@ export interface ReportSummary {
 
 const PROBLEMS_KEPT = 5;
 
+const errorPlaceholder = (row: CatalogRow): Thumbnail => ({ kind: 'unreadable', reason: row.error || 'the row is an error' });
 
 const distinct = (values: string[]): string[] => [...new Set(values.filter((v) => v !== ''))];
 
@@ -63,7 +66,7 @@ export async function writeReport(job: ReportJob, stdout: Writable): Promise<Rep
   }
   const { rows, fields } = readCatalog(job.catalog);
   const info = pageInfo(job, rows);
-  const summary: ReportSummary = { rows: rows.length, thumbnails: 0, missing: 0, unreadable: 0, changed: 0, problems: [], bytes: 0 };
+  const summary: ReportSummary = { rows: rows.length, thumbnails: 0, missing: 0, unreadable: 0, changed: 0, errorRows: 0, problems: [], bytes: 0 };
   const make = job.thumbnails ? thumbnailer(job.thumbnails) : undefined;
   // Thumbnails are made a little ahead of the row being written, so memory stays bounded however long the catalog.
   const window = Math.max(8, (job.thumbnails?.concurrency ?? 1) * 4);
@@ -72,7 +75,9 @@ export async function writeReport(job: ReportJob, stdout: Writable): Promise<Rep
   const fill = (): void => {
     while (make && started < rows.length && ahead.length < window) {
       const row = rows[started++] as CatalogRow;
-      const promise = make.make(imagePath(row, job.base), row.sha256, row.page);
+      // An error row's picture is not what the model saw, if it saw one: its file is not read.
+      const promise = row.status === 'error' ? Promise.resolve(errorPlaceholder(row))
+        : make.make(imagePath(row, job.base), row.sha256, row.page);
       promise.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
       ahead.push(promise);
     }
@@ -95,6 +100,7 @@ export async function writeReport(job: ReportJob, stdout: Writable): Promise<Rep
         if (thumb.changed) summary.changed++;
       } else if (thumb) {
         summary[thumb.kind]++;
+        if (row.status === 'error') summary.errorRows++;
       }
       const problem = thumb?.kind === 'missing' ? `image not found: ${file}`
         : thumb?.kind === 'unreadable' ? `no preview of ${file}: ${thumb.reason}`

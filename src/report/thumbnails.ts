@@ -7,6 +7,7 @@ import { readRegularFile, sha256 } from '../hash.js';
 import type { ImageInput } from '../backends/backend.js';
 import { Documents, kindByName, type Document } from '../pages/document.js';
 import { describeDecodeError, probeImage } from '../preprocess.js';
+import { sharedFiles } from './shared-files.js';
 
 export interface ThumbnailOptions {
   /** Longest side in pixels; smaller images are not enlarged. */
@@ -110,7 +111,7 @@ export interface Thumbnailer {
 
 /**
  * A thumbnail maker that decodes at most `concurrency` images at once; results come back per call.
- * A document's rows come together in a catalog: its file is read and opened once for all of them.
+ * A document's rows (and a TIFF's, which may be one) share one read and one open of its file.
  */
 export function thumbnailer(options: ThumbnailOptions): Thumbnailer {
   const queue = new PQueue({ concurrency: options.concurrency });
@@ -118,31 +119,16 @@ export function thumbnailer(options: ThumbnailOptions): Thumbnailer {
   const documents = new Documents({
     pages: 'all', dpi: 150, maxPages: Infinity, maxPixels: options.size * options.size, maxInputPixels: options.maxInputPixels,
   });
-  type Recent = { file: string; read: Promise<ReadFile>; users: number };
-  let recent: Recent | undefined;
-  const close = (entry: Recent): Promise<void> =>
-    entry.read.then((r) => r.document).then((d) => d?.close(), () => undefined);
-  const shared = async (file: string, expectedSha256: string | null, page: number | null): Promise<Thumbnail> => {
-    if (recent?.file !== file) {
-      const old = recent;
-      recent = { file, read: readFile(file, documents), users: 0 };
-      recent.read.catch(() => undefined);
-      if (old && old.users === 0) await close(old);
-    }
-    const entry = recent;
-    entry.users++;
-    try {
-      return await makeThumbnail(file, expectedSha256, options, page, () => entry.read);
-    } finally {
-      entry.users--;
-      if (entry !== recent && entry.users === 0) await close(entry);
-    }
-  };
+  const files = sharedFiles(
+    (file) => readFile(file, documents),
+    (read) => read.then((r) => r.document).then((d) => d?.close()),
+  );
   return {
-    make: (file, sha, page) =>
-      queue.add(() => (page !== null || kindByName(file) ? shared(file, sha, page) : makeThumbnail(file, sha, options))),
+    make: (file, sha, page) => queue.add(() => (page !== null || kindByName(file)
+      ? files.use(file, (read) => makeThumbnail(file, sha, options, page, () => read))
+      : makeThumbnail(file, sha, options))),
     close: async () => {
-      if (recent) await close(recent);
+      await files.close();
       await documents.close();
     },
   };

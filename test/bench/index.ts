@@ -4,7 +4,7 @@
 // .bench/results.json. A missed target is reported as FAIL; the exit code is
 // 0 unless the bench itself could not run (1), or was interrupted (130).
 //
-//   npm run bench [-- --only cold|cached|pdf|onnx] [--runs N]
+//   npm run bench [-- --only cold|cached|pdf|limits|onnx] [--runs N]
 //   GLM_VISION_BENCH_DIR      fixtures and results (default: .bench/ in the repo)
 //   GLM_VISION_BENCH_THREADS  VIPS_CONCURRENCY for both sides, and the onnx engine's --threads (default: os.availableParallelism())
 //   GLM_VISION_BENCH_RSS      gnu-time | proc-poll (default: gnu-time when /usr/bin/time exists)
@@ -18,11 +18,12 @@ import { cachedRerun } from './cached.js';
 import { coldThroughput } from './cold.js';
 import { onnxEngine } from './onnx.js';
 import { pdfPages } from './pdf.js';
+import { pdfLimits } from './pdf-limits.js';
 import { ROOT, type BenchContext } from './context.js';
 import { hasGnuTime, killAll, type RssMethod } from './proc.js';
 import { renderTable, writeJson, type Report } from './report.js';
 
-const SECTIONS = ['cold', 'cached', 'pdf', 'onnx'] as const;
+const SECTIONS = ['cold', 'cached', 'pdf', 'limits', 'onnx'] as const;
 const USAGE = `usage: npm run bench [-- --only ${SECTIONS.join('|')}] [--runs N]`;
 
 /** A bad option or environment variable: printed as one line, no stack. */
@@ -104,6 +105,7 @@ async function main(): Promise<number> {
       ['cold', coldThroughput],
       ['cached', cachedRerun],
       ['pdf', pdfPages],
+      ['limits', pdfLimits],
       ['onnx', onnxEngine],
     ];
     for (const [name, section] of sections) {

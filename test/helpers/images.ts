@@ -212,3 +212,140 @@ export async function makeMultiPageTiff(path: string, colours: string[]): Promis
   await sharp(pages, { join: { animated: true } }).tiff().toFile(path);
 }
 
+
+export interface TiffOptions {
+  width: number;
+  height: number;
+  samplesPerPixel?: number;
+  bitsPerSample?: number;
+  /** PhotometricInterpretation: 2 RGB, 8 CIELab, … */
+  photometric?: number;
+  compression?: number;
+  /** The one strip's bytes; mid-grey pixels by default. */
+  data?: Buffer;
+  /** More [tag, SHORT values] entries, e.g. ExtraSamples [338, [2]]. */
+  tags?: [number, number[]][];
+  /** Breakage: move the strip, the first IFD or the next-IFD link, or misstate the strip's size. */
+  stripOffset?: number;
+  ifdOffset?: number;
+  nextIfd?: 'self';
+  stripByteCount?: number;
+}
+
+/** A little-endian baseline TIFF with one strip, written byte by byte so tests can break any field. */
+export function tiffBytes(o: TiffOptions): Buffer {
+  const spp = o.samplesPerPixel ?? 3;
+  const bps = o.bitsPerSample ?? 8;
+  const data = o.data ?? Buffer.alloc(Math.ceil((o.width * o.height * spp * bps) / 8), 0x80);
+  const dataAt = 8;
+  const ifdAt = dataAt + data.length + (data.length % 2);
+  // [tag, type (3 SHORT, 4 LONG), values]
+  const entries: [number, 3 | 4, number[]][] = [
+    [256, 4, [o.width]], [257, 4, [o.height]], [258, 3, Array<number>(Math.max(1, spp)).fill(bps)],
+    [259, 3, [o.compression ?? 1]], [262, 3, [o.photometric ?? 2]], [273, 4, [o.stripOffset ?? dataAt]],
+    [277, 3, [spp]], [278, 4, [o.height]], [279, 4, [o.stripByteCount ?? data.length]], [284, 3, [1]],
+    ...(o.tags ?? []).map(([tag, values]): [number, 3, number[]] => [tag, 3, values]),
+  ];
+  entries.sort((a, b) => a[0] - b[0]);
+  const ifd = Buffer.alloc(2 + entries.length * 12 + 4);
+  const overflow: Buffer[] = [];
+  let overflowAt = ifdAt + ifd.length;
+  ifd.writeUInt16LE(entries.length, 0);
+  entries.forEach(([tag, type, values], i) => {
+    const at = 2 + i * 12;
+    const size = type === 3 ? 2 : 4;
+    const bytes = Buffer.alloc(values.length * size);
+    values.forEach((v, j) => (size === 2 ? bytes.writeUInt16LE(v, j * 2) : bytes.writeUInt32LE(v, j * 4)));
+    ifd.writeUInt16LE(tag, at);
+    ifd.writeUInt16LE(type, at + 2);
+    ifd.writeUInt32LE(values.length, at + 4);
+    if (bytes.length <= 4) {
+      bytes.copy(ifd, at + 8);
+    } else {
+      ifd.writeUInt32LE(overflowAt, at + 8);
+      overflow.push(bytes);
+      overflowAt += bytes.length;
+    }
+  });
+  if (o.nextIfd === 'self') ifd.writeUInt32LE(ifdAt, ifd.length - 4);
+  const header = Buffer.from([0x49, 0x49, 42, 0, 0, 0, 0, 0]);
+  header.writeUInt32LE(o.ifdOffset ?? ifdAt, 4);
+  return Buffer.concat([header, data, Buffer.alloc(data.length % 2), ifd, ...overflow]);
+}
+
+/** Seeded junk bytes, for compressed strips that do not decompress. */
+export function junkBytes(length: number, seed: number): Buffer {
+  const rnd = prng(seed);
+  return Buffer.from(Array.from({ length }, () => Math.floor(rnd() * 256)));
+}
+
+/**
+ * 40 TIFFs, each broken its own way: truncated files and strips, IFDs past the
+ * end, inside the pixels or linked to themselves, unknown compression, zero
+ * sizes, junk LZW/Deflate/JPEG data, old-style JPEG, odd bit depths, sample
+ * counts and photometric values.
+ */
+export function brokenTiffs(): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (let k = 0; k < 3; k++) {
+    const width = 16 + k * 8;
+    const good = tiffBytes({ width, height: 12 });
+    out.set(`truncated-file-${k}`, good.subarray(0, [6, 40, 300][k]));
+    out.set(`strip-past-end-${k}`, tiffBytes({ width, height: 12, stripOffset: 100_000 * (k + 1) }));
+    out.set(`strip-bytes-short-${k}`, tiffBytes({ width, height: 12, compression: 5, stripByteCount: 3 + k }));
+    out.set(`ifd-past-end-${k}`, tiffBytes({ width, height: 12, ifdOffset: 1_000_000 * (k + 1) }));
+    out.set(`ifd-in-pixels-${k}`, tiffBytes({ width, height: 12, ifdOffset: 10 + k * 2 }));
+    out.set(`bad-compression-${k}`, tiffBytes({ width, height: 12, compression: [12345, 3, 99][k] }));
+    out.set(`zero-size-${k}`, tiffBytes({ width: k === 1 ? 16 : 0, height: k === 0 ? 12 : 0, data: Buffer.alloc(64) }));
+    out.set(`bad-lzw-${k}`, tiffBytes({ width, height: 12, compression: 5, data: junkBytes(200 + k, 7 + k) }));
+    out.set(`bad-deflate-${k}`, tiffBytes({ width, height: 12, compression: 8, data: junkBytes(150 + k, 17 + k) }));
+    out.set(`bad-jpeg-${k}`, tiffBytes({ width, height: 12, compression: 7, data: junkBytes(300 + k, 27 + k) }));
+    out.set(`old-jpeg-${k}`, tiffBytes({ width, height: 12, compression: 6, data: junkBytes(300 + k, 37 + k) }));
+    out.set(`bad-bits-${k}`, tiffBytes({ width, height: 12, bitsPerSample: [3, 24, 0][k] }));
+    out.set(`bad-samples-${k}`, tiffBytes({ width: 8, height: 8, samplesPerPixel: [0, 100, 2][k], data: Buffer.alloc(128) }));
+  }
+  out.set('ifd-loop', tiffBytes({ width: 16, height: 12, nextIfd: 'self', photometric: 99 }));
+  return out;
+}
+
+/** An 8-bit CIELab TIFF (PhotometricInterpretation 8) of one colour: L* 0..100, a* and b* signed. */
+export function cielabTiff(width: number, height: number, lab: [number, number, number]): Buffer {
+  const [L, a, b] = lab;
+  const pixel = [Math.round((L * 255) / 100), a & 0xff, b & 0xff];
+  const data = Buffer.from(Array.from({ length: width * height }, () => pixel).flat());
+  return tiffBytes({ width, height, photometric: 8, data });
+}
+
+/** The same colour as a 16-bit CIELab TIFF, which libvips converts itself: an oracle for the 8-bit one. */
+export function cielabTiff16(width: number, height: number, lab: [number, number, number]): Buffer {
+  const [L, a, b] = lab;
+  const data = Buffer.alloc(width * height * 6);
+  for (let i = 0; i < width * height; i++) {
+    data.writeUInt16LE(Math.round((L * 65535) / 100), i * 6);
+    data.writeInt16LE(a * 256, i * 6 + 2);
+    data.writeInt16LE(b * 256, i * 6 + 4);
+  }
+  return tiffBytes({ width, height, bitsPerSample: 16, photometric: 8, data });
+}
+
+/** A valid 24-bit Windows BMP (BITMAPINFOHEADER, bottom-up rows padded to 4 bytes) of one colour. */
+export function bmpBytes(width: number, height: number, rgb: [number, number, number]): Buffer {
+  const stride = Math.ceil((width * 3) / 4) * 4;
+  const pixels = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) pixels.set([rgb[2], rgb[1], rgb[0]], y * stride + x * 3);
+  }
+  const header = Buffer.alloc(54);
+  header.write('BM', 0, 'latin1');
+  header.writeUInt32LE(54 + pixels.length, 2);
+  header.writeUInt32LE(54, 10); // pixels start after both headers
+  header.writeUInt32LE(40, 14); // BITMAPINFOHEADER
+  header.writeInt32LE(width, 18);
+  header.writeInt32LE(height, 22);
+  header.writeUInt16LE(1, 26); // planes
+  header.writeUInt16LE(24, 28); // bits per pixel
+  header.writeUInt32LE(pixels.length, 34);
+  header.writeInt32LE(2835, 38); // 72 dpi
+  header.writeInt32LE(2835, 42);
+  return Buffer.concat([header, pixels]);
+}

@@ -84,3 +84,72 @@ export async function makeBomb(count: number, size: number): Promise<Buffer> {
 export function makeEmptyPdf(): Buffer {
   return rawPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [] /Count 0 >>']);
 }
+
+/** A stream object's body: the dictionary entries given, its /Length, and the content. */
+function stream(dict: string, content: string): string {
+  return `<< ${dict} /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`;
+}
+
+/**
+ * One page filled with a tiling pattern whose tile paints a form that fills
+ * itself twice with the next pattern, `depth` deep: 2^depth tiles to draw, and
+ * each level's tile a canvas of its own. `scale` (each pattern's /Matrix)
+ * above 1 makes every level's canvas large: then memory runs out before time.
+ */
+export function makeNestedTilingPdf(depth = 40, scale = 4): Buffer {
+  // Objects: 1 catalog, 2 pages, 3 page, 4 contents, then pattern k at 5 + 2k and its form at 6 + 2k.
+  const pattern = (k: number): number => 5 + 2 * k;
+  const form = (k: number): number => 6 + 2 * k;
+  const bodies = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Pattern << /P ${pattern(0)} 0 R >> >> /Contents 4 0 R >>`,
+    stream('', '/Pattern cs /P scn 0 0 612 792 re f'),
+  ];
+  for (let k = 0; k < depth; k++) {
+    bodies.push(stream(
+      `/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 100 100] /XStep 100 /YStep 100 /Matrix [${scale} 0 0 ${scale} 0 0] ` +
+        `/Resources << /XObject << /F ${form(k)} 0 R >> >>`,
+      '/F Do',
+    ));
+    const inner = k + 1 < depth
+      ? stream(`/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /Pattern << /P ${pattern(k + 1)} 0 R >> >>`,
+        '/Pattern cs /P scn 0 0 100 100 re f /Pattern cs /P scn 10 10 50 50 re f')
+      : stream('/Type /XObject /Subtype /Form /BBox [0 0 100 100]', '0.5 g 0 0 100 100 re f');
+    bodies.push(inner);
+  }
+  return rawPdf(bodies);
+}
+
+/** A page drawing a form that fills with a pattern whose tile draws the form again: a cycle no reader can finish. */
+export function makeCyclicPdf(): Buffer {
+  return rawPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /A 5 0 R >> >> /Contents 4 0 R >>',
+    stream('', '/A Do'),
+    // Form A fills with pattern P and draws form B; B draws A: both ways round.
+    stream('/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Pattern << /P 7 0 R >> /XObject << /B 6 0 R >> >>',
+      '/Pattern cs /P scn 0 0 612 792 re f /B Do'),
+    stream('/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /A 5 0 R >> >>', '/A Do /A Do'),
+    stream('/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 50 50] /XStep 50 /YStep 50 /Resources << /XObject << /A 5 0 R >> >>',
+      '/A Do /A Do'),
+  ]);
+}
+
+/** The PDF with `junk` bytes before its %PDF- header (offsets stay relative to the header, as readers take them). */
+export function withJunkBefore(pdf: Buffer, junk = 'junk\r\n\x00\xff junk before the header\n'): Buffer {
+  return Buffer.concat([Buffer.from(junk, 'latin1'), pdf]);
+}
+
+/** A one-page text PDF with a number too large for pdf-lib to read without a warning. */
+export function makeWarningPdf(text = 'warns'): Buffer {
+  const content = `BT /F1 18 Tf 50 700 Td (${text}) Tj ET`;
+  return rawPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R /Huge 77777777777777777 >>',
+    stream('', content),
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ]);
+}

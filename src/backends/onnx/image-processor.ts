@@ -2,7 +2,7 @@
 // Hugging Face image processors (Qwen2VLImageProcessor, Glm4vImageProcessor),
 // redone with sharp and plain loops.
 import { FileFailure, UsageError } from '../../errors.js';
-import { describeDecodeError, probeImage } from '../../preprocess.js';
+import { probeImage } from '../../preprocess.js';
 import type { ImageInput, PatchImage, SourceInfo } from '../backend.js';
 
 export type Family = 'qwen2_vl' | 'glm';
@@ -365,31 +365,22 @@ export async function processImage(
   cfg: VisionConfig,
   options: { maxInputPixels: number },
 ): Promise<ProcessedImage> {
-  const { open, source } = await probeImage(data, options.maxInputPixels);
+  const { decode, source } = await probeImage(data, options.maxInputPixels);
   const target = smartResize(source.height, source.width, cfg);
 
   const grows = target.width > source.width || target.height > source.height;
-  let pixels: Uint8Array;
-  let channels: number;
-  let size: { width: number; height: number };
-  try {
-    let pipeline = open()
+  const { data: raw, info } = await decode((image) => {
+    let pipeline = image
       .rotate() // EXIF auto-orient, as transformers' load_image does
       .flatten({ background: '#ffffff' }); // convert_to_rgb composites on white
     if (!grows) {
       pipeline = pipeline.resize(target.width, target.height, { fit: 'fill', kernel: 'cubic', fastShrinkOnLoad: false });
     }
-    const { data: raw, info } = await pipeline
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    pixels = raw;
-    channels = info.channels;
-    size = { width: info.width, height: info.height };
-  } catch (error) {
-    throw new FileFailure(describeDecodeError(error));
-  }
+    return pipeline.toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  });
+  let pixels: Uint8Array = raw;
+  const channels = info.channels;
+  let size = { width: info.width, height: info.height };
   if (grows) {
     pixels = resizeBicubic(pixels, size.width, size.height, channels, target.width, target.height);
     size = target;
