@@ -2,41 +2,31 @@
 // its own picture (checked by shape in headless Chromium), nothing unchanged is
 // flagged changed, and error rows show "no preview" with their reason.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { newPage } from './helpers/chromium.js';
 import sharp from 'sharp';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type Handler } from './helpers/fake-openai.js';
 import { makeImage, pngBomb, type ImageFormat } from './helpers/images.js';
 import { makeEncryptedPdf, makePdf, truncate, type PageSpec } from './helpers/pdfs.js';
 import { parseJsonl, runCli, scratchFolders, type CliResult } from './helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 let server: FakeOpenAI;
-let browser: Browser | undefined;
 
 before(async () => {
   server = await startFakeOpenAI();
 });
 after(async () => {
-  await browser?.close();
   await server.close();
 });
 
 const workspace = scratchFolders('glmv-report-thumbs-');
 
 async function openReport(file: string): Promise<Page> {
-  if (!existsSync(CHROMIUM)) {
-    assert.fail(`${CHROMIUM} is missing: the report tests need Chromium. Install it with: apt-get install chromium chromium-driver (see README, Install)`);
-  }
-  browser ??= await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await newPage();
   await page.goto(`file://${file}`);
   return page;
 }

@@ -5,38 +5,29 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { newPage } from './helpers/chromium.js';
 import sharp from 'sharp';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type Handler } from './helpers/fake-openai.js';
 import { makeImage, pngBomb } from './helpers/images.js';
 import { parseJsonl, runCli, scratchFolders, startCli, type CliResult } from './helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const XSS = 'Nice view.\nSecond line </script><script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
 const ODD_NAME = 'd <b>&"\'照片 שלום.jpg';
 
 let server: FakeOpenAI;
-let browser: Browser | undefined;
 
 before(async () => {
   server = await startFakeOpenAI();
 });
 after(async () => {
-  await browser?.close();
   await server.close();
 });
 
 const workspace = scratchFolders('glmv-report-');
 
 async function openReport(file: string): Promise<{ page: Page; requests: string[]; refused: string[] }> {
-  if (!existsSync(CHROMIUM)) {
-    assert.fail(`${CHROMIUM} is missing: the report tests need Chromium. Install it with: apt-get install chromium chromium-driver (see README, Install)`);
-  }
-  browser ??= await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await newPage();
   const requests: string[] = [];
   const refused: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
