@@ -26,14 +26,15 @@ export function cielabTiff(data: Buffer): CielabTiff | undefined {
   const le = order === 'II';
   const u16 = (o: number): number => (le ? data.readUInt16LE(o) : data.readUInt16BE(o));
   const u32 = (o: number): number => (le ? data.readUInt32LE(o) : data.readUInt32BE(o));
+  const u64 = (o: number): number => Number(le ? data.readBigUInt64LE(o) : data.readBigUInt64BE(o));
   const version = u16(2);
   const big = version === 43;
   if (version !== 42 && !big) return undefined;
-  const ifd = big ? Number(le ? data.readBigUInt64LE(8) : data.readBigUInt64BE(8)) : u32(4);
+  const ifd = big ? u64(8) : u32(4);
   const countSize = big ? 8 : 2;
   const entrySize = big ? 20 : 12;
   if (!Number.isSafeInteger(ifd) || ifd + countSize > data.length) return undefined;
-  const count = big ? Number(le ? data.readBigUInt64LE(ifd) : data.readBigUInt64BE(ifd)) : u16(ifd);
+  const count = big ? u64(ifd) : u16(ifd);
   let photometricAt: number | undefined;
   let photometric: number | undefined;
   let bits: number | undefined;
@@ -49,9 +50,9 @@ export function cielabTiff(data: Buffer): CielabTiff | undefined {
       photometricAt = value;
       photometric = u16(value);
     } else if (tag === BITS_PER_SAMPLE) {
-      const n = big ? Number(le ? data.readBigUInt64LE(entry + 4) : data.readBigUInt64BE(entry + 4)) : u32(entry + 4);
+      const n = big ? u64(entry + 4) : u32(entry + 4);
       const inline = n * 2 <= (big ? 8 : 4);
-      const at = inline ? value : big ? Number(le ? data.readBigUInt64LE(value) : data.readBigUInt64BE(value)) : u32(value);
+      const at = inline ? value : big ? u64(value) : u32(value);
       if (at + 2 <= data.length) bits = u16(at);
     }
   }

@@ -40,12 +40,10 @@ let sharpModule: Promise<typeof SharpType> | undefined;
 export const loadSharp = (): Promise<typeof SharpType> => (sharpModule ??= import('sharp').then((m) => m.default));
 
 export interface Probe {
-  sharp: typeof SharpType;
-  /** A pipeline over the input, with the bomb guard and strict decoding. */
-  open: () => Sharp;
   /**
-   * Runs `finish` on a fresh pipeline from `open`, so that a failure's reason is
-   * this file's own (see sharp-gate.ts); a failure becomes a FileFailure.
+   * Runs `finish` on a fresh pipeline over the input (with the bomb guard and
+   * strict decoding), so that a failure's reason is this file's own (see
+   * sharp-gate.ts); a failure becomes a FileFailure.
    */
   decode: <T>(finish: (pipeline: Sharp) => Promise<T>) => Promise<T>;
   source: SourceInfo;
@@ -69,8 +67,7 @@ export async function probeImage(data: ImageInput, maxInputPixels: number): Prom
   if (!Buffer.isBuffer(data)) {
     const { pixels, width, height, channels, format } = data;
     const raw = { raw: { width, height, channels }, limitInputPixels: maxInputPixels };
-    const open = (): Sharp => sharp(pixels, raw);
-    return { sharp, open, decode: (finish) => decodeOrFail(() => finish(open())), source: { width, height, format } };
+    return { decode: (finish) => decodeOrFail(() => finish(sharp(pixels, raw))), source: { width, height, format } };
   }
   const lab = cielabTiff(data);
   if (lab) return probeImage(await decodeCielab(sharp, lab, maxInputPixels), maxInputPixels);
@@ -78,15 +75,10 @@ export async function probeImage(data: ImageInput, maxInputPixels: number): Prom
   // The header alone, unlimited, so the size check below can name the dimensions (nothing is decoded here).
   const meta = await decodeOrFail(() => sharp(data, { ...input, limitInputPixels: false }).metadata(), data);
   if (!meta.width || !meta.height || !meta.format) throw new FileFailure('not an image sharp can read');
-  if (meta.width * meta.height > maxInputPixels) {
-    throw new FileFailure(`image too large: ${meta.width}×${meta.height} pixels exceeds --max-input-pixels ${maxInputPixels}`);
-  }
+  refuseTooLarge(meta.width, meta.height, maxInputPixels);
   const rotated = (meta.orientation ?? 1) >= 5;
-  const open = (): Sharp => sharp(data, input);
   return {
-    sharp,
-    open,
-    decode: (finish) => decodeOrFail(() => finish(open()), data),
+    decode: (finish) => decodeOrFail(() => finish(sharp(data, input)), data),
     source: {
       width: rotated ? meta.height : meta.width,
       height: rotated ? meta.width : meta.height,
@@ -95,15 +87,20 @@ export async function probeImage(data: ImageInput, maxInputPixels: number): Prom
   };
 }
 
+/** The bomb guard, from the header's size, before anything is decoded. */
+function refuseTooLarge(width: number, height: number, maxInputPixels: number): void {
+  if (width * height > maxInputPixels) {
+    throw new FileFailure(`image too large: ${width}×${height} pixels exceeds --max-input-pixels ${maxInputPixels}`);
+  }
+}
+
 /** An 8-bit CIELab TIFF, decoded as its bytes and converted to sRGB (see cielab-tiff.ts). */
 async function decodeCielab(sharp: typeof SharpType, lab: CielabTiff, maxInputPixels: number): Promise<RawImage> {
   // Its ICC profile, if any, describes Lab, not the RGB the file now claims.
   const input = { failOn: 'error' as const, ignoreIcc: true, limitInputPixels: false as const };
   const meta = await decodeOrFail(() => sharp(lab.asRgb, input).metadata(), lab.asRgb);
   const [width, height] = (meta.orientation ?? 1) >= 5 ? [meta.height ?? 0, meta.width ?? 0] : [meta.width ?? 0, meta.height ?? 0];
-  if (width * height > maxInputPixels) {
-    throw new FileFailure(`image too large: ${width}×${height} pixels exceeds --max-input-pixels ${maxInputPixels}`);
-  }
+  refuseTooLarge(width, height, maxInputPixels);
   const { data: pixels, info } = await decodeOrFail(
     () => sharp(lab.asRgb, input).rotate().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }),
     lab.asRgb,

@@ -251,6 +251,11 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     if (own && !hard.signal.aborted && !interrupted()) store.rememberFailure(sha, render, page, error.message);
   };
 
+  /** It worked this time. Only a retry can meet a remembered failure, so only a retry writes (not every page rendered). */
+  const forget = (sha: string, render: string, page: number): void => {
+    if (job.retryFailed || job.refresh) store.forgetFailure(sha, render, page);
+  };
+
   /**
    * A document's rows when the cache knows them all, without reading the file: every selected page
    * answered or failed before, or the selection itself refused (from the remembered page count), or
@@ -344,7 +349,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
             remember(sha, failKey, page, error);
             throw error;
           });
-          store.forgetFailure(sha, failKey, page);
+          forget(sha, failKey, page);
           const record = pageRecord(rendered);
           store.rememberPage(sha, render, page, record);
           Object.assign(row, { width: record.width, height: record.height });
@@ -383,7 +388,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         remember(sha, failKey, 0, error);
         throw error;
       });
-      store.forgetFailure(sha, failKey, 0);
+      forget(sha, failKey, 0);
       return await catalogPages(file, sha, doc);
     } catch (error) {
       return [failedRow({ ...base(file), sha256: sha, format: detected.kind, pages: doc?.pages ?? null }, error)];
@@ -471,9 +476,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         if (row.cached) tally.cached++;
         if (row.status === 'error') tally.failed++;
         if (row.status === 'truncated') tally.truncated++;
-        stats.rows[row.status === 'error' ? 'error' : row.status === 'truncated' ? 'truncated' : 'ok']++;
       }
-      Object.assign(stats, { cached: tally.cached, pages: tally.pages });
       ctx.progress.update(tally);
       return rows;
     };
@@ -565,8 +568,13 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     inferQueue.clear();
     await documents.close();
     const wire = backend.stats?.();
-    stats.requests = wire?.requests ?? inferCalls;
-    stats.retries = wire?.retries ?? 0;
+    Object.assign(stats, {
+      rows: { ok: okCount(tally), error: tally.failed, truncated: tally.truncated },
+      cached: tally.cached,
+      pages: tally.pages,
+      requests: wire?.requests ?? inferCalls,
+      retries: wire?.retries ?? 0,
+    });
     ctx.progress.stop(tally, Date.now() - started);
     reportUnreadable(job.unreadable, ctx.loud);
   }

@@ -271,12 +271,13 @@ function checkMetricsFile(file: string, cwd: string): string {
 
 export async function catalogCommand(paths: string[], flags: CatalogFlags, argv: string[], io: CliIO): Promise<ExitCode> {
   const stats = newRunStats(Date.now());
+  const label = inputsLabel(paths, flags);
   const metrics = flags.metricsFile === undefined
     ? undefined
-    : { file: checkMetricsFile(flags.metricsFile, io.cwd), inputs: inputsLabel(paths, flags) };
+    : { file: checkMetricsFile(flags.metricsFile, io.cwd), inputs: label };
   let exitCode: ExitCode = ExitCode.internal;
   try {
-    exitCode = await catalog(paths, flags, argv, io, stats);
+    exitCode = await catalog(paths, label, flags, argv, io, stats);
     return exitCode;
   } catch (error) {
     exitCode = error instanceof OutputClosed ? ExitCode.ok : exitCodeFor(error);
@@ -296,7 +297,9 @@ async function saveMetrics(target: MetricsFile, stats: RunStats, exitCode: ExitC
   }
 }
 
-async function catalog(paths: string[], flags: CatalogFlags, argv: string[], io: CliIO, stats: RunStats): Promise<ExitCode> {
+async function catalog(
+  paths: string[], label: string, flags: CatalogFlags, argv: string[], io: CliIO, stats: RunStats,
+): Promise<ExitCode> {
   const warn = (message: string): void => {
     if (!flags.quiet) io.stderr.write(`glm-vision: ${message}\n`);
   };
@@ -356,12 +359,12 @@ async function catalog(paths: string[], flags: CatalogFlags, argv: string[], io:
       onUnreadable: (dir, reason) => void unreadable.push({ dir, reason }),
     });
     stats.unreadableFolders = unreadable.length;
-    if (walked.length === 0 && !flags.allowEmpty) throw new NoInput(nothingFound(inputsLabel(paths, flags), flags, unreadable.length));
+    if (walked.length === 0 && !flags.allowEmpty) throw new NoInput(nothingFound(label, flags, unreadable.length));
     job = {
       files: shard ? walked.filter((f) => inShard(f.relativePath, shard)) : walked,
       unreadable,
       inputsKey: inputsKey(inputs, flags, io.cwd),
-      inputsLabel: inputsLabel(paths, flags),
+      inputsLabel: label,
       template,
       lang,
       variables,

@@ -2,7 +2,7 @@
 // backend's own HTTP, redaction and error wording. Never shows the key.
 import { authorization, splitCredentials } from '../backends/openai/credentials.js';
 import {
-  API_BASE_FIX, SERVE_DOCS, listed, missingV1Fix, modelAdvice, queryModels, sameModel,
+  API_BASE_FIX, SERVE_DOCS, listed, missingV1Fix, modelAdvice, queryModels, sameModel, servesModel,
 } from '../backends/openai/diagnose.js';
 import { parseErrorBody } from '../backends/openai/error-body.js';
 import { AUTH_FIX_KEY, AUTH_FIX_NO_KEY, formatSeconds } from '../backends/openai/errors.js';
@@ -73,7 +73,7 @@ export async function checkEndpoint(options: EndpointCheckOptions): Promise<Chec
   const list = listed(served);
   const model = options.model;
   if (model === undefined) return ok(name, `reachable (${ms} ms); serves ${list || 'no models'}`);
-  if (served.some((id) => sameModel(id, model))) {
+  if (servesModel(served, model)) {
     const others = served.filter((id) => !sameModel(id, model));
     return ok(name, `reachable (${ms} ms); serves ${model}${others.length ? ` (and ${listed(others)})` : ''}`);
   }

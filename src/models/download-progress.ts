@@ -3,6 +3,7 @@
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
 import path from 'node:path';
+import { plural } from '../format.js';
 import { NO_PROGRESS, sizeText, type DownloadProgress, type PullPlan } from './pull.js';
 
 export const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -17,7 +18,7 @@ export function planLine(plan: PullPlan, home: string | undefined): string {
     ? `~${plan.cacheDir.slice(home.length)}`
     : plan.cacheDir;
   const present = plan.present > 0 ? ` (${plan.present} more already there)` : '';
-  return `glm-vision: downloading ${name} (dtype ${plan.dtype}): ${plan.files} file${plan.files === 1 ? '' : 's'}, ` +
+  return `glm-vision: downloading ${name} (dtype ${plan.dtype}): ${plural(plan.files, 'file')}, ` +
     `${sizeText(plan.bytes)} into ${into}${present}\n`;
 }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { chooseDtype, completeDtypes, decoderPath, DTYPES, filesFor, type Dtype } from '../backends/onnx/model-dir.js';
 import { UsageError } from '../errors.js';
+import { plural } from '../format.js';
 import { DEFAULT_MODEL, SERVER_MODEL } from './defaults.js';
 import { HubClient, HubUnreachable, type HubFile } from './hub-client.js';
 import { hubCacheDir, hubEndpoint, isCommit, isOffline, RepoCache, type HubId } from './hub-cache.js';
@@ -235,11 +236,11 @@ export function holdings(files: HubFile[]): string {
     if (found.length === 0) continue;
     const names = found.slice(0, 3).map((f) => f.path).join(', ') + (found.length > 3 ? ', ...' : '');
     const bytes = found.reduce((sum, f) => sum + f.size, 0);
-    parts.push(`${label} (${names}: ${found.length} file${found.length === 1 ? '' : 's'}, ${sizeText(bytes)})`);
+    parts.push(`${label} (${names}: ${plural(found.length, 'file')}, ${sizeText(bytes)})`);
   }
   if (parts.length > 0) return parts.join(' and ');
   const names = files.slice(0, 5).map((f) => f.path).join(', ');
-  return files.length === 0 ? 'no files' : `no model weights (${files.length} file${files.length === 1 ? '' : 's'}: ${names}${files.length > 5 ? ', ...' : ''})`;
+  return files.length === 0 ? 'no files' : `no model weights (${plural(files.length, 'file')}: ${names}${files.length > 5 ? ', ...' : ''})`;
 }
 
 /** Bytes for people: "812 bytes", "3.4 kB", "1.4 GB" (decimal units, as the Hub shows them). */

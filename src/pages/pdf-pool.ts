@@ -210,9 +210,10 @@ export class PdfPool {
     });
     worker.on('error', (error) => {
       // Its heap reached the cap: the request whose pdf.js work was running is the one that needed it.
-      const culprit = thread.pending.get(Atomics.load(clock, CLOCK.request));
+      const request = Atomics.load(clock, CLOCK.request);
+      const culprit = thread.pending.get(request);
       if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' && culprit) {
-        thread.pending.delete(Atomics.load(clock, CLOCK.request));
+        thread.pending.delete(request);
         this.overLimit(thread, culprit, 'memory');
       }
       stopped(error.message);

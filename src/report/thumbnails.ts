@@ -6,7 +6,7 @@ import { FileFailure } from '../errors.js';
 import { readRegularFile, sha256 } from '../hash.js';
 import type { ImageInput } from '../backends/backend.js';
 import { Documents, kindByName, type Document } from '../pages/document.js';
-import { describeDecodeError, probeImage } from '../preprocess.js';
+import { probeImage } from '../preprocess.js';
 import { sharedFiles } from './shared-files.js';
 
 export interface ThumbnailOptions {
@@ -70,18 +70,14 @@ export async function makeThumbnail(
   try {
     const { data, sha, document } = await read(file);
     const changed = expectedSha256 !== null && sha !== expectedSha256;
-    const { open } = await probeImage(await pageOrFile(data, page, await document), options.maxInputPixels);
-    let out: { data: Buffer; info: { width: number; height: number } };
-    try {
-      out = await open()
+    const { decode } = await probeImage(await pageOrFile(data, page, await document), options.maxInputPixels);
+    const out = await decode((pipeline) =>
+      pipeline
         .rotate() // EXIF orientation, as the model saw it
         .resize({ width: options.size, height: options.size, fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: true })
         .toColourspace('srgb')
         .webp(WEBP)
-        .toBuffer({ resolveWithObject: true });
-    } catch (error) {
-      throw new FileFailure(describeDecodeError(error));
-    }
+        .toBuffer({ resolveWithObject: true }));
     return {
       kind: 'image',
       uri: `data:image/webp;base64,${out.data.toString('base64')}`,

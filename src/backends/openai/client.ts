@@ -265,7 +265,6 @@ class OpenAIBackend implements Backend {
     ep: Endpoint, flavor: ResolvedFlavor, status: number, failure: FailureInfo, verdict: Verdict,
     request: InferRequest,
   ): Promise<ConfigurationError> {
-    if (verdict.problem === 'auth') return authError(failure, this.apiKey !== undefined);
     // The model list only helps with a wrong model or URL; a bare /infer server has none.
     if ((verdict.problem !== 'model' && verdict.problem !== 'path') || flavor === 'infer') {
       return this.configurationError(ep, status, failure, verdict, request, undefined);

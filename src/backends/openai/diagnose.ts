@@ -3,7 +3,7 @@
 // both give the same diagnosis and the same fix.
 
 import { isRecord } from './flavors.js';
-import { AttemptTimeout, fetchText, raceAbort, type FetchedText } from './http.js';
+import { AttemptTimeout, fetchText, type FetchedText } from './http.js';
 import { describeNetworkError } from './retry-policy.js';
 
 export const SERVE_DOCS = 'see the README, "Serving GLM-4.6V-Flash and pointing glm-vision at it"';
@@ -15,8 +15,6 @@ export interface ModelsQuery {
   headers: Record<string, string>;
   timeoutMs: number;
   fetch?: typeof fetch;
-  /** The caller's signal: an interrupt must not wait for the query. */
-  signal?: AbortSignal;
 }
 
 /** How GET {base}/models answered. */
@@ -29,20 +27,16 @@ export type ModelsAnswer =
   | { kind: 'not-a-list'; ms: number }
   | { kind: 'list'; served: string[]; ms: number };
 
-/** One GET {base}/models, and on a 404 one GET {base}/v1/models when the base has no /vN. Never rejects but with the caller's abort reason. */
+/** One GET {base}/models, and on a 404 one GET {base}/v1/models when the base has no /vN. Never rejects. */
 export async function queryModels(query: ModelsQuery): Promise<ModelsAnswer> {
   const fetchFn = query.fetch ?? globalThis.fetch;
-  // Not the caller's signal: fetchText would then report an abort as a network error.
-  const get = (base: string): Promise<FetchedText> => {
-    const exchange = fetchText(fetchFn, `${base}/models`, { method: 'GET', headers: query.headers }, new AbortController().signal, query.timeoutMs);
-    return query.signal === undefined ? exchange : raceAbort(exchange, query.signal);
-  };
+  const get = (base: string): Promise<FetchedText> =>
+    fetchText(fetchFn, `${base}/models`, { method: 'GET', headers: query.headers }, new AbortController().signal, query.timeoutMs);
   const started = Date.now();
   let answer: FetchedText;
   try {
     answer = await get(query.url);
   } catch (error) {
-    if (query.signal?.aborted) throw query.signal.reason;
     if (error instanceof AttemptTimeout) return { kind: 'unreachable', why: 'no answer in time', timeout: true };
     return { kind: 'unreachable', why: describeNetworkError(error), timeout: false };
   }
@@ -50,10 +44,7 @@ export async function queryModels(query: ModelsQuery): Promise<ModelsAnswer> {
   const { status, text } = answer;
   if (status === 404 && !/\/v\d+$/.test(query.url)) {
     // A base URL without its /v1 is the usual slip.
-    const withV1 = await get(`${query.url}/v1`).catch(() => {
-      if (query.signal?.aborted) throw query.signal.reason;
-      return undefined;
-    });
+    const withV1 = await get(`${query.url}/v1`).catch(() => undefined);
     if (withV1 !== undefined && withV1.status >= 200 && withV1.status < 300) return { kind: 'missing-v1' };
   }
   if (status < 200 || status >= 300) return { kind: 'status', status, text };
@@ -68,7 +59,7 @@ export async function queryModels(query: ModelsQuery): Promise<ModelsAnswer> {
 }
 
 /** The ids of an OpenAI /models answer; undefined when it is not one. */
-export function servedModels(json: unknown): string[] | undefined {
+function servedModels(json: unknown): string[] | undefined {
   if (!isRecord(json) || !Array.isArray(json.data)) return undefined;
   return json.data.filter(isRecord).map((entry) => entry.id).filter((id): id is string => typeof id === 'string');
 }
