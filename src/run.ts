@@ -18,6 +18,7 @@ import {
   Documents, kindByName, pageIdentity, pageRecord, renderKey, type Detected, type Document, type DocumentKind, type PageOptions,
 } from './pages/document.js';
 import { groupPages } from './pages/group.js';
+import { PDF_RENDERER } from './pages/pdf-protocol.js';
 import { describeSelection, selectPages } from './pages/select.js';
 import { compileValidator } from './parse.js';
 import type { PreprocessOptions } from './preprocess.js';
@@ -150,7 +151,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   const inferQueue = new PQueue({ concurrency: backend.concurrency });
   // Images read, decoded or rendered but not yet being inferred.
   const staged = new Slots(Math.max(4, 2 * os.availableParallelism()));
-  // Open documents (each holds its file, and pdf.js its parsed objects).
+  // Open documents (each holds its file, and PDFium its parsed objects).
   const openDocuments = new Slots(Math.max(2, os.availableParallelism()));
   const inflight = new Map<string, Promise<Answer>>();
   let inferCalls = 0;
@@ -585,7 +586,8 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
 /**
  * The settings a remembered failure of a document depends on: the render key and every other
  * rendering setting (such as a time or memory limit), but not the page selection, which is
- * checked again against the remembered page count. The glm-vision version is not part of it.
+ * checked again against the remembered page count. The glm-vision version is not part of it,
+ * but the renderer is: a PDF that failed under pdf.js gets one try with PDFium.
  */
 function failureKey(kind: DocumentKind, options: PageOptions): string {
   const { pages: _pages, maxPages: _maxPages, dpi: _dpi, maxPixels: _maxPixels, maxInputPixels: _maxInputPixels, ...limits } = options;
@@ -595,7 +597,7 @@ function failureKey(kind: DocumentKind, options: PageOptions): string {
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `, ${k} ${String(v)}`)
     .join('');
-  return `${renderKey(kind, options)}${rest}`;
+  return `${renderKey(kind, options)}${rest}${kind === 'pdf' ? `, ${PDF_RENDERER}` : ''}`;
 }
 
 /** Even under --quiet: these files are silently missing from the catalog otherwise. */

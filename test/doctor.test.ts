@@ -227,7 +227,7 @@ describe('doctor: decoders and engine', () => {
       assert.match(formats.detail, /cannot decode .*files become error rows/);
       assert.match(formats.fix ?? '', /build-from-source|convert/);
     }
-    assert.match(find(checks, 'pdf').detail, /^pdf\.js 5\.\d+\.\d+, @napi-rs\/canvas [\d.]+: renders PDF pages$/);
+    assert.match(find(checks, 'pdf').detail, /^PDFium \(@embedpdf\/pdfium \d+\.\d+\.\d+\): renders PDF pages$/);
     const onnx = find(checks, 'onnxruntime');
     assert.match(onnx.detail, /^onnxruntime-node \d+\.\d+\.\d+; providers: CPU/);
   });

@@ -1,12 +1,12 @@
 // Scanned pages taken straight from their JPEG: only when the page is exactly
-// that image, and then the same picture pdf.js would draw.
+// that image, and then the same picture PDFium would draw.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { createCanvas } from '@napi-rs/canvas';
 import { degrees, PDFDict, PDFDocument, PDFName, PDFRawStream, StandardFonts } from '@cantoo/pdf-lib';
 import sharp from 'sharp';
 import type * as PoolModule from '../src/pages/pdf-pool.js';
 import { loadForScans, scanPage, singleImage, tokenize } from '../src/pages/pdf-extract.js';
+import { startPdfium } from '../src/pages/pdfium.js';
 import { makePdf, rawPdf, scanJpeg } from './helpers/pdfs.js';
 
 // The built pool: its worker thread runs dist/ (worker threads do not take the tsx loader).
@@ -45,19 +45,37 @@ function imageDict(doc: PDFDocument): PDFDict {
   return stream.dict;
 }
 
-/** pdf.js drawing the page at 72 dpi, as RGB. */
-async function drawnByPdfjs(pdf: Buffer): Promise<{ data: Buffer; width: number; height: number }> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await pdfjs.getDocument({ data: new Uint8Array(pdf), verbosity: 0 }).promise;
-  const page = await doc.getPage(1);
-  const viewport = page.getViewport({ scale: 1 });
-  const canvas = createCanvas(Math.round(viewport.width), Math.round(viewport.height));
-  type P = Parameters<typeof page.render>[0];
-  await page.render({ canvas: canvas as unknown as P['canvas'], canvasContext: canvas.getContext('2d') as unknown as P['canvasContext'], viewport }).promise;
-  const rgba = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  const data = await sharp(Buffer.from(rgba.buffer), { raw: { width: canvas.width, height: canvas.height, channels: 4 } }).removeAlpha().raw().toBuffer();
-  await doc.destroy();
-  return { data, width: canvas.width, height: canvas.height };
+/** PDFium drawing the whole page at 72 dpi, as RGB: what the pool would do were the page not a scan. */
+async function drawnByPdfium(pdf: Buffer): Promise<{ data: Buffer; width: number; height: number }> {
+  const engine = await startPdfium(256, () => undefined);
+  const { pdfium } = engine;
+  const pointer = engine.malloc(pdf.length);
+  engine.heap().set(pdf, pointer);
+  const doc = pdfium.FPDF_LoadMemDocument(pointer, pdf.length, '');
+  const page = pdfium.FPDF_LoadPage(doc, 0);
+  const width = Math.round(pdfium.FPDF_GetPageWidthF(page));
+  const height = Math.round(pdfium.FPDF_GetPageHeightF(page));
+  // BGRA, drawn on white.
+  const bitmap = pdfium.FPDFBitmap_CreateEx(width, height, 4, 0, 0);
+  pdfium.FPDFBitmap_FillRect(bitmap, 0, 0, width, height, 0xffffffff);
+  pdfium.FPDF_RenderPageBitmap(bitmap, page, 0, 0, width, height, 0, 0);
+  const stride = pdfium.FPDFBitmap_GetStride(bitmap);
+  const bgra = Buffer.from(engine.heap().subarray(pdfium.FPDFBitmap_GetBuffer(bitmap), pdfium.FPDFBitmap_GetBuffer(bitmap) + stride * height));
+  pdfium.FPDFBitmap_Destroy(bitmap);
+  pdfium.FPDF_ClosePage(page);
+  pdfium.FPDF_CloseDocument(doc);
+  engine.free(pointer);
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = y * stride + x * 4;
+      const to = (y * width + x) * 3;
+      data[to] = bgra[from + 2]!;
+      data[to + 1] = bgra[from + 1]!;
+      data[to + 2] = bgra[from]!;
+    }
+  }
+  return { data, width, height };
 }
 
 function meanDifference(a: Uint8Array, b: Uint8Array): number {
@@ -94,7 +112,7 @@ describe('scanned pages taken from their JPEG', () => {
     assert.ok(scanPage(await load(await makePdf([{ kind: 'scan', seed: 1 }], { ocrLayer: 'OCR text' })), 0));
   });
 
-  it('leaves to pdf.js a scan with an annotation, optional content, an ICC profile or a crop box past the media box', async () => {
+  it('leaves to PDFium a scan with an annotation, optional content, an ICC profile or a crop box past the media box', async () => {
     const variants: Record<string, (doc: PDFDocument) => void> = {
       annotation: (doc) => {
         const square = doc.context.register(doc.context.obj({ Type: 'Annot', Subtype: 'Square', Rect: [0, 0, 100, 100], IC: [0, 0, 0] }));
@@ -119,29 +137,29 @@ describe('scanned pages taken from their JPEG', () => {
     assert.ok(scanPage(await load(await oneImagePdf([0, 0, 595, 842])), 0));
   });
 
-  it('gives the picture pdf.js draws, for upright and rotated pages', async () => {
+  it('gives the picture PDFium draws, for upright and rotated pages', async () => {
     for (const rotate of [0, 90, 270]) {
       const pdf = await oneImagePdf([0, 0, 595, 842], rotate);
       const doc = await pool.open(pdf);
       const page = await doc.render(1, { dpi: 72, maxPixels: 10_000_000 });
       await doc.close();
-      const reference = await drawnByPdfjs(pdf);
+      const reference = await drawnByPdfium(pdf);
       assert.deepEqual([page.width, page.height], [reference.width, reference.height], `rotate ${rotate}`);
       const rgb = page.channels === 3 ? page.pixels : await sharp(Buffer.from(page.pixels), { raw: { width: page.width, height: page.height, channels: page.channels } }).removeAlpha().raw().toBuffer();
-      // Both resample the same JPEG (libvips and Skia): a level or two apart on average, never another picture.
+      // Both resample the same JPEG (libvips and PDFium): a level or two apart on average, never another picture.
       assert.ok(meanDifference(rgb, reference.data) < 4, `rotate ${rotate}: mean difference ${meanDifference(rgb, reference.data)}`);
     }
   });
 });
 
-describe('a PDF that keeps pdf.js busy', () => {
+describe('a PDF that keeps the renderer busy', () => {
   it('fails its file after the CPU limit; a document sharing its thread is reopened on a new one and goes on', async () => {
-    const quick = new PdfPool(100_000_000, 1, 4000);
+    const quick = new PdfPool(100_000_000, 1, { cpuSeconds: 1.5 });
     try {
       const innocent = await quick.open(await makePdf([{ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' }]));
       assert.equal((await innocent.render(1, { dpi: 72, maxPixels: 1_000_000 })).width, 595);
-      // 400,000 tiny filled rectangles: about 11 s of drawing on one core.
-      const content = '0 g\n' + '1 1 1 1 re f\n'.repeat(400_000);
+      // 600,000 tiny filled rectangles: about 6 s of PDFium's drawing on one core, 4 times the limit.
+      const content = '0 g\n' + '1 1 1 1 re f\n'.repeat(600_000);
       const page = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R >>';
       const slow = rawPdf([
         '<< /Type /Catalog /Pages 2 0 R >>',
@@ -151,7 +169,7 @@ describe('a PDF that keeps pdf.js busy', () => {
         `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
       ]);
       const doc = await quick.open(slow);
-      const gaveUp = (e: Error) => e.name === 'DocumentLimit' && /page 1 used more than 4 s of CPU rendering \(--render-cpu-limit 4\)/.test(e.message);
+      const gaveUp = (e: Error) => e.name === 'DocumentLimit' && /page 1 used more than 1.5 s of CPU rendering \(--render-cpu-limit 1.5\)/.test(e.message);
       await assert.rejects(doc.render(1, { dpi: 72, maxPixels: 1_000_000 }), gaveUp);
       // The rest of the file is not tried: page 2 fails with page 1's reason.
       await assert.rejects(doc.render(2, { dpi: 72, maxPixels: 1_000_000 }), gaveUp);

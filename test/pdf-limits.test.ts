@@ -52,21 +52,21 @@ function assertOrdinaryOk(rows: Row[]): void {
 }
 
 describe('rendering limits', () => {
-  it('a PDF over the memory cap (nested tiling patterns, forms drawing each other in a cycle) is one error row naming the cap and its flag', async () => {
+  it('a PDF over the memory cap (forms drawing each other in a cycle) is one error row naming the cap and its flag; nested tiling patterns fit', async () => {
     const dir = await workspace();
     const input = await folder(dir, { 'nested.pdf': makeNestedTilingPdf(40, 4), 'cycle.pdf': makeCyclicPdf() });
-    // 128 MB for all threads: at most 2 threads of 64 MB whatever the machine; CPU time generous, so memory is what runs out.
+    // 128 MB for all threads: one thread whatever the machine; CPU time generous, so memory is what runs out.
     const r = await catalog(path.join(dir, 'cache.db'), input, '-q', '--render-memory', '128', '--render-cpu-limit', '600');
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr, '', 'nothing on stderr under -q');
     const rows = rowsOf(r.stdout);
     assertOrdinaryOk(rows);
-    for (const file of ['nested.pdf', 'cycle.pdf']) {
-      const mine = rows.filter((row) => row.file === file);
-      assert.equal(mine.length, 1, `${file}: one row`);
-      assert.equal(mine[0]?.status, 'error');
-      assert.match(mine[0]!.error, /^page 1 needed more than \d+ MB to render \(--render-memory 128 gives (each of \d threads|its one thread) \d+ MB\)$/, file);
-    }
+    const cycle = rows.filter((row) => row.file === 'cycle.pdf');
+    assert.equal(cycle.length, 1, 'cycle.pdf: one row');
+    assert.equal(cycle[0]?.status, 'error');
+    assert.equal(cycle[0]?.error, 'page 1 needed more than 128 MB to render (--render-memory 128 gives its one thread 128 MB)');
+    // PDFium stops nesting patterns past its recursion limit: the page is drawn without them, in a few MB.
+    assert.deepEqual(rows.filter((row) => row.file === 'nested.pdf').map((row) => row.status), ['ok']);
     assert.equal(rows.length, ORDINARY.length + 2);
   });
 
@@ -100,12 +100,12 @@ describe('the document over a limit, in the pool', () => {
     try {
       const innocent = await pool.open(await makePdf([{ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' }]));
       assert.equal((await innocent.render(1, { dpi: 72, maxPixels: 1_000_000 })).width, 595);
-      const nested = await pool.open(makeNestedTilingPdf(40, 4));
+      const cycle = await pool.open(makeCyclicPdf());
       const overCap = (e: Error): boolean => e.name === 'DocumentLimit' && /^page 1 needed more than 128 MB to render/.test(e.message);
-      await assert.rejects(nested.render(1, { dpi: 72, maxPixels: 1_000_000 }), overCap);
+      await assert.rejects(cycle.render(1, { dpi: 72, maxPixels: 1_000_000 }), overCap);
       // The same answer again, without opening it anew (that would be "opening the PDF" or the renderer stopping).
-      await assert.rejects(nested.render(1, { dpi: 72, maxPixels: 1_000_000 }), overCap);
-      await nested.close();
+      await assert.rejects(cycle.render(1, { dpi: 72, maxPixels: 1_000_000 }), overCap);
+      await cycle.close();
       assert.equal((await innocent.render(2, { dpi: 72, maxPixels: 1_000_000 })).width, 595);
       await innocent.close();
     } finally {

@@ -1,6 +1,6 @@
-// PDF pages: pdf.js and the prebuilt canvas it draws on, tried on a real page.
-import { createRequire } from 'node:module';
+// PDF pages: PDFium (WebAssembly) in a rendering thread, tried on a real page.
 import { PdfPool } from '../pages/pdf-pool.js';
+import { pdfiumVersion } from '../pages/pdfium.js';
 import { rawPdf } from '../pages/raw-pdf.js';
 import { fail, ok, type CheckResult } from './check.js';
 
@@ -15,17 +15,9 @@ function samplePdf(): Buffer {
   ]);
 }
 
-const version = (name: string): string => {
-  try {
-    return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return '?';
-  }
-};
-
 export async function checkPdf(): Promise<CheckResult> {
   const pool = new PdfPool(1_000_000, 1);
-  const libraries = `pdf.js ${version('pdfjs-dist')}, @napi-rs/canvas ${version('@napi-rs/canvas')}`;
+  const libraries = pdfiumVersion();
   try {
     const doc = await pool.open(samplePdf());
     const page = await doc.render(1, { dpi: 72, maxPixels: 1_000_000 });
@@ -38,7 +30,7 @@ export async function checkPdf(): Promise<CheckResult> {
     return ok('pdf', `${libraries}: renders PDF pages`);
   } catch (error) {
     return fail('pdf', `${libraries}: cannot render PDF pages (${String((error as Error).message).split('\n')[0]}); .pdf files become error rows`,
-      'reinstall so that the canvas prebuilt for this OS and CPU is present: rm -rf node_modules && npm ci (npm ls @napi-rs/canvas shows it)');
+      'reinstall: rm -rf node_modules && npm ci (npm ls @embedpdf/pdfium shows it; it needs WebAssembly, which Node has unless started with --jitless)');
   } finally {
     await pool.close();
   }

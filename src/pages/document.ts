@@ -109,7 +109,7 @@ export class Documents {
     const { renderMemoryMb: memoryMb, renderCpuLimitS: cpuSeconds, onWarning } = this.options;
     this.pool ??= new PdfPool(this.options.maxInputPixels, undefined, { memoryMb, cpuSeconds });
     const file = this.names.get(data) ?? 'a PDF';
-    // From the header on, as readers take a file with bytes before it (pdf.js does so itself; pdf-lib's offsets need it).
+    // From the header on, as readers take a file with bytes before it (PDFium does so itself; pdf-lib's offsets need it).
     const pdf = await this.pool.open(data.subarray(Math.max(0, pdfHeaderAt(data))), onWarning && ((message) => onWarning(file, message)));
     const { dpi, maxPixels } = this.options;
     return { kind: 'pdf', pages: pdf.pages, renderPage: (page) => pdf.render(page, { dpi, maxPixels }).then(pdfPage), close: () => pdf.close() };

@@ -133,7 +133,7 @@ export function singleImage(tokens: Token[]): { name: string; ctm: Matrix } | un
 
 const name = (n: string): PDFName => PDFName.of(n);
 
-/** The JPEG bytes of an image XObject that libvips shows as pdf.js would, else undefined. */
+/** The JPEG bytes of an image XObject that libvips shows as PDFium would, else undefined. */
 function plainJpeg(stream: PDFRawStream, doc: PDFDocument): Uint8Array | undefined {
   const d = stream.dict;
   const filter = d.lookup(name('Filter'));
@@ -141,16 +141,16 @@ function plainJpeg(stream: PDFRawStream, doc: PDFDocument): Uint8Array | undefin
   if (filters.length !== 1 || filters[0] !== name('DCTDecode')) return undefined;
   if (d.lookup(name('Subtype')) !== name('Image') || d.has(name('SMask')) || d.has(name('Mask')) || d.has(name('Decode'))) return undefined;
   if (d.has(name('DecodeParms')) || d.lookup(name('ImageMask'))?.toString() === 'true') return undefined;
-  // Optional content: pdf.js may hide it.
+  // Optional content: the renderer may hide it.
   if (d.has(name('OC'))) return undefined;
   const bits = d.lookup(name('BitsPerComponent'));
   if (bits !== undefined && !(bits instanceof PDFNumber && bits.asNumber() === 8)) return undefined;
-  // pdf.js applies an ICCBased profile; libvips would not see it. Device spaces only.
+  // PDFium applies an ICCBased profile; libvips would not see it. Device spaces only.
   const space = d.lookup(name('ColorSpace'));
   return space === name('DeviceRGB') || space === name('DeviceGray') ? stream.contents : undefined;
 }
 
-/** Annotations pdf.js would draw on the page: anything but links and pop-ups without an appearance of their own. */
+/** Annotations PDFium draws on the page: anything but links and pop-ups without an appearance of their own. */
 function hasVisibleAnnotations(page: PDFPage, doc: PDFDocument): boolean {
   const annots = page.node.lookup(name('Annots'));
   if (annots === undefined) return false;
@@ -163,7 +163,7 @@ function hasVisibleAnnotations(page: PDFPage, doc: PDFDocument): boolean {
   });
 }
 
-/** The pixel count of the largest image the page paints directly (pdf.js leaves out images past its limit). */
+/** The pixel count of the largest image the page paints directly (an image bomb would take the thread's memory). */
 export function largestImage(doc: PDFDocument, index: number): { width: number; height: number } | undefined {
   const xobjects = doc.getPage(index).node.Resources()?.lookup(name('XObject'));
   if (!(xobjects instanceof PDFDict)) return undefined;
@@ -202,7 +202,7 @@ export function scanPage(doc: PDFDocument, index: number): ScanPage | undefined 
   const stream = xobjects instanceof PDFDict ? doc.context.lookup(xobjects.get(name(image.name))) : undefined;
   const jpeg = stream instanceof PDFRawStream ? plainJpeg(stream, doc) : undefined;
   if (!jpeg) return undefined;
-  // pdf.js shows the crop box within the media box; a crop box reaching outside it is left to pdf.js.
+  // Renderers show the crop box within the media box; a crop box reaching outside it is left to PDFium.
   const box = page.getCropBox();
   const media = page.getMediaBox();
   if (box.x < media.x || box.y < media.y || box.x + box.width > media.x + media.width || box.y + box.height > media.y + media.height) {
@@ -221,7 +221,7 @@ export function scanPage(doc: PDFDocument, index: number): ScanPage | undefined 
 export async function loadForScans(data: Uint8Array, pages: number): Promise<PDFDocument | undefined> {
   try {
     const doc = await PDFDocument.load(data, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
-    // Page numbers must mean the same pages as pdf.js's.
+    // Page numbers must mean the same pages as PDFium's.
     return doc.isEncrypted || doc.getPageCount() !== pages ? undefined : doc;
   } catch {
     return undefined;

@@ -1,20 +1,21 @@
 // A few rendering threads, started on the first PDF. A document stays on the
 // thread that opened it; new documents go to the least busy thread. A thread
-// takes two requests at a time (libvips decodes one's scan while pdf.js works
-// on the other), and runs one request's pdf.js work at a time.
+// takes two requests at a time (libvips decodes one's scan while PDFium works
+// on the other), and runs one request's PDFium work at a time.
 //
 // Limits, so that no file can take the machine, and a busy machine does not
 // change a row:
 // - memory: the run's budget (--render-memory) is split between the threads.
-//   Each thread's V8 heap is capped there (worker resourceLimits), and the
-//   canvases pdf.js draws on (native memory, outside the heap) are counted
-//   against the same cap before each is made.
+//   Of each thread's share, PDFium's WASM heap may take all but a quarter (its
+//   maximum is set in the module before it is compiled: a page that needs
+//   more ends in an exception), and the thread's V8 heap is capped at the rest
+//   (worker resourceLimits; pdf-lib's reading of the file lives there).
 // - CPU: a request may use --render-cpu-limit seconds of its thread's own CPU
-//   time. The thread marks on a shared clock whose pdf.js work it runs and the
+//   time. The thread marks on a shared clock whose PDF work it runs and the
 //   thread's CPU clock then; the pool reads the thread's CPU clock from
-//   /proc/self/task/<tid>/stat (a thread stuck in a synchronous render cannot
-//   answer a message, and pdf.js draws a nested pattern in one synchronous
-//   step). Where there is no /proc (not Linux) wall time is counted instead.
+//   /proc/self/task/<tid>/stat (a thread inside a synchronous WASM render
+//   cannot answer a message). Where there is no /proc (not Linux) wall time is
+//   counted instead.
 // A document over a limit is an error row (DocumentLimit) and its thread is
 // stopped; the other documents on that thread are reopened on a fresh one.
 import os from 'node:os';
@@ -64,8 +65,11 @@ export interface RenderLimits {
 export const DEFAULT_RENDER_MEMORY_MB = 1024;
 /** Ordinary pages take well under a second; a page that takes this long is a pathological file. */
 export const DEFAULT_RENDER_CPU_LIMIT_S = 30;
-/** Less than this and a thread cannot load pdf.js and a page: fewer threads then, not starved ones. */
-export const MIN_THREAD_MEMORY_MB = 64;
+/** Less than this and a thread cannot load PDFium and a page: fewer threads then, not starved ones. */
+export const MIN_THREAD_MEMORY_MB = 96;
+/** Of a thread's share, the V8 heap's part: the rest is PDFium's. */
+const V8_SHARE = 0.25;
+const MIN_V8_HEAP_MB = 48;
 
 /** How often the pool reads the busy threads' CPU clocks. */
 const WATCH_MS = 100;
@@ -106,7 +110,7 @@ export class PdfPool {
       }
     };
     const openOn = async (): Promise<void> => {
-      // A copy: pdf.js takes ownership of what it is given, and a reopen needs the bytes again.
+      // A copy: the thread takes the one it is given, and a reopen needs the bytes again.
       const copy = new Uint8Array(data);
       doc.id = this.nextId++;
       const request = { type: 'open', data: copy, maxInputPixels: this.maxInputPixels } as const;
@@ -180,14 +184,15 @@ export class PdfPool {
     const clock = new Int32Array(new SharedArrayBuffer(CLOCK.slots * Int32Array.BYTES_PER_ELEMENT));
     clock[CLOCK.request] = -1;
     const epochMs = Date.now();
-    const workerData: PdfWorkerData = { clock: clock.buffer as SharedArrayBuffer, epochMs, memoryCapMb: this.capMb };
+    const v8Mb = Math.max(MIN_V8_HEAP_MB, Math.floor(this.capMb * V8_SHARE));
+    const workerData: PdfWorkerData = { clock: clock.buffer as SharedArrayBuffer, epochMs, wasmMemoryMb: this.capMb - v8Mb };
     // Its own stdout and stderr: nothing a library prints may land in the catalog or on the terminal raw.
     const worker = new Worker(url, {
-      execArgv, stdout: true, stderr: true, workerData, resourceLimits: { maxOldGenerationSizeMb: this.capMb },
+      execArgv, stdout: true, stderr: true, workerData, resourceLimits: { maxOldGenerationSizeMb: v8Mb },
     });
     worker.unref();
     const thread: Thread = { worker, pending: new Map(), queue: new PQueue({ concurrency: 2 }), documents: 0, dead: false, clock, epochMs };
-    // Output that bypassed the console goes with the request whose pdf.js work was running, if any.
+    // Output that bypassed the console goes with the request whose PDF work was running, if any.
     const printed = (chunk: Buffer): void => {
       const lines = chunk.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean);
       thread.pending.get(Atomics.load(clock, CLOCK.request))?.onWarnings?.(lines);
@@ -201,15 +206,23 @@ export class PdfPool {
     };
     worker.on('message', (reply: PdfReply) => {
       const p = thread.pending.get(reply.id);
-      if (!p) return;
+      // A stopped thread's requests are tried again on a fresh one (see ThreadStopped), whatever it answers.
+      if (!p || thread.dead) return;
       thread.pending.delete(reply.id);
       if (reply.warnings?.length) p.onWarnings?.(reply.warnings);
-      if (!('error' in reply)) p.resolve(reply);
-      else if (reply.error.limit === 'memory') this.overLimit(thread, p, 'memory');
-      else p.reject(reply.error.fileFault ? new FileFailure(reply.error.message) : new Error(reply.error.message));
+      if (!('error' in reply)) {
+        p.resolve(reply);
+        return;
+      }
+      if (reply.error.limit === 'memory') {
+        this.overLimit(thread, p, 'memory');
+        return;
+      }
+      p.reject(reply.error.fileFault ? new FileFailure(reply.error.message) : new Error(reply.error.message));
+      if (reply.error.broken) this.stop(thread);
     });
     worker.on('error', (error) => {
-      // Its heap reached the cap: the request whose pdf.js work was running is the one that needed it.
+      // Its heap reached the cap: the request whose PDF work was running is the one that needed it.
       const request = Atomics.load(clock, CLOCK.request);
       const culprit = thread.pending.get(request);
       if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' && culprit) {
@@ -235,6 +248,10 @@ export class PdfPool {
       : `${culprit.what} needed more than ${this.capMb} MB${page ? ' to render' : ''} (--render-memory ${memoryMb} gives ` +
         `${this.threads.length === 1 ? 'its one thread' : `each of ${this.threads.length} threads`} ${this.capMb} MB)`;
     culprit.reject(new DocumentLimit(message, limit));
+    this.stop(thread);
+  }
+
+  private stop(thread: Thread): void {
     thread.dead = true;
     void thread.worker.terminate();
   }

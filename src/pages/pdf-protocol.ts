@@ -7,16 +7,16 @@ export type PdfRequest =
 
 /** What a rendering thread is started with. */
 export interface PdfWorkerData {
-  /** An Int32Array over it, slots as in CLOCK: which request holds pdf.js and since when. */
+  /** An Int32Array over it, slots as in CLOCK: which request holds PDFium and since when. */
   clock: SharedArrayBuffer;
   /** Date.now() when the thread was made: wall times in the clock count from it (they fit an int32). */
   epochMs: number;
-  /** The thread's memory cap: its V8 heap plus the canvases pdf.js draws on. */
-  memoryCapMb: number;
+  /** The most PDFium's WASM heap may grow to (the thread's V8 heap has a cap of its own). */
+  wasmMemoryMb: number;
 }
 
 /**
- * Slots of the shared clock. The thread runs one request's pdf.js work at a
+ * Slots of the shared clock. The thread runs one request's PDF work at a
  * time and writes here who it is and when it started, so the pool can read the
  * thread's CPU clock against it, and knows whose work was running if the
  * thread dies of its memory cap.
@@ -24,7 +24,7 @@ export interface PdfWorkerData {
 export const CLOCK = {
   /** The thread's Linux thread id (0: unknown, wall time is used instead). */
   tid: 0,
-  /** The request whose pdf.js work is running, -1 for none. */
+  /** The request whose PDF work is running, -1 for none. */
   request: 1,
   /** The thread's CPU clock (ticks) at which that request would have started had it run without a break. */
   startTicks: 2,
@@ -56,5 +56,9 @@ export type PdfReply = Noted & (
   | { id: number; pages: number }
   | { id: number; page: RenderedPage }
   | { id: number; closed: true }
-  | { id: number; error: { message: string; fileFault: boolean; limit?: 'memory' } }
+  /** broken: the renderer on the thread can do nothing more; the pool replaces the thread. */
+  | { id: number; error: { message: string; fileFault: boolean; limit?: 'memory'; broken?: boolean } }
 );
+
+/** Which renderer draws PDF pages: part of what a remembered failure depends on. */
+export const PDF_RENDERER = 'renderer pdfium';
