@@ -151,7 +151,7 @@ describe('doctor: endpoints', () => {
     const res = await doctor(['--endpoint', server.url, '--model', 'test-model', '--json']);
     assert.equal(res.code, 0, res.stdout);
     const checks = parse(res);
-    assert.deepEqual(checks.map((c) => c.check.split(' ')[0]), ['node', 'sharp', 'image', 'pdf', 'onnxruntime', 'cache', 'endpoint', 'local']);
+    assert.deepEqual(checks.map((c) => c.check.split(' ')[0]), ['node', 'sharp', 'image', 'pdf', 'pdf', 'onnxruntime', 'cache', 'endpoint', 'local']);
     for (const c of checks) {
       assert.deepEqual(Object.keys(c), ['check', 'status', 'detail', 'fix']);
       assert.ok(['ok', 'warn', 'fail'].includes(c.status));

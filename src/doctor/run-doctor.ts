@@ -8,6 +8,7 @@ import { checkLocalModel } from './local-model.js';
 import { checkNode } from './node-version.js';
 import { checkOnnxRuntime } from './onnx-runtime.js';
 import { checkPdf } from './pdf-check.js';
+import { checkPdfFonts } from './pdf-fonts-check.js';
 
 export interface DoctorOptions {
   endpoints: string[];
@@ -32,6 +33,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     ? await guard('image formats', () => checkImageFormats(sharpModule))
     : fail('image formats', 'not checked: sharp did not load', 'fix sharp first (see above)'));
   results.push(await guard('pdf', checkPdf));
+  results.push(await guard('pdf fonts', async () => checkPdfFonts(options.env)));
   results.push(await onnx);
   results.push(await guard('cache', async () => checkCache(options.cache)));
   results.push(...(await endpoints));

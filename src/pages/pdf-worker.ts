@@ -7,6 +7,7 @@ import type { PDFDocument } from '@cantoo/pdf-lib';
 import { lowerPriority, ownThreadId, threadCpuTicks } from '../worker-threads.js';
 import { loadSharp } from '../preprocess.js';
 import { largestImage, loadForScans, scanPage, type ScanPage } from './pdf-extract.js';
+import { fontFolders, installedFaces, provideFonts } from './pdf-fonts.js';
 import { startPdfium, tidyText } from './pdfium.js';
 import { CLOCK, type PdfReply, type PdfRequest, type PdfWorkerData, type RenderedPage } from './pdf-protocol.js';
 
@@ -88,6 +89,8 @@ const engine = await startPdfium(settings.wasmMemoryMb, (line) => {
   else if (!line.startsWith('Aborted(')) note(line);
 });
 const pdfium = engine.pdfium;
+// Fonts a PDF names without embedding them come from the system's font folders.
+provideFonts(engine, () => installedFaces(fontFolders()));
 
 /** FPDF_GetLastError's codes (fpdfview.h). */
 const OPEN_ERRORS: Record<number, string> = {

@@ -85,6 +85,10 @@ export async function pdfLimits(ctx: BenchContext): Promise<void> {
     const badRows = idle.rows.filter((r) => BAD.includes(path.basename(String(r.SourceFile))));
     for (const r of badRows) log(`  ${path.basename(String(r.SourceFile))}: ${String(r.error)}`);
     const boundS = DEFAULT_RENDER_CPU_LIMIT_S * BAD.length + goodOnly.wallMs / 1000;
+    const settled = BAD.filter((file) => {
+      const mine = badRows.filter((r) => path.basename(String(r.SourceFile)) === file);
+      return mine.length === 1 && (mine[0]!.status === 'ok' || /\(--render-(memory|cpu-limit) /.test(String(mine[0]!.error)));
+    }).length;
     report.measures.push(
       {
         id: 'limits.rss', measure: 'pdf limits: peak RSS, hostile + 50 ordinary PDFs', value: idle.peakMb, unit: 'MB',
@@ -99,8 +103,9 @@ export async function pdfLimits(ctx: BenchContext): Promise<void> {
         display: sameRows ? 'same' : 'DIFFERENT', target: 'same', verdict: sameRows ? 'pass' : 'FAIL',
       },
       {
-        id: 'limits.bad', measure: 'pdf limits: hostile files that are error rows', value: badRows.filter((r) => r.status === 'error').length,
-        unit: '', target: `= ${BAD.length}`, verdict: badRows.filter((r) => r.status === 'error').length === BAD.length ? 'pass' : 'FAIL',
+        // PDFium draws the nested patterns (without those past its nesting limit); the cycle runs out of memory.
+        id: 'limits.bad', measure: 'pdf limits: hostile files ending in one row, ok or naming its limit', value: settled,
+        unit: '', target: `= ${BAD.length}`, verdict: settled === BAD.length ? 'pass' : 'FAIL',
       },
       {
         id: 'limits.wall', measure: 'pdf limits: wall time, idle', value: idle.wallMs / 1000, unit: 's',

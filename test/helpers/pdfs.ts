@@ -1,7 +1,7 @@
 // PDFs for tests, made here: scanned-style pages (one JPEG each), text pages,
 // and broken ones (encrypted, truncated, no pages, a bomb).
 import {
-  beginText, endText, moveText, PDFDocument, setFontAndSize, setTextRenderingMode, showText, StandardFonts, TextRenderingMode,
+  beginText, endText, moveText, PDFDocument, rgb, setFontAndSize, setTextRenderingMode, showText, StandardFonts, TextRenderingMode,
 } from '@cantoo/pdf-lib';
 import { rawPdf } from '../../src/pages/raw-pdf.js';
 import { noiseImage } from './images.js';
@@ -52,6 +52,34 @@ export async function makePdf(pages: PageSpec[], options: { ocrLayer?: string } 
  * A PDF whose standard security handler needs a user password: the /U entry
  * does not match the empty password, so no reader can open it without one.
  */
+/**
+ * Born-digital pages, drawn rather than scanned: 30 lines of text in three
+ * standard fonts, a bar chart, an ellipse, a dashed rule and a curve on each.
+ */
+export async function makeVectorPdf(pages: number): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const fonts = [StandardFonts.Helvetica, StandardFonts.TimesRoman, StandardFonts.Courier];
+  const embedded = await Promise.all(fonts.map((f) => doc.embedFont(f)));
+  for (let p = 0; p < pages; p++) {
+    const page = doc.addPage(A4);
+    page.drawText(`Report page ${p + 1}: quarterly figures`, { x: 50, y: 790, size: 20, font: embedded[0] });
+    for (let l = 0; l < 30; l++) {
+      const text = `Line ${l + 1} of page ${p + 1}. The quick brown fox jumps over the lazy dog ${p * 31 + l}.`;
+      page.drawText(text, { x: 50, y: 750 - l * 14, size: 10, font: embedded[l % 3] });
+    }
+    for (let k = 0; k < 12; k++) {
+      const height = 20 + ((k * 37 + p * 11) % 150);
+      page.drawRectangle({ x: 50 + k * 40, y: 200, width: 30, height, color: rgb(((k * 20) % 255) / 255, 0.4, 0.7), borderColor: rgb(0, 0, 0), borderWidth: 0.5 });
+    }
+    page.drawEllipse({ x: 450, y: 110, xScale: 60, yScale: 40, color: rgb(0.9, 0.6, 0.1), borderColor: rgb(0.2, 0.2, 0.2), borderWidth: 2 });
+    page.drawLine({ start: { x: 50, y: 180 }, end: { x: 545, y: 180 }, thickness: 1, dashArray: [4, 2], color: rgb(0.3, 0.3, 0.3) });
+    page.drawSvgPath('M 0 0 C 40 -80 120 -80 160 0 S 280 80 320 0 L 320 60 L 0 60 Z', {
+      x: 60, y: 160, color: rgb(0.2, 0.6, 0.3), borderColor: rgb(0, 0, 0.5), borderWidth: 1, scale: 0.9,
+    });
+  }
+  return Buffer.from(await doc.save({ useObjectStreams: false }));
+}
+
 export async function makeEncryptedPdf(): Promise<Buffer> {
   const plain = (await makePdf([{ kind: 'text', text: 'secret' }])).toString('latin1');
   const hex = (n: number, fill: string): string => `<${fill.repeat(n)}>`;
@@ -151,5 +179,25 @@ export function makeWarningPdf(text = 'warns'): Buffer {
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R /Huge 77777777777777777 >>',
     stream('', content),
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ]);
+}
+
+/**
+ * One page of Chinese text in a font the PDF names but does not embed
+ * (SimSun, as older Chinese office PDFs do), and a line of Latin text in Arial,
+ * also not embedded.
+ */
+export function makeUnembeddedCjkPdf(text = '中文文本'): Buffer {
+  const hex = [...text].map((c) => c.codePointAt(0)!.toString(16).padStart(4, '0')).join('');
+  const content = `BT /F1 48 Tf 20 40 Td <${hex}> Tj ET BT /F2 20 Tf 20 10 Td (Arial text) Tj ET`;
+  return rawPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 240 100] /Resources << /Font << /F1 5 0 R /F2 8 0 R >> >> /Contents 4 0 R >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /UniGB-UCS2-H /DescendantFonts [6 0 R] >>',
+    '<< /Type /Font /Subtype /CIDFontType0 /BaseFont /SimSun /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> /FontDescriptor 7 0 R /DW 1000 >>',
+    '<< /Type /FontDescriptor /FontName /SimSun /Flags 6 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>',
+    '<< /Type /Font /Subtype /TrueType /BaseFont /Arial /Encoding /WinAnsiEncoding >>',
   ]);
 }
