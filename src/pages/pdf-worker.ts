@@ -8,7 +8,7 @@ import { lowerPriority, ownThreadId, threadCpuTicks } from '../worker-threads.js
 import { loadSharp } from '../preprocess.js';
 import { largestImage, loadForScans, scanPage, type ScanPage } from './pdf-extract.js';
 import { fontFolders, installedFaces, provideFonts } from './pdf-fonts.js';
-import { startPdfium, tidyText } from './pdfium.js';
+import { documentLoader, startPdfium, tidyText } from './pdfium.js';
 import { CLOCK, type PdfReply, type PdfRequest, type PdfWorkerData, type RenderedPage } from './pdf-protocol.js';
 
 const port = parentPort;
@@ -91,6 +91,7 @@ const engine = await startPdfium(settings.wasmMemoryMb, (line) => {
 const pdfium = engine.pdfium;
 // Fonts a PDF names without embedding them come from the system's font folders.
 provideFonts(engine, () => installedFaces(fontFolders()));
+const loader = documentLoader(engine);
 
 /** FPDF_GetLastError's codes (fpdfview.h). */
 const OPEN_ERRORS: Record<number, string> = {
@@ -106,8 +107,8 @@ const FPDF_REVERSE_BYTE_ORDER = 0x10;
 
 interface OpenPdf {
   doc: number;
-  /** The file in PDFium's heap: PDFium reads it as it goes, so it lives until the document is closed. */
-  pointer: number;
+  /** Closes the document; PDFium reads the file as it goes, so the file lives until then. */
+  close(): void;
   /** The file, kept until the pages' scans are looked for. */
   data: Uint8Array | undefined;
   pages: number;
@@ -137,10 +138,7 @@ async function handle(request: PdfRequest): Promise<{ reply: PdfReply; transfer:
     const entry = open.get(request.doc);
     open.delete(request.doc);
     if (entry) {
-      await exclusive(request.id, async () => {
-        pdfium.FPDF_CloseDocument(entry.doc);
-        engine.free(entry.pointer);
-      });
+      await exclusive(request.id, async () => entry.close());
     }
     return { reply: { id: request.id, closed: true }, transfer: [] };
   }
@@ -149,17 +147,11 @@ async function handle(request: PdfRequest): Promise<{ reply: PdfReply; transfer:
 
 function openPdf(request: Extract<PdfRequest, { type: 'open' }>): { reply: PdfReply; transfer: ArrayBuffer[] } {
   const { data } = request;
-  const pointer = engine.malloc(Math.max(1, data.length));
-  if (!pointer) throw new MemoryLimit('memory');
-  engine.heap().set(data, pointer);
-  const doc = pdfium.FPDF_LoadMemDocument(pointer, data.length, '');
-  if (!doc) {
-    const code = pdfium.FPDF_GetLastError();
-    engine.free(pointer);
-    throw new PdfFault(OPEN_ERRORS[code] ?? `cannot read the PDF (PDFium error ${code})`);
-  }
+  const { doc, error, close } = loader.open(data);
+  if (error === -1) throw new MemoryLimit('memory');
+  if (!doc) throw new PdfFault(OPEN_ERRORS[error] ?? `cannot read the PDF (PDFium error ${error})`);
   const pages = pdfium.FPDF_GetPageCount(doc);
-  open.set(request.id, { doc, pointer, data, pages, scans: undefined });
+  open.set(request.id, { doc, close, data, pages, scans: undefined });
   return { reply: { id: request.id, pages }, transfer: [] };
 }
 

@@ -114,3 +114,54 @@ export function tidyText(text: string): string {
     .replace(/[ \t]+\n/g, '\n')
     .trim();
 }
+
+/**
+ * Opens PDFs from memory outside PDFium's heap: PDFium asks for the blocks it
+ * needs (FPDF_LoadCustomDocument), so a 300 MB scanned book does not take 300
+ * MB of the thread's WASM memory. Each file must stay alive until it is closed.
+ */
+export function documentLoader(engine: PdfiumHandle): {
+  open(data: Uint8Array): { doc: number; error: number; close(): void };
+} {
+  const files = new Map<number, Uint8Array>();
+  let next = 1;
+  // GetBlock(param, position, buffer, size): 1 when the block was there.
+  const getBlock = engine.pdfium.pdfium.addFunction(((param: number, position: number, buffer: number, size: number): number => {
+    const data = files.get(param);
+    const start = position >>> 0;
+    const end = start + (size >>> 0);
+    if (!data || end > data.length) return 0;
+    engine.heap().set(data.subarray(start, end), buffer);
+    return 1;
+  }) as (...args: unknown[]) => unknown, 'iiiii');
+  return {
+    open(data) {
+      const id = next++;
+      // FPDF_FILEACCESS: m_FileLen, m_GetBlock, m_Param (wasm32: three 4-byte fields).
+      const access = engine.malloc(12);
+      if (!access) return { doc: 0, error: -1, close: () => undefined };
+      const view = new DataView(engine.heap().buffer);
+      view.setUint32(access, data.length, true);
+      view.setInt32(access + 4, getBlock, true);
+      view.setInt32(access + 8, id, true);
+      files.set(id, data);
+      const doc = engine.pdfium.FPDF_LoadCustomDocument(access, '');
+      const release = (): void => {
+        files.delete(id);
+        engine.free(access);
+      };
+      if (!doc) {
+        const error = engine.pdfium.FPDF_GetLastError();
+        release();
+        return { doc: 0, error, close: () => undefined };
+      }
+      return {
+        doc, error: 0,
+        close: () => {
+          engine.pdfium.FPDF_CloseDocument(doc);
+          release();
+        },
+      };
+    },
+  };
+}
