@@ -143,6 +143,25 @@ describe('documents that failed for a reason of their own', () => {
     assert.ok(failures(cache).every((f) => f.file !== null && f.file !== '1-encrypted.pdf'));
   });
 
+  it('a failure remembered under another renderer (pdf.js, before PDFium) is tried once more, then remembered anew', async () => {
+    const dir = await workspace();
+    const folder = path.join(dir, 'in');
+    await mkdir(folder);
+    await writeFile(path.join(folder, 'encrypted.pdf'), await makeEncryptedPdf());
+    const cache = path.join(dir, 'cache.db');
+    const first = await catalog(dir, cache, server.url, folder);
+    assert.deepEqual([first.code, first.opened], [1, 1], first.stderr);
+    // What an older glm-vision wrote: the same settings, with no renderer named.
+    const db = new Database(cache);
+    const changed = db.prepare("UPDATE failures SET key = replace(key, ', renderer pdfium', '')").run().changes;
+    db.close();
+    assert.equal(changed, 1);
+    const retried = await catalog(dir, cache, server.url, folder);
+    assert.deepEqual([retried.code, retried.opened, retried.rows[0]?.cached], [1, 1, false]);
+    const again = await catalog(dir, cache, server.url, folder);
+    assert.deepEqual([again.code, again.opened, again.rows[0]?.cached], [1, 0, true]);
+  });
+
   it('the pages of a multi-page TIFF over --max-input-pixels are remembered page by page', async () => {
     const dir = await workspace();
     const file = path.join(dir, 'scans.tif');

@@ -6,8 +6,8 @@ import { degrees, PDFDict, PDFDocument, PDFName, PDFRawStream, StandardFonts } f
 import sharp from 'sharp';
 import type * as PoolModule from '../src/pages/pdf-pool.js';
 import { loadForScans, scanPage, singleImage, tokenize } from '../src/pages/pdf-extract.js';
-import { startPdfium } from '../src/pages/pdfium.js';
-import { makePdf, rawPdf, scanJpeg } from './helpers/pdfs.js';
+import { startPdfium, tidyText } from '../src/pages/pdfium.js';
+import { makePdf, makeVectorPdf, rawPdf, scanJpeg } from './helpers/pdfs.js';
 
 // The built pool: its worker thread runs dist/ (worker threads do not take the tsx loader).
 const built = new URL('../dist/pages/pdf-pool.js', import.meta.url).href;
@@ -179,5 +179,24 @@ describe('a PDF that keeps the renderer busy', () => {
     } finally {
       await quick.close();
     }
+  });
+});
+
+describe('the text layer, as PDFium reads it', () => {
+  it('gives a born-digital page its lines in order', async () => {
+    const doc = await pool.open(await makeVectorPdf(2));
+    try {
+      const page = await doc.render(2, { dpi: 72, maxPixels: 1_000_000 });
+      const lines = page.text.split('\n');
+      assert.equal(lines[0], 'Report page 2: quarterly figures');
+      assert.equal(lines[1], 'Line 1 of page 2. The quick brown fox jumps over the lazy dog 31.');
+      assert.equal(lines.length, 31);
+    } finally {
+      await doc.close();
+    }
+  });
+
+  it('joins a word split by a hyphen at a line end, ends lines with LF, and drops control characters', () => {
+    assert.equal(tidyText('manip\uFFFEulation of the\r\nsecond line \r\nthird\u0002'), 'manipulation of the\nsecond line\nthird');
   });
 });
