@@ -7,7 +7,8 @@ import type { PDFDocument } from '@cantoo/pdf-lib';
 import { lowerPriority, ownThreadId, threadCpuTicks } from '../worker-threads.js';
 import { loadSharp } from '../preprocess.js';
 import { largestImage, loadForScans, scanPage, type ScanPage } from './pdf-extract.js';
-import { fontFolders, installedFaces, provideFonts } from './pdf-fonts.js';
+import { fontFolders, installedFaces } from './pdf-fonts.js';
+import { provideFonts } from './pdfium-fonts.js';
 import { documentLoader, startPdfium, tidyText } from './pdfium.js';
 import { CLOCK, type PdfReply, type PdfRequest, type PdfWorkerData, type RenderedPage } from './pdf-protocol.js';
 
