@@ -4,30 +4,30 @@ import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import type { Writable } from 'node:stream';
 import PQueue from 'p-queue';
-import { ask, answerValue, type Answer } from './answer.js';
+import { ask, answerValue, type Answer } from './pipeline/answer.js';
 import type { Backend, GenerationParams, ImageInput, SourceInfo } from './backends/backend.js';
 import type { CacheHit, CacheStore, CachedResult, ImageInfo } from './cache/store.js';
 import type { CatalogRow } from './emit/columns.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from './emit/sink.js';
 import { createWriter, type Format } from './emit/writers.js';
-import { ExitCode, exitCodeFor, FileFailure, TransientFileFailure } from './errors.js';
-import { fingerprint, jobSpec } from './fingerprint.js';
-import { plural } from './format.js';
-import { readRegularFile, sha256 } from './hash.js';
+import { ExitCode, exitCodeFor, FileFailure, TransientFileFailure } from './support/errors.js';
+import { fingerprint, jobSpec } from './pipeline/fingerprint.js';
+import { plural } from './support/words.js';
+import { readRegularFile, sha256 } from './pipeline/hash.js';
 import {
   Documents, kindByName, pageIdentity, pageRecord, renderKey, type Detected, type Document, type DocumentKind, type PageOptions,
 } from './pages/document.js';
 import { groupPages } from './pages/group.js';
 import { PDF_RENDERER } from './pages/pdf-protocol.js';
 import { describeSelection, selectPages } from './pages/select.js';
-import { compileValidator } from './parse.js';
-import type { PreprocessOptions } from './preprocess.js';
-import { okCount, type Progress, type Tally } from './progress.js';
+import { compileValidator } from './pipeline/parse.js';
+import type { PreprocessOptions } from './image/preprocess.js';
+import { okCount, type Progress, type Tally } from './pipeline/progress.js';
 import { renderPrompt, type Lang } from './prompt/render.js';
 import { placeholders, type Template } from './prompt/template.js';
-import { Slots } from './slots.js';
-import type { FileEntry } from './walk.js';
-import type { RunStats } from './metrics.js';
+import { Semaphore } from './support/semaphore.js';
+import type { FileEntry } from './pipeline/walk.js';
+import type { RunStats } from './pipeline/metrics.js';
 
 export interface CatalogJob {
   /** What the walk found (this shard's part), sorted by path. */
@@ -150,9 +150,9 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   const prepareQueue = new PQueue({ concurrency: Math.max(2, os.availableParallelism()) });
   const inferQueue = new PQueue({ concurrency: backend.concurrency });
   // Images read, decoded or rendered but not yet being inferred.
-  const staged = new Slots(Math.max(4, 2 * os.availableParallelism()));
+  const staged = new Semaphore(Math.max(4, 2 * os.availableParallelism()));
   // Open documents (each holds its file, and PDFium its parsed objects).
-  const openDocuments = new Slots(Math.max(2, os.availableParallelism()));
+  const openDocuments = new Semaphore(Math.max(2, os.availableParallelism()));
   const inflight = new Map<string, Promise<Answer>>();
   let inferCalls = 0;
   const counted: Pick<Backend, 'infer'> = {

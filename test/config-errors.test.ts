@@ -11,7 +11,7 @@ import { configProblem } from '../src/backends/openai/config-rule.js';
 import { parseErrorBody } from '../src/backends/openai/error-body.js';
 import { createOpenAIBackend } from '../src/backends/openai/index.js';
 import type { InferRequest } from '../src/backends/backend.js';
-import { FileFailure, UsageError } from '../src/errors.js';
+import { FileFailure, UsageError } from '../src/support/errors.js';
 import {
   defaultReply, serverErrors, startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions, type Handler, type RecordedRequest, type Reply,
 } from './helpers/fake-openai.js';

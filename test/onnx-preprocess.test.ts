@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { FileFailure, UsageError } from '../src/errors.js';
+import { FileFailure, UsageError } from '../src/support/errors.js';
 import {
   patchify,
   processImage,

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { TextCodec } from '../src/backends/onnx/text.js';
 import { createRng, sampleToken } from '../src/backends/onnx/sampler.js';
 import type { SamplingParams } from '../src/backends/onnx/sampler.js';
-import { UsageError } from '../src/errors.js';
+import { UsageError } from '../src/support/errors.js';
 import { bpeModel } from './tiny-model/tokenizer.js';
 
 // ---- fixtures: a byte-level BPE tokenizer shaped like Qwen2's and GLM-4's tokenizer.json ----

@@ -14,7 +14,7 @@ import {
   createOpenAIBackend,
 } from '../src/backends/openai/index.js';
 import { backoffDelay, parseRetryAfter } from '../src/backends/openai/retry-policy.js';
-import { FileFailure, TemporaryFailure, UsageError } from '../src/errors.js';
+import { FileFailure, TemporaryFailure, UsageError } from '../src/support/errors.js';
 
 const KEY = 'sk-test-SECRET-0123456789abcdef';
 const A = 'http://a.test:8000/v1';

@@ -2,17 +2,17 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { compileValidator, cleanAnswer, parseJsonAnswer } from '../src/parse.js';
-import { describeDecodeError, fitToBudget } from '../src/preprocess.js';
+import { compileValidator, cleanAnswer, parseJsonAnswer } from '../src/pipeline/parse.js';
+import { describeDecodeError, fitToBudget } from '../src/image/preprocess.js';
 import { csvRecord } from '../src/emit/writers.js';
 import { neutralizeCell, neutralizePath } from '../src/emit/neutralize.js';
-import { splitFileList } from '../src/walk.js';
-import { createProgress } from '../src/progress.js';
-import { fingerprint, stableJson } from '../src/fingerprint.js';
+import { splitFileList } from '../src/pipeline/walk.js';
+import { createProgress } from '../src/pipeline/progress.js';
+import { fingerprint, stableJson } from '../src/pipeline/fingerprint.js';
 import { parseTemplate } from '../src/prompt/template.js';
 import { renderPrompt } from '../src/prompt/render.js';
 import type { CatalogRow } from '../src/emit/columns.js';
-import { inShard, parseShard } from '../src/shard.js';
+import { inShard, parseShard } from '../src/pipeline/shard.js';
 
 describe('fitToBudget', () => {
   it('keeps small images and shrinks large ones to multiples of 28 within the budget', () => {

@@ -1,6 +1,6 @@
 // Ages on the command line: "90d", "12h", "2w", or a date. A bare "m" is
 // refused: "6m" read as six minutes instead of six months would empty a cache.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,

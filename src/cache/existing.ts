@@ -3,7 +3,7 @@
 // our tables to some other SQLite database (a photo manager's catalog, say).
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 import { openDatabase, SCHEMA_VERSION } from './open.js';
 
 type DB = Database.Database;

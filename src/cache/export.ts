@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ValidateFunction } from 'ajv';
 import type { Sink } from '../emit/sink.js';
-import { compileValidator, parseJsonAnswer } from '../parse.js';
+import { compileValidator, parseJsonAnswer } from '../pipeline/parse.js';
 import { loadJobs, type JobSummary } from './jobs.js';
 
 export interface ExportFilter {

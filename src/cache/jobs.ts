@@ -2,7 +2,7 @@
 // for (read from jobs.spec), and fingerprints given by a prefix on the command line.
 import type Database from 'better-sqlite3';
 import type { JsonSchema } from '../backends/backend.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 
 /** The parts of a job spec (see fingerprint.ts) that tell jobs apart at a glance. */
 export interface JobSummary {

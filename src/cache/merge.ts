@@ -2,8 +2,8 @@
 // each) into this one, so a run here finds every answer any of them paid for.
 // The other caches are only read, each from one consistent snapshot.
 import type Database from 'better-sqlite3';
-import { UsageError } from '../errors.js';
-import { sameFile } from '../same-file.js';
+import { UsageError } from '../support/errors.js';
+import { sameFile } from '../support/same-file.js';
 import { openReadOnly } from './existing.js';
 import { SCHEMA_VERSION } from './open.js';
 import { writeTransaction, type Checkpoint } from './write-transaction.js';

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TemporaryFailure, UsageError } from '../errors.js';
+import { TemporaryFailure, UsageError } from '../support/errors.js';
 
 type DB = Database.Database;
 

@@ -3,8 +3,8 @@
 import type Database from 'better-sqlite3';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
-import { ESCAPED_BYTE, rawBytes } from '../walk.js';
+import { UsageError } from '../support/errors.js';
+import { ESCAPED_BYTE, rawBytes } from '../pipeline/walk.js';
 import { Interrupted, writeTransaction, type Checkpoint } from './write-transaction.js';
 
 export interface PruneCriteria {

@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { TemporaryFailure } from '../errors.js';
+import { TemporaryFailure } from '../support/errors.js';
 
 export type LockMode = 'wait' | 'skip' | 'none';
 export const LOCK_MODES: readonly LockMode[] = ['wait', 'skip', 'none'];

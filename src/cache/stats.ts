@@ -1,8 +1,8 @@
 // `cache stats`: what a cache holds, per job, model and status, and its recent runs.
 import type Database from 'better-sqlite3';
-import { fileSize } from '../format.js';
+import { fileSize } from '../support/words.js';
 import { footprint, type Footprint } from './footprint.js';
-import { table } from '../text-table.js';
+import { table } from '../support/text-table.js';
 import { loadJobs, shortFingerprint, type JobSummary } from './jobs.js';
 
 export interface ResultGroup {

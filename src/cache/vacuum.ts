@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { OutputError } from '../emit/sink.js';
-import { TemporaryFailure } from '../errors.js';
+import { TemporaryFailure } from '../support/errors.js';
 import { footprint, type Footprint } from './footprint.js';
 import { isBusy } from './open.js';
 

@@ -3,7 +3,7 @@
 // turning, so the run lock stays fresh and a signal is noticed between steps.
 import type Database from 'better-sqlite3';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { TemporaryFailure } from '../errors.js';
+import { TemporaryFailure } from '../support/errors.js';
 import { isBusy } from './open.js';
 
 /** The command was stopped by a signal; the transaction was rolled back. */

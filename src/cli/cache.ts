@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { cutoffFrom } from '../cache/duration.js';
 import { openExistingCache, openReadOnly } from '../cache/existing.js';
-import { fileSize } from '../format.js';
+import { fileSize } from '../support/words.js';
 import { exportResults } from '../cache/export.js';
 import { loadJobs, resolveJobs } from '../cache/jobs.js';
 import { mergeCaches, openSources, type MergeCounts } from '../cache/merge.js';
@@ -15,10 +15,10 @@ import { cacheStats, renderStats } from '../cache/stats.js';
 import { vacuumCache } from '../cache/vacuum.js';
 import { Interrupted } from '../cache/write-transaction.js';
 import { isStdoutDash, outputSink, type Sink } from '../emit/sink.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, UsageError } from '../support/errors.js';
 import { sharedSettings } from './config.js';
 import type { CliIO } from './io.js';
-import { nonNegativeInt, oneOf } from './validate.js';
+import { nonNegativeInt, oneOf } from '../config/validate.js';
 
 export interface CacheFlags {
   cache?: string;

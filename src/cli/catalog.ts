@@ -7,30 +7,30 @@ import type { Backend, GenerationParams } from '../backends/backend.js';
 import { createOpenAIBackend, FLAVORS, type Flavor } from '../backends/openai/index.js';
 import { createOnnxBackend, type Device } from '../backends/onnx/index.js';
 import { DEFAULT_MODEL, resolveLocalModel } from '../models/resolve.js';
-import { sha256, sha256File } from '../hash.js';
+import { sha256, sha256File } from '../pipeline/hash.js';
 import { OutputClosed } from '../emit/sink.js';
-import { plural } from '../format.js';
-import { newRunStats, writeMetrics, type MetricsFile, type RunStats } from '../metrics.js';
+import { plural } from '../support/words.js';
+import { newRunStats, writeMetrics, type MetricsFile, type RunStats } from '../pipeline/metrics.js';
 import type { PageOptions } from '../pages/document.js';
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
 import { lockCache, LOCK_MODES, type LockMode } from '../cache/run-lock.js';
 import { CacheStore } from '../cache/store.js';
 import { BACKENDS, DEVICES, LANGS } from '../config/defaults.js';
 import { FORMATS, type Format } from '../emit/writers.js';
-import { ExitCode, exitCodeFor, NoInput, TemporaryFailure, UsageError } from '../errors.js';
-import { DEFAULT_MAX_PIXELS, JPEG_QUALITY, type PreprocessOptions } from '../preprocess.js';
-import { createProgress } from '../progress.js';
+import { ExitCode, exitCodeFor, NoInput, TemporaryFailure, UsageError } from '../support/errors.js';
+import { DEFAULT_MAX_PIXELS, JPEG_QUALITY, type PreprocessOptions } from '../image/preprocess.js';
+import { createProgress } from '../pipeline/progress.js';
 import { langFromEnv, resolveTemplate } from '../prompt/library.js';
 import { checkUnusedVariables, checkVariables, type Lang } from '../prompt/render.js';
 import type { Template } from '../prompt/template.js';
 import { runCatalog, type CatalogJob } from '../run.js';
-import { splitFileList, walk } from '../walk.js';
+import { splitFileList, walk } from '../pipeline/walk.js';
 import { parsePages } from '../pages/select.js';
-import { inShard, parseShard } from '../shard.js';
+import { inShard, parseShard } from '../pipeline/shard.js';
 import type { CliIO } from './io.js';
 import {
   dpiFlag, dtypeFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt, renderCpuLimitFlag, renderMemoryFlag,
-} from './validate.js';
+} from '../config/validate.js';
 import { MIN_THREAD_MEMORY_MB } from '../pages/pdf-pool.js';
 
 /** The raw option values commander hands over (strings, arrays, booleans). */

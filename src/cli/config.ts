@@ -5,11 +5,11 @@ import { defaultCachePath } from '../cache/open.js';
 import { CONFIG_NAME } from '../config/find.js';
 import { loadSettings, type Resolved, type Settings } from '../config/load.js';
 import { SETTINGS, type Value } from '../config/settings.js';
-import type { ExitCode } from '../errors.js';
+import type { ExitCode } from '../support/errors.js';
 import { langFromEnv } from '../prompt/library.js';
 import { DEFAULT_MODEL } from '../models/resolve.js';
 import { defaultBackend, defaultMaxPixels, defaultThreads, INFER_MODEL, type CatalogFlags } from './catalog.js';
-import { table } from '../text-table.js';
+import { table } from '../support/text-table.js';
 import type { CliIO } from './io.js';
 
 /** After `glm-vision config --help`; the README's Configuration section says more. */

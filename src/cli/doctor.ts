@@ -8,7 +8,7 @@ import { runDoctor, type DoctorOptions } from '../doctor/run-doctor.js';
 import { apiKeyFrom } from './catalog.js';
 import { sharedSettings } from './config.js';
 import type { CliIO } from './io.js';
-import { httpUrl, numberIn } from './validate.js';
+import { httpUrl, numberIn } from '../config/validate.js';
 
 /** The raw option values commander hands over. */
 export interface DoctorFlags {

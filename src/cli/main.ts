@@ -2,8 +2,8 @@
 // throws: expected errors print one line, never a stack.
 import { Command, CommanderError, Option } from 'commander';
 import { OutputClosed, whyWriteFailed } from '../emit/sink.js';
-import { ExitCode, exitCodeFor } from '../errors.js';
-import { VERSION } from '../version.js';
+import { ExitCode, exitCodeFor } from '../support/errors.js';
+import { VERSION } from '../support/version.js';
 import { CATALOG_DEFAULTS } from '../config/defaults.js';
 import { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB } from '../pages/pdf-pool.js';
 import { catalogCommand, type CatalogFlags } from './catalog.js';

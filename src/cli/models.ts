@@ -2,15 +2,15 @@
 // shared Hugging Face cache.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { chooseDtype, completeDtypes, DTYPES, filesFor } from '../backends/onnx/model-dir.js';
-import { UsageError } from '../errors.js';
+import { chooseDtype, completeDtypes, DTYPES, filesFor } from '../models/model-dir.js';
+import { UsageError } from '../support/errors.js';
 import { createDownloadProgress, mb, planLine } from '../models/download-progress.js';
 import { HubClient } from '../models/hub-client.js';
 import { hubCacheDir, hubEndpoint, isOffline, listCachedModels, parseHubId, RepoCache, type HubId } from '../models/hub-cache.js';
 import { holdings, localSnapshot, pullModel } from '../models/pull.js';
 import { DEFAULT_MODEL } from '../models/resolve.js';
 import type { CliIO } from './io.js';
-import { dtypeFlag } from './validate.js';
+import { dtypeFlag } from '../config/validate.js';
 
 function hubId(value: string): HubId {
   const id = parseHubId(value);

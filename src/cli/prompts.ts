@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { builtinNames, langFromEnv, resolveTemplate } from '../prompt/library.js';
 import type { Lang } from '../prompt/render.js';
 import type { CliIO } from './io.js';
-import { oneOf } from './validate.js';
+import { oneOf } from '../config/validate.js';
 
 function pickLang(flag: string | undefined, io: CliIO): Lang {
   return flag ? oneOf('--lang', flag, ['en', 'zh'] as const) : langFromEnv(io.env);

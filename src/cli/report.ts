@@ -2,14 +2,14 @@
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ExitCode, UsageError } from '../errors.js';
-import { DEFAULT_MAX_INPUT_PIXELS } from '../preprocess.js';
+import { ExitCode, UsageError } from '../support/errors.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../image/preprocess.js';
 import { isStdoutDash } from '../emit/sink.js';
 import { writeReport, type ReportSummary } from '../report/build.js';
-import { VERSION } from '../version.js';
-import { fileSize, plural } from '../format.js';
+import { VERSION } from '../support/version.js';
+import { fileSize, plural } from '../support/words.js';
 import type { CliIO } from './io.js';
-import { integer, positiveInt } from './validate.js';
+import { integer, positiveInt } from '../config/validate.js';
 
 export interface ReportFlags {
   output?: string;

@@ -6,13 +6,13 @@ import { readCatalog } from '../emit/read-catalog.js';
 import { groupCatalogRows } from '../pages/group.js';
 import { outputSink } from '../emit/sink.js';
 import { CSV_OPTIONS } from '../emit/writers.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 import { EXIFTOOL_COLUMNS, exiftoolRecords } from '../xmp/exiftool-csv.js';
 import { DEFAULT_FIELD_MAP, fieldList, provenanceNotes, type FieldMap } from '../xmp/fields.js';
 import { SIDECAR_NAMES, writeSidecars, type SidecarName, type SidecarReport } from '../xmp/write-sidecars.js';
-import { plural } from '../format.js';
+import { plural } from '../support/words.js';
 import type { CliIO } from './io.js';
-import { oneOf } from './validate.js';
+import { oneOf } from '../config/validate.js';
 
 export interface XmpFlags {
   sidecars?: boolean;

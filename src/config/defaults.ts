@@ -1,5 +1,5 @@
 // The catalog's built-in defaults and allowed values, shared by its flags and the settings loader.
-import { DEFAULT_MAX_INPUT_PIXELS } from '../preprocess.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../image/preprocess.js';
 import { DEFAULT_PROMPT } from '../prompt/library.js';
 import { DEFAULT_DPI, DEFAULT_MAX_PAGES } from '../pages/document.js';
 

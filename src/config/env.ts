@@ -1,6 +1,6 @@
 // Setting values from environment variables: GLM_VISION_<KEY> (and the usual
 // API-key variables). An empty variable counts as unset.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 import { checkSetting, type Setting, type Value } from './settings.js';
 
 const TRUE = /^(1|true|yes|on)$/i;

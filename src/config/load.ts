@@ -1,5 +1,5 @@
 // The effective settings: command line over environment over config file over defaults.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 import { envValue } from './env.js';
 import { locateConfig, type ConfigLocation } from './find.js';
 import { readConfigFile } from './read.js';

@@ -2,7 +2,7 @@
 // unknown keys with a suggestion, wrong types and bad values naming file and key.
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 import { checkSetting, COMMAND_LINE_ONLY, SETTING_BY_KEY, SETTINGS, type Setting, type Value } from './settings.js';
 import { closest } from './suggest.js';
 

@@ -1,12 +1,12 @@
 // Every setting a config file or the environment may give, with the flag it
 // stands for. Values are held the way commander holds flags: strings (numbers
 // too), string lists, booleans.
-import { DTYPES } from '../backends/onnx/model-dir.js';
-import { FLAVORS } from '../backends/openai/flavors.js';
+import { DTYPES } from '../models/model-dir.js';
+import { FLAVORS } from '../backends/openai/index.js';
 import { LOCK_MODES } from '../cache/run-lock.js';
 import {
   dpiFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt, renderCpuLimitFlag, renderMemoryFlag,
-} from '../cli/validate.js';
+} from './validate.js';
 import { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB, MIN_THREAD_MEMORY_MB } from '../pages/pdf-pool.js';
 import { parsePages } from '../pages/select.js';
 import { BACKENDS, CATALOG_DEFAULTS, DEVICES, LANGS } from './defaults.js';

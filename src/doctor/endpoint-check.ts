@@ -1,12 +1,9 @@
 // One endpoint: GET <url>/models with the API key, through the openai
 // backend's own HTTP, redaction and error wording. Never shows the key.
-import { authorization, splitCredentials } from '../backends/openai/credentials.js';
 import {
-  API_BASE_FIX, SERVE_DOCS, listed, missingV1Fix, modelAdvice, queryModels, sameModel, servesModel,
-} from '../backends/openai/diagnose.js';
-import { parseErrorBody } from '../backends/openai/error-body.js';
-import { AUTH_FIX_KEY, AUTH_FIX_NO_KEY, formatSeconds } from '../backends/openai/errors.js';
-import { displayEndpoint, normalizeEndpoint, oneLine, redact } from '../backends/openai/redact.js';
+  API_BASE_FIX, AUTH_FIX_KEY, AUTH_FIX_NO_KEY, authorization, displayEndpoint, formatSeconds, listed, missingV1Fix, modelAdvice,
+  normalizeEndpoint, oneLine, parseErrorBody, queryModels, redact, sameModel, SERVE_DOCS, servesModel, splitCredentials,
+} from '../backends/openai/index.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 export interface EndpointCheckOptions {

@@ -2,9 +2,9 @@
 // real sample, since sharp.format lists HEIF as readable even when the HEVC
 // decoder that HEIC photos need is missing.
 import type SharpType from 'sharp';
-import { decodeErrorCause, MISSING_FORMAT_FIX } from '../decode-error.js';
-import { loadSharp } from '../preprocess.js';
-import { IMAGE_EXTENSIONS } from '../walk.js';
+import { decodeErrorCause, MISSING_FORMAT_FIX } from '../image/decode-error.js';
+import { loadSharp } from '../image/preprocess.js';
+import { IMAGE_EXTENSIONS } from '../pipeline/walk.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 import { FORMAT_SAMPLES, SAMPLE_GREY, SAMPLE_SIZE, type FormatSample } from './format-samples.js';
 

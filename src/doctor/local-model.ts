@@ -2,7 +2,7 @@
 // is complete in the shared cache for some dtype. Nothing is downloaded.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { completeDtypes, loadModelDir, pickDtype } from '../backends/onnx/model-dir.js';
+import { completeDtypes, loadModelDir, pickDtype } from '../models/model-dir.js';
 import { hubCacheDir, isOffline, parseHubId, RepoCache } from '../models/hub-cache.js';
 import { isDirectory } from '../models/resolve.js';
 import { fail, ok, warn, type CheckResult } from './check.js';

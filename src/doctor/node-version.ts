@@ -1,5 +1,5 @@
 // The running Node against package.json's engines range.
-import { PACKAGE } from '../version.js';
+import { PACKAGE } from '../support/version.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 function parts(version: string): number[] {

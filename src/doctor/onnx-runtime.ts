@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { CUDA_INSTALL_HINT, cudaProviderPaths } from '../backends/onnx/cuda.js';
+import { CUDA_INSTALL_HINT, cudaProviderPaths } from '../backends/onnx/index.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 const NAME = 'onnxruntime';

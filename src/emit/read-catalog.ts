@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 import { unneutralizeCell } from './neutralize.js';
 import { LEADING_COLUMNS, STATUSES, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
 

@@ -3,7 +3,7 @@
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
 import path from 'node:path';
-import { plural } from '../format.js';
+import { plural } from '../support/words.js';
 import { NO_PROGRESS, sizeText, type DownloadProgress, type PullPlan } from './pull.js';
 
 export const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { TemporaryFailure, UsageError } from '../errors.js';
+import { TemporaryFailure, UsageError } from '../support/errors.js';
 
 export interface HubFile {
   path: string;

@@ -4,9 +4,9 @@
 import { mkdir, readlink, rename, rm, stat, symlink, copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { chooseDtype, completeDtypes, decoderPath, DTYPES, filesFor, type Dtype } from '../backends/onnx/model-dir.js';
-import { UsageError } from '../errors.js';
-import { plural } from '../format.js';
+import { chooseDtype, completeDtypes, decoderPath, DTYPES, filesFor, type Dtype } from './model-dir.js';
+import { UsageError } from '../support/errors.js';
+import { plural } from '../support/words.js';
 import { DEFAULT_MODEL, SERVER_MODEL } from './defaults.js';
 import { HubClient, HubUnreachable, type HubFile } from './hub-client.js';
 import { hubCacheDir, hubEndpoint, isCommit, isOffline, RepoCache, type HubId } from './hub-cache.js';

@@ -3,8 +3,8 @@
 // pulled into it when missing.
 import { statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { Dtype } from '../backends/onnx/model-dir.js';
-import { UsageError } from '../errors.js';
+import type { Dtype } from './model-dir.js';
+import { UsageError } from '../support/errors.js';
 import { createDownloadProgress, planLine } from './download-progress.js';
 import { parseHubId } from './hub-cache.js';
 import { pullModel } from './pull.js';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { RawImage } from '../backends/backend.js';
 import type { PageRecord } from '../cache/store.js';
-import { FileFailure } from '../errors.js';
+import { FileFailure } from '../support/errors.js';
 import { PdfPool } from './pdf-pool.js';
 import type { RenderedPage } from './pdf-protocol.js';
 import type { PageSelection } from './select.js';

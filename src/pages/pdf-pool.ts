@@ -21,8 +21,8 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
-import { CLOCK_TICKS_PER_SECOND, threadCpuTicks, workerUrl } from '../worker-threads.js';
-import { DocumentLimit, FileFailure, TransientFileFailure } from '../errors.js';
+import { CLOCK_TICKS_PER_SECOND, threadCpuTicks, workerUrl } from '../support/worker-threads.js';
+import { DocumentLimit, FileFailure, TransientFileFailure } from '../support/errors.js';
 import { CLOCK, type PdfReply, type PdfRequest, type PdfWorkerData, type RenderedPage } from './pdf-protocol.js';
 
 type Pending = {

@@ -1,5 +1,5 @@
 // --pages: which pages of a document become catalog rows.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 
 /** Inclusive 1-based ranges; `to` undefined means "to the last page". */
 export type PageSelection = 'all' | 'first' | { from: number; to?: number }[];

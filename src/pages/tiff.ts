@@ -1,9 +1,9 @@
 // Multi-page TIFF scans, a page at a time, with sharp.
 import { createHash } from 'node:crypto';
 import type { RawImage } from '../backends/backend.js';
-import { FileFailure } from '../errors.js';
-import { decodeOrFail, fitToBudget, loadSharp } from '../preprocess.js';
-import { shared } from '../sharp-gate.js';
+import { FileFailure } from '../support/errors.js';
+import { decodeOrFail, fitToBudget, loadSharp } from '../image/preprocess.js';
+import { shared } from '../image/sharp-gate.js';
 import type { PageImage } from './document.js';
 
 /** The TIFF signatures: II*\0, MM\0*, and BigTIFF's II+\0 and MM\0+. */

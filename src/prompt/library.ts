@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 import { loadTemplate, type Template } from './template.js';
 import type { Lang } from './render.js';
 

@@ -1,7 +1,7 @@
 // Fills a template's {{variables}} for one file and, for json templates,
 // lists the fields in the prompt because some servers ignore response_format.
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 import { BUILTIN_VARIABLES, placeholders, type Template } from './template.js';
 
 export type Lang = 'en' | 'zh';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import YAML from 'yaml';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../support/errors.js';
 import { RESERVED_COLUMNS } from '../emit/columns.js';
 import type { JsonSchema } from '../backends/backend.js';
 

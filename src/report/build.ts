@@ -4,8 +4,8 @@ import type { Writable } from 'node:stream';
 import { STATUSES, type CatalogRow, type Status } from '../emit/columns.js';
 import { imagePath, readCatalog } from '../emit/read-catalog.js';
 import { fileSink, OutputClosed, stdoutSink } from '../emit/sink.js';
-import { UsageError } from '../errors.js';
-import { sameFile } from '../same-file.js';
+import { UsageError } from '../support/errors.js';
+import { sameFile } from '../support/same-file.js';
 import { pageHead, pageRow, pageTail, type PageInfo } from './page.js';
 import { thumbnailer, type Thumbnail, type ThumbnailOptions } from './thumbnails.js';
 

@@ -1,6 +1,6 @@
 // The report page, rendered on the server side: every value from the catalog
 // goes through escapeHtml, so the page holds no data a script must parse.
-import { fileSize } from '../format.js';
+import { fileSize } from '../support/words.js';
 import type { CatalogRow, Status } from '../emit/columns.js';
 import { contentSecurityPolicy, REPORT_JS, reportCss } from './assets.js';
 import { escapeHtml, visibleName } from './escape.js';

@@ -2,11 +2,11 @@
 // other file. The user's images are only ever read.
 import { stat } from 'node:fs/promises';
 import PQueue from 'p-queue';
-import { FileFailure } from '../errors.js';
-import { readRegularFile, sha256 } from '../hash.js';
+import { FileFailure } from '../support/errors.js';
+import { readRegularFile, sha256 } from '../pipeline/hash.js';
 import type { ImageInput } from '../backends/backend.js';
 import { Documents, kindByName, type Document } from '../pages/document.js';
-import { probeImage } from '../preprocess.js';
+import { probeImage } from '../image/preprocess.js';
 import { sharedFiles } from './shared-files.js';
 
 export interface ThumbnailOptions {

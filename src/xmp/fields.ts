@@ -1,7 +1,7 @@
 // Which catalog answers become which XMP fields. Text jobs give a description;
 // structured jobs are mapped by field name, overridable per run.
-import { UsageError } from '../errors.js';
-import { VERSION } from '../version.js';
+import { UsageError } from '../support/errors.js';
+import { VERSION } from '../support/version.js';
 import { LIST_SEPARATOR, type CatalogRow } from '../emit/columns.js';
 
 export interface FieldMap {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { DEFAULT_MAX_PIXELS, JPEG_QUALITY, fitToBudget } from '../../src/preprocess.js';
+import { DEFAULT_MAX_PIXELS, JPEG_QUALITY, fitToBudget } from '../../src/image/preprocess.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { countWhere, firstError, removeDb, runCatalog, sharpConcurrencyInChild, type BenchContext } from './context.js';
 import { ensureLargeJpegs } from './fixtures.js';

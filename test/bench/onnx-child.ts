@@ -23,7 +23,7 @@ import { Worker } from 'node:worker_threads';
 import type * as EngineModule from '../../src/backends/onnx/engine.js';
 import type * as ImageModule from '../../src/backends/onnx/image-processor.js';
 import type * as MainModule from '../../src/cli/main.js';
-import type * as ModelDirModule from '../../src/backends/onnx/model-dir.js';
+import type * as ModelDirModule from '../../src/models/model-dir.js';
 import type * as TextModule from '../../src/backends/onnx/text.js';
 import { ROOT } from '../helpers/cli.js';
 

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { processImage, smartResize, visionConfigFrom } from '../../src/backends/onnx/image-processor.js';
-import { loadModelDir } from '../../src/backends/onnx/model-dir.js';
+import { loadModelDir } from '../../src/models/model-dir.js';
 import { resolveSpec } from '../tiny-model/index.js';
 import { childEnv, removeDb, runCatalogWith, type BenchContext, type CatalogRun, ROOT } from './context.js';
 import { ensureSizedImages, ensureTinyModel, type FixtureSet, type ModelFixture } from './fixtures.js';

@@ -3,10 +3,10 @@
 // onnxruntime-node's run() blocks the thread it runs on.
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../support/errors.js';
 import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
 import type { Family } from './image-processor.js';
-import { loadModelDir, type Dtype, type ModelDir } from './model-dir.js';
+import { loadModelDir, type Dtype, type ModelDir } from '../../models/model-dir.js';
 import { ropePositions } from './rope-index.js';
 import { compactRows, StepBuffers } from './step-buffers.js';
 import { Argmax } from './argmax.js';

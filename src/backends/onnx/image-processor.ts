@@ -1,11 +1,12 @@
 // Turns an image into what a Qwen2-VL / GLM-V vision encoder takes: the Python
 // Hugging Face image processors (Qwen2VLImageProcessor, Glm4vImageProcessor),
 // redone with sharp and plain loops.
-import { FileFailure, UsageError } from '../../errors.js';
-import { probeImage } from '../../preprocess.js';
+import { FileFailure, UsageError } from '../../support/errors.js';
+import { probeImage } from '../../image/preprocess.js';
 import type { ImageInput, PatchImage, SourceInfo } from '../backend.js';
+import type { Family } from '../../models/model-dir.js';
 
-export type Family = 'qwen2_vl' | 'glm';
+export type { Family };
 
 export interface VisionConfig {
   patchSize: number;

@@ -1,5 +1,5 @@
 // A prompt's image placeholders, expanded to each image's token count.
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../support/errors.js';
 
 /** Each image token (one per image, in order) becomes tokensPerImage[i] copies of itself. */
 export function expandImageTokens(ids: readonly number[], tokensPerImage: readonly number[], imageTokenId: number): number[] {

@@ -4,18 +4,18 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { FileFailure, TemporaryFailure, UsageError } from '../../errors.js';
+import { FileFailure, TemporaryFailure, UsageError } from '../../support/errors.js';
 import type { Backend, ImageInput, InferRequest, InferResult, Prepared, PreparedImage } from '../backend.js';
 import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
 import type { Device, EngineOutput } from './engine.js';
 import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-processor.js';
-import { workerUrl } from '../../worker-threads.js';
+import { workerUrl } from '../../support/worker-threads.js';
 import { PreprocessPool } from './preprocess-pool.js';
-import { loadModelDir, pickDtype, type Dtype, type ModelDir } from './model-dir.js';
+import { loadModelDir, pickDtype, type Dtype, type ModelDir } from '../../models/model-dir.js';
 import type { FromWorker, JobMessage, SerializedError, ToWorker, WorkerInit } from './protocol.js';
 import { TextCodec } from './text.js';
 
-export { DTYPES, pickDtype, type Dtype } from './model-dir.js';
+export { DTYPES, pickDtype, type Dtype } from '../../models/model-dir.js';
 export type { Device } from './engine.js';
 
 export interface OnnxBackendOptions {
@@ -209,3 +209,6 @@ class OnnxBackend implements Backend {
     await Promise.all([this.threads.worker.terminate(), this.threads.pool.close()]);
   }
 }
+
+// What doctor's onnxruntime check shares with the backend.
+export { CUDA_INSTALL_HINT, cudaProviderPaths } from './cuda.js';

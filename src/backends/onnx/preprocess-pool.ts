@@ -2,9 +2,9 @@
 // to the model worker over its own channel, so the megabytes of floats never
 // cross the main thread; the main thread gets a handle and the shape.
 import { Worker, type MessagePort } from 'node:worker_threads';
-import { FileFailure } from '../../errors.js';
+import { FileFailure } from '../../support/errors.js';
 import type { ImageInput } from '../backend.js';
-import { workerUrl } from '../../worker-threads.js';
+import { workerUrl } from '../../support/worker-threads.js';
 import type { ProcessedImage, VisionConfig } from './image-processor.js';
 import type { SerializedError } from './protocol.js';
 

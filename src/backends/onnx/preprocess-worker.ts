@@ -4,7 +4,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { RawImage } from '../backend.js';
 import { processImage, type VisionConfig } from './image-processor.js';
-import { lowerPriority } from '../../worker-threads.js';
+import { lowerPriority } from '../../support/worker-threads.js';
 import { serializeError, type ImageMessage } from './protocol.js';
 
 const port = parentPort;

@@ -1,7 +1,7 @@
 // Messages between the onnx backend, its preprocessing threads and its model worker.
 import type { MessagePort } from 'node:worker_threads';
 import type { Device, EngineJob, EngineOutput } from './engine.js';
-import type { Dtype } from './model-dir.js';
+import type { Dtype } from '../../models/model-dir.js';
 
 export interface WorkerInit {
   dir: string;

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { Template } from '@huggingface/jinja';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../support/errors.js';
 import { expandImageTokens } from './image-tokens.js';
 
 export interface ChatMessage {

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Batcher } from './batcher.js';
 import { Engine, type EngineOutput, type EngineRow } from './engine.js';
 import { HeldImages } from './held-images.js';
-import { lowerPriority } from '../../worker-threads.js';
+import { lowerPriority } from '../../support/worker-threads.js';
 import { serializeError, type FromWorker, type ImageMessage, type JobMessage, type ToWorker, type WorkerInit } from './protocol.js';
 
 const port = parentPort;

@@ -3,8 +3,8 @@
 
 import { authorization, splitCredentials } from './credentials.js';
 import type { Backend, BackendStats, ImageInput, InferRequest, InferResult, Prepared } from '../backend.js';
-import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../preprocess.js';
-import { TemporaryFailure, UsageError } from '../../errors.js';
+import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../image/preprocess.js';
+import { TemporaryFailure, UsageError } from '../../support/errors.js';
 import { configProblem, type Verdict } from './config-rule.js';
 import { probeFlavor } from './detect-flavor.js';
 import { API_BASE_FIX, missingV1Fix, modelAdvice, queryModels, servesModel, type ModelsAnswer } from './diagnose.js';

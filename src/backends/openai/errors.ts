@@ -2,7 +2,7 @@
 // FileFailures (only this file fails); messages are one line and never
 // contain the API key.
 
-import { FileFailure, UsageError } from '../../errors.js';
+import { FileFailure, UsageError } from '../../support/errors.js';
 import type { ConfigProblem } from './config-rule.js';
 import type { FailureKind } from './retry-policy.js';
 

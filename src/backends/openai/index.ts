@@ -15,3 +15,11 @@ export {
   OpenAIBackendError,
   RateLimitError,
 } from './errors.js';
+// What doctor's endpoint check shares with the backend: credentials, diagnosis of answers, redaction.
+export { authorization, splitCredentials } from './credentials.js';
+export {
+  API_BASE_FIX, SERVE_DOCS, listed, missingV1Fix, modelAdvice, queryModels, sameModel, servesModel,
+} from './diagnose.js';
+export { parseErrorBody } from './error-body.js';
+export { AUTH_FIX_KEY, AUTH_FIX_NO_KEY, formatSeconds } from './errors.js';
+export { displayEndpoint, normalizeEndpoint, oneLine, redact } from './redact.js';

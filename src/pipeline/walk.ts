@@ -4,7 +4,7 @@ import { lstat, opendir, readdir, stat } from 'node:fs/promises';
 import { lstatSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { NoInput } from './errors.js';
+import { NoInput } from '../support/errors.js';
 
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   'jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'gif', 'avif', 'heic', 'heif', 'bmp',

@@ -1,6 +1,6 @@
 // Option values are validated once, with messages that name the flag and the value.
-import { DTYPES, type Dtype } from '../backends/onnx/model-dir.js';
-import { UsageError } from '../errors.js';
+import { DTYPES, type Dtype } from '../models/model-dir.js';
+import { UsageError } from '../support/errors.js';
 
 const shown = (value: string): string => JSON.stringify(value);
 

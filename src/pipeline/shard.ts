@@ -2,7 +2,7 @@
 // its path below the folder named on the command line, so machines that mount the
 // archive in different places agree, and a new file never moves the others.
 import { createHash } from 'node:crypto';
-import { UsageError } from './errors.js';
+import { UsageError } from '../support/errors.js';
 
 export interface Shard {
   /** 1-based. */

@@ -2,13 +2,13 @@
 // re-encodes it as JPEG for a server.
 import type SharpType from 'sharp';
 import type { Sharp } from 'sharp';
-import { FileFailure } from './errors.js';
-import type { ImageInput, Prepared, RawImage, SourceInfo } from './backends/backend.js';
+import { FileFailure } from '../support/errors.js';
+import type { ImageInput, Prepared, RawImage, SourceInfo } from '../backends/backend.js';
 import { cielabTiff, labToSrgb, type CielabTiff } from './cielab-tiff.js';
 import { describeDecodeError, lostCause } from './decode-error.js';
 import { decodeOwnError } from './sharp-gate.js';
 
-export type { SourceInfo } from './backends/backend.js';
+export type { SourceInfo } from '../backends/backend.js';
 // Kept here for the callers that import them from this module.
 export { decodeErrorCause, describeDecodeError } from './decode-error.js';
 

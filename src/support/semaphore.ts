@@ -1,6 +1,6 @@
 // A counting semaphore: bounds how many images are read and decoded ahead of
 // the inference queue, so memory stays flat however large the folder.
-export class Slots {
+export class Semaphore {
   private free: number;
   private readonly waiters: (() => void)[] = [];
 

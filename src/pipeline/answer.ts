@@ -1,9 +1,9 @@
 // Asks the backend about one prepared image and turns the reply into a
 // cacheable answer; an empty or malformed structured answer gets one more try.
-import type { Backend, InferRequest } from './backends/backend.js';
-import { FileFailure } from './errors.js';
+import type { Backend, InferRequest } from '../backends/backend.js';
+import { FileFailure } from '../support/errors.js';
 import { AnswerError, cleanAnswer, parseJsonAnswer } from './parse.js';
-import type { CachedResult } from './cache/store.js';
+import type { CachedResult } from '../cache/store.js';
 import type { ValidateFunction } from 'ajv';
 
 export interface Answer extends CachedResult {

@@ -1,8 +1,8 @@
 // A run's figures in the Prometheus text exposition format, for node_exporter's
 // textfile collector: written whole at the end of every run, whatever its exit.
 import { readFile } from 'node:fs/promises';
-import { fileSink } from './emit/sink.js';
-import { ExitCode } from './errors.js';
+import { fileSink } from '../emit/sink.js';
+import { ExitCode } from '../support/errors.js';
 
 /** Filled in as the run goes; what is still zero when it ends is what it did not get to. */
 export interface RunStats {

@@ -1,7 +1,7 @@
 // Turns a model's raw answer into the catalog's output: strips GLM's box and
 // thinking markers, and parses and validates structured answers.
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { JsonSchema } from './backends/backend.js';
+import type { JsonSchema } from '../backends/backend.js';
 
 const THINK = /<think>[\s\S]*?<\/think>/g;
 const OPEN_THINK = /^[\s\S]*?<\/think>/; // a reply that starts mid-thought

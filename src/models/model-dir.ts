@@ -2,8 +2,10 @@
 // needs, which family the config names, and the ids the engine must use.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../../errors.js';
-import type { Family } from './image-processor.js';
+import { UsageError } from '../support/errors.js';
+
+/** The model families the local engine runs. */
+export type Family = 'qwen2_vl' | 'glm';
 
 /** --dtype → file-name suffix of the public ONNX exports. */
 export const DTYPE_SUFFIXES = {

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { FileFailure } from './errors.js';
+import { FileFailure } from '../support/errors.js';
 
 const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 

@@ -1,9 +1,9 @@
 // The job fingerprint: everything that changes an answer. Results are keyed
 // by (image sha256, fingerprint), so changing any of these re-infers.
 import { createHash } from 'node:crypto';
-import type { GenerationParams } from './backends/backend.js';
-import type { PreprocessOptions } from './preprocess.js';
-import type { Template } from './prompt/template.js';
+import type { GenerationParams } from '../backends/backend.js';
+import type { PreprocessOptions } from '../image/preprocess.js';
+import type { Template } from '../prompt/template.js';
 
 export interface JobSpec {
   version: 1;

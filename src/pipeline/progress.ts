@@ -1,7 +1,7 @@
 // Progress on stderr: a bar on a TTY, otherwise a plain line at most every 10 s.
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
-import { plural } from './format.js';
+import { plural } from '../support/words.js';
 
 export interface Tally {
   done: number;
