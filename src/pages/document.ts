@@ -1,9 +1,7 @@
 // Files that hold several pages (PDFs, multi-page TIFFs): how they are told
 // apart from single images, opened, and rendered a page at a time.
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { RawImage } from '../backends/backend.js';
-import type { PageRecord } from '../cache/store.js';
 import { FileFailure } from '../support/errors.js';
 import { PdfPool } from './pdf-pool.js';
 import type { RenderedPage } from './pdf-protocol.js';
@@ -52,15 +50,6 @@ export interface Document {
   close(): Promise<void>;
 }
 
-/**
- * The settings a rendered page depends on besides the file: part of a page's
- * cache key. Renderer versions are not: an upgrade must not redo an archive.
- */
-export function renderKey(kind: DocumentKind, options: Pick<PageOptions, 'dpi' | 'maxPixels' | 'maxInputPixels'>): string {
-  const limits = `${options.maxPixels} px, at most ${options.maxInputPixels} px in`;
-  return kind === 'pdf' ? `pdf, ${options.dpi} dpi, ${limits}` : `tiff, ${limits}`;
-}
-
 /** The kind a file's name suggests, so unchanged documents are answered from the cache without being read. */
 export function kindByName(file: string): DocumentKind | undefined {
   const ext = path.extname(file).toLowerCase();
@@ -70,20 +59,6 @@ export function kindByName(file: string): DocumentKind | undefined {
 /** Where the %PDF- header starts: PDF readers accept it anywhere in the first kilobyte. -1: not a PDF. */
 function pdfHeaderAt(data: Buffer): number {
   return data.subarray(0, 1024).indexOf('%PDF-');
-}
-
-/**
- * A page's identity for the answer cache: what the model is shown. The text
- * layer counts only for templates that put it in the prompt, so adding an
- * invisible OCR layer to a scan does not redo a describe job.
- */
-export function pageRecord(page: PageImage): PageRecord {
-  const withText = createHash('sha256').update(`${page.pixelHash}\n`).update(page.text).digest('hex');
-  return { pixels: page.pixelHash, withText, width: page.fullWidth, height: page.fullHeight };
-}
-
-export function pageIdentity(record: PageRecord, usesText: boolean): string {
-  return usesText ? record.withText : record.pixels;
 }
 
 export class Documents {

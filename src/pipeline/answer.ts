@@ -29,16 +29,17 @@ export function answerValue(
   }
 }
 
-/** Why a complete answer cannot be used, or undefined when it can. */
-function answerProblem(text: string, validate: ValidateFunction | undefined): string | undefined {
-  if (text === '') return 'the model returned an empty answer';
-  if (!validate) return undefined;
+/** A fresh answer judged once: its catalog value, or why it cannot be used (worth one more try). */
+function judge(
+  text: string, status: CachedResult['status'], validate: ValidateFunction | undefined, maxTokens: number,
+): { value: string | Record<string, unknown> | null; note: string | null } | { problem: string } {
+  if (status === 'ok' && text === '') return { problem: 'the model returned an empty answer' };
+  if (status !== 'ok' || !validate) return answerValue(text, status, validate, maxTokens);
   try {
-    parseJsonAnswer(text, validate);
-    return undefined;
+    return { value: parseJsonAnswer(text, validate), note: null };
   } catch (error) {
     if (!(error instanceof AnswerError)) throw error;
-    return error.message;
+    return { problem: error.message };
   }
 }
 
@@ -59,12 +60,12 @@ export async function ask(
     const text = cleanAnswer(reply.text);
     const status = reply.finishReason === 'length' ? 'truncated' : 'ok';
     // An empty or malformed answer is a glitch worth one more try; never cache it as an answer.
-    const problem = status === 'ok' ? answerProblem(text, validate) : undefined;
-    if (problem !== undefined) {
+    const judged = judge(text, status, validate, request.generation.maxTokens);
+    if ('problem' in judged) {
       if (attempt === 0) continue;
-      throw new FileFailure(`${problem} (after 2 attempts)`);
+      throw new FileFailure(`${judged.problem} (after 2 attempts)`);
     }
-    const { value, note } = answerValue(text, status, validate, request.generation.maxTokens);
+    const { value, note } = judged;
     return {
       status, output: text, value, note, prompt: promptName, model: reply.model,
       tokensIn: reply.tokensIn ?? null, tokensOut: reply.tokensOut ?? null, latencyMs,

@@ -1,5 +1,6 @@
-// A counting semaphore: bounds how many images are read and decoded ahead of
-// the inference queue, so memory stays flat however large the folder.
+// A counting semaphore: bounds how much work is held at once (images read and
+// decoded ahead of the model, documents open), so memory stays flat however
+// large the folder.
 export class Semaphore {
   private free: number;
   private readonly waiters: (() => void)[] = [];
@@ -20,5 +21,15 @@ export class Semaphore {
     const next = this.waiters.shift();
     if (next) next();
     else this.free++;
+  }
+
+  /** Acquires a permit and returns its release, which gives it back at most once. */
+  async hold(): Promise<() => void> {
+    await this.acquire();
+    let holding = true;
+    return () => {
+      if (holding) this.release();
+      holding = false;
+    };
   }
 }
