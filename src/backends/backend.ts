@@ -103,7 +103,7 @@ export interface BackendStats {
 }
 
 export interface Backend {
-  /** Decodes and shapes one image the way this backend's model takes it. */
+  /** Decodes and shapes one image the way this backend's model takes it; a file that cannot be read rejects with a FileFailure. */
   prepare(input: ImageInput): Promise<Prepared>;
   /** 'openai' or 'onnx'. */
   readonly kind: string;
@@ -112,8 +112,18 @@ export interface Backend {
   /** Everything about this backend that changes answers (model, preprocessing…), for the job fingerprint. */
   fingerprint(): Record<string, unknown>;
   /**
-   * Runs one request. Retries transient faults internally; rejects with a
-   * FileFailure (this file only) or a TemporaryFailure (stop the run).
+   * Runs one request. Retries transient faults internally (openai: the policy in
+   * support/retry-policy.ts), then rejects with (classes of support/errors.ts):
+   * - a FileFailure: this file only fails, the run goes on (openai: an
+   *   OpenAIBackendError such as RateLimitError once retries run out, or a 4xx
+   *   such as BadRequestError; onnx: the model failed on this image);
+   * - a UsageError: the settings are wrong and every file would fail, so the run
+   *   stops, exit 2 (openai: ConfigurationError, e.g. a rejected key or an unknown
+   *   model; onnx: the model folder or --device cannot be loaded);
+   * - a TemporaryFailure: stop the run, exit 75 (openai: every endpoint is
+   *   unreachable, or the backend was closed; onnx: the model worker crashed);
+   * - the signal's reason, once it is aborted.
+   * Anything else is a bug (exit 70): onnx's "the model failed to load" is one.
    */
   infer(request: InferRequest, signal: AbortSignal): Promise<InferResult>;
   /** The pipeline is done with a prepared image (answered, failed or abandoned): its memory can go. */

@@ -1,7 +1,6 @@
 // Opens the cache database: WAL, a busy timeout, and versioned migrations.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { TemporaryFailure, UsageError } from '../support/errors.js';
 
@@ -96,11 +95,8 @@ const MIGRATIONS: string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function defaultCachePath(env: NodeJS.ProcessEnv): string {
-  if (env.GLM_VISION_CACHE) return env.GLM_VISION_CACHE;
-  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
-  return path.join(base, 'glm-vision', 'cache.db');
-}
+// In config/constants.ts, so that `glm-vision config` need not load SQLite.
+export { defaultCachePath } from '../config/constants.js';
 
 export function isBusy(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? '';

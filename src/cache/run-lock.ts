@@ -7,8 +7,10 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { TemporaryFailure } from '../support/errors.js';
 
-export type LockMode = 'wait' | 'skip' | 'none';
-export const LOCK_MODES: readonly LockMode[] = ['wait', 'skip', 'none'];
+// In config/constants.ts, so that the settings loader need not load proper-lockfile.
+import type { LockMode } from '../config/constants.js';
+export type { LockMode };
+export { LOCK_MODES } from '../config/constants.js';
 
 /** A holder that stops refreshing for this long is taken to be dead. */
 export const STALE_MS = 30_000;

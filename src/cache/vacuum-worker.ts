@@ -2,6 +2,7 @@
 // main thread must keep refreshing the run lock meanwhile.
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from '../support/worker-errors.js';
 
 const { file, busyTimeoutMs } = workerData as { file: string; busyTimeoutMs: number };
 const db = new Database(file, { timeout: busyTimeoutMs });
@@ -13,7 +14,7 @@ try {
   const [after] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
   parentPort?.postMessage({ ok: true, walBusy: (after?.busy ?? 0) !== 0 });
 } catch (error) {
-  parentPort?.postMessage({ ok: false, message: (error as Error).message, code: (error as { code?: string }).code });
+  parentPort?.postMessage({ ok: false, error: serializeError(error) });
 } finally {
   db.close();
 }

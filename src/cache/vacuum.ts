@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { OutputError } from '../emit/sink.js';
 import { TemporaryFailure } from '../support/errors.js';
+import { reviveError, type SerializedError } from '../support/worker-errors.js';
 import { footprint, type Footprint } from './footprint.js';
 import { isBusy } from './open.js';
 
@@ -13,7 +14,7 @@ export interface VacuumReport {
   wal_busy: boolean;
 }
 
-type WorkerReply = { ok: true; walBusy: boolean } | { ok: false; message: string; code?: string };
+type WorkerReply = { ok: true; walBusy: boolean } | { ok: false; error: SerializedError };
 
 /** Vacuums the cache at `file`; the caller holds the run lock and has no write transaction open. */
 export async function vacuumCache(file: string): Promise<VacuumReport> {
@@ -24,13 +25,15 @@ export async function vacuumCache(file: string): Promise<VacuumReport> {
   await exited.catch(() => undefined);
   if (!reply) throw new Error(`the vacuum of ${file} stopped without a reply`);
   if (!reply.ok) {
-    if (isBusy(reply)) {
+    // SQLite's code (SQLITE_BUSY…) comes back on the revived error.
+    const error = reviveError(reply.error) as Error & { code?: string };
+    if (isBusy(error)) {
       throw new TemporaryFailure(`The cache ${file} is in use by another process (a reader or writer); vacuum later.`);
     }
-    if (reply.code === 'SQLITE_FULL' || reply.code === 'SQLITE_IOERR_WRITE') {
-      throw new OutputError(`Cannot vacuum ${file}: ${reply.message} (VACUUM needs free space about the size of the cache, beside it and in $TMPDIR); the cache is unchanged`);
+    if (error.code === 'SQLITE_FULL' || error.code === 'SQLITE_IOERR_WRITE') {
+      throw new OutputError(`Cannot vacuum ${file}: ${error.message} (VACUUM needs free space about the size of the cache, beside it and in $TMPDIR); the cache is unchanged`);
     }
-    throw new Error(`VACUUM of ${file} failed: ${reply.message}`);
+    throw new Error(`VACUUM of ${file} failed: ${error.message}`);
   }
   return { before, after: footprint(file), wal_busy: reply.walBusy };
 }

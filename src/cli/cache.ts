@@ -17,6 +17,7 @@ import { Interrupted } from '../cache/write-transaction.js';
 import { isStdoutDash, outputSink, type Sink } from '../emit/sink.js';
 import { ExitCode, UsageError } from '../support/errors.js';
 import { sharedSettings } from './config.js';
+import { CACHE_LOCK_MODES } from './defaults.js';
 import type { CliIO } from './io.js';
 import { nonNegativeInt, oneOf } from '../config/validate.js';
 
@@ -30,7 +31,8 @@ export interface WriteFlags extends CacheFlags {
   lock: string;
 }
 
-export const CACHE_LOCK_MODES: readonly LockMode[] = ['wait', 'skip'];
+// In defaults.ts, which main.ts reads to build the options without loading this module.
+export { CACHE_LOCK_MODES };
 
 /** --cache, else $GLM_VISION_CACHE, else the config file's, else the default: as catalog decides. */
 function cachePath(flags: CacheFlags, io: CliIO): string {

@@ -1,6 +1,5 @@
 // `glm-vision catalog`: turns validated flags into a job and runs it.
 import { readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import type { Backend, GenerationParams } from '../backends/backend.js';
@@ -18,7 +17,7 @@ import { CacheStore } from '../cache/store.js';
 import { BACKENDS, DEVICES, LANGS } from '../config/defaults.js';
 import { FORMATS, type Format } from '../emit/writers.js';
 import { ExitCode, exitCodeFor, NoInput, TemporaryFailure, UsageError } from '../support/errors.js';
-import { DEFAULT_MAX_PIXELS, JPEG_QUALITY, type PreprocessOptions } from '../image/preprocess.js';
+import { JPEG_QUALITY, type PreprocessOptions } from '../image/preprocess.js';
 import { createProgress } from '../pipeline/progress.js';
 import { langFromEnv, resolveTemplate } from '../prompt/library.js';
 import { checkUnusedVariables, checkVariables, type Lang } from '../prompt/render.js';
@@ -28,6 +27,7 @@ import { splitFileList, walk } from '../pipeline/walk.js';
 import { parsePages } from '../pages/select.js';
 import { inShard, parseShard } from '../pipeline/shard.js';
 import type { CliIO } from './io.js';
+import { apiKeyFrom, defaultBackend, defaultMaxPixels, defaultThreads, INFER_MODEL, ONNX_DEFAULT_MAX_PIXELS } from './defaults.js';
 import {
   dpiFlag, dtypeFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt, renderCpuLimitFlag, renderMemoryFlag,
 } from '../config/validate.js';
@@ -90,35 +90,10 @@ export interface CatalogFlags {
 
 const GRACE_MS = 30_000;
 
-/**
- * The local engine's default pixel budget: 128 merged tokens (about 316×316). A 2B model on a 2-core CPU
- * spends most of its time on the vision encoder and the prompt, which grow with the image.
- */
-export const ONNX_DEFAULT_MAX_PIXELS = 128 * 28 * 28;
-
-/** The model an `infer` flavor server serves when --model is not given. */
-export const INFER_MODEL = 'glm-4.6v-flash';
+// In defaults.ts, which `glm-vision config` and doctor use without loading this module.
+export { apiKeyFrom, defaultBackend, defaultMaxPixels, defaultThreads, INFER_MODEL, ONNX_DEFAULT_MAX_PIXELS };
 
 export type BackendKind = (typeof BACKENDS)[number];
-
-/** --backend when not given: openai when an endpoint is set, else the local onnx engine. */
-export function defaultBackend(backend: string | undefined, endpoints: readonly string[]): string {
-  return backend ?? (endpoints.length ? 'openai' : 'onnx');
-}
-
-/** --max-pixels when not given: smaller for the local engine. */
-export function defaultMaxPixels(kind: string): number {
-  return kind === 'onnx' ? ONNX_DEFAULT_MAX_PIXELS : DEFAULT_MAX_PIXELS;
-}
-
-/** --threads when not given: all cores. */
-export function defaultThreads(): number {
-  return os.availableParallelism();
-}
-
-export function apiKeyFrom(flags: { apiKey?: string }, env: NodeJS.ProcessEnv): string | undefined {
-  return flags.apiKey || env.GLM_VISION_API_KEY || env.OPENAI_API_KEY || env.ZHIPUAI_API_KEY || undefined;
-}
 
 /** The command line as recorded in the runs table: secrets replaced. */
 export function redactArgs(argv: string[]): string[] {

@@ -1,26 +1,19 @@
 // Settings from the environment and config files, merged into a command's
 // flags; and `glm-vision config`, which prints them with where each came from.
 import type { Command } from 'commander';
-import { defaultCachePath } from '../cache/open.js';
+import { defaultCachePath, langFromEnv } from '../config/constants.js';
 import { CONFIG_NAME } from '../config/find.js';
 import { loadSettings, type Resolved, type Settings } from '../config/load.js';
 import { SETTINGS, type Value } from '../config/settings.js';
 import type { ExitCode } from '../support/errors.js';
-import { langFromEnv } from '../prompt/library.js';
-import { DEFAULT_MODEL } from '../models/resolve.js';
-import { defaultBackend, defaultMaxPixels, defaultThreads, INFER_MODEL, type CatalogFlags } from './catalog.js';
+import { DEFAULT_MODEL } from '../models/defaults.js';
+import type { CatalogFlags } from './catalog.js';
+import { defaultBackend, defaultMaxPixels, defaultThreads, INFER_MODEL } from './defaults.js';
 import { table } from '../support/text-table.js';
 import type { CliIO } from './io.js';
 
-/** After `glm-vision config --help`; the README's Configuration section says more. */
-export const CONFIG_HELP = `
-Precedence: command-line flags, then environment variables, then the config file, then defaults.
-The config file: --config FILE, else $GLM_VISION_CONFIG, else the nearest ${CONFIG_NAME}
-in the current folder or above it (--no-config: none). Its keys are the long flag names:
-  { "endpoint": ["http://gpu1:8000/v1"], "model": "zai-org/GLM-4.6V-Flash", "max-pixels": 1003520 }
-Environment: GLM_VISION_<KEY>, upper case with _ (GLM_VISION_MAX_PIXELS=1003520); the API key
-also from $OPENAI_API_KEY or $ZHIPUAI_API_KEY.
-`;
+// In defaults.ts, which main.ts reads to build the options without loading this module.
+export { CONFIG_HELP } from './defaults.js';
 
 /**
  * Fills the options commander did not get from the command line with the environment's and the

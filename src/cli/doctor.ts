@@ -1,11 +1,10 @@
 // `glm-vision doctor`: checks this machine before a catalog run and says how
 // to fix what is missing. Exit 0 when nothing failed (warnings allowed), 1
 // when a check failed.
-import { defaultCachePath } from '../cache/open.js';
-import { DEFAULT_MODEL } from '../models/resolve.js';
+import { defaultCachePath } from '../config/constants.js';
 import { formatJson, formatReport } from '../doctor/report.js';
 import { runDoctor, type DoctorOptions } from '../doctor/run-doctor.js';
-import { apiKeyFrom } from './catalog.js';
+import { apiKeyFrom } from './defaults.js';
 import { sharedSettings } from './config.js';
 import type { CliIO } from './io.js';
 import { httpUrl, numberIn } from '../config/validate.js';
@@ -21,15 +20,8 @@ export interface DoctorFlags {
   config?: string | false;
 }
 
-export const DOCTOR_DEFAULTS = { timeout: '10', model: DEFAULT_MODEL };
-
-/** Written in --help and the README; keep the two in step. */
-export const DOCTOR_EXIT_CODES_HELP = `
-Exit codes:
-  0    no check failed (warnings allowed)
-  1    at least one check failed (each failed line says how to fix it)
-  2    usage error (bad --endpoint URL or --timeout)
-`;
+// In defaults.ts, which main.ts reads to build the options without loading this module.
+export { DOCTOR_DEFAULTS, DOCTOR_EXIT_CODES_HELP } from './defaults.js';
 
 /** Every setting the doctor uses, resolved in one place (flags, then the environment, then defaults). */
 export function doctorOptions(flags: DoctorFlags, env: NodeJS.ProcessEnv): DoctorOptions {

@@ -5,19 +5,16 @@ import { OutputClosed, whyWriteFailed } from '../emit/sink.js';
 import { ExitCode, exitCodeFor } from '../support/errors.js';
 import { VERSION } from '../support/version.js';
 import { CATALOG_DEFAULTS } from '../config/defaults.js';
-import { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB } from '../pages/pdf-pool.js';
-import { catalogCommand, type CatalogFlags } from './catalog.js';
-import { CONFIG_HELP, catalogSettings, configCommand } from './config.js';
-import { DOCTOR_DEFAULTS, DOCTOR_EXIT_CODES_HELP, doctorCommand, type DoctorFlags } from './doctor.js';
-import {
-  CACHE_LOCK_MODES, cacheExportCommand, cacheMergeCommand, cachePruneCommand, cacheStatsCommand, cacheVacuumCommand,
-  type CacheFlags, type ExportFlags, type PruneFlags, type WriteFlags,
-} from './cache.js';
+import { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB } from '../config/constants.js';
+import { CACHE_LOCK_MODES, CONFIG_HELP, DOCTOR_DEFAULTS, DOCTOR_EXIT_CODES_HELP, REPORT_DEFAULTS } from './defaults.js';
+// Only types from the command modules: each action imports its module when that command runs, so
+// --help, --version and one command never load what the others need (sharp, SQLite, the backends).
+import type { CatalogFlags } from './catalog.js';
+import type { DoctorFlags } from './doctor.js';
+import type { CacheFlags, ExportFlags, PruneFlags, WriteFlags } from './cache.js';
 import type { CliIO } from './io.js';
-import { modelsInfo, modelsList, modelsPull, modelsRm } from './models.js';
-import { promptsList, promptsShow } from './prompts.js';
-import { xmpCommand, type XmpFlags } from './xmp.js';
-import { REPORT_DEFAULTS, reportCommand, type ReportFlags } from './report.js';
+import type { XmpFlags } from './xmp.js';
+import type { ReportFlags } from './report.js';
 
 /** Written in --help and the README; keep the two in step. */
 export const EXIT_CODES_HELP = `
@@ -107,7 +104,10 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--no-config', 'read no config file')
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (paths: string[], _flags: CatalogFlags, cmd: Command) => {
-      result.code = await catalogCommand(paths, catalogSettings(cmd, io), argv, io);
+      // Settings first: a bad config file or environment value fails before the catalog's modules load.
+      const flags = (await import('./config.js')).catalogSettings(cmd, io);
+      const { catalogCommand } = await import('./catalog.js');
+      result.code = await catalogCommand(paths, flags, argv, io);
     });
 
   const config = program
@@ -116,7 +116,8 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .argument('[paths...]', 'ignored, so that config can stand in for catalog in any command line')
     .option('--json', 'print JSON: {config, settings: {KEY: {value, source, from?, note?}}}')
     .addHelpText('after', CONFIG_HELP)
-    .action((_paths: string[], _flags: unknown, cmd: Command) => {
+    .action(async (_paths: string[], _flags: unknown, cmd: Command) => {
+      const { configCommand } = await import('./config.js');
       result.code = configCommand(cmd, io);
     });
   for (const option of catalog.options) config.addOption(option);
@@ -133,6 +134,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--max-input-pixels <n>', 'no thumbnail for images larger than N pixels (decompression-bomb guard)', REPORT_DEFAULTS.maxInputPixels)
     .option('-q, --quiet', 'no warnings or summary on stderr')
     .action(async (catalog: string, flags: ReportFlags) => {
+      const { reportCommand } = await import('./report.js');
       result.code = await reportCommand(catalog, flags, io);
     });
 
@@ -152,6 +154,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('-o, --output <file>', 'with --csv: write to FILE instead of stdout (- is stdout). A regular file is replaced atomically, only once the CSV is complete: a failed run leaves it as it was. A device or FIFO is written into directly')
     .option('-q, --quiet', 'no summary on stderr unless something failed')
     .action(async (catalog: string, flags: XmpFlags) => {
+      const { xmpCommand } = await import('./xmp.js');
       result.code = await xmpCommand(catalog, flags, io);
     });
 
@@ -160,7 +163,8 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .command('list')
     .description('list the built-in prompt templates')
     .option('--lang <en|zh>', 'language (default: from LANG, else en)')
-    .action((flags: { lang?: string }) => {
+    .action(async (flags: { lang?: string }) => {
+      const { promptsList } = await import('./prompts.js');
       result.code = promptsList(flags, io);
     });
   prompts
@@ -168,14 +172,16 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .description('print a template (built-in name or file)')
     .argument('<name>')
     .option('--lang <en|zh>', 'language (default: from LANG, else en)')
-    .action((name: string, flags: { lang?: string }) => {
+    .action(async (name: string, flags: { lang?: string }) => {
+      const { promptsShow } = await import('./prompts.js');
       result.code = promptsShow(name, flags, io);
     });
   const models = program.command('models').description("The local engine's models, in the shared Hugging Face cache ($HF_HUB_CACHE).");
   models
     .command('list')
     .description('list the models in the Hugging Face cache, with size, refs and complete dtypes')
-    .action(() => {
+    .action(async () => {
+      const { modelsList } = await import('./models.js');
       result.code = modelsList(io);
     });
   models
@@ -185,6 +191,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--dtype <name>', 'graph variant auto|fp32|fp16|q4|q4f16|int8|uint8|q8|bnb4', 'auto')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (id: string, flags: { dtype?: string; quiet?: boolean }) => {
+      const { modelsPull } = await import('./models.js');
       result.code = await modelsPull(id, flags, io);
     });
   models
@@ -192,6 +199,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .description("what the cache has of a model, and the Hub's download size for each dtype")
     .argument('<id>', 'org/name or org/name@revision')
     .action(async (id: string) => {
+      const { modelsInfo } = await import('./models.js');
       result.code = await modelsInfo(id, io);
     });
   models
@@ -199,6 +207,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .description('delete a model (every revision) from the Hugging Face cache')
     .argument('<id>', 'org/name')
     .action(async (id: string) => {
+      const { modelsRm } = await import('./models.js');
       result.code = await modelsRm(id, io);
     });
   const cacheHelp = '(default: $GLM_VISION_CACHE, the config file\'s "cache", or ~/.cache/glm-vision/cache.db)';
@@ -210,7 +219,8 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--cache <file>', `cache database ${cacheHelp}`)
     .option('--runs <n>', 'how many recent runs to list', '5')
     .option('--json', 'print one JSON object instead of tables')
-    .action((flags: CacheFlags & { runs: string }) => {
+    .action(async (flags: CacheFlags & { runs: string }) => {
+      const { cacheStatsCommand } = await import('./cache.js');
       result.code = cacheStatsCommand(flags, io);
     });
   cache
@@ -222,6 +232,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--model <name>', 'only answers from this model (repeatable)', collect, [])
     .option('-q, --quiet', 'no summary on stderr')
     .action(async (flags: ExportFlags) => {
+      const { cacheExportCommand } = await import('./cache.js');
       result.code = await cacheExportCommand(flags, io);
     });
   cache
@@ -238,6 +249,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--lock <wait|skip>', lockHelp, 'wait')
     .option('--json', 'print the report as JSON')
     .action(async (flags: PruneFlags) => {
+      const { cachePruneCommand } = await import('./cache.js');
       result.code = await cachePruneCommand(flags, io);
     });
   cache
@@ -247,6 +259,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--lock <wait|skip>', lockHelp, 'wait')
     .option('--json', 'print the report as JSON')
     .action(async (flags: WriteFlags) => {
+      const { cacheVacuumCommand } = await import('./cache.js');
       result.code = await cacheVacuumCommand(flags, io);
     });
   cache
@@ -257,6 +270,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--lock <wait|skip>', lockHelp, 'wait')
     .option('--json', 'print the report as JSON')
     .action(async (others: string[], flags: WriteFlags) => {
+      const { cacheMergeCommand } = await import('./cache.js');
       result.code = await cacheMergeCommand(others, flags, io);
     });
   // Every cache tool finds its cache as catalog does, config file included.
@@ -278,6 +292,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .option('--json', 'print the checks as a JSON array of {check, status, detail, fix}')
     .addHelpText('after', DOCTOR_EXIT_CODES_HELP)
     .action(async (flags: DoctorFlags) => {
+      const { doctorCommand } = await import('./doctor.js');
       result.code = await doctorCommand(flags, io);
     });
   return program;

@@ -1,9 +1,7 @@
 // `glm-vision report CATALOG`: validated flags in, an HTML page out.
 import { statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../support/errors.js';
-import { DEFAULT_MAX_INPUT_PIXELS } from '../image/preprocess.js';
 import { isStdoutDash } from '../emit/sink.js';
 import { writeReport, type ReportSummary } from '../report/build.js';
 import { VERSION } from '../support/version.js';
@@ -22,11 +20,8 @@ export interface ReportFlags {
   quiet?: boolean;
 }
 
-export const REPORT_DEFAULTS = {
-  thumbSize: '256',
-  concurrency: String(Math.min(4, os.availableParallelism())),
-  maxInputPixels: String(DEFAULT_MAX_INPUT_PIXELS),
-} as const;
+// In defaults.ts, which main.ts reads to build the options without loading this module.
+export { REPORT_DEFAULTS } from './defaults.js';
 
 const THUMB_MIN = 32;
 const THUMB_MAX = 1024;

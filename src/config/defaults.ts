@@ -1,7 +1,7 @@
 // The catalog's built-in defaults and allowed values, shared by its flags and the settings loader.
-import { DEFAULT_MAX_INPUT_PIXELS } from '../image/preprocess.js';
-import { DEFAULT_PROMPT } from '../prompt/library.js';
-import { DEFAULT_DPI, DEFAULT_MAX_PAGES } from '../pages/document.js';
+// From constants.js, not their owners: the command line builds its options from this module
+// before it knows which command runs, and must not load sharp or PDFium for that.
+import { DEFAULT_DPI, DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PAGES, DEFAULT_PROMPT } from './constants.js';
 
 export const CATALOG_DEFAULTS = {
   prompt: DEFAULT_PROMPT,

@@ -2,12 +2,13 @@
 // stands for. Values are held the way commander holds flags: strings (numbers
 // too), string lists, booleans.
 import { DTYPES } from '../models/model-dir.js';
-import { FLAVORS } from '../backends/openai/index.js';
-import { LOCK_MODES } from '../cache/run-lock.js';
+// From constants.js, not the backend, the cache or the PDF pool: `glm-vision config` loads this module.
+import {
+  DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB, FLAVORS, LOCK_MODES, MIN_THREAD_MEMORY_MB,
+} from './constants.js';
 import {
   dpiFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt, renderCpuLimitFlag, renderMemoryFlag,
 } from './validate.js';
-import { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB, MIN_THREAD_MEMORY_MB } from '../pages/pdf-pool.js';
 import { parsePages } from '../pages/select.js';
 import { BACKENDS, CATALOG_DEFAULTS, DEVICES, LANGS } from './defaults.js';
 

@@ -20,8 +20,8 @@ export interface PreprocessOptions {
   jpegQuality: number;
 }
 
-export const DEFAULT_MAX_PIXELS = 1_003_520; // 1280 merged 28-px patches
-export const DEFAULT_MAX_INPUT_PIXELS = 268_402_689; // sharp's own default (0x3FFF × 0x3FFF)
+// In config/constants.ts, so that the command line's options need not load sharp.
+export { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS } from '../config/constants.js';
 export const JPEG_QUALITY = 90;
 /** Vision models merge 2×2 patches of 14 px, so sides are kept multiples of 28. */
 export const PATCH_FACTOR = 28;

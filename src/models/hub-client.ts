@@ -8,6 +8,7 @@ import { open, stat, truncate } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { TemporaryFailure, UsageError } from '../support/errors.js';
+import { isRetryableStatus, parseRetryAfter, realSleep, retryDelay, type Backoff } from '../support/retry-policy.js';
 
 export interface HubFile {
   path: string;
@@ -29,34 +30,43 @@ export interface HubClientOptions {
   /** A request that sends nothing for this long is abandoned (and retried). */
   idleTimeoutMs?: number;
   retries?: number;
+  /** Injected by tests, so that no test waits: the pause before a retry, the jitter, and the time for an HTTP-date Retry-After. */
   sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
 }
 
 /** The Hub (or the mirror in HF_ENDPOINT) could not be reached at all. */
 export class HubUnreachable extends TemporaryFailure {
   override name = 'HubUnreachable';
+  override readonly code: string = 'hub_unreachable';
 }
 
-/** Thrown by a request; retried when `retry` is set. */
+/** Thrown by a request; retried when `retry` is set, after `retryAfterMs` when the Hub said so. */
 class Attempt extends Error {
-  constructor(message: string, readonly retry: boolean, readonly unreachable = false) {
+  constructor(message: string, readonly retry: boolean, readonly unreachable = false, readonly retryAfterMs?: number) {
     super(message);
   }
 }
 
-const sleeper = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Downloads are long and the Hub is shared: a slower start than the openai backend's (1, 2, 4, 8 s ceilings). */
+const HUB_BACKOFF: Backoff = { baseMs: 1000, capMs: 30_000 };
 
 export class HubClient {
   private readonly fetch: typeof fetch;
   private readonly idleTimeoutMs: number;
   private readonly retries: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
 
   constructor(private readonly options: HubClientOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.retries = options.retries ?? 4;
-    this.sleep = options.sleep ?? sleeper;
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
   }
 
   /** The commit a revision points to and every file in it, with sizes and hashes. */
@@ -211,8 +221,9 @@ export class HubClient {
             : `No model ${repo} on ${this.options.endpoint} (HTTP 404${code ? `, ${code}` : ''})`,
       );
     }
-    const retry = res.status === 408 || res.status === 429 || res.status >= 500;
-    throw new Attempt(`${url} answered HTTP ${res.status}`, retry, res.status === 502 || res.status === 503 || res.status === 504);
+    const retry = isRetryableStatus(res.status);
+    const unreachable = res.status === 502 || res.status === 503 || res.status === 504;
+    throw new Attempt(`${url} answered HTTP ${res.status}`, retry, unreachable, retry ? parseRetryAfter(res.headers, this.now()) : undefined);
   }
 
   private async withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
@@ -225,7 +236,7 @@ export class HubClient {
           if (error.unreachable) throw new HubUnreachable(error.message);
           throw new TemporaryFailure(`${what}: ${error.message}`);
         }
-        await this.sleep(Math.random() * Math.min(30_000, 1000 * 2 ** n));
+        await this.sleep(retryDelay(n, this.random, error.retryAfterMs, HUB_BACKOFF));
       }
     }
   }

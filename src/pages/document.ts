@@ -24,8 +24,8 @@ export interface PageOptions {
   onWarning?: (file: string, message: string) => void;
 }
 
-export const DEFAULT_DPI = 150;
-export const DEFAULT_MAX_PAGES = 500;
+// In config/constants.ts, so that the command line's options need not load PDFium.
+export { DEFAULT_DPI, DEFAULT_MAX_PAGES } from '../config/constants.js';
 
 /** One page, decoded. */
 export interface PageImage {

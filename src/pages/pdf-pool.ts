@@ -22,8 +22,17 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
 import { CLOCK_TICKS_PER_SECOND, threadCpuTicks, workerUrl } from '../support/worker-threads.js';
-import { DocumentLimit, FileFailure, TransientFileFailure } from '../support/errors.js';
+import { DocumentLimit, TransientFileFailure } from '../support/errors.js';
+import { reviveError, type SerializedError } from '../support/worker-errors.js';
+import { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB, MIN_THREAD_MEMORY_MB } from '../config/constants.js';
 import { CLOCK, type PdfReply, type PdfRequest, type PdfWorkerData, type RenderedPage } from './pdf-protocol.js';
+
+/**
+ * How pdf-worker.ts sends a failure: serializeError's fields (the class to revive), beside the
+ * protocol's flags (fileFault repeats what the class says; limit and broken tell the pool what to do).
+ */
+export type PdfWireError = Extract<PdfReply, { error: unknown }>['error'] & SerializedError;
+type Reply = Exclude<PdfReply, { error: unknown }> | (Extract<PdfReply, { error: unknown }> & { error: PdfWireError });
 
 type Pending = {
   resolve: (reply: PdfReply) => void;
@@ -61,12 +70,8 @@ export interface RenderLimits {
   cpuSeconds: number;
 }
 
-/** Keeps a run of 4 rendering threads under 1.5 GB peak RSS (see the bench's pdf-limits section). */
-export const DEFAULT_RENDER_MEMORY_MB = 1024;
-/** Ordinary pages take well under a second; a page that takes this long is a pathological file. */
-export const DEFAULT_RENDER_CPU_LIMIT_S = 30;
-/** Less than this and a thread cannot load PDFium and a page: fewer threads then, not starved ones. */
-export const MIN_THREAD_MEMORY_MB = 96;
+// In config/constants.ts, so that the command line's options need not load this pool.
+export { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB, MIN_THREAD_MEMORY_MB };
 /** Of a thread's share, the V8 heap's part: the rest is PDFium's. */
 const V8_SHARE = 0.25;
 const MIN_V8_HEAP_MB = 48;
@@ -204,7 +209,7 @@ export class PdfPool {
       for (const p of thread.pending.values()) p.reject(new ThreadStopped(why));
       thread.pending.clear();
     };
-    worker.on('message', (reply: PdfReply) => {
+    worker.on('message', (reply: Reply) => {
       const p = thread.pending.get(reply.id);
       // A stopped thread's requests are tried again on a fresh one (see ThreadStopped), whatever it answers.
       if (!p || thread.dead) return;
@@ -218,7 +223,7 @@ export class PdfPool {
         this.overLimit(thread, p, 'memory');
         return;
       }
-      p.reject(reply.error.fileFault ? new FileFailure(reply.error.message) : new Error(reply.error.message));
+      p.reject(reviveError(reply.error));
       if (reply.error.broken) this.stop(thread);
     });
     worker.on('error', (error) => {

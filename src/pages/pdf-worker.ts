@@ -11,6 +11,9 @@ import { fontFolders, installedFaces } from './pdf-fonts.js';
 import { provideFonts } from './pdfium-fonts.js';
 import { documentLoader, startPdfium, tidyText } from './pdfium.js';
 import { CLOCK, type PdfReply, type PdfRequest, type PdfWorkerData, type RenderedPage } from './pdf-protocol.js';
+import type { PdfWireError } from './pdf-pool.js';
+import { DocumentLimit, FileFailure } from '../support/errors.js';
+import { serializeError } from '../support/worker-errors.js';
 
 const port = parentPort;
 if (!port) throw new Error('pdf-worker.ts must run in a worker thread');
@@ -288,16 +291,25 @@ function pageText(page: number): string {
 }
 
 /** One line naming what is wrong with the file, in the words a user would search for. */
-function describe(error: unknown): NonNullable<Extract<PdfReply, { error: unknown }>['error']> {
+function describe(error: unknown): PdfWireError {
   const message = String((error as Error | undefined)?.message ?? error).replace(/\.$/, '');
-  if (error instanceof PdfFault) return { message, fileFault: true };
-  if (error instanceof MemoryLimit) return { message, fileFault: true, limit: 'memory' };
-  if (error instanceof Broken) return { message, fileFault: false, broken: true };
+  if (error instanceof PdfFault) return wire(new FileFailure(message));
+  // The pool words the limit's message: it knows the flag's value and the threads' share.
+  if (error instanceof MemoryLimit) return { ...wire(new DocumentLimit(message, 'memory')), limit: 'memory' };
+  if (error instanceof Broken) return { ...wire(new Error(message)), broken: true };
   // WebAssembly.RuntimeError: PDFium called abort(), or trapped.
   if ((error as Error | undefined)?.name === 'RuntimeError') {
     aborted = true;
-    if (outOfMemory) return { message: 'memory', fileFault: true, limit: 'memory' };
-    return { message: `PDFium stopped on this file (${message})`, fileFault: true, broken: true };
+    if (outOfMemory) return { ...wire(new DocumentLimit('memory', 'memory')), limit: 'memory' };
+    return { ...wire(new FileFailure(`PDFium stopped on this file (${message})`)), broken: true };
   }
-  return { message: `cannot read the PDF: ${message}`, fileFault: false };
+  // A fault of ours: the stack sent is the original's, for the bug report.
+  return wire(new Error(`cannot read the PDF: ${message}`), error);
+}
+
+/** An error as the pool revives it (see PdfWireError). */
+function wire(error: Error, thrown?: unknown): PdfWireError {
+  const { limit: _limit, ...sent } = serializeError(error);
+  if (thrown instanceof Error && thrown.stack !== undefined) sent.stack = thrown.stack;
+  return { ...sent, fileFault: error instanceof FileFailure };
 }

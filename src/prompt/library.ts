@@ -7,13 +7,8 @@ import { loadTemplate, type Template } from './template.js';
 import type { Lang } from './render.js';
 
 export const PROMPTS_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url));
-export const DEFAULT_PROMPT = 'describe';
-
-/** The language from the locale: LC_ALL, then LC_MESSAGES, then LANG; English otherwise. */
-export function langFromEnv(env: NodeJS.ProcessEnv): Lang {
-  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
-  return /^zh/i.test(locale) ? 'zh' : 'en';
-}
+// In config/constants.ts, so that the command line's options need not load the template parser.
+export { DEFAULT_PROMPT, langFromEnv } from '../config/constants.js';
 
 export function builtinNames(lang: Lang): string[] {
   const dir = path.join(PROMPTS_DIR, lang);

@@ -1,23 +1,40 @@
 // Error kinds the CLI maps to exit codes. Expected errors never print a stack.
+// Each class has a stable `code` (below) for scripts and logs: messages may be
+// reworded, codes are not. A subclass elsewhere may set a finer code of its own
+// (the openai backend's errors: rate_limit, timeout, …; ConfigurationError: auth, model, …).
+
+/** The `code` of each class here. */
+export const ErrorCode = {
+  usage: 'usage',
+  noInput: 'no_input',
+  temporaryFailure: 'temporary_failure',
+  fileFailure: 'file_failure',
+  documentLimit: 'document_limit',
+  transientFileFailure: 'transient_file_failure',
+} as const;
 
 /** Bad flags, bad templates, bad configuration: exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+  readonly code: string = ErrorCode.usage;
 }
 
 /** An input path is missing or cannot be opened, or the inputs hold nothing to catalog: exit 66. */
 export class NoInput extends Error {
   override name = 'NoInput';
+  readonly code: string = ErrorCode.noInput;
 }
 
 /** Something outside our control stopped the whole run; cron may retry: exit 75. */
 export class TemporaryFailure extends Error {
   override name = 'TemporaryFailure';
+  readonly code: string = ErrorCode.temporaryFailure;
 }
 
 /** One file could not be processed; it becomes an error row and the run goes on. */
 export class FileFailure extends Error {
   override name = 'FileFailure';
+  readonly code: string = ErrorCode.fileFailure;
 }
 
 /**
@@ -26,6 +43,7 @@ export class FileFailure extends Error {
  */
 export class DocumentLimit extends FileFailure {
   override name = 'DocumentLimit';
+  override readonly code: string = ErrorCode.documentLimit;
 
   constructor(
     message: string,
@@ -42,7 +60,10 @@ export class DocumentLimit extends FileFailure {
  * the next run tries the file again. Any other FileFailure met while opening or rendering a
  * document is remembered (see `remembered` in run.ts).
  */
-export class TransientFileFailure extends FileFailure {}
+export class TransientFileFailure extends FileFailure {
+  // Its name stays 'FileFailure' (as shown to users); the code tells it apart.
+  override readonly code: string = ErrorCode.transientFileFailure;
+}
 
 /** The documented exit codes (sysexits.h where one fits). */
 export const ExitCode = {

@@ -1,7 +1,9 @@
 // What every bench section shares, and how it runs the real CLI.
 import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { BIN, parseJsonl, ROOT } from '../helpers/cli.js';
 import { check, runTimed, type RssMethod, type TimedResult } from './proc.js';
 import type { Report } from './report.js';
@@ -64,6 +66,48 @@ export async function runCatalogWith(
     );
     const rows = parseJsonl(await readFile(out, 'utf8'));
     return { ...r, rows };
+  } finally {
+    await rm(out, { force: true });
+  }
+}
+
+export interface CatalogTally extends TimedResult {
+  rows: number;
+  /** Rows with status ok and cached false / true. */
+  fresh: number;
+  cached: number;
+  /** The first row that is not ok, as "file: status error", or ''. */
+  firstError: string;
+}
+
+/**
+ * runCatalogWith for big runs: the JSONL catalog is streamed and counted line
+ * by line (never held in memory as rows), then deleted.
+ */
+export async function runCatalogTally(
+  ctx: BenchContext,
+  o: { args: string[]; cache: string; name: string; timeoutMs: number; rss?: RssMethod },
+): Promise<CatalogTally> {
+  const out = path.join(ctx.scratch, `${o.name}.jsonl`);
+  const args = [BIN, 'catalog', ...o.args, '--cache', o.cache, '-q', '-o', out];
+  try {
+    const r = check(
+      `glm-vision catalog (${o.name})`,
+      await runTimed(process.execPath, args, { cwd: ROOT, env: childEnv(ctx), timeoutMs: o.timeoutMs, rss: o.rss ?? 'none', scratch: ctx.scratch }),
+    );
+    const tally = { rows: 0, fresh: 0, cached: 0, firstError: '' };
+    for await (const line of createInterface({ input: createReadStream(out, 'utf8'), crlfDelay: Infinity })) {
+      if (line.trim() === '') continue;
+      const row = JSON.parse(line) as Record<string, unknown>;
+      tally.rows++;
+      if (row.status === 'ok') {
+        if (row.cached === true) tally.cached++;
+        else if (row.cached === false) tally.fresh++;
+      } else if (!tally.firstError) {
+        tally.firstError = `${String(row.SourceFile)}: ${String(row.status)} ${String(row.error)}`;
+      }
+    }
+    return { ...r, ...tally };
   } finally {
     await rm(out, { force: true });
   }

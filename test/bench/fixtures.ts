@@ -273,3 +273,75 @@ export async function ensureScannedDocument(
   await writeFile(markerFile, JSON.stringify({ version: SCANS_VERSION, count, params, totalBytes } satisfies Marker));
   return { dir, files, pdf, totalBytes, generated: true, generateMs: performance.now() - t0 };
 }
+
+const TREE_VERSION = 1;
+
+/** A JPEG with a comment segment (FF FE) right after SOI: same pixels, different bytes. */
+function withComment(jpeg: Buffer, text: string): Buffer {
+  const body = Buffer.from(text, 'latin1');
+  const segment = Buffer.alloc(4 + body.length);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(body.length + 2, 2);
+  body.copy(segment, 4);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
+}
+
+export interface TreeFixture extends FixtureSet {
+  /** root/scale-N/p<g>/: each group holds `perGroup` leaf folders of `perFolder` files. */
+  groups: string[];
+  filesPerGroup: number;
+  bases: number;
+}
+
+/**
+ * A tree of `count` tiny JPEGs, two levels deep: root/scale-N/p<g>/d<f>/img-<i>.jpg,
+ * `perFolder` files per leaf folder and `foldersPerGroup` leaf folders per group,
+ * so one group is a subset of the same kind of files. Only `bases` images are
+ * encoded with sharp (distinct seeded pixels); each file is one of them with
+ * its index in a JPEG comment, so every file's bytes (and SHA-256, the cache
+ * key) differ and generating 100,000 files takes seconds, not minutes.
+ */
+export async function ensureImageTree(
+  root: string,
+  o: { count: number; perFolder: number; foldersPerGroup: number; size: number; bases: number },
+  log: (s: string) => void,
+): Promise<TreeFixture> {
+  const dir = path.join(root, `scale-${o.count}`);
+  const markerFile = path.join(root, `scale-${o.count}.done.json`);
+  const folders = Math.ceil(o.count / o.perFolder);
+  const groupCount = Math.ceil(folders / o.foldersPerGroup);
+  const groups = Array.from({ length: groupCount }, (_, g) => path.join(dir, `p${g}`));
+  const fileOf = (i: number): string => {
+    const f = Math.floor(i / o.perFolder);
+    return path.join(groups[Math.floor(f / o.foldersPerGroup)] as string, `d${String(f % o.foldersPerGroup).padStart(3, '0')}`, `img-${String(i).padStart(6, '0')}.jpg`);
+  };
+  const files = Array.from({ length: o.count }, (_, i) => fileOf(i));
+  const params = { perFolder: o.perFolder, foldersPerGroup: o.foldersPerGroup, size: o.size, bases: o.bases, format: 'jpeg' };
+  const result = (totalBytes: number, generated: boolean, generateMs: number): TreeFixture => ({
+    dir, files, totalBytes, generated, generateMs, groups, filesPerGroup: o.perFolder * o.foldersPerGroup, bases: o.bases,
+  });
+  const marker = await readMarker(markerFile);
+  const intact = (): boolean => existsSync(files[0] as string) && existsSync(files[files.length - 1] as string);
+  if (marker && marker.version === TREE_VERSION && marker.count === o.count && sameParams(marker.params, params) && intact()) {
+    return result(marker.totalBytes, false, 0);
+  }
+  const t0 = performance.now();
+  log(`generating ${o.count} tiny ${o.size}×${o.size} JPEGs in ${folders} folders of ${o.perFolder} under ${dir} (once) ...`);
+  await rm(markerFile, { force: true });
+  await rm(dir, { recursive: true, force: true });
+  const bases = await Promise.all(
+    Array.from({ length: o.bases }, (_, b) =>
+      sharp(smallPixels(o.size, 500_000 + b), { raw: { width: o.size, height: o.size, channels: 3 } }).jpeg({ quality: 85 }).toBuffer(),
+    ),
+  );
+  for (let f = 0; f < folders; f++) await mkdir(path.dirname(fileOf(f * o.perFolder)), { recursive: true });
+  let totalBytes = 0;
+  // Written in place: the marker comes last, and a missing marker regenerates the whole tree.
+  await pool(files, 16, async (file, i) => {
+    const data = withComment(bases[i % o.bases] as Buffer, `glm-vision bench ${i}`);
+    totalBytes += data.length;
+    await writeFile(file, data);
+  });
+  await writeFile(markerFile, JSON.stringify({ version: TREE_VERSION, count: o.count, params, totalBytes } satisfies Marker));
+  return result(totalBytes, true, performance.now() - t0);
+}

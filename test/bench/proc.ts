@@ -19,6 +19,8 @@ export interface TimedOptions {
   rss?: RssMethod;
   /** Scratch folder for GNU time's -o file. */
   scratch?: string;
+  /** Send the child's stdout to /dev/null instead of collecting it. */
+  discardStdout?: boolean;
 }
 
 export interface TimedResult {
@@ -88,7 +90,7 @@ export async function runTimed(command: string, args: string[], options: TimedOp
   const child = spawn(file, argv, {
     cwd: options.cwd,
     env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.discardStdout ? 'ignore' : 'pipe', 'pipe'],
     detached: true,
   });
   live.add(child);

@@ -12,7 +12,8 @@ import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-proc
 import { workerUrl } from '../../support/worker-threads.js';
 import { PreprocessPool } from './preprocess-pool.js';
 import { loadModelDir, pickDtype, type Dtype, type ModelDir } from '../../models/model-dir.js';
-import type { FromWorker, JobMessage, SerializedError, ToWorker, WorkerInit } from './protocol.js';
+import type { FromWorker, JobMessage, ToWorker, WorkerInit } from './protocol.js';
+import { reviveError, type SerializedError } from '../../support/worker-errors.js';
 import { TextCodec } from './text.js';
 
 export { DTYPES, pickDtype, type Dtype } from '../../models/model-dir.js';
@@ -37,10 +38,17 @@ export interface OnnxBackendOptions {
   identity?: string;
 }
 
-function reviveError(e: SerializedError): Error {
-  if (e.name === 'UsageError') return new UsageError(e.message);
-  if (e.name === 'FileFailure') return new FileFailure(e.message);
-  return new FileFailure(`the model failed: ${e.message}`);
+/** A request's failure in the model worker: a setting's fault stops the run; anything else fails this file only. */
+function requestError(wire: SerializedError): Error {
+  const error = reviveError(wire);
+  if (error instanceof UsageError || error instanceof FileFailure) return error;
+  return new FileFailure(`the model failed: ${wire.message}`);
+}
+
+/** The model could not load: a setting's fault is the user's to fix; anything else is ours. */
+function loadError(wire: SerializedError): Error {
+  const error = reviveError(wire);
+  return error instanceof UsageError ? error : new Error(`the model failed to load: ${wire.message}`);
 }
 
 /**
@@ -107,10 +115,8 @@ class OnnxBackend implements Backend {
     const worker = new Worker(url, { workerData: init, transferList: ports, execArgv });
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'warn') options.warn(message.message);
-      else if (message.type === 'fatal') {
-        const e = message.error;
-        this.fail(e.name === 'UsageError' ? new UsageError(e.message) : new Error(`the model failed to load: ${e.message}`));
-      } else this.settle(message);
+      else if (message.type === 'fatal') this.fail(loadError(message.error));
+      else this.settle(message);
     });
     worker.on('error', (error) => this.fail(new TemporaryFailure(`the model worker crashed: ${error.message}`)));
     const pool = new PreprocessPool(channels.map((c) => c.port1), this.vision, options.maxInputPixels);
@@ -130,7 +136,7 @@ class OnnxBackend implements Backend {
     if (message.type === 'result') {
       p.resolve(message.output);
     } else {
-      p.reject(reviveError(message.error));
+      p.reject(requestError(message.error));
     }
   }
 

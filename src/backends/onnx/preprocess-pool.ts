@@ -6,7 +6,7 @@ import { FileFailure } from '../../support/errors.js';
 import type { ImageInput } from '../backend.js';
 import { workerUrl } from '../../support/worker-threads.js';
 import type { ProcessedImage, VisionConfig } from './image-processor.js';
-import type { SerializedError } from './protocol.js';
+import { reviveError, type SerializedError } from '../../support/worker-errors.js';
 
 /** What the main thread learns of a processed image: everything but the pixels, which went to the model worker as `ref`. */
 export type ImageInfo = Omit<ProcessedImage, 'pixelValues'> & { ref: number };
@@ -34,7 +34,11 @@ export class PreprocessPool {
         if (!p) return;
         slot.pending.delete(reply.id);
         if ('image' in reply) p.resolve({ ...reply.image, ref: reply.id });
-        else p.reject(reply.error.name === 'FileFailure' ? new FileFailure(reply.error.message) : new Error(reply.error.message));
+        else {
+          // A file's fault fails that file; anything else is ours, never a setting.
+          const error = reviveError(reply.error);
+          p.reject(error instanceof FileFailure ? error : new Error(error.message));
+        }
       });
       worker.on('error', (error) => {
         for (const p of slot.pending.values()) p.reject(error);

@@ -5,7 +5,8 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { RawImage } from '../backend.js';
 import { processImage, type VisionConfig } from './image-processor.js';
 import { lowerPriority } from '../../support/worker-threads.js';
-import { serializeError, type ImageMessage } from './protocol.js';
+import type { ImageMessage } from './protocol.js';
+import { serializeError } from '../../support/worker-errors.js';
 
 const port = parentPort;
 if (!port) throw new Error('preprocess-worker.ts must run in a worker thread');

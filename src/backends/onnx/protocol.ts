@@ -2,6 +2,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Device, EngineJob, EngineOutput } from './engine.js';
 import type { Dtype } from '../../models/model-dir.js';
+import type { SerializedError } from '../../support/worker-errors.js';
 
 export interface WorkerInit {
   dir: string;
@@ -13,11 +14,6 @@ export interface WorkerInit {
   batchWaitMs: number;
   /** The model worker's ends of the preprocessing threads' channels. */
   ports: MessagePort[];
-}
-
-export interface SerializedError {
-  name: string;
-  message: string;
 }
 
 /** A job as posted by the main thread: the pixels are already in the worker, under `ref`. */
@@ -40,8 +36,3 @@ export type FromWorker =
   | { type: 'fatal'; error: SerializedError }
   | { type: 'result'; id: number; output: EngineOutput }
   | { type: 'failed'; id: number; error: SerializedError };
-
-export function serializeError(error: unknown): SerializedError {
-  const e = error as Error;
-  return { name: e?.name ?? 'Error', message: e?.message ?? String(error) };
-}

@@ -6,7 +6,8 @@ import { Batcher } from './batcher.js';
 import { Engine, type EngineOutput, type EngineRow } from './engine.js';
 import { HeldImages } from './held-images.js';
 import { lowerPriority } from '../../support/worker-threads.js';
-import { serializeError, type FromWorker, type ImageMessage, type JobMessage, type ToWorker, type WorkerInit } from './protocol.js';
+import type { FromWorker, ImageMessage, JobMessage, ToWorker, WorkerInit } from './protocol.js';
+import { serializeError } from '../../support/worker-errors.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');

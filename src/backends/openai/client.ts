@@ -17,14 +17,8 @@ import type { Flavor, ResolvedFlavor } from './flavors.js';
 import { FLAVORS, buildRequest, readResponse } from './flavors.js';
 import { AttemptTimeout, defaultSleep, fetchText, raceAbort } from './http.js';
 import { displayEndpoint, normalizeEndpoint, oneLine, redact } from './redact.js';
-import {
-  classifyStatus,
-  describeNetworkError,
-  isConnectionLevel,
-  isRetryable,
-  parseRetryAfter,
-  retryDelay,
-} from './retry-policy.js';
+import { classifyStatus, describeNetworkError, isConnectionLevel, isRetryable } from './retry-policy.js';
+import { parseRetryAfter, retryDelay } from '../../support/retry-policy.js';
 
 export interface OpenAIBackendOptions {
   /** Base URLs like http://host:8000/v1. */

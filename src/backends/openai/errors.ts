@@ -1,6 +1,8 @@
 // One error class per failure kind. All but ConfigurationError are
 // FileFailures (only this file fails); messages are one line and never
-// contain the API key.
+// contain the API key. Each has a stable `code`: for the FileFailures it is
+// the failure kind ('rate_limit', 'timeout', …), for ConfigurationError what
+// is wrong with the settings ('auth', 'model', …).
 
 import { FileFailure, UsageError } from '../../support/errors.js';
 import type { ConfigProblem } from './config-rule.js';
@@ -22,66 +24,80 @@ export interface FailureInfo {
 
 export abstract class OpenAIBackendError extends FileFailure {
   abstract readonly kind: FailureKind;
+  /** Stable: the class's failure kind; set by each class. */
+  abstract override readonly code: OpenAIErrorCode;
   readonly status: number | undefined;
   readonly endpoint: string;
-  readonly code: string | undefined;
+  /** Zhipu business code, e.g. "1302"; `code` is ours. */
+  readonly businessCode: string | undefined;
   readonly attempts: number;
 
   constructor(info: FailureInfo, attempts: number) {
     super(formatMessage(info, attempts));
     this.status = info.status;
     this.endpoint = info.endpoint;
-    this.code = info.code;
+    this.businessCode = info.code;
     this.attempts = attempts;
   }
 }
+
+/** The `code` of each OpenAIBackendError class. */
+export type OpenAIErrorCode = Exclude<FailureKind, 'auth'>;
 
 /** Refused, reset, DNS failure, socket hang up. */
 export class APIConnectionError extends OpenAIBackendError {
   override name = 'APIConnectionError';
   readonly kind = 'connection';
+  override readonly code = 'connection';
 }
 
 /** No answer within timeoutMs, or HTTP 408. */
 export class APITimeoutError extends OpenAIBackendError {
   override name = 'APITimeoutError';
   readonly kind = 'timeout';
+  override readonly code = 'timeout';
 }
 
 /** HTTP 429, or a Zhipu concurrency/overload code. */
 export class RateLimitError extends OpenAIBackendError {
   override name = 'RateLimitError';
   readonly kind = 'rate_limit';
+  override readonly code = 'rate_limit';
 }
 
 /** HTTP 409. */
 export class ConflictError extends OpenAIBackendError {
   override name = 'ConflictError';
   readonly kind = 'conflict';
+  override readonly code = 'conflict';
 }
 
 /** HTTP 5xx. */
 export class InternalServerError extends OpenAIBackendError {
   override name = 'InternalServerError';
   readonly kind = 'server';
+  override readonly code = 'server';
 }
 
 /** Any other 4xx: the server refused this request (image too large, bad parameter…). */
 export class BadRequestError extends OpenAIBackendError {
   override name = 'BadRequestError';
   readonly kind = 'bad_request';
+  override readonly code = 'bad_request';
 }
 
 /** The server's content filter rejected the image or prompt (Zhipu 1301). */
 export class ContentFilterError extends OpenAIBackendError {
   override name = 'ContentFilterError';
   readonly kind = 'content_filter';
+  override readonly code = 'content_filter';
 }
 
 /** A 2xx whose body is not JSON or carries no answer. */
 export class InvalidResponseError extends OpenAIBackendError {
   override name = 'InvalidResponseError';
   readonly kind = 'invalid_response';
+  override readonly code = 'invalid_response';
 }
 
 const CLASSES = {
@@ -108,7 +124,7 @@ export function failureError(info: FailureInfo, attempts: number): OpenAIBackend
  */
 export class ConfigurationError extends UsageError {
   override name = 'ConfigurationError';
-  readonly code: ConfigProblem;
+  override readonly code: ConfigProblem;
   readonly endpoint: string;
   readonly status: number | undefined;
   /** What to change, e.g. "use --model zai-org/GLM-4.6V-Flash". */

@@ -2,8 +2,10 @@
 
 import type { EncodedImage, FinishReason, InferRequest, InferResult } from '../backend.js';
 
-export type Flavor = 'auto' | 'vllm' | 'sglang' | 'zhipu' | 'ollama' | 'llamacpp' | 'openai' | 'infer';
-export const FLAVORS: readonly Flavor[] = ['auto', 'vllm', 'sglang', 'zhipu', 'ollama', 'llamacpp', 'openai', 'infer'];
+// In config/constants.ts, so that the settings loader need not load this backend.
+import type { Flavor } from '../../config/constants.js';
+export type { Flavor };
+export { FLAVORS } from '../../config/constants.js';
 
 /** A flavour after detection; 'generic' is a plain OpenAI-compatible server. */
 export type ResolvedFlavor = Exclude<Flavor, 'auto'> | 'generic';

@@ -13,14 +13,25 @@
  *     in config-rule.ts): ConfigurationError, the run stops, nothing more is sent;
  *   - Zhipu 1301 (content filter) and every other 4xx: this file fails at once;
  *   - the caller's abort: rejects at once with the abort reason.
- * Delay before retry n (n = 0, 1, …): random() × min(30 s, 500 ms × 2^n), "full
- * jitter", so many workers do not retry in lockstep. When the server says when to
- * come back (retry-after-ms, or Retry-After in seconds or as an HTTP-date) that
- * wait is used instead, capped at 120 s.
+ * Which statuses are retryable, the backoff and the reading of Retry-After are the
+ * shared policy in support/retry-policy.ts (the Hub client uses it too): full-jitter
+ * backoff, random() × min(30 s, 500 ms × 2^n), or the server's retry-after-ms /
+ * Retry-After (seconds or HTTP-date) capped at 120 s.
  * When retries run out and every endpoint is down, the run stops (TemporaryFailure),
  * except when the only failures are this file's own timeouts: it may be the slow
  * one, so only it fails.
  */
+
+import { isRetryableStatus } from '../../support/retry-policy.js';
+
+export {
+  BACKOFF_BASE_MS,
+  BACKOFF_CAP_MS,
+  RETRY_AFTER_CAP_MS,
+  backoffDelay,
+  parseRetryAfter,
+  retryDelay,
+} from '../../support/retry-policy.js';
 
 export type FailureKind =
   | 'connection'
@@ -33,10 +44,6 @@ export type FailureKind =
   | 'invalid_response'
   | 'auth';
 
-export const BACKOFF_BASE_MS = 500;
-export const BACKOFF_CAP_MS = 30_000;
-export const RETRY_AFTER_CAP_MS = 120_000;
-
 const RETRYABLE_ZHIPU_CODES = new Set(['1302', '1305']);
 const CONTENT_FILTER_ZHIPU_CODES = new Set(['1301']);
 
@@ -47,11 +54,11 @@ export function classifyStatus(status: number, businessCode?: string): FailureKi
     if (RETRYABLE_ZHIPU_CODES.has(businessCode)) return 'rate_limit';
   }
   if (status === 401 || status === 403) return 'auth';
+  if (!isRetryableStatus(status)) return 'bad_request';
   if (status === 408) return 'timeout';
   if (status === 409) return 'conflict';
   if (status === 429) return 'rate_limit';
-  if (status >= 500) return 'server';
-  return 'bad_request';
+  return 'server';
 }
 
 export function isRetryable(kind: FailureKind): boolean {
@@ -61,34 +68,6 @@ export function isRetryable(kind: FailureKind): boolean {
 /** Faults that say the endpoint itself is unreachable (they count towards setting it aside). */
 export function isConnectionLevel(kind: FailureKind, status: number | undefined): boolean {
   return (kind === 'connection' || kind === 'timeout') && status === undefined;
-}
-
-/** Full-jitter exponential backoff before retry number `retryIndex` (0-based). */
-export function backoffDelay(retryIndex: number, random: () => number): number {
-  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** retryIndex);
-  const r = Math.min(Math.max(random(), 0), 1);
-  return Math.floor(r * ceiling);
-}
-
-/** The server's retry-after-ms / Retry-After hint in ms, capped; undefined when absent or unreadable. */
-export function parseRetryAfter(headers: Headers, now: number): number | undefined {
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && /^\s*\d+(\.\d+)?\s*$/.test(ms)) {
-    return Math.min(Math.ceil(Number(ms)), RETRY_AFTER_CAP_MS);
-  }
-  const value = headers.get('retry-after')?.trim();
-  if (value === undefined || value === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) {
-    return Math.min(Math.ceil(Number(value) * 1000), RETRY_AFTER_CAP_MS);
-  }
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  return Math.min(Math.max(date - now, 0), RETRY_AFTER_CAP_MS);
-}
-
-/** How long to wait before retry number `retryIndex` (0-based). */
-export function retryDelay(retryIndex: number, random: () => number, retryAfterMs?: number): number {
-  return retryAfterMs ?? backoffDelay(retryIndex, random);
 }
 
 const NETWORK_CODES: Record<string, string> = {
