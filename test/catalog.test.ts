@@ -7,9 +7,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { startFakeOpenAI, sequence, defaultReply, type FakeOpenAI } from './helpers/fake-openai.js';
+import { startFakeOpenAI, sequence, defaultReply, gate, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeFixtureSet, makeImage, pngBomb } from './helpers/images.js';
-import { parseJsonl, runCli, scratchFolders, startCli } from './helpers/cli.js';
+import { parseJsonl, runCli, runMain, scratchFolders, startCli, waitForOutput } from './helpers/cli.js';
 
 let server: FakeOpenAI;
 
@@ -39,7 +39,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     const folder = await photos(dir, 5);
     const cache = path.join(dir, 'cache.db');
     const before = server.chatRequests().length;
-    const first = await runCli([...base(cache), folder]);
+    const first = await runMain([...base(cache), folder]);
     assert.equal(first.code, 0, first.stderr);
     const rows = parseJsonl(first.stdout);
     assert.equal(rows.length, 5);
@@ -55,7 +55,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     }
     assert.equal(server.chatRequests().length - before, 5);
 
-    const again = await runCli([...base(cache), folder]);
+    const again = await runMain([...base(cache), folder]);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(server.chatRequests().length - before, 5, 're-run sent requests');
     const cachedRows = parseJsonl(again.stdout);
@@ -69,14 +69,14 @@ describe('catalog against an OpenAI-compatible server', () => {
     await copyFile(path.join(folder, 'img-000.jpg'), path.join(folder, 'copy-of-000.jpg'));
     const cache = path.join(dir, 'cache.db');
     const start = server.chatRequests().length;
-    const first = await runCli([...base(cache), folder]);
+    const first = await runMain([...base(cache), folder]);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(parseJsonl(first.stdout).length, 4);
     assert.equal(server.chatRequests().length - start, 3, 'identical files were inferred twice');
 
     await makeImage(path.join(folder, 'img-001.jpg'), { width: 200, height: 200, seed: 99 });
     const mid = server.chatRequests().length;
-    const second = await runCli([...base(cache), folder]);
+    const second = await runMain([...base(cache), folder]);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(server.chatRequests().length - mid, 1);
     const changed = parseJsonl(second.stdout).find((r) => (r.SourceFile as string).endsWith('img-001.jpg'));
@@ -88,11 +88,11 @@ describe('catalog against an OpenAI-compatible server', () => {
     const dir = await workspace();
     const folder = await photos(dir, 2);
     const cache = path.join(dir, 'cache.db');
-    await runCli([...base(cache), folder]);
+    await runMain([...base(cache), folder]);
     const t = new Date(Date.now() + 5000);
     await utimes(path.join(folder, 'img-000.jpg'), t, t);
     const mid = server.chatRequests().length;
-    const again = await runCli([...base(cache), folder]);
+    const again = await runMain([...base(cache), folder]);
     assert.equal(again.code, 0);
     assert.equal(server.chatRequests().length - mid, 0);
   });
@@ -105,7 +105,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     await makeImage(path.join(folder, 'a, "quoted"\nname.jpg'), { width: 64, height: 64, seed: 6 });
     await makeImage(path.join(folder, '中文.png'), { width: 64, height: 64, seed: 7, format: 'png' });
     const out = path.join(dir, 'catalog.csv');
-    const res = await runCli([...base(path.join(dir, 'c.db')), '-o', out, folder]);
+    const res = await runMain([...base(path.join(dir, 'c.db')), '-o', out, folder]);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, '', 'stdout must carry no data with -o');
     const records = parseCsv(await readFile(out, 'utf8'), { columns: true }) as Record<string, string>[];
@@ -129,7 +129,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     await makeImage(path.join(dir, 'x.jpg'), { width: 64, height: 64, seed: 77 });
     server.setHandler(() => ({ type: 'answer', content: '=cmd|"/c calc"!A1' }));
     try {
-      const res = await runCli([...base(path.join(dir, 'c.db')), '--format', 'csv', path.join(dir, 'x.jpg')]);
+      const res = await runMain([...base(path.join(dir, 'c.db')), '--format', 'csv', path.join(dir, 'x.jpg')]);
       const [record] = parseCsv(res.stdout, { columns: true }) as Record<string, string>[];
       assert.equal(record?.output, `'=cmd|"/c calc"!A1`);
     } finally {
@@ -141,7 +141,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     const dir = await workspace();
     const folder = await photos(dir, 2, 40);
     const cache = path.join(dir, 'cache.db');
-    const res = await runCli([...base(cache, ['--prompt', 'archive', '--lang', 'en', '--format', 'csv']), folder]);
+    const res = await runMain([...base(cache, ['--prompt', 'archive', '--lang', 'en', '--format', 'csv']), folder]);
     assert.equal(res.code, 0, res.stderr);
     const records = parseCsv(res.stdout, { columns: true }) as Record<string, string>[];
     const header = Object.keys(records[0] as object);
@@ -153,7 +153,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     assert.match(JSON.stringify(req?.body.messages), /date_estimate/, 'fields are listed in the prompt text');
     assert.deepEqual(req?.body.chat_template_kwargs, { enable_thinking: false });
 
-    const jsonl = await runCli([...base(cache, ['--prompt', 'archive', '--lang', 'en']), folder]);
+    const jsonl = await runMain([...base(cache, ['--prompt', 'archive', '--lang', 'en']), folder]);
     const rows = parseJsonl(jsonl.stdout);
     assert.equal(typeof rows[0]?.output, 'object');
     assert.ok(Array.isArray((rows[0]?.output as Record<string, unknown>).people));
@@ -165,7 +165,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     server.setHandler(sequence([{ type: 'answer', content: 'not json' }, { type: 'answer', content: '{"tags": 5}' }]));
     try {
       const start = server.chatRequests().length;
-      const res = await runCli([...base(path.join(dir, 'a.db'), ['--prompt', 'tags']), folder]);
+      const res = await runMain([...base(path.join(dir, 'a.db'), ['--prompt', 'tags']), folder]);
       assert.equal(res.code, 1);
       const [row] = parseJsonl(res.stdout);
       assert.equal(row?.status, 'error');
@@ -173,7 +173,7 @@ describe('catalog against an OpenAI-compatible server', () => {
       assert.equal(server.chatRequests().length - start, 2);
 
       server.setHandler(() => ({ type: 'answer', content: '<|begin_of_box|>A long tale<|end_of_box|>', finishReason: 'length' }));
-      const cut = await runCli([...base(path.join(dir, 'b.db')), folder]);
+      const cut = await runMain([...base(path.join(dir, 'b.db')), folder]);
       const [t] = parseJsonl(cut.stdout);
       assert.equal(t?.status, 'truncated');
       assert.equal(t?.output, 'A long tale');
@@ -191,7 +191,7 @@ describe('catalog against an OpenAI-compatible server', () => {
       { type: 'answer', content: '', reasoning: 'A dog.', reasoningField: 'reasoning' },
     ]));
     try {
-      const res = await runCli([...base(path.join(dir, 'c.db'), ['-j', '1']), folder]);
+      const res = await runMain([...base(path.join(dir, 'c.db'), ['-j', '1']), folder]);
       // Which file gets which reply depends on preprocessing order, so compare as a set.
       assert.deepEqual(parseJsonl(res.stdout).map((r) => r.output).sort(), ['A cat.', 'A dog.']);
     } finally {
@@ -202,7 +202,7 @@ describe('catalog against an OpenAI-compatible server', () => {
   it('bad files become error rows and never abort the run', async () => {
     const dir = await workspace();
     const fixtures = await makeFixtureSet(path.join(dir, 'fx'));
-    const res = await runCli([...base(path.join(dir, 'c.db')), path.join(dir, 'fx')]);
+    const res = await runMain([...base(path.join(dir, 'c.db')), path.join(dir, 'fx')]);
     assert.equal(res.code, 1, res.stderr);
     assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack traces');
     const rows = new Map(parseJsonl(res.stdout).map((r) => [path.basename(r.SourceFile as string), r]));
@@ -221,9 +221,9 @@ describe('catalog against an OpenAI-compatible server', () => {
   it('refuses over-large images with --max-input-pixels and resizes to --max-pixels', async () => {
     const dir = await workspace();
     await makeImage(path.join(dir, 'big.png'), { width: 2000, height: 1000, seed: 3, format: 'png' });
-    const small = await runCli([...base(path.join(dir, 'a.db'), ['--max-input-pixels', '1000000']), dir]);
+    const small = await runMain([...base(path.join(dir, 'a.db'), ['--max-input-pixels', '1000000']), dir]);
     assert.match(parseJsonl(small.stdout)[0]?.error as string, /too large/);
-    await runCli([...base(path.join(dir, 'b.db'), ['--max-pixels', '200000']), dir]);
+    await runMain([...base(path.join(dir, 'b.db'), ['--max-pixels', '200000']), dir]);
     const req = server.chatRequests().at(-1);
     const url = req?.body.messages.at(-1).content[0].image_url.url as string;
     assert.match(url, /^data:image\/jpeg;base64,/);
@@ -237,7 +237,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     const dir = await workspace();
     await writeFile(path.join(dir, 'bomb.png'), pngBomb(100_000, 100_000));
     const before = server.chatRequests().length;
-    const res = await runCli([...base(path.join(dir, 'c.db')), dir]);
+    const res = await runMain([...base(path.join(dir, 'c.db')), dir]);
     assert.equal(res.code, 1, res.stderr);
     const rows = parseJsonl(res.stdout);
     assert.equal(rows.length, 1);
@@ -251,7 +251,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     const folder = await photos(dir, 1, 90);
     const out = path.join(dir, 'catalog.jsonl');
     await writeFile(out, 'previous catalog\n');
-    const res = await runCli(['catalog', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--retries', '0',
+    const res = await runMain(['catalog', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--retries', '0',
       '--cache', path.join(dir, 'c.db'), '-q', '-o', out, folder]);
     assert.equal(res.code, 75, res.stderr);
     assert.match(res.stderr, /unreachable/);
@@ -276,20 +276,25 @@ describe('catalog against an OpenAI-compatible server', () => {
     const dir = await workspace();
     const folder = await photos(dir, 24, 300);
     const cache = path.join(dir, 'c.db');
-    server.setHandler(() => ({ type: 'delay', ms: 60 }));
+    // Six answers, then requests are held: the kill provably lands mid-run.
+    const killed = gate();
+    const start = server.chatRequests().length;
+    server.setHandler((req, index) => (index - start < 6 ? defaultReply(req) : { type: 'hold', until: killed.opened }));
     try {
-      const start = server.chatRequests().length;
       const run = startCli([...base(cache, ['-j', '2']), folder]);
-      while (server.chatRequests().length - start < 8) await new Promise((r) => setTimeout(r, 20));
+      // With -j 2 the 8th request goes out only after the 6th answer came back, by
+      // when the CLI has saved at least the first four.
+      await server.requestsReached(start + 8);
       run.child.kill('SIGKILL');
       await run.done;
+      killed.open();
       const db = new Database(cache, { readonly: true });
       const committed = (db.prepare('SELECT sha256 FROM results').all() as { sha256: string }[]).map((r) => r.sha256);
       db.close();
       assert.ok(committed.length >= 4, `only ${committed.length} committed before the kill`);
       server.setHandler(defaultReply);
       const mid = server.chatRequests().length;
-      const again = await runCli([...base(cache), folder]);
+      const again = await runMain([...base(cache), folder]);
       assert.equal(again.code, 0, again.stderr);
       const asked = server.chatRequests().slice(mid).map((r) => r.imageSha256);
       assert.equal(asked.length, 24 - committed.length);
@@ -299,6 +304,7 @@ describe('catalog against an OpenAI-compatible server', () => {
       db2.close();
       assert.equal(shas.size, 24);
     } finally {
+      killed.open();
       server.setHandler(defaultReply);
     }
   });
@@ -319,13 +325,13 @@ describe('catalog against an OpenAI-compatible server', () => {
     await symlink(path.join(root, 'gone.jpg'), path.join(root, 'dangling.jpg'));
     execFileSync('mkfifo', [path.join(root, 'pipe.jpg')]);
     const cache = path.join(dir, 'c.db');
-    const res = await runCli([...base(cache).filter((a) => a !== '-q'), '--exclude', 'skipme', root]);
+    const res = await runMain([...base(cache).filter((a) => a !== '-q'), '--exclude', 'skipme', root]);
     assert.equal(res.code, 0, res.stderr);
     const names = parseJsonl(res.stdout).map((r) => path.relative(root, r.SourceFile as string));
     assert.deepEqual(names, ['a.jpg', 'sub/deep/b.png']);
     assert.match(res.stderr, /pipe\.jpg: a FIFO/);
 
-    const all = await runCli([...base(cache).filter((a) => a !== '-q'), '--hidden', '--follow-symlinks', '--include', '*.jpg', root]);
+    const all = await runMain([...base(cache).filter((a) => a !== '-q'), '--hidden', '--follow-symlinks', '--include', '*.jpg', root]);
     const names2 = parseJsonl(all.stdout).map((r) => path.relative(root, r.SourceFile as string));
     assert.deepEqual(names2, ['.hidden/c.jpg', 'a.jpg', 'link.jpg', 'skipme/d.jpg']);
     assert.match(all.stderr, /dangling\.jpg: dangling symlink/);
@@ -336,10 +342,10 @@ describe('catalog against an OpenAI-compatible server', () => {
     const dir = await workspace();
     const folder = await photos(dir, 24, 600);
     const cache = path.join(dir, 'c.db');
-    const whole = parseJsonl((await runCli([...base(cache), folder])).stdout).map((r) => r.SourceFile as string);
+    const whole = parseJsonl((await runMain([...base(cache), folder])).stdout).map((r) => r.SourceFile as string);
     const parts: string[][] = [];
     for (const i of [1, 2, 3]) {
-      const res = await runCli([...base(path.join(dir, `shard${i}.db`)), '--shard', `${i}/3`, folder]);
+      const res = await runMain([...base(path.join(dir, `shard${i}.db`)), '--shard', `${i}/3`, folder]);
       assert.equal(res.code, 0, res.stderr);
       parts.push(parseJsonl(res.stdout).map((r) => r.SourceFile as string));
     }
@@ -349,7 +355,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     const elsewhere = path.join(dir, 'mounted-elsewhere');
     await cp(folder, elsewhere, { recursive: true });
     await makeImage(path.join(elsewhere, 'new.jpg'), { width: 50, height: 50, seed: 999 });
-    const res = await runCli([...base(path.join(dir, 'other.db')), '--shard', '2/3', elsewhere]);
+    const res = await runMain([...base(path.join(dir, 'other.db')), '--shard', '2/3', elsewhere]);
     const second = parseJsonl(res.stdout).map((r) => path.basename(r.SourceFile as string)).filter((n) => n !== 'new.jpg');
     assert.deepEqual(second, (parts[1] as string[]).map((p) => path.basename(p)));
   });
@@ -358,7 +364,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     const dir = await workspace();
     const folder = await photos(dir, 3, 400);
     const list = ['img-002.jpg', 'img-000.jpg'].map((f) => path.join(folder, f)).join('\0') + '\0';
-    const res = await runCli([...base(path.join(dir, 'c.db')), '--files-from', '-'], { input: list });
+    const res = await runMain([...base(path.join(dir, 'c.db')), '--files-from', '-'], { input: list });
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(parseJsonl(res.stdout).map((r) => path.basename(r.SourceFile as string)), ['img-000.jpg', 'img-002.jpg']);
   });
@@ -367,16 +373,16 @@ describe('catalog against an OpenAI-compatible server', () => {
     const dir = await workspace();
     const folder = await photos(dir, 2, 500);
     const cache = path.join(dir, 'c.db');
-    await runCli([...base(cache), folder]);
+    await runMain([...base(cache), folder]);
     let mid = server.chatRequests().length;
-    await runCli([...base(cache, ['--refresh']), folder]);
+    await runMain([...base(cache, ['--refresh']), folder]);
     assert.equal(server.chatRequests().length - mid, 2);
     mid = server.chatRequests().length;
-    await runCli([...base(cache, ['--max-tokens', '77']), folder]);
+    await runMain([...base(cache, ['--max-tokens', '77']), folder]);
     assert.equal(server.chatRequests().length - mid, 2);
     assert.equal(server.chatRequests().at(-1)?.body.max_tokens, 77);
     mid = server.chatRequests().length;
-    await runCli([...base(cache, ['--prompt', 'caption']), folder]);
+    await runMain([...base(cache, ['--prompt', 'caption']), folder]);
     assert.equal(server.chatRequests().length - mid, 2);
   });
 
@@ -386,7 +392,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     const cache = path.join(dir, 'c.db');
     const key = 'sk-secret-test-key-1234567890';
     const out = path.join(dir, 'out.csv');
-    const res = await runCli([...base(cache).filter((a) => a !== '-q'), '--api-key', key, '-o', out, folder]);
+    const res = await runMain([...base(cache).filter((a) => a !== '-q'), '--api-key', key, '-o', out, folder]);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(server.chatRequests().at(-1)?.headers.authorization, `Bearer ${key}`);
     const db = new Database(cache, { readonly: true });
@@ -415,7 +421,7 @@ describe('usage errors', () => {
   ];
   for (const [args, message] of cases) {
     it(`exits 2 for ${args.slice(1).join(' ')}`, async () => {
-      const res = await runCli([...args, '--cache', ':memory:']);
+      const res = await runMain([...args, '--cache', ':memory:']);
       assert.equal(res.code, 2, res.stderr);
       assert.match(res.stderr, message);
       assert.doesNotMatch(res.stderr, /\n\s+at /);
@@ -433,7 +439,7 @@ describe('usage errors', () => {
     for (const [i, [text, message]] of cases.entries()) {
       const file = path.join(dir, `t${i}.md`);
       await writeFile(file, text);
-      const res = await runCli(['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--prompt', file, '--cache', ':memory:', dir]);
+      const res = await runMain(['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--prompt', file, '--cache', ':memory:', dir]);
       assert.equal(res.code, 2, res.stderr);
       assert.match(res.stderr, message);
       assert.ok(res.stderr.includes(file), `error does not name ${file}: ${res.stderr}`);
@@ -441,10 +447,10 @@ describe('usage errors', () => {
   });
 
   it('prompts list and show', async () => {
-    const list = await runCli(['prompts', 'list', '--lang', 'en']);
+    const list = await runMain(['prompts', 'list', '--lang', 'en']);
     assert.equal(list.code, 0);
     for (const name of ['describe', 'caption', 'ocr', 'tags', 'archive', 'document', 'moderate', 'qa']) assert.match(list.stdout, new RegExp(`^${name} `, 'm'));
-    const show = await runCli(['prompts', 'show', 'archive', '--lang', 'zh']);
+    const show = await runMain(['prompts', 'show', 'archive', '--lang', 'zh']);
     assert.match(show.stdout, /^---\nname: archive/);
     assert.match(show.stdout, /[\u4e00-\u9fff]/);
   });
@@ -455,16 +461,23 @@ describe('overlapping runs on one cache (--lock)', () => {
     const dir = await workspace();
     const folder = await photos(dir, 4, 500);
     const cache = path.join(dir, 'cache.db');
-    const own = await startFakeOpenAI({ handler: (req) => ({ type: 'delay', ms: 1000, then: defaultReply(req) }) });
+    // The first run's answers are held until the second run says it is waiting for the
+    // lock, so the first provably still holds the cache whatever the machine's speed.
+    const secondWaits = gate();
+    const own = await startFakeOpenAI({ handler: () => ({ type: 'hold', until: secondWaits.opened }) });
     try {
       const args = (extra: string[]) => ['catalog', '--endpoint', own.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '-j', '1', ...extra, folder];
       const first = startCli(args(['-q']));
-      while (own.chatRequests().length === 0) await new Promise((r) => setTimeout(r, 20));
+      await own.requestsReached(1);
+      // Separate processes: the lock is between them.
       const skipped = await runCli(args(['--lock', 'skip']));
       assert.equal(skipped.code, 75, skipped.stderr);
       assert.match(skipped.stderr, /another glm-vision run is using the cache .*cache\.db/);
       assert.equal(skipped.stdout, '');
-      const waited = await runCli(args([]));
+      const second = startCli(args([]));
+      await waitForOutput(second.child, /waiting for another glm-vision run to finish with the cache/);
+      secondWaits.open();
+      const waited = await second.done;
       const done = await first.done;
       assert.equal(done.code, 0, done.stderr);
       assert.equal(waited.code, 0, waited.stderr);
@@ -474,6 +487,7 @@ describe('overlapping runs on one cache (--lock)', () => {
       assert.equal(shas.length, 4);
       assert.equal(new Set(shas).size, 4, 'no image requested twice');
     } finally {
+      secondWaits.open();
       await own.close();
     }
   });
@@ -485,7 +499,7 @@ describe('file names', () => {
     const folder = path.join(dir, 'fffd');
     await makeImage(path.join(folder, 'a\uFFFDb.jpg'), { width: 40, height: 40, seed: 910 });
     await makeImage(path.join(folder, 'plain.jpg'), { width: 40, height: 40, seed: 911 });
-    const res = await runCli([...base(path.join(dir, 'c.db')), folder]);
+    const res = await runMain([...base(path.join(dir, 'c.db')), folder]);
     assert.equal(res.code, 0, res.stderr);
     const rows = parseJsonl(res.stdout);
     assert.deepEqual(rows.map((r) => path.basename(String(r.SourceFile))).sort(), ['a\uFFFDb.jpg', 'plain.jpg']);
@@ -503,13 +517,13 @@ describe('file names', () => {
     await writeFile(Buffer.concat([Buffer.from(`${folder}/`), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x6a, 0x70, 0x67])]), data);
     await writeFile(path.join(folder, '档案,"=1".jpg'), Buffer.concat([data, Buffer.from([0])]));
     const cache = path.join(dir, 'c.db');
-    const jsonl = await runCli([...base(cache), folder]);
+    const jsonl = await runMain([...base(cache), folder]);
     assert.equal(jsonl.code, 0, jsonl.stderr);
     const rows = parseJsonl(jsonl.stdout);
     assert.deepEqual(rows.map((r) => path.basename(String(r.SourceFile))), ['caf\\xe9.jpg', '档案,"=1".jpg']);
     assert.ok(rows.every((r) => r.status === 'ok'), JSON.stringify(rows.map((r) => [r.status, r.error])));
     const out = path.join(dir, 'out.csv');
-    const csv = await runCli([...base(cache), '-o', out, folder]);
+    const csv = await runMain([...base(cache), '-o', out, folder]);
     assert.equal(csv.code, 0, csv.stderr);
     const parsed = parseCsv(await readFile(out, 'utf8'), { columns: true }) as Record<string, string>[];
     assert.deepEqual(parsed.map((r) => path.basename(String(r.SourceFile))), ['caf\\xe9.jpg', '档案,"=1".jpg']);

@@ -1,15 +1,17 @@
 // Server faults and signals, end to end through the CLI.
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRng } from '../src/backends/onnx/sampler.js';
-import { defaultReply, startFakeOpenAI, type FakeOpenAI, type Reply } from './helpers/fake-openai.js';
+import { lockPath } from '../src/cache/run-lock.js';
+import { pathToFileURL } from 'node:url';
+import { defaultReply, gate, startFakeOpenAI, type FakeOpenAI, type Reply } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
-import { parseJsonl, runCli, startCli, tempDir } from './helpers/cli.js';
+import { parseJsonl, ROOT, runCli, runMain, startCli, tempDir, waitForOutput } from './helpers/cli.js';
 
 let server: FakeOpenAI;
 let dir: string;
@@ -31,26 +33,36 @@ async function folderOf(name: string, n: number, seed: number): Promise<string> 
   return folder;
 }
 
+/** A fault that depends on when the image is asked again: `retried` resolves on its second request. */
+type Fault = Reply | ((retried: Promise<void>) => Reply);
+
 /** Each image's first request gets `fault`; its retry gets a normal answer. */
-function firstAttemptFails(fault: Reply): (req: { imageSha256?: string }) => Reply {
-  const seen = new Set<string>();
+function firstAttemptFails(fault: Fault): (req: { imageSha256?: string }) => Reply {
+  const retries = new Map<string, () => void>();
   return (req) => {
     const key = req.imageSha256 ?? '';
-    if (seen.has(key)) return defaultReply(req as never);
-    seen.add(key);
-    return fault;
+    const retried = retries.get(key);
+    if (retried !== undefined) {
+      retried();
+      return defaultReply(req as never);
+    }
+    const g = gate();
+    retries.set(key, g.open);
+    return typeof fault === 'function' ? fault(g.opened) : fault;
   };
 }
 
+// Server faults need no process of their own: main() runs in this one (runMain).
 describe('server faults', () => {
-  const faults: [string, Reply][] = [
+  const faults: [string, Fault][] = [
     ['429 with Retry-After', { type: 'status', status: 429, headers: { 'retry-after': '1' } }],
     ['500', { type: 'status', status: 500 }],
     ['503', { type: 'status', status: 503 }],
     ['a connection reset mid-body', { type: 'reset' }],
     ['invalid JSON', { type: 'invalid-json' }],
     ['a truncated body', { type: 'truncated-body' }],
-    ['a slow reply past --timeout', { type: 'delay', ms: 3000 }],
+    // The late answer comes only after the client gave up and asked again: past --timeout however slow the machine.
+    ['a slow reply past --timeout', (retried) => ({ type: 'hold', until: retried })],
   ];
   for (const [name, fault] of faults) {
     it(`retries ${name} and ends ok`, async () => {
@@ -58,7 +70,7 @@ describe('server faults', () => {
       server.setHandler(firstAttemptFails(fault));
       try {
         const start = server.chatRequests().length;
-        const res = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--timeout', '1',
+        const res = await runMain(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--timeout', '1',
           '--cache', path.join(folder, 'c.db'), '-q', folder]);
         assert.equal(res.code, 0, res.stderr);
         const rows = parseJsonl(res.stdout);
@@ -76,7 +88,7 @@ describe('server faults', () => {
     let n = 0;
     server.setHandler((req) => (n++ === 0 ? { type: 'status', status: 400, body: { error: { message: 'image too big for context' } } } : defaultReply(req)));
     try {
-      const res = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '-j', '1', '--cache', path.join(folder, 'c.db'), '-q', folder]);
+      const res = await runMain(['catalog', '--endpoint', server.url, '--model', 'm', '-j', '1', '--cache', path.join(folder, 'c.db'), '-q', folder]);
       assert.equal(res.code, 1);
       const rows = parseJsonl(res.stdout);
       assert.equal(rows.filter((r) => r.status === 'error').length, 1);
@@ -90,7 +102,7 @@ describe('server faults', () => {
     const folder = await folderOf('always-500', 1, 950);
     server.setHandler(() => ({ type: 'status', status: 500, body: { error: { message: 'boom' } } }));
     try {
-      const res = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--retries', '1', '--cache', path.join(folder, 'c.db'), '-q', folder]);
+      const res = await runMain(['catalog', '--endpoint', server.url, '--model', 'm', '--retries', '1', '--cache', path.join(folder, 'c.db'), '-q', folder]);
       assert.equal(res.code, 1);
       assert.match(parseJsonl(res.stdout)[0]?.error as string, /HTTP 500.*2 attempts.*boom/);
     } finally {
@@ -100,7 +112,7 @@ describe('server faults', () => {
 
   it('a dead endpoint beside a live one: every file ok', async () => {
     const folder = await folderOf('dead-endpoint', 6, 1000);
-    const res = await runCli(['catalog', '--endpoint', 'http://127.0.0.1:9/v1', '--endpoint', server.url, '--model', 'm',
+    const res = await runMain(['catalog', '--endpoint', 'http://127.0.0.1:9/v1', '--endpoint', server.url, '--model', 'm',
       '--flavor', 'vllm', '--cache', path.join(folder, 'c.db'), folder]);
     assert.equal(res.code, 0, res.stderr);
     assert.ok(parseJsonl(res.stdout).every((r) => r.status === 'ok'));
@@ -122,7 +134,9 @@ describe('server faults mixed at random', () => {
     ];
     // Resets and timeouts count towards setting the live endpoint aside too; spacing
     // them keeps the run from (rightly) stopping because every endpoint looks down.
-    const connectionFaults: Reply[] = [{ type: 'reset' }, { type: 'delay', ms: 1500 }];
+    // A timeout: the reply is held until the run has ended, past any --timeout.
+    const runEnded = gate();
+    const connectionFaults: Reply[] = [{ type: 'reset' }, { type: 'hold', until: runEnded.opened }];
     let sinceConnectionFault = 99;
     const history = new Map<string, Kind[]>();
     server.setHandler((req) => {
@@ -152,7 +166,7 @@ describe('server faults mixed at random', () => {
       return reply;
     });
     try {
-      const res = await runCli(['catalog', '--endpoint', 'http://127.0.0.1:9/v1', '--endpoint', server.url, '--model', 'm',
+      const res = await runMain(['catalog', '--endpoint', 'http://127.0.0.1:9/v1', '--endpoint', server.url, '--model', 'm',
         '--flavor', 'vllm', '--timeout', '1', '--retries', '3', '-j', '8', '--cache', path.join(folder, 'c.db'), folder]);
       const rows = parseJsonl(res.stdout);
       assert.equal(rows.length, 40, res.stderr);
@@ -182,6 +196,7 @@ describe('server faults mixed at random', () => {
       const kindsSeen = new Set([...history.values()].flat());
       assert.ok(kindsSeen.size === 5, `every kind of reply was used: ${[...kindsSeen].join(',')}`);
     } finally {
+      runEnded.open();
       server.setHandler(defaultReply);
     }
   });
@@ -191,12 +206,17 @@ describe('signals', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) it(`${signal}: stops taking work, saves finished answers, writes their rows to stdout and exits 130`, async () => {
     const folder = await folderOf(signal, 20, signal === 'SIGINT' ? 2000 : 2100);
     const cache = path.join(folder, 'c.db');
-    server.setHandler(() => ({ type: 'delay', ms: 150 }));
+    // Four answers, then requests are held until the signal has been taken: the run is provably mid-way.
+    const signalled = gate();
+    const start = server.chatRequests().length;
+    server.setHandler((req, index) => (index - start < 4 ? defaultReply(req) : { type: 'hold', until: signalled.opened }));
     try {
-      const start = server.chatRequests().length;
       const run = startCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '-j', '2', '--cache', cache, folder]);
-      while (server.chatRequests().length - start < 4) await new Promise((r) => setTimeout(r, 20));
+      // -j 2: the four answered and two held, no more until the held ones are answered.
+      await server.requestsReached(start + 6);
       run.child.kill(signal);
+      await waitForOutput(run.child, new RegExp(`${signal}: finishing requests in flight`));
+      signalled.open();
       const res = await run.done;
       assert.equal(res.code, 130, res.stderr);
       assert.match(res.stderr, new RegExp(`${signal}: finishing requests in flight`));
@@ -210,11 +230,13 @@ describe('signals', () => {
       assert.equal(saved, server.chatRequests().length - start, 'every answer received was saved');
       assert.equal(run0.exit_code, 130);
     } finally {
+      signalled.open();
       server.setHandler(defaultReply);
     }
   });
 
-  it('a second SIGINT stops at once, without waiting for requests in flight; finished answers are kept and the cache is intact', async () => {
+  // The test's timeout only keeps a broken second SIGINT from hanging the suite; the child's grace never ends (endless-grace.mjs).
+  it('a second SIGINT stops at once, without waiting for requests in flight; finished answers are kept and the cache is intact', { timeout: 120_000 }, async () => {
     const folder = await folderOf('sigint-twice', 12, 2200);
     const cache = path.join(folder, 'c.db');
     const out = path.join(dir, 'sigint-twice.jsonl');
@@ -222,16 +244,20 @@ describe('signals', () => {
     server.setHandler((req) => (answered++ < 3 ? defaultReply(req) : { type: 'hang' }));
     try {
       const start = server.chatRequests().length;
-      const run = startCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '-j', '2', '--cache', cache, '-o', out, folder]);
-      while (server.chatRequests().length - start < 5) await new Promise((r) => setTimeout(r, 20));
+      // In this child the 30 s grace never runs out, so only the second SIGINT can end the run.
+      const endlessGrace = pathToFileURL(path.join(ROOT, 'test', 'helpers', 'endless-grace.mjs')).href;
+      const run = startCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '-j', '2', '--cache', cache, '-o', out, folder],
+        { env: { NODE_OPTIONS: `--import=${endlessGrace}` } });
+      // Three answered, two hanging.
+      await server.requestsReached(start + 5);
       run.child.kill('SIGINT');
-      // The first SIGINT waits (up to 30 s) for the two hanging requests.
-      await new Promise((r) => setTimeout(r, 500));
+      // The first SIGINT waits (up to the grace) for the two hanging requests.
+      await waitForOutput(run.child, /SIGINT: finishing requests in flight/);
       assert.equal(run.child.exitCode, null, 'still waiting for requests in flight');
-      const second = Date.now();
       run.child.kill('SIGINT');
       const res = await run.done;
-      assert.ok(Date.now() - second < 15_000, 'the second SIGINT did not wait for the 30 s grace');
+      // The requests still hang and the grace cannot end: the exit is the second SIGINT's doing.
+      assert.equal(res.signal, null, 'the second SIGINT did not wait for the 30 s grace');
       assert.equal(res.code, 130, res.stderr);
       assert.ok(!existsSync(out), 'an interrupted run created its -o file');
       const db = new Database(cache, { readonly: true });
@@ -248,7 +274,7 @@ describe('output faults', () => {
   it('an -o folder that does not exist exits 74 before any request', async () => {
     const folder = await folderOf('out-fault', 1, 3000);
     const start = server.chatRequests().length;
-    const res = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--cache', path.join(folder, 'c.db'), '-o', path.join(dir, 'missing', 'x.csv'), folder]);
+    const res = await runMain(['catalog', '--endpoint', server.url, '--model', 'm', '--cache', path.join(folder, 'c.db'), '-o', path.join(dir, 'missing', 'x.csv'), folder]);
     assert.equal(res.code, 74, res.stderr);
     assert.match(res.stderr, /Cannot write .*missing\/x\.csv: the folder does not exist/);
     assert.equal(server.chatRequests().length - start, 0);
@@ -304,6 +330,25 @@ describe('output faults: the disk fills up', () => {
     }
   });
 
+  it('a run that exits 74 records 74 in the cache\'s runs table', async () => {
+    const folder = await folderOf('runs-74', 2, 3150);
+    const cache = path.join(folder, 'c.db');
+    const full = openSync('/dev/full', 'w');
+    try {
+      const res = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, folder], { stdoutFd: full });
+      assert.equal(res.code, 74, res.stderr);
+    } finally {
+      closeSync(full);
+    }
+    const db = new Database(cache, { readonly: true });
+    try {
+      const last = db.prepare('SELECT exit_code FROM runs ORDER BY id DESC LIMIT 1').get() as { exit_code: number | null } | undefined;
+      assert.equal(last?.exit_code, 74);
+    } finally {
+      db.close();
+    }
+  });
+
   it('-o on a full file system exits 74, leaves the old catalog whole and no temporary file, and keeps every answer', async (t) => {
     const mnt = path.join(dir, 'small-fs');
     await mkdir(mnt);
@@ -347,8 +392,7 @@ describe('kill and resume', () => {
     const out = path.join(dir, 'kill.jsonl');
     const previous = '{"SourceFile":"an existing catalog"}\n';
     await writeFile(out, previous);
-    // Slow enough that a kill lands mid-run: 8 requests in flight, 30-60 ms each.
-    const own = await startFakeOpenAI({ handler: (req) => ({ type: 'delay', ms: 30 + (req.imageSha256?.charCodeAt(0) ?? 0) % 30, then: defaultReply(req) }) });
+    const own = await startFakeOpenAI();
     const rng = createRng(7);
     const args = ['catalog', '--endpoint', own.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '-j', '8', '-q', '-o', out, folder];
     try {
@@ -368,10 +412,20 @@ describe('kill and resume', () => {
       for (let i = 0; i < 40 && kills < 20; i++) {
         const done = committedBefore();
         const from = own.chatRequests().length;
+        // This run gets `answers` answers (0-7), then its requests are held: killed once the
+        // server holds one, the run is provably mid-way, whatever the machine's speed.
+        // -1: killed as soon as it has started, before any request.
+        const answers = Math.floor(rng() * 9) - 1;
+        const dead = gate();
+        own.setHandler((req, index) => (index - from < answers ? defaultReply(req) : { type: 'hold', until: dead.opened }));
         const run = startCli(args);
-        await new Promise((r) => setTimeout(r, 250 + Math.floor(rng() * 900)));
+        if (answers < 0) await new Promise((resolve) => run.child.once('spawn', resolve));
+        else await Promise.race([own.requestsReached(from + answers + 1), run.done]);
         const killed = run.child.kill('SIGKILL');
         const res = await run.done;
+        dead.open();
+        // The dead run's lock would hold the next run for STALE_MS (30 s) until it goes stale; it is dead, so clear it now.
+        await rm(lockPath(cache), { recursive: true, force: true });
         if (killed && res.signal === 'SIGKILL') kills++;
         for (const r of own.chatRequests().slice(from)) {
           const sha = r.imageSha256 ?? '';
@@ -383,6 +437,7 @@ describe('kill and resume', () => {
         assert.ok(text === previous || text.split('\n').filter(Boolean).length === 200, 'the -o file is the old catalog or a complete new one');
       }
       assert.ok(kills >= 20, `only ${kills} runs were killed mid-way`);
+      own.setHandler(defaultReply);
       const final = await runCli(args);
       assert.equal(final.code, 0, final.stderr);
       const rows = parseJsonl(await readFile(out, 'utf8'));

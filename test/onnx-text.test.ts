@@ -512,9 +512,21 @@ describe('stream decoder', () => {
   it('stays linear: a long stream decodes only a small window per token', () => {
     const long = '这是一个很长的中文句子，包含表情🙂和 accents café。'.repeat(200);
     const ids = qwen.encode(long);
-    const started = performance.now();
-    assert.equal(stream(qwen, ids).join(''), long);
-    assert.ok(performance.now() - started < 2000, `took ${performance.now() - started} ms`);
+    // Counted, not timed: every token the tokenizer is asked to decode while streaming.
+    const tokenizer = (qwen as unknown as { tokenizer: { decode: (ids: number[], options: unknown) => string } }).tokenizer;
+    const decode = tokenizer.decode.bind(tokenizer);
+    let decoded = 0;
+    tokenizer.decode = (window, options) => {
+      decoded += window.length;
+      return decode(window, options);
+    };
+    try {
+      assert.equal(stream(qwen, ids).join(''), long);
+    } finally {
+      tokenizer.decode = decode;
+    }
+    // A decoder that re-decoded everything so far would ask for about ids² / 2 tokens.
+    assert.ok(decoded < 8 * ids.length, `${decoded} tokens decoded for a stream of ${ids.length}`);
   });
 });
 
@@ -624,7 +636,8 @@ describe('sampler', () => {
     }
   });
 
-  it('is fast on a 150k vocabulary without a full sort', () => {
+  // Its speed is the onnx bench's business (decode steps per second), not a timed assertion here.
+  it('samples within a 150k vocabulary, and top_k picks from the head', () => {
     const vocab = 151_936;
     const logits = randomLogits(vocab, 9);
     const rng = createRng(1);
@@ -634,13 +647,10 @@ describe('sampler', () => {
       { temperature: 0.7, topP: 0.8, topK: 0 },
       { temperature: 1, topP: 1, topK: 0 },
     ]) {
-      const started = performance.now();
       for (let i = 0; i < 10; i++) {
         const t = sampleToken(logits, 0, vocab, params, rng);
         assert.ok(t >= 0 && t < vocab);
       }
-      const perToken = (performance.now() - started) / 10;
-      assert.ok(perToken < 100, `${JSON.stringify(params)}: ${perToken.toFixed(1)} ms per token`);
     }
     // A peaked distribution with top_k picks from the head.
     logits[best] = 1000;

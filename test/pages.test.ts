@@ -6,10 +6,10 @@ import { copyFile, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { startFakeOpenAI, defaultReply, type FakeOpenAI, type RecordedRequest } from './helpers/fake-openai.js';
+import { startFakeOpenAI, defaultReply, gate, type FakeOpenAI, type RecordedRequest } from './helpers/fake-openai.js';
 import { makeImage, makeMultiPageTiff, noiseImage } from './helpers/images.js';
 import { corruptXref, makeBomb, makeEmptyPdf, makeEncryptedPdf, makePdf, rawPdf, truncate, type PageSpec } from './helpers/pdfs.js';
-import { parseJsonl, runCli, scratchFolders, startCli } from './helpers/cli.js';
+import { parseJsonl, runCli, scratchFolders, startCli, waitForOutput } from './helpers/cli.js';
 
 let server: FakeOpenAI;
 before(async () => {
@@ -262,12 +262,16 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     const dir = await workspace();
     const file = path.join(dir, 'long.pdf');
     await writeFile(file, await makePdf(Array.from({ length: 12 }, (_, i) => ({ kind: 'scan' as const, seed: 40 + i, width: 200, height: 283 }))));
-    const slow = await startFakeOpenAI({ handler: (req) => ({ type: 'delay', ms: 250, then: defaultReply(req) }) });
+    // Two pages answered, then the third is held until the interrupt has been taken: provably half way.
+    const interrupted = gate();
+    const slow = await startFakeOpenAI({ handler: (req, index) => (index < 2 ? defaultReply(req) : { type: 'hold', until: interrupted.opened }) });
     try {
       const args = ['catalog', file, '--endpoint', slow.url, '--model', 'm', '--flavor', 'vllm', '-j', '1', '--cache', path.join(dir, 'c.db')];
       const run = startCli(args);
-      while (slow.chatRequests().length < 3) await new Promise((r) => setTimeout(r, 20));
+      await slow.requestsReached(3);
       run.child.kill('SIGINT');
+      await waitForOutput(run.child, /SIGINT: finishing requests in flight/);
+      interrupted.open();
       const first = await run.done;
       assert.equal(first.code, 130, first.stderr);
       assert.equal(first.stdout, '', 'an unfinished document gets no rows');
@@ -280,6 +284,7 @@ describe('PDF and multi-page TIFF: one row per page', () => {
       assert.equal(slow.chatRequests().length, 12, 'no page asked twice');
       assert.equal(rows.filter((r) => r.cached).length, asked);
     } finally {
+      interrupted.open();
       await slow.close();
     }
   });

@@ -10,7 +10,7 @@ import { newPage } from './helpers/chromium.js';
 import sharp from 'sharp';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type Handler } from './helpers/fake-openai.js';
 import { makeImage, pngBomb } from './helpers/images.js';
-import { parseJsonl, runCli, scratchFolders, startCli, type CliResult } from './helpers/cli.js';
+import { fileAppears, parseJsonl, runMain, scratchFolders, startCli, type CliResult } from './helpers/cli.js';
 
 const XSS = 'Nice view.\nSecond line </script><script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
 const ODD_NAME = 'd <b>&"\'照片 שלום.jpg';
@@ -117,7 +117,7 @@ describe('report from a text catalog', () => {
       : i === 1 ? { type: 'answer', content: 'A partial answer that was cut', finishReason: 'length' }
       : defaultReply(req);
     server.setHandler(handler);
-    const cat = await runCli(catalogArgs(path.join(dir, 'cache.db'), ['-j', '1', 'photos', '-o', 'text.jsonl']), { cwd: dir });
+    const cat = await runMain(catalogArgs(path.join(dir, 'cache.db'), ['-j', '1', 'photos', '-o', 'text.jsonl']), { cwd: dir });
     server.setHandler(defaultReply);
     assert.equal(cat.code, 1, `catalog should report its error rows: ${cat.stderr}`);
     rows = parseJsonl(await readFile(path.join(dir, 'text.jsonl'), 'utf8'));
@@ -127,7 +127,7 @@ describe('report from a text catalog', () => {
     await unlink(path.join(photos, 'z-deleted.jpg'));
     await makeImage(path.join(photos, 'y-changed.jpg'), { width: 320, height: 240, seed: 99 });
 
-    run = await runCli(['report', 'text.jsonl', '-o', 'report.html'], { cwd: dir });
+    run = await runMain(['report', 'text.jsonl', '-o', 'report.html'], { cwd: dir });
     html = await readFile(path.join(dir, 'report.html'), 'utf8');
   });
 
@@ -245,18 +245,18 @@ describe('report from a text catalog', () => {
   it('resolves images against --base from another folder, and without thumbnails reads no image', async () => {
     const elsewhere = await workspace();
     const catalog = path.join(dir, 'text.jsonl');
-    const withBase = await runCli(['report', catalog, '--base', dir, '-o', 'r.html'], { cwd: elsewhere });
+    const withBase = await runMain(['report', catalog, '--base', dir, '-o', 'r.html'], { cwd: elsewhere });
     assert.equal(withBase.code, 0, withBase.stderr);
     assert.match(summaryOf(withBase), /9 rows, 6 thumbnails, 1 image missing/);
 
-    const noBase = await runCli(['report', catalog, '-o', 'r.html'], { cwd: elsewhere });
+    const noBase = await runMain(['report', catalog, '-o', 'r.html'], { cwd: elsewhere });
     assert.equal(noBase.code, 0, noBase.stderr);
     // The two error rows' files are not looked for.
     assert.match(summaryOf(noBase), /9 rows, 0 thumbnails, 7 images missing, 2 images without preview/);
     assert.match(noBase.stderr, /no image was found under .*: pass --base DIR/);
     assert.match(noBase.stderr, /and 4 more image problems/);
 
-    const bare = await runCli(['report', catalog, '--no-thumbnails', '-o', 'r.html'], { cwd: elsewhere });
+    const bare = await runMain(['report', catalog, '--no-thumbnails', '-o', 'r.html'], { cwd: elsewhere });
     assert.equal(bare.code, 0, bare.stderr);
     assert.match(summaryOf(bare), /^glm-vision: report: 9 rows; wrote r\.html/);
     const page = await readFile(path.join(elsewhere, 'r.html'), 'utf8');
@@ -270,13 +270,13 @@ describe('report from structured catalogs', () => {
     const dir = await workspace();
     for (let i = 0; i < 3; i++) await makeImage(path.join(dir, 'scans', `scan-${i}.png`), { width: 400, height: 560, format: 'png', seed: 20 + i });
     const cache = path.join(dir, 'cache.db');
-    const tags = await runCli(catalogArgs(cache, ['--prompt', 'tags', 'scans', '-o', 'tags.jsonl']), { cwd: dir });
+    const tags = await runMain(catalogArgs(cache, ['--prompt', 'tags', 'scans', '-o', 'tags.jsonl']), { cwd: dir });
     assert.equal(tags.code, 0, tags.stderr);
-    const doc = await runCli(catalogArgs(cache, ['--prompt', 'document', 'scans', '-o', 'doc.csv']), { cwd: dir });
+    const doc = await runMain(catalogArgs(cache, ['--prompt', 'document', 'scans', '-o', 'doc.csv']), { cwd: dir });
     assert.equal(doc.code, 0, doc.stderr);
     const tagRows = parseJsonl(await readFile(path.join(dir, 'tags.jsonl'), 'utf8'));
 
-    const r1 = await runCli(['report', 'tags.jsonl', '-o', 'tags.html'], { cwd: dir });
+    const r1 = await runMain(['report', 'tags.jsonl', '-o', 'tags.html'], { cwd: dir });
     assert.equal(r1.code, 0, r1.stderr);
     let { page } = await openReport(path.join(dir, 'tags.html'));
     assert.equal(await page.locator('#rows > .row').count(), 3);
@@ -289,7 +289,7 @@ describe('report from structured catalogs', () => {
     await search(page, (tagRows[2]?.output as { tags: string[] }).tags[0] as string, 1);
     await page.close();
 
-    const r2 = await runCli(['report', 'doc.csv', '-o', 'doc.html'], { cwd: dir });
+    const r2 = await runMain(['report', 'doc.csv', '-o', 'doc.html'], { cwd: dir });
     assert.equal(r2.code, 0, r2.stderr);
     ({ page } = await openReport(path.join(dir, 'doc.html')));
     assert.deepEqual(await page.locator('#r1 .fields > dt').allTextContents(), ['doc_type', 'date', 'parties', 'amounts', 'summary']);
@@ -321,7 +321,7 @@ describe('report with hundreds of rows', () => {
     await writeFile(path.join(dir, 'big.jsonl'), `${lines.join('\n')}\n`);
     const errors = Array.from({ length: N }, (_, i) => status(i)).filter((s) => s === 'error').length;
 
-    const run = await runCli(['report', 'big.jsonl', '-o', 'big.html'], { cwd: dir });
+    const run = await runMain(['report', 'big.jsonl', '-o', 'big.html'], { cwd: dir });
     assert.equal(run.code, 0, run.stderr);
     // Error rows show "no preview" with their error, not their picture.
     assert.match(summaryOf(run), new RegExp(`^glm-vision: report: ${N} rows, ${N - 1 - errors} thumbnails, 1 image missing, ${errors} images without preview; wrote big\\.html \\(\\d+(\\.\\d)? [KM]B\\)$`));
@@ -374,7 +374,7 @@ describe('report refuses and fails with a message naming the file', () => {
     await writeFile(catalog, `${line}\n`);
 
     for (const target of ['c.jsonl', './c.jsonl', catalog]) {
-      const r = await runCli(['report', 'c.jsonl', '-o', target], { cwd: dir });
+      const r = await runMain(['report', 'c.jsonl', '-o', target], { cwd: dir });
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /Refusing to write the report over the catalog c\.jsonl/);
     }
@@ -389,25 +389,25 @@ describe('report refuses and fails with a message naming the file', () => {
       [['--base', 'c.jsonl'], /--base c\.jsonl: not a folder/],
     ];
     for (const [args, message] of bad) {
-      const r = await runCli(['report', 'c.jsonl', '-o', 'r.html', ...args], { cwd: dir });
+      const r = await runMain(['report', 'c.jsonl', '-o', 'r.html', ...args], { cwd: dir });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'printed a stack');
     }
-    const missing = await runCli(['report', 'none.jsonl', '-o', 'r.html'], { cwd: dir });
+    const missing = await runMain(['report', 'none.jsonl', '-o', 'r.html'], { cwd: dir });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /Cannot read the catalog none\.jsonl: no such file/);
     await writeFile(path.join(dir, 'junk.jsonl'), '{"not": "a row"}\n');
-    const junk = await runCli(['report', 'junk.jsonl', '-o', 'r.html'], { cwd: dir });
+    const junk = await runMain(['report', 'junk.jsonl', '-o', 'r.html'], { cwd: dir });
     assert.equal(junk.code, 2);
     assert.match(junk.stderr, /junk\.jsonl line 1: no SourceFile/);
     assert.equal(existsSync(path.join(dir, 'r.html')), false);
 
-    const unwritable = await runCli(['report', 'c.jsonl', '-o', 'no/such/folder/r.html'], { cwd: dir });
+    const unwritable = await runMain(['report', 'c.jsonl', '-o', 'no/such/folder/r.html'], { cwd: dir });
     assert.equal(unwritable.code, 74, unwritable.stderr);
     assert.match(unwritable.stderr, /Cannot write no\/such\/folder\/r\.html: the folder does not exist/);
 
-    const toStdout = await runCli(['report', 'c.jsonl', '--thumb-size', '32'], { cwd: dir });
+    const toStdout = await runMain(['report', 'c.jsonl', '--thumb-size', '32'], { cwd: dir });
     assert.equal(toStdout.code, 0, toStdout.stderr);
     assert.match(toStdout.stdout, /^<!doctype html>/);
     assert.match(toStdout.stdout, /<\/html>\n$/);
@@ -416,7 +416,7 @@ describe('report refuses and fails with a message naming the file', () => {
 
     // A second report replaces the first whole.
     await writeFile(path.join(dir, 'r.html'), 'old');
-    const again = await runCli(['report', 'c.jsonl', '-o', 'r.html', '-q'], { cwd: dir });
+    const again = await runMain(['report', 'c.jsonl', '-o', 'r.html', '-q'], { cwd: dir });
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stderr, '');
     assert.match(await readFile(path.join(dir, 'r.html'), 'utf8'), /^<!doctype html>[\s\S]*<\/html>\n$/);
@@ -431,7 +431,7 @@ describe('report refuses and fails with a message naming the file', () => {
     await writeFile(path.join(dir, 'r.html'), 'the old report');
     const { child, done } = startCli(['report', 'c.jsonl', '-o', 'r.html', '-j', '1'], { cwd: dir });
     // The temporary file appears once the catalog is read and the signal handlers are in place.
-    while (child.exitCode === null && !(await readdir(dir)).some((f) => f.endsWith('.tmp'))) await new Promise((r) => setTimeout(r, 20));
+    await fileAppears(dir, (f) => f.endsWith('.tmp'), done);
     child.kill('SIGINT');
     const r = await done;
     assert.equal(r.code, 130, r.stderr);

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type Reply } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
-import { parseJsonl, runCli, startCli, tempDir } from './helpers/cli.js';
+import { parseJsonl, runMain, startCli, tempDir } from './helpers/cli.js';
 
 const TEMPLATE = `---
 name: record
@@ -78,7 +78,7 @@ describe('metadata write-back (exiftool)', () => {
   let server: FakeOpenAI;
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let work: string;
-  const cli = (args: string[]) => runCli(args, { cwd: work });
+  const cli = (args: string[]) => runMain(args, { cwd: work });
 
   before(async () => {
     assert.doesNotThrow(() => execFileSync('exiftool', ['-ver']), 'exiftool is missing: apt-get install libimage-exiftool-perl (README, Install)');
@@ -221,15 +221,15 @@ describe('metadata write-back (exiftool)', () => {
       await makeImage(path.join(dir, 'p', 'x.png'), { width: 20, height: 20, format: 'png', seed: 9 });
       await makeImage(path.join(dir, 'p', 'y.jpg'), { width: 20, height: 20, seed: 10 });
       await writeFile(path.join(dir, 'p', 'y.xmp'), 'this is not XML <');
-      const run = await runCli(['catalog', 'p', '--prompt', path.join(work, 'record.md'), '--endpoint', server.url, '--model', 'm',
+      const run = await runMain(['catalog', 'p', '--prompt', path.join(work, 'record.md'), '--endpoint', server.url, '--model', 'm',
         '--cache', path.join(work, 'cache.db'), '-o', 'c.csv', '-q'], { cwd: dir });
       assert.equal(run.code, 0, run.stderr);
 
-      const dry = await runCli(['xmp', 'c.csv', '--sidecars', '--sidecar-name', 'photo.xmp', '--dry-run'], { cwd: dir });
+      const dry = await runMain(['xmp', 'c.csv', '--sidecars', '--sidecar-name', 'photo.xmp', '--dry-run'], { cwd: dir });
       assert.equal(dry.code, 1);
       assert.deepEqual((await readdir(path.join(dir, 'p'))).sort(), ['x.jpg', 'x.png', 'y.jpg', 'y.xmp']);
 
-      const real = await runCli(['xmp', 'c.csv', '--sidecars', '--sidecar-name', 'photo.xmp'], { cwd: dir });
+      const real = await runMain(['xmp', 'c.csv', '--sidecars', '--sidecar-name', 'photo.xmp'], { cwd: dir });
       assert.equal(real.code, 1, 'two failures');
       assert.match(real.stderr, /x\.jpg and x\.png would share the sidecar .*x\.xmp; use --sidecar-name photo\.jpg\.xmp/);
       assert.match(real.stderr, /y\.xmp is not valid XML.*left as it is/);

@@ -1,8 +1,12 @@
-// Runs the real CLI (bin/glm-vision.js over dist/) as a child process.
+// Runs the real CLI (bin/glm-vision.js over dist/) as a child process, or its
+// main() in this process (runMain) where being a separate process does not matter.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +30,39 @@ export interface CliOptions {
   wrapper?: string[];
 }
 
+interface Watched {
+  text: { stdout: string; stderr: string };
+  closed: boolean;
+  listeners: Set<() => void>;
+}
+
+// What each started child has printed so far, for waitForOutput.
+const watched = new WeakMap<ChildProcess, Watched>();
+
+/**
+ * Resolves with the output so far once the child's stderr (or stdout) matches
+ * `pattern`: a test waits for what the CLI says, not for a time. Rejects if
+ * the child ends without printing it, so a test fails instead of hanging.
+ */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, stream: 'stdout' | 'stderr' = 'stderr'): Promise<string> {
+  const w = watched.get(child);
+  if (w === undefined) return Promise.reject(new Error('waitForOutput: the child was not started by startCli'));
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      const text = w.text[stream];
+      if (pattern.test(text)) {
+        w.listeners.delete(check);
+        resolve(text);
+      } else if (w.closed) {
+        w.listeners.delete(check);
+        reject(new Error(`the child ended without printing ${String(pattern)} on ${stream}; it printed:\n${text}`));
+      }
+    };
+    w.listeners.add(check);
+    check();
+  });
+}
+
 export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const [command, ...prefix] = [...(options.wrapper ?? []), process.execPath];
   const child = spawn(command as string, [...prefix, BIN, ...args], {
@@ -33,21 +70,112 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
     stdio: ['pipe', options.stdoutFd ?? 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const w: Watched = { text: { stdout: '', stderr: '' }, closed: false, listeners: new Set() };
+  watched.set(child, w);
+  const tell = (): void => {
+    for (const listener of [...w.listeners]) listener();
+  };
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    w.text.stdout += d;
+    tell();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    w.text.stderr += d;
+    tell();
+  });
   if (options.input !== undefined) child.stdin?.end(options.input);
   else child.stdin?.end();
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      w.closed = true;
+      tell();
+      resolve({ code, signal, stdout: w.text.stdout, stderr: w.text.stderr });
+    });
   });
   return { child, done };
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).done;
+}
+
+/**
+ * Resolves true once a file whose name passes `match` is in `dir` (told by
+ * fs.watch, no polling), or false if `exited` settles first.
+ */
+export function fileAppears(dir: string, match: (name: string) => boolean, exited: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (found: boolean): void => {
+      if (settled) return;
+      settled = true;
+      watcher.close();
+      resolve(found);
+    };
+    const watcher = watch(dir, (_event, name) => {
+      if (name !== null && match(name)) finish(true);
+    });
+    watcher.on('error', reject);
+    // Looked at once the watch is on, so a file made before it is not missed.
+    readdir(dir).then((names) => {
+      if (names.some(match)) finish(true);
+    }, reject);
+    exited.then(() => finish(false), () => finish(false));
+  });
+}
+
+/** What runMain takes: no wrapper or descriptor, which only a child process has. */
+export type MainOptions = Pick<CliOptions, 'cwd' | 'env' | 'input'>;
+
+/** A stream that keeps what is written to it, as text. */
+function collector(): { stream: Writable; text: () => string } {
+  const decoder = new StringDecoder('utf8');
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      text += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+      callback();
+    },
+  });
+  return { stream, text: () => text + decoder.end() };
+}
+
+// In-process runs share process.cwd(): one at a time.
+let mainQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs src/cli/main.ts's main() in this process, with the io bin/glm-vision.js
+ * would give it (environment as runCli gives a child, stdout and stderr kept as
+ * text), and returns what runCli returns. No build is needed and no node starts,
+ * so it is much faster. Not for tests where being a process matters: signals,
+ * EPIPE, /dev/full, locks between processes, kills, setpriv.
+ */
+export function runMain(args: string[], options: MainOptions = {}): Promise<CliResult> {
+  const run = mainQueue.then(async (): Promise<CliResult> => {
+    const { main } = await import('../../src/cli/main.js');
+    const stdout = collector();
+    const stderr = collector();
+    const input = options.input === undefined ? [] : [Buffer.from(options.input)];
+    const cwd = options.cwd ?? ROOT;
+    const previous = process.cwd();
+    // Some paths are resolved against the process's folder, as in a child started in `cwd`.
+    process.chdir(cwd);
+    try {
+      const code = await main(args, {
+        stdin: Readable.from(input),
+        stdout: stdout.stream,
+        stderr: stderr.stream,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
+        cwd,
+      });
+      return { code, signal: null, stdout: stdout.text(), stderr: stderr.text() };
+    } finally {
+      process.chdir(previous);
+    }
+  });
+  mainQueue = run.catch(() => undefined);
+  return run;
 }
 
 /** A fresh temporary folder, removed by the returned cleanup. */

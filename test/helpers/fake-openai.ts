@@ -29,6 +29,8 @@ export type Reply =
   | { type: 'reset' }
   | { type: 'hang' }
   | { type: 'delay'; ms: number; then?: Reply }
+  /** Answers `then` only once `until` settles: the test decides when, not a clock. */
+  | { type: 'hold'; until: Promise<unknown>; then?: Reply }
   | { type: 'invalid-json' }
   | { type: 'truncated-body' };
 
@@ -45,6 +47,8 @@ export interface FakeOpenAIOptions {
    * {"detail":"Not Found"}. Such chat requests still count in chatRequests().
    */
   v1Only?: boolean;
+  /** Timers for 'delay' replies (default: the real ones); a FakeClock lets a test move time. */
+  timers?: { setTimeout(callback: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
 }
 
 export interface FakeOpenAI {
@@ -55,11 +59,20 @@ export interface FakeOpenAI {
   /** Only inference requests (chat/completions and /infer). */
   chatRequests(): RecordedRequest[];
   setHandler(h: Handler): void;
+  /** Resolves once the server has received `n` inference requests in all (counted as chatRequests() counts them). */
+  requestsReached(n: number): Promise<void>;
   /** Closes the server and destroys open/hanging sockets. */
   close(): Promise<void>;
 }
 
 type Json = Record<string, unknown>;
+
+/** A promise the test opens when it chooses, e.g. for { type: 'hold', until: g.opened }. */
+export function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
 
 const DATA_URL = /^data:[^,]*?;base64,/i;
 
@@ -263,13 +276,25 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const requests: RecordedRequest[] = [];
   const inference: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
+  const timerApi = options.timers ?? {
+    setTimeout: (callback: () => void, ms: number): unknown => setTimeout(callback, ms),
+    clearTimeout: (handle: unknown): void => clearTimeout(handle as NodeJS.Timeout),
+  };
+  const timers = new Set<unknown>();
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const recordInference = (rec: RecordedRequest): void => {
+    inference.push(rec);
+    for (const w of waiters.filter((x) => inference.length >= x.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
   let closed = false;
   let completionSeq = 0;
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolveSleep) => {
-      const t = setTimeout(() => {
+      const t = timerApi.setTimeout(() => {
         timers.delete(t);
         resolveSleep();
       }, ms);
@@ -314,6 +339,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       case 'delay':
         await sleep(reply.ms);
         return respond(res, rec, reply.then ?? defaultReply(rec), infer);
+      case 'hold':
+        await reply.until;
+        return respond(res, rec, reply.then ?? defaultReply(rec), infer);
       case 'invalid-json':
         sendJson(res, 200, '{"id": "chatcmpl-broken", "choices": [ {"message": <<not json>>');
         return;
@@ -352,7 +380,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     requests.push(rec);
 
     if (options.v1Only === true && !path.startsWith('/v1/')) {
-      if (inferenceRoute) inference.push(rec);
+      if (inferenceRoute) recordInference(rec);
       sendJson(res, 404, { detail: 'Not Found' });
       return;
     }
@@ -373,7 +401,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
 
     const index = inference.length;
-    inference.push(rec);
+    recordInference(rec);
     const reply = await handler(rec, index);
     await respond(res, rec, reply, infer);
   }
@@ -412,10 +440,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     setHandler(h: Handler) {
       handler = h;
     },
+    requestsReached(n: number) {
+      if (inference.length >= n) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push({ n, resolve }));
+    },
     close() {
       if (closed) return Promise.resolve();
       closed = true;
-      for (const t of timers) clearTimeout(t);
+      for (const t of timers) timerApi.clearTimeout(t);
       timers.clear();
       return new Promise<void>((resolveClose) => {
         server.close(() => resolveClose());

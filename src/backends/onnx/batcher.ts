@@ -18,6 +18,18 @@ export interface BatcherOptions {
   waitMs: number;
 }
 
+/** The timer functions the batcher uses; tests pass a fake to drive time explicitly. */
+export interface BatcherTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Called with what setTimeout returned, or undefined when no timer is set. */
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: BatcherTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined),
+};
+
 interface Pending<I, R> {
   item: I;
   since: number;
@@ -28,7 +40,7 @@ interface Pending<I, R> {
 export class Batcher<I extends BatchItem, R> {
   private readonly queue: Pending<I, R>[] = [];
   private running = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private closed = false;
   private scheduled = false;
 
@@ -36,6 +48,7 @@ export class Batcher<I extends BatchItem, R> {
     private readonly run: (items: I[]) => Promise<R[]>,
     private readonly options: BatcherOptions,
     private readonly now: () => number = () => performance.now(),
+    private readonly timers: BatcherTimers = realTimers,
   ) {}
 
   submit(item: I): Promise<R> {
@@ -56,18 +69,18 @@ export class Batcher<I extends BatchItem, R> {
   /** Rejects everything still waiting. */
   close(reason: unknown): void {
     this.closed = true;
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     for (const p of this.queue.splice(0)) p.reject(reason);
   }
 
   private pump(): void {
     if (this.running || this.queue.length === 0) return;
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     const oldest = this.queue[0] as Pending<I, R>;
     const waited = this.now() - oldest.since;
     if (!this.fullBatchReady() && waited < this.options.waitMs) {
-      this.timer = setTimeout(() => this.pump(), this.options.waitMs - waited);
+      this.timer = this.timers.setTimeout(() => this.pump(), this.options.waitMs - waited);
       return;
     }
     const batch = this.take();
