@@ -62,9 +62,13 @@ export interface JobCacheOptions {
 
 export class JobCache {
   readonly jobId: string;
+  /** Each kind's render and failure keys, made once: every page look-up needs them. */
+  private readonly keys: Record<DocumentKind, { render: string; failure: string }>;
 
   constructor(private readonly store: CacheStore, private readonly options: JobCacheOptions) {
     this.jobId = options.jobId;
+    const keysOf = (kind: DocumentKind) => ({ render: renderKey(kind, options.pages), failure: failureKey(kind, options.pages) });
+    this.keys = { pdf: keysOf('pdf'), tiff: keysOf('tiff') };
   }
 
   /** Each walked file's cached answer, when its size, time and inode say it is the file hashed before. */
@@ -106,20 +110,20 @@ export class JobCache {
 
   /** A page rendered before under this run's settings, and its answer for this job if there is one. */
   knownPage(sha: string, kind: DocumentKind, page: number): { record: PageRecord; answer: CachedResult | undefined } | undefined {
-    const record = this.store.page(sha, renderKey(kind, this.options.pages), page);
+    const record = this.store.page(sha, this.keys[kind].render, page);
     return record && { record, answer: this.answer(pageIdentity(record, this.options.usesPageText)) };
   }
 
   /** Records a page just rendered; returns its record and the key its answer is cached under. */
   rememberPage(sha: string, kind: DocumentKind, page: number, rendered: PageImage): { record: PageRecord; key: string } {
     const record = pageRecord(rendered);
-    this.store.rememberPage(sha, renderKey(kind, this.options.pages), page, record);
+    this.store.rememberPage(sha, this.keys[kind].render, page, record);
     return { record, key: pageIdentity(record, this.options.usesPageText) };
   }
 
   /** A remembered failure of a document (page 0) or page under this run's render settings, unless retrying them. */
   knownFailure(sha: string, kind: DocumentKind, page: number): string | undefined {
-    return this.options.retryFailed ? undefined : this.store.failure(sha, failureKey(kind, this.options.pages), page);
+    return this.options.retryFailed ? undefined : this.store.failure(sha, this.keys[kind].failure, page);
   }
 
   /**
@@ -129,12 +133,12 @@ export class JobCache {
    */
   rememberFailure(sha: string, kind: DocumentKind, page: number, error: unknown): void {
     const own = error instanceof FileFailure && !(error instanceof TransientFileFailure);
-    if (own && !this.options.cutOff()) this.store.rememberFailure(sha, failureKey(kind, this.options.pages), page, error.message);
+    if (own && !this.options.cutOff()) this.store.rememberFailure(sha, this.keys[kind].failure, page, error.message);
   }
 
   /** It worked this time. Only a retry can meet a remembered failure, so only a retry writes (not every page rendered). */
   forgetFailure(sha: string, kind: DocumentKind, page: number): void {
-    if (this.options.retryFailed || this.options.refresh) this.store.forgetFailure(sha, failureKey(kind, this.options.pages), page);
+    if (this.options.retryFailed || this.options.refresh) this.store.forgetFailure(sha, this.keys[kind].failure, page);
   }
 
   /** A refused page selection is decided by the page count; retrying counts the pages again. */

@@ -57,6 +57,15 @@ export async function runCatalogWith(
   ctx: BenchContext,
   o: { args: string[]; cache: string; name: string; timeoutMs: number; rss?: RssMethod },
 ): Promise<CatalogRun> {
+  return timedCatalog(ctx, o, async (out, r) => ({ ...r, rows: parseJsonl(await readFile(out, 'utf8')) }));
+}
+
+/** Runs the catalog into a temporary JSONL file, hands it to `read`, then deletes it. */
+async function timedCatalog<T>(
+  ctx: BenchContext,
+  o: { args: string[]; cache: string; name: string; timeoutMs: number; rss?: RssMethod },
+  read: (out: string, r: TimedResult) => Promise<T>,
+): Promise<T> {
   const out = path.join(ctx.scratch, `${o.name}.jsonl`);
   const args = [BIN, 'catalog', ...o.args, '--cache', o.cache, '-q', '-o', out];
   try {
@@ -64,8 +73,7 @@ export async function runCatalogWith(
       `glm-vision catalog (${o.name})`,
       await runTimed(process.execPath, args, { cwd: ROOT, env: childEnv(ctx), timeoutMs: o.timeoutMs, rss: o.rss ?? 'none', scratch: ctx.scratch }),
     );
-    const rows = parseJsonl(await readFile(out, 'utf8'));
-    return { ...r, rows };
+    return await read(out, r);
   } finally {
     await rm(out, { force: true });
   }
@@ -88,13 +96,7 @@ export async function runCatalogTally(
   ctx: BenchContext,
   o: { args: string[]; cache: string; name: string; timeoutMs: number; rss?: RssMethod },
 ): Promise<CatalogTally> {
-  const out = path.join(ctx.scratch, `${o.name}.jsonl`);
-  const args = [BIN, 'catalog', ...o.args, '--cache', o.cache, '-q', '-o', out];
-  try {
-    const r = check(
-      `glm-vision catalog (${o.name})`,
-      await runTimed(process.execPath, args, { cwd: ROOT, env: childEnv(ctx), timeoutMs: o.timeoutMs, rss: o.rss ?? 'none', scratch: ctx.scratch }),
-    );
+  return timedCatalog(ctx, o, async (out, r) => {
     const tally = { rows: 0, fresh: 0, cached: 0, firstError: '' };
     for await (const line of createInterface({ input: createReadStream(out, 'utf8'), crlfDelay: Infinity })) {
       if (line.trim() === '') continue;
@@ -108,9 +110,7 @@ export async function runCatalogTally(
       }
     }
     return { ...r, ...tally };
-  } finally {
-    await rm(out, { force: true });
-  }
+  });
 }
 
 /** Removes an SQLite cache with its WAL and shared-memory files. */
