@@ -21,18 +21,12 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
-import { CLOCK_TICKS_PER_SECOND, threadCpuTicks, workerUrl } from '../support/worker-threads.js';
+import { workerUrl } from '../support/worker-threads.js';
 import { DocumentLimit, TransientFileFailure } from '../support/errors.js';
-import { reviveError, type SerializedError } from '../support/worker-errors.js';
-import { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB, MIN_THREAD_MEMORY_MB } from '../config/constants.js';
+import { reviveError } from '../support/worker-errors.js';
 import { CLOCK, type PdfReply, type PdfRequest, type PdfWorkerData, type RenderedPage } from './pdf-protocol.js';
-
-/**
- * How pdf-worker.ts sends a failure: serializeError's fields (the class to revive), beside the
- * protocol's flags (fileFault repeats what the class says; limit and broken tell the pool what to do).
- */
-export type PdfWireError = Extract<PdfReply, { error: unknown }>['error'] & SerializedError;
-type Reply = Exclude<PdfReply, { error: unknown }> | (Extract<PdfReply, { error: unknown }> & { error: PdfWireError });
+import { limitMessage, renderBudget, stallSeconds, threadHeaps, type RenderBudget, type RenderLimits } from './pdf-budget.js';
+import { hasCpuClock, readClock } from './pdf-thread-clock.js';
 
 type Pending = {
   resolve: (reply: PdfReply) => void;
@@ -63,29 +57,16 @@ export interface PdfDocument {
   close(): Promise<void>;
 }
 
-export interface RenderLimits {
-  /** Memory for all rendering threads together, in MB (--render-memory). */
-  memoryMb: number;
-  /** CPU seconds one request (opening a PDF, rendering a page) may use (--render-cpu-limit). */
-  cpuSeconds: number;
-}
-
+export type { RenderLimits } from './pdf-budget.js';
 // In config/constants.ts, so that the command line's options need not load this pool.
-export { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB, MIN_THREAD_MEMORY_MB };
-/** Of a thread's share, the V8 heap's part: the rest is PDFium's. */
-const V8_SHARE = 0.25;
-const MIN_V8_HEAP_MB = 48;
+export { DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB, MIN_THREAD_MEMORY_MB } from '../config/constants.js';
 
 /** How often the pool reads the busy threads' CPU clocks. */
 const WATCH_MS = 100;
-/** A backstop for a request that waits on something that never comes: far past any CPU limit, so load alone never reaches it. */
-const STALL_MIN_S = 300;
-const STALL_FACTOR = 10;
 
 export class PdfPool {
   private readonly threads: (Thread | undefined)[];
-  private readonly capMb: number;
-  private readonly limits: RenderLimits;
+  private readonly budget: RenderBudget;
   private nextId = 0;
   private watcher: NodeJS.Timeout | undefined;
 
@@ -95,11 +76,8 @@ export class PdfPool {
     /** A number: the CPU limit in ms, as this argument was before there was a memory limit. */
     limits: Partial<RenderLimits> | number = {},
   ) {
-    const given = typeof limits === 'number' ? { cpuSeconds: limits / 1000 } : limits;
-    this.limits = { memoryMb: given.memoryMb ?? DEFAULT_RENDER_MEMORY_MB, cpuSeconds: given.cpuSeconds ?? DEFAULT_RENDER_CPU_LIMIT_S };
-    const count = Math.max(1, Math.min(size, Math.floor(this.limits.memoryMb / MIN_THREAD_MEMORY_MB)));
-    this.capMb = Math.floor(this.limits.memoryMb / count);
-    this.threads = Array.from({ length: count }, () => undefined);
+    this.budget = renderBudget(size, limits);
+    this.threads = Array.from({ length: this.budget.threads }, () => undefined);
   }
 
   /** Opens one PDF; a file's fault rejects with a FileFailure naming it. What the libraries print about it goes to `onWarning`. */
@@ -189,8 +167,8 @@ export class PdfPool {
     const clock = new Int32Array(new SharedArrayBuffer(CLOCK.slots * Int32Array.BYTES_PER_ELEMENT));
     clock[CLOCK.request] = -1;
     const epochMs = Date.now();
-    const v8Mb = Math.max(MIN_V8_HEAP_MB, Math.floor(this.capMb * V8_SHARE));
-    const workerData: PdfWorkerData = { clock: clock.buffer as SharedArrayBuffer, epochMs, wasmMemoryMb: this.capMb - v8Mb };
+    const { v8Mb, wasmMemoryMb } = threadHeaps(this.budget.capMb);
+    const workerData: PdfWorkerData = { clock: clock.buffer as SharedArrayBuffer, epochMs, wasmMemoryMb };
     // Its own stdout and stderr: nothing a library prints may land in the catalog or on the terminal raw.
     const worker = new Worker(url, {
       execArgv, stdout: true, stderr: true, workerData, resourceLimits: { maxOldGenerationSizeMb: v8Mb },
@@ -209,7 +187,7 @@ export class PdfPool {
       for (const p of thread.pending.values()) p.reject(new ThreadStopped(why));
       thread.pending.clear();
     };
-    worker.on('message', (reply: Reply) => {
+    worker.on('message', (reply: PdfReply) => {
       const p = thread.pending.get(reply.id);
       // A stopped thread's requests are tried again on a fresh one (see ThreadStopped), whatever it answers.
       if (!p || thread.dead) return;
@@ -243,15 +221,7 @@ export class PdfPool {
 
   /** The request fails with the limit it went over; its thread, perhaps left holding its garbage or still busy, is stopped. */
   private overLimit(thread: Thread, culprit: Pending, limit: 'cpu' | 'memory' | 'stall'): void {
-    const { memoryMb, cpuSeconds } = this.limits;
-    const page = culprit.what.startsWith('page');
-    const message = limit === 'stall'
-      ? `${culprit.what} was not done after ${this.stallSeconds} s and is taken for hung (it used less than its --render-cpu-limit ${cpuSeconds} s of CPU)`
-      : limit === 'cpu'
-      ? `${culprit.what} used more than ${cpuSeconds} s of CPU${page ? ' rendering' : ''} (--render-cpu-limit ${cpuSeconds})` +
-        (threadCpuTicks(Atomics.load(thread.clock, CLOCK.tid)) === undefined ? '; wall time counted: no CPU clock for threads here' : '')
-      : `${culprit.what} needed more than ${this.capMb} MB${page ? ' to render' : ''} (--render-memory ${memoryMb} gives ` +
-        `${this.threads.length === 1 ? 'its one thread' : `each of ${this.threads.length} threads`} ${this.capMb} MB)`;
+    const message = limitMessage(this.budget, culprit.what, limit, hasCpuClock(thread.clock));
     culprit.reject(new DocumentLimit(message, limit));
     this.stop(thread);
   }
@@ -261,35 +231,16 @@ export class PdfPool {
     void thread.worker.terminate();
   }
 
-  /**
-   * Seconds of its thread's CPU the request now running there has used (wall seconds where there
-   * is no CPU clock), and the wall seconds since its turn began.
-   */
-  private used(thread: Thread): { request: number; seconds: number; wall: number } | undefined {
-    const { clock } = thread;
-    const request = Atomics.load(clock, CLOCK.request);
-    if (request < 0) return undefined;
-    const ticks = threadCpuTicks(Atomics.load(clock, CLOCK.tid));
-    const wall = (Date.now() - thread.epochMs - Atomics.load(clock, CLOCK.startWallMs)) / 1000;
-    const seconds = ticks !== undefined ? (ticks - Atomics.load(clock, CLOCK.startTicks)) / CLOCK_TICKS_PER_SECOND : wall;
-    // Another request's turn began meanwhile: its start was not the one read.
-    return Atomics.load(clock, CLOCK.request) === request ? { request, seconds, wall } : undefined;
-  }
-
-  /** Wall seconds after which a request that has not used up its CPU is taken for hung (waiting on nothing). */
-  private get stallSeconds(): number {
-    return Math.max(STALL_MIN_S, STALL_FACTOR * this.limits.cpuSeconds);
-  }
-
   private watch(): void {
     let busy = false;
     for (const thread of this.threads) {
       if (!thread || thread.dead || thread.pending.size === 0) continue;
       busy = true;
-      const now = this.used(thread);
+      const now = readClock(thread.clock, thread.epochMs);
       const culprit = now && thread.pending.get(now.request);
       if (!now || !culprit) continue;
-      const limit = now.seconds > this.limits.cpuSeconds ? 'cpu' : now.wall > this.stallSeconds ? 'stall' : undefined;
+      const { limits } = this.budget;
+      const limit = now.seconds > limits.cpuSeconds ? 'cpu' : now.wall > stallSeconds(limits) ? 'stall' : undefined;
       if (limit === undefined) continue;
       thread.pending.delete(now.request);
       this.overLimit(thread, culprit, limit);

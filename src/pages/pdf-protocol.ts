@@ -1,4 +1,5 @@
 // Messages between the PDF pool and its rendering threads.
+import type { SerializedError } from '../support/worker-errors.js';
 
 export type PdfRequest =
   | { type: 'open'; id: number; data: Uint8Array; maxInputPixels: number }
@@ -49,6 +50,17 @@ export interface RenderedPage {
   text: string;
 }
 
+/**
+ * A failure as a rendering thread sends it: serializeError's fields (the class to revive; limit 'memory' is a
+ * DocumentLimit the pool words itself), with the protocol's flags beside them.
+ */
+export type PdfWireError = SerializedError & {
+  /** The file's fault (a FileFailure, an error row), not ours; the class in `code` says the same. */
+  fileFault: boolean;
+  /** The renderer on the thread can do nothing more; the pool replaces the thread. */
+  broken?: boolean;
+};
+
 /** What the libraries printed while working on the request (captured, never printed raw). */
 type Noted = { warnings?: string[] };
 
@@ -56,8 +68,7 @@ export type PdfReply = Noted & (
   | { id: number; pages: number }
   | { id: number; page: RenderedPage }
   | { id: number; closed: true }
-  /** broken: the renderer on the thread can do nothing more; the pool replaces the thread. */
-  | { id: number; error: { message: string; fileFault: boolean; limit?: 'memory'; broken?: boolean } }
+  | { id: number; error: PdfWireError }
 );
 
 /** Which renderer draws PDF pages: part of what a remembered failure depends on. */

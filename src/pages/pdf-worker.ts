@@ -5,15 +5,13 @@ import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PDFDocument } from '@cantoo/pdf-lib';
 import { lowerPriority, ownThreadId, threadCpuTicks } from '../support/worker-threads.js';
-import { loadSharp } from '../image/preprocess.js';
-import { largestImage, loadForScans, scanPage, type ScanPage } from './pdf-extract.js';
+import { largestImage, loadForScans, scanPage } from './pdf-extract.js';
 import { fontFolders, installedFaces } from './pdf-fonts.js';
 import { provideFonts } from './pdfium-fonts.js';
-import { documentLoader, startPdfium, tidyText } from './pdfium.js';
+import { documentLoader, startPdfium } from './pdfium.js';
 import { CLOCK, type PdfReply, type PdfRequest, type PdfWorkerData, type RenderedPage } from './pdf-protocol.js';
-import type { PdfWireError } from './pdf-pool.js';
-import { DocumentLimit, FileFailure } from '../support/errors.js';
-import { serializeError } from '../support/worker-errors.js';
+import { draw, fromJpeg, pageText } from './pdf-draw.js';
+import { Broken, describe, isPdfiumAbort, MemoryLimit, PdfFault } from './pdf-worker-errors.js';
 
 const port = parentPort;
 if (!port) throw new Error('pdf-worker.ts must run in a worker thread');
@@ -75,13 +73,6 @@ function exclusive<T>(id: number, work: () => Promise<T>): Promise<T> {
   return result;
 }
 
-/** Went over this thread's memory cap: the pool names the limit and the flag. */
-class MemoryLimit extends Error {}
-/** A file's fault (it becomes an error row), as opposed to a fault of ours. */
-class PdfFault extends Error {}
-/** PDFium aborted earlier on this thread: nothing more can run on it. */
-class Broken extends Error {}
-
 /** PDFium could not grow its heap: the abort that follows is a memory limit. */
 let outOfMemory = false;
 /** PDFium aborted; its instance is unusable and the pool replaces this thread. */
@@ -105,9 +96,6 @@ const OPEN_ERRORS: Record<number, string> = {
   5: 'the PDF is encrypted with a security handler PDFium does not support',
   6: 'not a readable PDF: its page tree is corrupt',
 };
-const BITMAP_BGR = 2;
-const FPDF_ANNOT = 0x01;
-const FPDF_REVERSE_BYTE_ORDER = 0x10;
 
 interface OpenPdf {
   doc: number;
@@ -131,7 +119,10 @@ port.on('message', (request: PdfRequest) => {
   };
   handle(request).then(
     ({ reply, transfer }) => port.postMessage({ ...reply, warnings: done() } satisfies PdfReply, transfer),
-    (error: unknown) => port.postMessage({ id: request.id, error: describe(error), warnings: done() } satisfies PdfReply),
+    (error: unknown) => {
+      if (isPdfiumAbort(error)) aborted = true;
+      port.postMessage({ id: request.id, error: describe(error, outOfMemory), warnings: done() } satisfies PdfReply);
+    },
   );
 });
 
@@ -195,7 +186,7 @@ async function renderPage(request: Extract<PdfRequest, { type: 'render' }>): Pro
     });
     // libvips decodes a scan beside the other request's PDFium work, on threads of its own.
     const fromScan = scan && (await fromJpeg(scan, width, height, request.maxInputPixels));
-    const [drawn, text] = await exclusive(request.id, async () => [fromScan ?? draw(page.handle, width, height), pageText(page.handle)] as const);
+    const [drawn, text] = await exclusive(request.id, async () => [fromScan ?? draw(engine, page.handle, width, height), pageText(engine, page.handle)] as const);
     const { pixels, channels } = drawn;
     const rendered: RenderedPage = {
       width, height, channels, fullWidth, fullHeight,
@@ -225,91 +216,4 @@ function quietly<T>(look: () => T): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-type Pixels = { pixels: Uint8Array; channels: RenderedPage['channels'] };
-
-/** The scan resized as PDFium would draw it; undefined when libvips will not decode it (PDFium then draws it). */
-async function fromJpeg(scan: ScanPage, width: number, height: number, maxInputPixels: number): Promise<Pixels | undefined> {
-  const sharp = await loadSharp();
-  try {
-    // A PDF's colours come from its /ColorSpace; a profile inside the JPEG is ignored, as PDF renderers do.
-    const { data, info } = await sharp(scan.jpeg, { limitInputPixels: maxInputPixels, failOn: 'error', ignoreIcc: true })
-      .rotate(scan.rotate)
-      .resize(width, height, { fit: 'fill' })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.width !== width || info.height !== height || (info.channels !== 1 && info.channels !== 3)) return undefined;
-    // A copy into memory of our own: libvips' buffer cannot be transferred to the main thread.
-    return { pixels: new Uint8Array(data), channels: info.channels };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The page on white, RGB, annotations' appearances included (as a viewer shows it). */
-function draw(page: number, width: number, height: number): Pixels {
-  const bitmap = pdfium.FPDFBitmap_CreateEx(width, height, BITMAP_BGR, 0, 0);
-  if (!bitmap) throw new MemoryLimit('memory');
-  try {
-    pdfium.FPDFBitmap_FillRect(bitmap, 0, 0, width, height, 0xffffffff);
-    pdfium.FPDF_RenderPageBitmap(bitmap, page, 0, 0, width, height, 0, FPDF_ANNOT | FPDF_REVERSE_BYTE_ORDER);
-    const stride = pdfium.FPDFBitmap_GetStride(bitmap);
-    const start = pdfium.FPDFBitmap_GetBuffer(bitmap);
-    const heap = engine.heap();
-    const row = width * 3;
-    const pixels = new Uint8Array(row * height);
-    for (let y = 0; y < height; y++) pixels.set(heap.subarray(start + y * stride, start + y * stride + row), y * row);
-    return { pixels, channels: 3 };
-  } finally {
-    pdfium.FPDFBitmap_Destroy(bitmap);
-  }
-}
-
-const utf16 = new TextDecoder('utf-16le');
-
-/** The page's text layer, lines as PDFium finds them. */
-function pageText(page: number): string {
-  const textPage = pdfium.FPDFText_LoadPage(page);
-  if (!textPage) return '';
-  try {
-    const count = pdfium.FPDFText_CountChars(textPage);
-    if (count <= 0) return '';
-    const buffer = engine.malloc((count + 1) * 2);
-    if (!buffer) throw new MemoryLimit('memory');
-    try {
-      const written = pdfium.FPDFText_GetText(textPage, 0, count, buffer);
-      const text = utf16.decode(engine.heap().subarray(buffer, buffer + Math.max(0, written - 1) * 2));
-      return tidyText(text);
-    } finally {
-      engine.free(buffer);
-    }
-  } finally {
-    pdfium.FPDFText_ClosePage(textPage);
-  }
-}
-
-/** One line naming what is wrong with the file, in the words a user would search for. */
-function describe(error: unknown): PdfWireError {
-  const message = String((error as Error | undefined)?.message ?? error).replace(/\.$/, '');
-  if (error instanceof PdfFault) return wire(new FileFailure(message));
-  // The pool words the limit's message: it knows the flag's value and the threads' share.
-  if (error instanceof MemoryLimit) return { ...wire(new DocumentLimit(message, 'memory')), limit: 'memory' };
-  if (error instanceof Broken) return { ...wire(new Error(message)), broken: true };
-  // WebAssembly.RuntimeError: PDFium called abort(), or trapped.
-  if ((error as Error | undefined)?.name === 'RuntimeError') {
-    aborted = true;
-    if (outOfMemory) return { ...wire(new DocumentLimit('memory', 'memory')), limit: 'memory' };
-    return { ...wire(new FileFailure(`PDFium stopped on this file (${message})`)), broken: true };
-  }
-  // A fault of ours: the stack sent is the original's, for the bug report.
-  return wire(new Error(`cannot read the PDF: ${message}`), error);
-}
-
-/** An error as the pool revives it (see PdfWireError). */
-function wire(error: Error, thrown?: unknown): PdfWireError {
-  const { limit: _limit, ...sent } = serializeError(error);
-  if (thrown instanceof Error && thrown.stack !== undefined) sent.stack = thrown.stack;
-  return { ...sent, fileFault: error instanceof FileFailure };
 }

@@ -8,7 +8,7 @@ import { FileFailure, TemporaryFailure, UsageError } from '../../support/errors.
 import type { Backend, ImageInput, InferRequest, InferResult, Prepared, PreparedImage } from '../backend.js';
 import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
 import type { Device, EngineOutput } from './engine.js';
-import { visionConfigFrom, withMaxPixels, type VisionConfig } from './image-processor.js';
+import { visionConfigFrom, withMaxPixels, type VisionConfig } from './vision-config.js';
 import { workerUrl } from '../../support/worker-threads.js';
 import { PreprocessPool } from './preprocess-pool.js';
 import { loadModelDir, pickDtype, type Dtype, type ModelDir } from '../../models/model-dir.js';

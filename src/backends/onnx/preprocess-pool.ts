@@ -5,7 +5,8 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 import { FileFailure } from '../../support/errors.js';
 import type { ImageInput } from '../backend.js';
 import { workerUrl } from '../../support/worker-threads.js';
-import type { ProcessedImage, VisionConfig } from './image-processor.js';
+import type { ProcessedImage } from './image-processor.js';
+import type { VisionConfig } from './vision-config.js';
 import { reviveError, type SerializedError } from '../../support/worker-errors.js';
 
 /** What the main thread learns of a processed image: everything but the pixels, which went to the model worker as `ref`. */

@@ -1,6 +1,6 @@
 // 3-D M-RoPE position ids (temporal, height, width) for one prompt row: the
 // get_rope_index of transformers' Qwen2-VL and GLM-4V models, images only.
-import type { Family } from './image-processor.js';
+import type { Family } from './vision-config.js';
 
 export interface RopeOptions {
   family: Family;

@@ -1,23 +1,19 @@
 // The text side of the onnx backend: tokenizer, chat template, image placeholders, streaming detokenisation.
 // It runs on the main thread, so the model worker's heap, which V8 marks again at every GC that the
 // per-step output tensors set off, stays small.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { Template } from '@huggingface/jinja';
 import { UsageError } from '../../support/errors.js';
 import { expandImageTokens } from './image-tokens.js';
+import { IncrementalDecoder, type StreamDecoder } from './stream-decoder.js';
+import { findChatTemplate, readRequiredJson, tokenContent, type Json } from './tokenizer-files.js';
+
+export type { StreamDecoder } from './stream-decoder.js';
 
 export interface ChatMessage {
   system?: string;
   user: string;
-}
-
-export interface StreamDecoder {
-  /** Text that became stable with this token (may be ''). */
-  push(id: number): string;
-  /** Whatever is still held back, e.g. an incomplete character at the end. */
-  flush(): string;
 }
 
 export interface TextCodecOptions {
@@ -32,83 +28,6 @@ const IMAGE_TOKEN: Record<TextCodecOptions['family'], string> = {
 
 // Passed to the template like transformers(.js) does.
 const SPECIAL_TOKEN_KEYS = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'];
-
-const REPLACEMENT = '\uFFFD';
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-}
-
-function parseJson(file: string, text: string): Json {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!isObject(value)) throw new UsageError(`${file} must hold a JSON object`);
-  return value;
-}
-
-async function readRequiredJson(file: string): Promise<Json> {
-  const text = await readText(file);
-  if (text === undefined) throw new UsageError(`the model folder has no ${path.basename(file)}: ${file} is missing`);
-  return parseJson(file, text);
-}
-
-/** A token in tokenizer_config may be a string or an AddedToken object. */
-function tokenContent(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (isObject(value) && typeof value.content === 'string') return value.content;
-  return undefined;
-}
-
-/** A chat_template value: a string, or the list-of-{name, template} form whose "default" entry we use. */
-function templateFrom(value: unknown, where: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) {
-    for (const entry of value) {
-      if (isObject(entry) && entry.name === 'default' && typeof entry.template === 'string') return entry.template;
-    }
-    const names = value.map((e) => (isObject(e) ? String(e.name) : '?')).join(', ');
-    throw new UsageError(`${where} has several chat templates (${names}) but none named "default"`);
-  }
-  throw new UsageError(`${where}: chat_template must be a string or a list of {name, template}`);
-}
-
-async function findChatTemplate(dir: string, tokenizerConfig: Json): Promise<{ source: string; where: string }> {
-  const jinjaFile = path.join(dir, 'chat_template.jinja');
-  const jinja = await readText(jinjaFile);
-  if (jinja !== undefined) return { source: jinja, where: jinjaFile };
-
-  const jsonFile = path.join(dir, 'chat_template.json');
-  const json = await readText(jsonFile);
-  if (json !== undefined) {
-    const source = templateFrom(parseJson(jsonFile, json).chat_template, jsonFile);
-    if (source === undefined) throw new UsageError(`${jsonFile} has no "chat_template"`);
-    return { source, where: jsonFile };
-  }
-
-  const configFile = path.join(dir, 'tokenizer_config.json');
-  const source = templateFrom(tokenizerConfig.chat_template, configFile);
-  if (source !== undefined) return { source, where: `${configFile} (chat_template)` };
-
-  throw new UsageError(
-    `no chat template in ${dir}: looked for chat_template.jinja, chat_template.json and "chat_template" in tokenizer_config.json`,
-  );
-}
 
 export class TextCodec {
   private readonly prompts = new Map<string, number[]>();
@@ -242,60 +161,5 @@ export class TextCodec {
     if (ids.length === 0) return ''; // the library throws on an empty list
     // clean_up_tokenization_spaces off: it is lossy and would make streamed text differ from decode().
     return this.tokenizer.decode(ids as number[], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
-  }
-}
-
-/**
- * Decodes from the last stable point only, with one token of left context so decoders that treat the first token
- * specially (Metaspace's leading space) see the same thing as in a full decode. A trailing U+FFFD is held back: it
- * is usually a character whose remaining bytes are still to come.
- */
-class IncrementalDecoder implements StreamDecoder {
-  private readonly ids: number[] = [];
-  private anchor = 0; // ids before this index are fully emitted and end on a character boundary
-  private context = ''; // decode of ids[anchor - 1 .. anchor]
-  private emitted = 0; // characters of the window (after context) already returned
-
-  constructor(
-    private readonly decode: (ids: readonly number[]) => string,
-    private readonly isSpecial: (id: number) => boolean,
-  ) {}
-
-  push(id: number): string {
-    if (this.isSpecial(id)) return '';
-    this.ids.push(id);
-    const body = this.window();
-    let stable = body.length;
-    while (stable > 0 && body[stable - 1] === REPLACEMENT) stable--;
-    const out = stable > this.emitted ? body.slice(this.emitted, stable) : '';
-    if (stable > this.emitted) this.emitted = stable;
-    if (stable === body.length) this.advance();
-    return out;
-  }
-
-  flush(): string {
-    const body = this.window();
-    const out = body.length > this.emitted ? body.slice(this.emitted) : '';
-    this.advance();
-    return out;
-  }
-
-  private window(): string {
-    if (this.anchor === 0) return this.decode(this.ids);
-    const text = this.decode(this.ids.slice(this.anchor - 1));
-    if (text.startsWith(this.context)) return text.slice(this.context.length);
-    // A decoder where the context does not compose: decode the window on its own.
-    return this.decode(this.ids.slice(this.anchor));
-  }
-
-  private advance(): void {
-    this.anchor = this.ids.length;
-    this.context = this.anchor === 0 ? '' : this.decode(this.ids.slice(this.anchor - 1));
-    this.emitted = 0;
-    // Only the context token is needed from here on.
-    if (this.ids.length > 1) {
-      this.ids.splice(0, this.ids.length - 1);
-      this.anchor = 1;
-    }
   }
 }

@@ -4,44 +4,25 @@
 import { authorization, splitCredentials } from './credentials.js';
 import type { Backend, BackendStats, ImageInput, InferRequest, InferResult, Prepared } from '../backend.js';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../image/preprocess.js';
-import { TemporaryFailure, UsageError } from '../../support/errors.js';
+import { TemporaryFailure } from '../../support/errors.js';
+import { validateOptions, type OpenAIBackendOptions } from './backend-options.js';
 import { configProblem, type Verdict } from './config-rule.js';
-import { probeFlavor } from './detect-flavor.js';
-import { API_BASE_FIX, missingV1Fix, modelAdvice, queryModels, servesModel, type ModelsAnswer } from './diagnose.js';
+import { configurationError } from './configuration-error.js';
+import { queryModels, type ModelsAnswer } from './diagnose.js';
 import type { Outcome, Endpoint } from './endpoint-pool.js';
 import { EndpointPool } from './endpoint-pool.js';
 import { parseErrorBody } from './error-body.js';
 import type { FailureInfo } from './errors.js';
-import { authError, ConfigurationError, failureError, formatSeconds } from './errors.js';
+import { failureError, formatSeconds, type ConfigurationError } from './errors.js';
+import { FlavorResolver } from './flavor-resolver.js';
 import type { Flavor, ResolvedFlavor } from './flavors.js';
-import { FLAVORS, buildRequest, readResponse } from './flavors.js';
+import { buildRequest, readResponse } from './flavors.js';
 import { AttemptTimeout, defaultSleep, fetchText, raceAbort } from './http.js';
-import { displayEndpoint, normalizeEndpoint, oneLine, redact } from './redact.js';
+import { displayEndpoint, oneLine, redact } from './redact.js';
 import { classifyStatus, describeNetworkError, isConnectionLevel, isRetryable } from './retry-policy.js';
 import { parseRetryAfter, retryDelay } from '../../support/retry-policy.js';
 
-export interface OpenAIBackendOptions {
-  /** Base URLs like http://host:8000/v1. */
-  endpoints: string[];
-  model: string;
-  apiKey?: string;
-  flavor: Flavor;
-  /** Exposed as backend.concurrency. */
-  concurrency: number;
-  /** Per attempt, headers and body included. */
-  timeoutMs: number;
-  /** Retries after the first attempt. */
-  retries: number;
-  fetch?: typeof fetch;
-  /** Resolves after ms; rejects with the abort reason on abort. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  random?: () => number;
-  now?: () => number;
-  /** One-line warnings for stderr. */
-  warn?: (message: string) => void;
-  /** How images are shrunk and encoded before sending. */
-  image?: PreprocessOptions;
-}
+export type { OpenAIBackendOptions } from './backend-options.js';
 
 type Failed = { ok: false; failure: FailureInfo; outcome: Outcome; retryAfterMs?: number };
 type AttemptResult = { ok: true; result: InferResult } | Failed;
@@ -63,12 +44,9 @@ class OpenAIBackend implements Backend {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly secrets: string[];
-  private readonly warn: (message: string) => void;
   private readonly pool: EndpointPool;
   private readonly headers = new Map<string, Record<string, string>>();
-  private readonly detected = new Map<Endpoint, ResolvedFlavor>();
-  private readonly detecting = new Map<Endpoint, Promise<ResolvedFlavor>>();
-  private readonly detectionWarned = new Set<Endpoint>();
+  private readonly flavors: FlavorResolver;
   private closed = false;
   private readonly imageOptions: PreprocessOptions;
   /** Set by the first answer that says the settings are wrong: no request is sent after it. */
@@ -78,7 +56,7 @@ class OpenAIBackend implements Backend {
   constructor(options: OpenAIBackendOptions) {
     const apiKey = options.apiKey === '' ? undefined : options.apiKey;
     this.secrets = apiKey === undefined ? [] : [apiKey];
-    const endpoints = validate(options, this.secrets);
+    const endpoints = validateOptions(options, this.secrets);
     const targets = endpoints.map((raw) => splitCredentials(raw));
     for (const target of targets) if (target.password !== '') this.secrets.push(target.password);
     this.model = options.model;
@@ -100,7 +78,10 @@ class OpenAIBackend implements Backend {
       targets.map(({ url }) => ({ url, label: displayEndpoint(url) })),
       { now: this.now, warn: safeWarn },
     );
-    this.warn = safeWarn;
+    this.flavors = new FlavorResolver({
+      flavor: this.flavor, model: this.model, timeoutMs: this.timeoutMs, fetch: this.fetchFn,
+      headersFor: (ep) => this.headersFor(ep), warn: safeWarn,
+    });
     const base: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     for (const target of targets) {
       const headers = { ...base };
@@ -181,7 +162,7 @@ class OpenAIBackend implements Backend {
 
   /** One exchange. Rejects only with the caller's abort reason or a UsageError. */
   private async attempt(ep: Endpoint, request: InferRequest, signal: AbortSignal, retry: boolean): Promise<AttemptResult> {
-    const flavor = await this.flavorFor(ep, signal);
+    const flavor = await this.flavors.flavorFor(ep, signal);
     // Another request may have learnt meanwhile that the settings are wrong.
     await this.throwIfStopping(signal);
     const plan = buildRequest(flavor, this.model, request);
@@ -273,54 +254,11 @@ class OpenAIBackend implements Backend {
     ep: Endpoint, status: number, failure: FailureInfo, verdict: Verdict, request: InferRequest,
     models: ModelsAnswer | undefined,
   ): ConfigurationError {
-    const base = { endpoint: ep.label, status, detail: [failure.code, failure.detail].filter(Boolean).join(' ') };
-    const model = this.model;
-    const served = models?.kind === 'list' ? models.served : undefined;
-    if (models?.kind === 'missing-v1') {
-      return new ConfigurationError({ ...base, code: 'path', problem: 'has no /chat/completions under this base URL', fix: missingV1Fix(ep.label) });
-    }
-    if ((verdict.problem === 'model' || verdict.problem === 'path') && served !== undefined && !servesModel(served, model)) {
-      const advice = modelAdvice(model, served);
-      return new ConfigurationError({ ...base, code: 'model', problem: advice.problem, fix: advice.fix });
-    }
-    switch (verdict.problem) {
-      case 'model': {
-        const fix = served === undefined
-          ? `check --model (GET /models could not list what the server serves; \`glm-vision doctor\` checks the endpoint)`
-          : `check --model and the server log: GET /models lists ${model}`;
-        return new ConfigurationError({ ...base, code: 'model', problem: `does not know the model ${model}`, fix });
-      }
-      case 'path': {
-        const path = this.flavor === 'infer' ? '/infer' : '/chat/completions';
-        const fix = served === undefined
-          ? API_BASE_FIX
-          : `check --endpoint: GET /models works there but POST ${path} does not (it must be the API base, usually ending in /v1)`;
-        return new ConfigurationError({ ...base, code: 'path', problem: `has no ${path} under this base URL`, fix });
-      }
-      case 'parameter': {
-        const what = verdict.param === undefined ? 'a request parameter' : `the request parameter ${verdict.param}`;
-        return new ConfigurationError({ ...base, code: 'parameter', problem: `rejected ${what}`, fix: parameterFix(verdict.param) });
-      }
-      case 'max_tokens': {
-        const limit = verdict.contextLength === undefined ? '' : ` below ${verdict.contextLength}`;
-        return new ConfigurationError({
-          ...base, code: 'max_tokens', problem: `cannot give answers as long as --max-tokens ${request.generation.maxTokens}`,
-          fix: `lower --max-tokens${limit} (or serve the model with a longer context, vLLM: --max-model-len)`,
-        });
-      }
-      case 'no_vision':
-        return new ConfigurationError({
-          ...base, code: 'no_vision', problem: `cannot take images with the model ${model}`,
-          fix: 'serve a vision-language model (llama.cpp: with its --mmproj file) or choose one with --model',
-        });
-      case 'account':
-        return new ConfigurationError({
-          ...base, code: 'account', problem: 'refused the account',
-          fix: "check the account's balance and status with the provider (Zhipu: the open.bigmodel.cn console)",
-        });
-      case 'auth':
-        return authError(failure, this.apiKey !== undefined);
-    }
+    const refusal = {
+      endpoint: ep.label, status, failure, verdict, maxTokens: request.generation.maxTokens,
+      model: this.model, flavor: this.flavor, apiKeyGiven: this.apiKey !== undefined,
+    };
+    return configurationError(refusal, models);
   }
 
   private headersFor(ep: Endpoint): Record<string, string> {
@@ -330,85 +268,4 @@ class OpenAIBackend implements Backend {
   private clean(text: string, max?: number): string {
     return oneLine(redact(text, this.secrets), max);
   }
-
-  /** The flavour to speak to `ep`; 'auto' is resolved on first use and remembered. */
-  private async flavorFor(ep: Endpoint, signal: AbortSignal): Promise<ResolvedFlavor> {
-    if (this.flavor !== 'auto') return this.flavor;
-    const known = this.detected.get(ep);
-    if (known !== undefined) return known;
-    let pending = this.detecting.get(ep);
-    if (pending === undefined) {
-      pending = this.detect(ep);
-      this.detecting.set(ep, pending);
-      const forget = (): void => void this.detecting.delete(ep);
-      pending.then(forget, forget);
-    }
-    return raceAbort(pending, signal);
-  }
-
-  private async detect(ep: Endpoint): Promise<ResolvedFlavor> {
-    // Shared by every request waiting on it, so no single caller's signal.
-    const probe = await probeFlavor(ep.url, {
-      fetch: this.fetchFn,
-      headers: this.headersFor(ep),
-      model: this.model,
-      signal: new AbortController().signal,
-      timeoutMs: this.timeoutMs,
-    });
-    if (probe.remember) this.detected.set(ep, probe.flavor);
-    if (probe.problem !== undefined && !this.detectionWarned.has(ep)) {
-      this.detectionWarned.add(ep);
-      this.warn(
-        `could not tell which server runs at ${ep.label} (${oneLine(probe.problem, 200)}); ` +
-          'sending plain OpenAI-compatible requests (set the flavor to choose)',
-      );
-    }
-    return probe.flavor;
-  }
-}
-
-/** What to change when the server rejects a parameter we send. */
-function parameterFix(param: string | undefined): string {
-  switch (param) {
-    case 'response_format':
-    case 'json_schema':
-    case 'guided_json':
-    case 'structured_outputs':
-      return 'this server does not take structured output (response_format json_schema) as sent: set --flavor to the server you run, or use a prompt without a schema';
-    case 'seed':
-      return 'drop --seed, or set --flavor to the server you run';
-    case 'top_p':
-      return "change or drop --top-p (or the template's top_p)";
-    case 'temperature':
-      return "change or drop --temperature (or the template's temperature)";
-    case 'max_tokens':
-    case 'max_completion_tokens':
-      return 'change --max-tokens, or set --flavor to the server you run (api.openai.com: --flavor openai)';
-    case 'chat_template_kwargs':
-    case 'enable_thinking':
-    case 'thinking':
-    case 'stream':
-      return 'set --flavor to the server you run (it decides which extra fields are sent)';
-    default:
-      return 'check --flavor, --temperature, --top-p, --seed and --max-tokens against what the server accepts';
-  }
-}
-
-function validate(options: OpenAIBackendOptions, secrets: readonly string[]): string[] {
-  const fail = (message: string): never => {
-    throw new UsageError(redact(message, secrets));
-  };
-  if (!FLAVORS.includes(options.flavor)) fail(`unknown flavor "${String(options.flavor)}"; expected one of ${FLAVORS.join(', ')}`);
-  if (typeof options.model !== 'string' || options.model.trim() === '') fail('no model name given for the openai backend');
-  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) fail(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
-  if (!(options.timeoutMs > 0)) fail(`timeout must be positive, got ${options.timeoutMs} ms`);
-  if (!Number.isInteger(options.retries) || options.retries < 0) fail(`retries must be a whole number ≥ 0, got ${options.retries}`);
-  if (options.endpoints.length === 0) fail('no endpoint given for the openai backend');
-  return options.endpoints.map((raw) => {
-    try {
-      return normalizeEndpoint(raw);
-    } catch (error) {
-      return fail(`bad endpoint: ${(error as Error).message}`);
-    }
-  });
 }

@@ -1,0 +1,48 @@
+// The openai backend's options, and their check before anything is sent.
+import type { PreprocessOptions } from '../../image/preprocess.js';
+import { UsageError } from '../../support/errors.js';
+import { FLAVORS, type Flavor } from './flavors.js';
+import { normalizeEndpoint, redact } from './redact.js';
+
+export interface OpenAIBackendOptions {
+  /** Base URLs like http://host:8000/v1. */
+  endpoints: string[];
+  model: string;
+  apiKey?: string;
+  flavor: Flavor;
+  /** Exposed as backend.concurrency. */
+  concurrency: number;
+  /** Per attempt, headers and body included. */
+  timeoutMs: number;
+  /** Retries after the first attempt. */
+  retries: number;
+  fetch?: typeof fetch;
+  /** Resolves after ms; rejects with the abort reason on abort. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+  /** One-line warnings for stderr. */
+  warn?: (message: string) => void;
+  /** How images are shrunk and encoded before sending. */
+  image?: PreprocessOptions;
+}
+
+/** The endpoints, normalised; a bad option is a UsageError with any secret in it redacted. */
+export function validateOptions(options: OpenAIBackendOptions, secrets: readonly string[]): string[] {
+  const fail = (message: string): never => {
+    throw new UsageError(redact(message, secrets));
+  };
+  if (!FLAVORS.includes(options.flavor)) fail(`unknown flavor "${String(options.flavor)}"; expected one of ${FLAVORS.join(', ')}`);
+  if (typeof options.model !== 'string' || options.model.trim() === '') fail('no model name given for the openai backend');
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) fail(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
+  if (!(options.timeoutMs > 0)) fail(`timeout must be positive, got ${options.timeoutMs} ms`);
+  if (!Number.isInteger(options.retries) || options.retries < 0) fail(`retries must be a whole number ≥ 0, got ${options.retries}`);
+  if (options.endpoints.length === 0) fail('no endpoint given for the openai backend');
+  return options.endpoints.map((raw) => {
+    try {
+      return normalizeEndpoint(raw);
+    } catch (error) {
+      return fail(`bad endpoint: ${(error as Error).message}`);
+    }
+  });
+}
