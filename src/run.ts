@@ -35,8 +35,10 @@ import { ExitCode, exitCodeFor } from './support/errors.js';
 import { plural } from './support/words.js';
 
 export interface CatalogJob {
-  /** What the walk found (this shard's part), sorted by path. */
-  files: FileEntry[];
+  /** What the walk finds (this shard's part), in path order, a batch at a time, as the run takes them. */
+  files: AsyncIterable<FileEntry[]>;
+  /** The walk's first pass's count of them: the progress total until the walk has ended. */
+  expectedFiles: number;
   /** Folders below the inputs that could not be listed: the catalog misses their files. */
   unreadable: { dir: string; reason: string }[];
   /** Identifies the inputs across runs (a hash of the resolved paths and the shard). */
@@ -83,16 +85,13 @@ export interface RunOutcome {
   tally: Tally;
 }
 
-/** Walked files looked up in the cache at a time. */
-const LOOKUP_BATCH = 512;
-
 export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunOutcome> {
   const { backend, store, stats } = ctx;
-  const { template, files } = job;
+  const { template } = job;
   const spec = jobSpec(backend.fingerprint(), template, job.variables, job.generation, job.preprocess);
   const jobId = fingerprint(spec);
   const runId = startRun(job, ctx, jobId, spec);
-  const tally = newTally(files.length);
+  const tally = newTally(job.expectedFiles);
   const started = Date.now();
 
   // The stages, each with one job (see the top of this file).
@@ -122,30 +121,43 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     // One row per file: pages joined (always for exiftool, whose rows are files).
     const group = job.groupPages || job.output.format === 'exiftool';
     line = new OrderedWriter(writer, (r) => (group ? groupPages(r, job.output.format === 'jsonl') : r), Math.max(64, backend.concurrency * 4));
-    ctx.progress.start(files.length);
+    ctx.progress.start(job.expectedFiles);
 
     const stopNow = (): boolean => control.stopNow();
-    // The cache is asked about the walk in batches as the loop reaches them, not all at once.
-    let hits: ReturnType<JobCache['lookupMany']> = [];
-    for (const [i, file] of files.entries()) {
-      if (stopNow()) break;
-      if (i % LOOKUP_BATCH === 0) hits = cache.lookupMany(files.slice(i, i + LOOKUP_BATCH));
-      const known = fileRows.fromCache(file, hits[i % LOOKUP_BATCH]);
-      if (known) {
-        await line.known(counted(known), stopNow);
-        continue;
+    // The walk streams in batches; the cache is asked about each batch in one go as the loop reaches it.
+    let walked = 0;
+    let walkEnded = true;
+    walk: for await (const batch of job.files) {
+      walked += batch.length;
+      const hits = cache.lookupMany(batch);
+      for (const [i, file] of batch.entries()) {
+        if (stopNow()) {
+          walkEnded = false;
+          break walk;
+        }
+        const known = fileRows.fromCache(file, hits[i]);
+        if (known) {
+          await line.known(counted(known), stopNow);
+          continue;
+        }
+        const release = await control.staged.hold();
+        if (stopNow()) {
+          release();
+          walkEnded = false;
+          break walk;
+        }
+        await line.pending(fileRows.catalog(file, release).then(counted, (error: unknown) => {
+          // Cut off by an interrupt: this file simply gets no rows.
+          if (control.interrupted() && control.signal.aborted && control.fatal === undefined) return undefined;
+          control.fail(error);
+          throw error;
+        }), stopNow);
       }
-      const release = await control.staged.hold();
-      if (stopNow()) {
-        release();
-        break;
-      }
-      await line.pending(fileRows.catalog(file, release).then(counted, (error: unknown) => {
-        // Cut off by an interrupt: this file simply gets no rows.
-        if (control.interrupted() && control.signal.aborted && control.fatal === undefined) return undefined;
-        control.fail(error);
-        throw error;
-      }), stopNow);
+    }
+    if (walkEnded) {
+      // Files that vanished, or could not be stat'ed, between the two passes of the walk.
+      tally.total += walked - job.expectedFiles;
+      stats.filesFound = walked;
     }
 
     if (stopNow() && control.fatal === undefined) {
@@ -205,15 +217,15 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
  */
 function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown): number {
   const { store, stats } = ctx;
-  const { files } = job;
+  const files = job.expectedFiles;
   store.registerJob(jobId, spec);
-  stats.filesFound = files.length;
+  stats.filesFound = files;
   const previous = store.lastFinishedRun(job.inputsKey, jobId);
   if (previous) stats.previousFiles = previous.files;
   // An unmounted share or a renamed folder looks like an archive that shrank overnight.
-  if (previous && files.length < previous.files / 2) {
+  if (previous && files < previous.files / 2) {
     ctx.loud(
-      `found ${plural(files.length, 'file')}; the last run over ${job.inputsLabel} found ${previous.files.toLocaleString('en-US')}` +
+      `found ${plural(files, 'file')}; the last run over ${job.inputsLabel} found ${previous.files.toLocaleString('en-US')}` +
         ` (on ${new Date(previous.endedAt).toISOString().slice(0, 10)}): is a share unmounted or a folder renamed?`,
     );
   }
@@ -227,7 +239,7 @@ function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown
       ctx.warn(`carrying on the --refresh begun ${new Date(resumed).toISOString()}, which did not finish: answers since then are kept`);
     }
   }
-  return store.startRun(job.args, jobId, job.inputsKey, files.length, refreshSince);
+  return store.startRun(job.args, jobId, job.inputsKey, files, refreshSince);
 }
 
 /** Even under --quiet: these files are silently missing from the catalog otherwise. */

@@ -172,7 +172,9 @@ describe('server faults mixed at random', () => {
       assert.equal(rows.length, 40, res.stderr);
       assert.deepEqual(new Set(rows.map((r) => r.SourceFile)).size, 40, 'one row per file');
       const errors = rows.filter((r) => r.status === 'error');
-      assert.equal(res.code, errors.length > 0 ? 1 : 0, res.stderr);
+      // Exit 1 for error rows and for answers cut off at --max-tokens (which of them the dice give depends on arrival order).
+      const truncated = rows.filter((r) => r.status === 'truncated');
+      assert.equal(res.code, errors.length > 0 || truncated.length > 0 ? 1 : 0, res.stderr);
       assert.ok(errors.every((r) => typeof r.error === 'string' && r.error.length > 0), 'every error row has a reason');
       assert.match(res.stderr, /endpoint http:\/\/127\.0\.0\.1:9\/v1 set aside/);
 

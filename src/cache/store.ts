@@ -56,6 +56,28 @@ interface LookupRow {
   bytes: number | null; width: number | null; height: number | null; format: string | null;
 }
 
+/** lookupRange's columns: the path, then LookupRow's in its order. */
+type RangeRow = [
+  string, number, number, number, string, LookupRow['status'], string, string, string,
+  number | null, number | null, number | null, number | null, number | null, number | null, string | null,
+];
+
+/** A character outside the Basic Multilingual Plane (a surrogate pair in JavaScript). */
+const ASTRAL = /[\uD800-\uDFFF]/;
+
+/** A cached answer for a walked file, when its size, time and inode say it is the file hashed before. */
+function hit(stamp: FileStamp, row: LookupRow | undefined): CacheHit | undefined {
+  if (!row || row.size !== stamp.size || row.mtime_ms !== stamp.mtimeMs || row.ino !== stamp.ino) return undefined;
+  return {
+    sha256: row.sha256,
+    result: {
+      status: row.status, output: row.output, prompt: row.prompt, model: row.model,
+      tokensIn: row.tokens_in, tokensOut: row.tokens_out, latencyMs: row.latency_ms,
+    },
+    image: row.bytes === null ? undefined : { bytes: row.bytes, width: row.width, height: row.height, format: row.format },
+  };
+}
+
 export class CacheStore {
   private readonly q;
   /** Answers and failures saved before this (ms) are not used: --refresh. */
@@ -90,6 +112,14 @@ export class CacheStore {
            LEFT JOIN images i ON i.sha256 = f.sha256
           WHERE f.path = ?`,
       ),
+      lookupRange: db.prepare(
+        `SELECT f.path, f.size, f.mtime_ms, f.ino, f.sha256, r.status, r.output, r.prompt, r.model,
+                r.tokens_in, r.tokens_out, r.latency_ms, i.bytes, i.width, i.height, i.format
+           FROM files f
+           JOIN results r ON r.sha256 = f.sha256 AND r.job = ? AND r.created_at >= ?
+           LEFT JOIN images i ON i.sha256 = f.sha256
+          WHERE f.path BETWEEN ? AND ?`,
+      ).raw(true),
       documentGet: db.prepare('SELECT pages FROM documents WHERE sha256 = ?').pluck(),
       documentPut: db.prepare('INSERT OR REPLACE INTO documents (sha256, pages) VALUES (?, ?)'),
       pageGet: db.prepare(
@@ -113,24 +143,30 @@ export class CacheStore {
   }
 
   /**
-   * Cached answers for unchanged files, looked up in one read transaction: a
-   * nightly re-run over 100,000 files is mostly this.
+   * Cached answers for unchanged files. A nightly re-run over 100,000 files is
+   * mostly this, so a batch in path order (as the walk gives it) is read with one
+   * range scan of the files table, not a query per file.
    */
   lookupMany(stamps: readonly FileStamp[], job: string): (CacheHit | undefined)[] {
-    const read = this.db.transaction(() =>
-      stamps.map((stamp) => {
-        const row = this.q.lookup.get(job, this.answeredSince, stamp.path) as LookupRow | undefined;
-        if (!row || row.size !== stamp.size || row.mtime_ms !== stamp.mtimeMs || row.ino !== stamp.ino) return undefined;
-        return {
-          sha256: row.sha256,
-          result: {
-            status: row.status, output: row.output, prompt: row.prompt, model: row.model,
-            tokensIn: row.tokens_in, tokensOut: row.tokens_out, latencyMs: row.latency_ms,
-          },
-          image: row.bytes === null ? undefined : { bytes: row.bytes, width: row.width, height: row.height, format: row.format },
-        };
-      }),
-    );
+    const first = stamps[0]?.path;
+    const last = stamps[stamps.length - 1]?.path;
+    const read = this.db.transaction((): (CacheHit | undefined)[] => {
+      // SQLite orders text by its UTF-8 bytes, JavaScript by UTF-16 units: the two agree unless a
+      // path has a character beyond U+FFFF, or the batch is not in order.
+      if (first !== undefined && last !== undefined && first <= last && !stamps.some((s) => ASTRAL.test(s.path))) {
+        // Arrays, not objects: a third less time for the rows of 100,000 files.
+        const rows = new Map<string, RangeRow>();
+        for (const row of this.q.lookupRange.all(job, this.answeredSince, first, last) as RangeRow[]) rows.set(row[0], row);
+        return stamps.map((stamp) => {
+          const r = rows.get(stamp.path);
+          return r && hit(stamp, {
+            size: r[1], mtime_ms: r[2], ino: r[3], sha256: r[4], status: r[5], output: r[6], prompt: r[7], model: r[8],
+            tokens_in: r[9], tokens_out: r[10], latency_ms: r[11], bytes: r[12], width: r[13], height: r[14], format: r[15],
+          });
+        });
+      }
+      return stamps.map((stamp) => hit(stamp, this.q.lookup.get(job, this.answeredSince, stamp.path) as LookupRow | undefined));
+    });
     return read();
   }
 

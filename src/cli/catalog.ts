@@ -23,9 +23,9 @@ import { langFromEnv, resolveTemplate } from '../prompt/library.js';
 import { checkUnusedVariables, checkVariables, type Lang } from '../prompt/render.js';
 import type { Template } from '../prompt/template.js';
 import { runCatalog, type CatalogJob } from '../run.js';
-import { splitFileList, walk } from '../pipeline/walk.js';
+import { planWalk, splitFileList } from '../pipeline/walk.js';
 import { parsePages } from '../pages/select.js';
-import { inShard, parseShard } from '../pipeline/shard.js';
+import { inShard, parseShard, shardOf } from '../pipeline/shard.js';
 import type { CliIO } from './io.js';
 import { apiKeyFrom, defaultBackend, defaultMaxPixels, defaultThreads, INFER_MODEL, ONNX_DEFAULT_MAX_PIXELS } from './defaults.js';
 import {
@@ -328,15 +328,18 @@ async function catalog(
     unlock = await lockCache(dbPath, lockMode, () => warn(`waiting for another glm-vision run to finish with the cache ${dbPath}`));
     // Walked before the model is loaded or a request sent: a missing or empty input ends the run here.
     const unreadable: CatalogJob['unreadable'] = [];
-    const walked = await walk(inputs, {
+    const walk = await planWalk(inputs, {
       ...walkOptions,
       onSkip: (p, why) => warn(`skipping ${p}: ${why}`),
       onUnreadable: (dir, reason) => void unreadable.push({ dir, reason }),
     });
+    // The first pass counts (names only); the run streams the second.
+    const found = await walk.count(shard ? (rel) => inShard(rel, shard) : undefined);
     stats.unreadableFolders = unreadable.length;
-    if (walked.length === 0 && !flags.allowEmpty) throw new NoInput(nothingFound(label, flags, unreadable.length));
+    if (found.found === 0 && !flags.allowEmpty) throw new NoInput(nothingFound(label, flags, unreadable.length));
     job = {
-      files: shard ? walked.filter((f) => inShard(f.relativePath, shard)) : walked,
+      files: shard ? shardOf(walk.files(), shard) : walk.files(),
+      expectedFiles: found.kept,
       unreadable,
       inputsKey: inputsKey(inputs, flags, io.cwd),
       inputsLabel: label,

@@ -3,6 +3,7 @@
 // archive in different places agree, and a new file never moves the others.
 import { createHash } from 'node:crypto';
 import { UsageError } from '../support/errors.js';
+import type { FileEntry } from './walk.js';
 
 export interface Shard {
   /** 1-based. */
@@ -24,4 +25,12 @@ export function inShard(relativePath: string, shard: Shard): boolean {
   if (shard.count === 1) return true;
   const h = createHash('sha256').update(relativePath).digest();
   return h.readUInt32BE(0) % shard.count === shard.index - 1;
+}
+
+/** This shard's part of a walk's batches. */
+export async function* shardOf(batches: AsyncIterable<FileEntry[]>, shard: Shard): AsyncGenerator<FileEntry[]> {
+  for await (const batch of batches) {
+    const mine = batch.filter((f) => inShard(f.relativePath, shard));
+    if (mine.length > 0) yield mine;
+  }
 }

@@ -1,10 +1,11 @@
-// Turns the user's paths into a sorted list of image and PDF files, stat'ed once.
-import { isUtf8 } from 'node:buffer';
-import { lstat, opendir, readdir, stat } from 'node:fs/promises';
-import { lstatSync, type Stats } from 'node:fs';
+// Turns the user's paths into a stream of image and PDF files in path order, stat'ed once.
+import { lstat, opendir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { NoInput } from '../support/errors.js';
+import { mergeSorted, type SortedSource } from './sorted-merge.js';
+import { considered, countFolder, walkFolder, WALK_BATCH, type FolderWalk, type Matchers } from './walk-folder.js';
 
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   'jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'gif', 'avif', 'heic', 'heif', 'bmp',
@@ -37,11 +38,6 @@ export interface FileEntry {
   fsPath?: Buffer;
 }
 
-interface Matchers {
-  include: ((p: string) => boolean) | undefined;
-  exclude: ((p: string) => boolean) | undefined;
-}
-
 function compile(globs: string[]): ((p: string) => boolean) | undefined {
   if (globs.length === 0) return undefined;
   // A glob without a slash matches a base name anywhere, like .gitignore.
@@ -54,41 +50,30 @@ export function hasCatalogExtension(filePath: string): boolean {
   return CATALOG_EXTENSIONS.has(ext);
 }
 
-function kindOf(st: Stats): string {
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device file';
-  if (st.isDirectory()) return 'a directory';
-  return 'not a regular file';
+/** A walk planned: its inputs checked, its two passes still to run. */
+export interface Walk {
+  /**
+   * The first pass: names only. It says what is skipped and which folders cannot be read;
+   * `found` counts the files, `kept` those `keep` keeps (a --shard's part).
+   */
+  count(keep?: (relativePath: string) => boolean): Promise<{ found: number; kept: number }>;
+  /** The second pass: the files, stat'ed, each once, in path order, a batch at a time. */
+  files(): AsyncGenerator<FileEntry[]>;
 }
 
-/** Walks files and folders; returns image files sorted by path, each listed once. */
-export async function walk(inputs: string[], options: WalkOptions): Promise<FileEntry[]> {
+/** One input: a folder to walk, or a file named directly (already looked at). */
+type Input = { order: number; folder: string; root: string; floor: string } | { order: number; entry: FileEntry };
+
+/**
+ * Checks every input before anything is walked: a missing one, or an input folder that
+ * cannot be opened, throws NoInput. Folders are read as the passes reach them, one
+ * listing per level, so the tree is never held whole.
+ */
+export async function planWalk(inputs: string[], options: WalkOptions): Promise<Walk> {
   const matchers: Matchers = { include: compile(options.include), exclude: compile(options.exclude) };
-  const found = new Map<string, FileEntry>();
   const skip = options.onSkip ?? (() => {});
-
-  const consider = (filePath: string, rel: string, st: Stats, explicit: boolean, fsPath?: Buffer): void => {
-    if (!hasCatalogExtension(filePath)) {
-      if (explicit) skip(filePath, 'not a recognised image extension');
-      return;
-    }
-    const matchPath = rel || path.basename(filePath);
-    if (matchers.include && !matchers.include(matchPath)) return;
-    if (matchers.exclude?.(matchPath)) return;
-    if (!st.isFile()) {
-      skip(filePath, kindOf(st));
-      return;
-    }
-    if (!found.has(filePath)) {
-      found.set(filePath, {
-        path: filePath, relativePath: rel || path.basename(filePath),
-        size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ...(fsPath ? { fsPath } : {}),
-      });
-    }
-  };
-
-  for (const input of inputs) {
+  const planned: Input[] = [];
+  for (const [order, input] of inputs.entries()) {
     let st: Stats;
     try {
       // Paths named on the command line are followed, like `find -H`.
@@ -105,105 +90,54 @@ export async function walk(inputs: string[], options: WalkOptions): Promise<File
       throw new NoInput(`Cannot read ${input}: ${(error as Error).message}`);
     }
     if (st.isDirectory()) {
-      await walkDir(input, '', options, matchers, consider, skip, new Set([`${st.dev}:${st.ino}`]));
+      await mustOpen(input);
+      // Every path below the folder starts with this: the merge opens the folder when it gets there.
+      const prefix = path.join(input, '.').replace(/^\.$/, '');
+      const floor = prefix === '' || prefix.endsWith(path.sep) ? prefix : prefix + path.sep;
+      planned.push({ order, folder: input, root: `${st.dev}:${st.ino}`, floor });
     } else {
-      consider(input, '', st, true);
+      const entry = considered(input, '', st, true, { matchers, skip });
+      if (entry) planned.push({ order, entry });
     }
   }
-  return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const folderWalk = (root: string): FolderWalk => ({ options, matchers, skip, ancestors: new Set([root]) });
+  return {
+    async count(keep = () => true) {
+      const total = { found: 0, kept: 0 };
+      for (const input of planned) {
+        const n = 'entry' in input
+          ? { found: 1, kept: keep(input.entry.relativePath) ? 1 : 0 }
+          : await countFolder(input.folder, '', folderWalk(input.root), keep);
+        total.found += n.found;
+        total.kept += n.kept;
+      }
+      return total;
+    },
+    files() {
+      const sources: SortedSource<FileEntry>[] = planned.map((input) =>
+        'entry' in input
+          ? { order: input.order, floor: input.entry.path, open: async function* () { yield [input.entry]; } }
+          : { order: input.order, floor: input.floor, open: () => walkFolder(input.folder, '', folderWalk(input.root)) },
+      );
+      if (sources.length === 1) return (sources[0] as SortedSource<FileEntry>).open() as AsyncGenerator<FileEntry[]>;
+      return mergeSorted(sources, (f) => f.path, WALK_BATCH);
+    },
+  };
 }
 
-async function walkDir(
-  dir: string,
-  rel: string,
-  options: WalkOptions,
-  matchers: Matchers,
-  consider: (filePath: string, rel: string, st: Stats, explicit: boolean, fsPath?: Buffer) => void,
-  skip: (filePath: string, reason: string) => void,
-  ancestors: Set<string>,
-): Promise<void> {
-  let handle;
+/** An input folder that cannot be listed is no input at all: said before any work starts. */
+async function mustOpen(dir: string): Promise<void> {
   try {
-    handle = await opendir(dir, { bufferSize: 256 });
+    await (await opendir(dir)).close();
   } catch (error) {
-    const why = whyUnreadable(error as NodeJS.ErrnoException);
-    // An input folder that cannot be listed is no input at all; one below it is a hole in the catalog.
-    if (rel === '') throw new NoInput(`Cannot open the folder ${dir}: ${why}`);
-    options.onUnreadable?.(dir, why);
-    return;
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'EACCES' || e.code === 'EPERM' ? `permission denied (${e.code})` : e.code ?? e.message;
+    throw new NoInput(`Cannot open the folder ${dir}: ${why}`);
   }
-  const subdirs: [string, string, Stats][] = [];
-  const files: [string, string][] = [];
-  let undecodable = false;
-  for await (const dirent of handle) {
-    // A name that is not valid UTF-8 arrives with U+FFFD in it and cannot be opened by that name.
-    if (dirent.name.includes('\uFFFD')) {
-      undecodable = true;
-      continue;
-    }
-    if (!options.hidden && dirent.name.startsWith('.')) continue;
-    const full = path.join(dir, dirent.name);
-    const childRel = rel ? `${rel}/${dirent.name}` : dirent.name;
-    if (dirent.isDirectory()) {
-      if (matchers.exclude?.(childRel)) continue;
-      subdirs.push([full, childRel, undefined as unknown as Stats]);
-    } else if (dirent.isSymbolicLink()) {
-      if (!options.followSymlinks) {
-        if (hasCatalogExtension(dirent.name)) skip(full, 'symlink (use --follow-symlinks)');
-        continue;
-      }
-      let target: Stats;
-      try {
-        target = await stat(full);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        skip(full, code === 'ELOOP' ? 'symlink loop' : 'dangling symlink');
-        continue;
-      }
-      if (target.isDirectory()) {
-        if (matchers.exclude?.(childRel)) continue;
-        subdirs.push([full, childRel, target]);
-      } else {
-        consider(full, childRel, target, false);
-      }
-    } else if (hasCatalogExtension(dirent.name)) {
-      files.push([full, childRel]);
-    }
-  }
-  if (undecodable) await walkRawNames(dir, rel, options, consider, skip);
-  for (const [full, childRel] of files) {
-    try {
-      // Synchronous lstat is several times faster than the async one for large folders.
-      consider(full, childRel, lstatSync(full), false);
-    } catch (error) {
-      skip(full, `cannot stat: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  }
-  for (const [full, childRel, known] of subdirs) {
-    let st = known;
-    if (!st) {
-      try { st = await lstat(full); } catch { continue; }
-    }
-    const id = `${st.dev}:${st.ino}`;
-    // A folder already on the current path means a symlink loop.
-    if (ancestors.has(id)) {
-      skip(full, 'symlink loop');
-      continue;
-    }
-    ancestors.add(id);
-    await walkDir(full, childRel, options, matchers, consider, skip, ancestors);
-    ancestors.delete(id);
-  }
-}
-
-function whyUnreadable(error: NodeJS.ErrnoException): string {
-  if (error.code === 'EACCES' || error.code === 'EPERM') return `permission denied (${error.code})`;
-  return error.code ?? error.message;
 }
 
 /** A byte that is not UTF-8, as displayName shows it. */
 export const ESCAPED_BYTE = /\\x([0-9a-f]{2})/;
-
 /** The walk shows bytes that are not UTF-8 as \xNN; this turns such a name back into its bytes. */
 export function rawBytes(shown: string): Buffer {
   const parts: Buffer[] = [];
@@ -214,63 +148,6 @@ export function rawBytes(shown: string): Buffer {
   }
   parts.push(Buffer.from(shown.slice(last), 'utf8'));
   return Buffer.concat(parts);
-}
-
-/** Shows a file name's bytes: valid UTF-8 as is, every other byte as \xNN. */
-function displayName(raw: Buffer): string {
-  let out = '';
-  let start = 0;
-  while (start < raw.length) {
-    let end = raw.length;
-    // The longest valid prefix, then one escaped byte.
-    while (end > start && !isUtf8(raw.subarray(start, end))) end--;
-    out += raw.subarray(start, end).toString('utf8');
-    if (end < raw.length) out += `\\x${(raw[end] as number).toString(16).padStart(2, '0')}`;
-    start = end + 1;
-  }
-  return out;
-}
-
-/** The entries of a folder whose names are not valid UTF-8 (or contain U+FFFD): opened by their raw bytes. */
-async function walkRawNames(
-  dir: string,
-  rel: string,
-  options: WalkOptions,
-  consider: (filePath: string, rel: string, st: Stats, explicit: boolean, fsPath?: Buffer) => void,
-  skip: (filePath: string, reason: string) => void,
-): Promise<void> {
-  let names: Buffer[];
-  try {
-    names = await readdir(dir, { encoding: 'buffer' });
-  } catch (error) {
-    options.onUnreadable?.(dir, whyUnreadable(error as NodeJS.ErrnoException));
-    return;
-  }
-  for (const raw of names) {
-    // Exactly the names the first pass set aside: undecodable ones, and real names that contain U+FFFD.
-    if (!raw.toString('utf8').includes('\uFFFD')) continue;
-    const name = displayName(raw);
-    if (!options.hidden && name.startsWith('.')) continue;
-    const full = path.join(dir, name);
-    const fsPath = Buffer.concat([Buffer.from(dir.endsWith(path.sep) ? dir : dir + path.sep), raw]);
-    let st: Stats;
-    try {
-      st = options.followSymlinks ? await stat(fsPath) : await lstat(fsPath);
-    } catch (error) {
-      skip(full, `cannot stat: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      continue;
-    }
-    if (st.isDirectory()) {
-      const why = isUtf8(raw) ? 'contains U+FFFD' : 'is not valid UTF-8';
-      skip(full, `a folder whose name ${why} (rename it to catalog what is inside)`);
-      continue;
-    }
-    if (st.isSymbolicLink()) {
-      if (hasCatalogExtension(name)) skip(full, 'symlink (use --follow-symlinks)');
-      continue;
-    }
-    consider(full, rel ? `${rel}/${name}` : name, st, false, fsPath);
-  }
 }
 
 /** Splits --files-from input: NUL-separated if it contains a NUL, else by lines. */
