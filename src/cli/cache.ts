@@ -17,22 +17,18 @@ import { Interrupted } from '../cache/write-transaction.js';
 import { isStdoutDash, outputSink, type Sink } from '../emit/sink.js';
 import { ExitCode, UsageError } from '../support/errors.js';
 import { sharedSettings } from './config.js';
-import { CACHE_LOCK_MODES } from './defaults.js';
 import type { CliIO } from './io.js';
-import { nonNegativeInt, oneOf } from '../config/validate.js';
+import type { CacheStatsFlags, ExportFlags, PruneFlags, WriteFlags } from '../config/options.js';
+import { parseFlags } from '../config/parse-flags.js';
+import { trapInterrupts } from './signals.js';
 
-export interface CacheFlags {
+export type { CacheStatsFlags, ExportFlags, PruneFlags, WriteFlags };
+
+/** What every cache tool has. */
+interface CacheFlags {
   cache?: string;
-  json?: boolean;
   config?: string | false;
 }
-
-export interface WriteFlags extends CacheFlags {
-  lock: string;
-}
-
-// In defaults.ts, which main.ts reads to build the options without loading this module.
-export { CACHE_LOCK_MODES };
 
 /** --cache, else $GLM_VISION_CACHE, else the config file's, else the default: as catalog decides. */
 function cachePath(flags: CacheFlags, io: CliIO): string {
@@ -50,40 +46,34 @@ function printJson(io: CliIO, value: unknown): void {
  */
 async function withWriteAccess(
   file: string,
-  flags: WriteFlags,
+  lock: LockMode,
   io: CliIO,
   work: (signal: AbortSignal) => Promise<void>,
   /** What a first Ctrl-C does, for commands that cannot stop half way (VACUUM). */
   firstSignal = 'stopping without changing the cache',
 ): Promise<number> {
-  const mode = oneOf<LockMode>('--lock', flags.lock, CACHE_LOCK_MODES);
-  const unlock = await lockCache(file, mode, () =>
+  const unlock = await lockCache(file, lock, () =>
     io.stderr.write(`glm-vision: waiting for the glm-vision run using the cache ${file} to finish\n`),
   );
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!stop.signal.aborted) {
+  const { stop, release } = trapInterrupts({
+    first: (signal) => {
       io.stderr.write(`glm-vision: ${signal}: ${firstSignal}; press Ctrl-C again to stop at once (the cache stays as it was)\n`);
-      stop.abort(signal);
-      return;
-    }
-    // SQLite drops an unfinished transaction, and the lock is released on exit.
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.kill(process.pid, signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    },
+    second: (signal) => {
+      // SQLite drops an unfinished transaction, and the lock is released on exit.
+      release();
+      process.kill(process.pid, signal);
+    },
+  });
   try {
-    await work(stop.signal);
+    await work(stop);
     return ExitCode.ok;
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error;
     io.stderr.write(`glm-vision: ${error.message}; the cache ${file} was left as it was\n`);
     return ExitCode.interrupted;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    release();
     await unlock();
   }
 }
@@ -96,21 +86,15 @@ function closeAfter<T>(db: Database.Database, use: (db: Database.Database) => T)
   }
 }
 
-export function cacheStatsCommand(flags: CacheFlags & { runs: string }, io: CliIO): number {
+export function cacheStatsCommand(flags: CacheStatsFlags, io: CliIO): number {
   const file = cachePath(flags, io);
-  const lastRuns = nonNegativeInt('--runs', flags.runs);
+  const lastRuns = parseFlags('cache stats', flags).runs;
   const stats = closeAfter(openReadOnly(file, '--cache').db, (db) => cacheStats(db, file, lastRuns));
   if (flags.json) printJson(io, stats);
   else io.stdout.write(renderStats(stats));
   return ExitCode.ok;
 }
 
-export interface ExportFlags extends CacheFlags {
-  output?: string;
-  job: string[];
-  model: string[];
-  quiet?: boolean;
-}
 
 export async function cacheExportCommand(flags: ExportFlags, io: CliIO): Promise<number> {
   const file = cachePath(flags, io);
@@ -132,15 +116,6 @@ export async function cacheExportCommand(flags: ExportFlags, io: CliIO): Promise
   }
 }
 
-export interface PruneFlags extends WriteFlags {
-  olderThan?: string;
-  unusedFor?: string;
-  missing?: boolean;
-  relativeTo?: string;
-  job: string[];
-  dryRun?: boolean;
-  force?: boolean;
-}
 
 function pruneCriteria(flags: PruneFlags, io: CliIO, now: number): Omit<PruneCriteria, 'jobs'> {
   const criteria: Omit<PruneCriteria, 'jobs'> = {};
@@ -167,7 +142,7 @@ export async function cachePruneCommand(flags: PruneFlags, io: CliIO): Promise<n
   const criteria = pruneCriteria(flags, io, Date.now());
   const db = openExistingCache(file);
   try {
-    return await withWriteAccess(file, flags, io, async (signal) => {
+    return await withWriteAccess(file, parseFlags('cache prune', flags).lock, io, async (signal) => {
       const jobs = resolveJobs(loadJobs(db), flags.job, file);
       const report = await pruneCache(db, file, { ...criteria, jobs }, { dryRun: !!flags.dryRun, signal });
       if (flags.json) return printJson(io, { cache: file, ...report });
@@ -197,7 +172,7 @@ export async function cacheVacuumCommand(flags: WriteFlags, io: CliIO): Promise<
   const file = cachePath(flags, io);
   // Opening checks the file is a cache and brings an older schema up to date.
   openExistingCache(file).close();
-  return withWriteAccess(file, flags, io, async () => {
+  return withWriteAccess(file, parseFlags('cache vacuum', flags).lock, io, async () => {
     const report = await vacuumCache(file);
     if (flags.json) return printJson(io, { cache: file, ...report });
     const saved = report.before.total - report.after.total;
@@ -227,7 +202,7 @@ export async function cacheMergeCommand(others: string[], flags: WriteFlags, io:
     // The target may be new: merging shards into an empty cache is the usual first step.
     const target = existsSync(file) ? openExistingCache(file) : openDatabase(file);
     db = target;
-    return await withWriteAccess(file, flags, io, async (signal) => {
+    return await withWriteAccess(file, parseFlags('cache merge', flags).lock, io, async (signal) => {
       const report = await mergeCaches(target, file, sources, { signal });
       if (flags.json) return printJson(io, { cache: file, ...report });
       const lines = report.sources.map((s) => `${s.file}: ${describeCounts(s)}`);

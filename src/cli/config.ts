@@ -7,7 +7,7 @@ import { loadSettings, type Resolved, type Settings } from '../config/load.js';
 import { SETTINGS, type Value } from '../config/settings.js';
 import type { ExitCode } from '../support/errors.js';
 import { DEFAULT_MODEL } from '../models/defaults.js';
-import type { CatalogFlags } from './catalog.js';
+import type { CatalogFlags } from '../config/options.js';
 import { defaultBackend, defaultMaxPixels, defaultThreads, INFER_MODEL } from './defaults.js';
 import { table } from '../support/text-table.js';
 import type { CliIO } from './io.js';

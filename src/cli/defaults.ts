@@ -1,11 +1,26 @@
-// What the command line's options and help need before it knows which command runs: defaults,
-// help texts, and the catalog's derived defaults that `glm-vision config` prints. main.ts builds
-// every command from this module and loads a command's own module only when that command runs,
+// What the command line's help needs before it knows which command runs (help texts), and the
+// catalog's derived defaults that `glm-vision config` prints. program.ts builds every command from
+// this module and config/options.ts and loads a command's own module only when that command runs,
 // so nothing here may import sharp, SQLite, PDFium, the backends or the command modules.
 import os from 'node:os';
 import { CONFIG_NAME } from '../config/find.js';
-import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, type LockMode } from '../config/constants.js';
-import { DEFAULT_MODEL } from '../models/defaults.js';
+import { DEFAULT_MAX_PIXELS } from '../config/constants.js';
+
+/** Written in --help and the README; keep the two in step. */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    every file ok or cached
+  1    the run finished but some rows failed or were cut off at --max-tokens (see the status and
+       error columns), or a folder below an input could not be read (listed in the summary)
+  2    usage or configuration error, also when the server says the model name, URL, a parameter
+       or the API key is wrong (the run stops at the first such answer)
+  66   no input: a path is missing or cannot be opened, or holds no image or PDF (--allow-empty)
+  70   internal error (a bug: please report it with GLM_VISION_DEBUG=1 output)
+  74   the catalog could not be written (-o path unwritable, disk full); the cache keeps finished results
+  75   a temporary failure stopped the run (every endpoint or the model hub unreachable, cache in use with --lock skip); cron may retry
+  130  interrupted by SIGINT/SIGTERM: finished answers are saved in the cache, an existing -o file
+       is left as it was (the next run writes the whole catalog from the cache in seconds)
+`;
 
 /** After `glm-vision config --help`; the README's Configuration section says more. */
 export const CONFIG_HELP = `
@@ -17,8 +32,6 @@ Environment: GLM_VISION_<KEY>, upper case with _ (GLM_VISION_MAX_PIXELS=1003520)
 also from $OPENAI_API_KEY or $ZHIPUAI_API_KEY.
 `;
 
-export const DOCTOR_DEFAULTS = { timeout: '10', model: DEFAULT_MODEL };
-
 /** Written in --help and the README; keep the two in step. */
 export const DOCTOR_EXIT_CODES_HELP = `
 Exit codes:
@@ -26,14 +39,6 @@ Exit codes:
   1    at least one check failed (each failed line says how to fix it)
   2    usage error (bad --endpoint URL or --timeout)
 `;
-
-export const REPORT_DEFAULTS = {
-  thumbSize: '256',
-  concurrency: String(Math.min(4, os.availableParallelism())),
-  maxInputPixels: String(DEFAULT_MAX_INPUT_PIXELS),
-} as const;
-
-export const CACHE_LOCK_MODES: readonly LockMode[] = ['wait', 'skip'];
 
 /**
  * The local engine's default pixel budget: 128 merged tokens (about 316×316). A 2B model on a 2-core CPU

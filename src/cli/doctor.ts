@@ -7,30 +7,20 @@ import { runDoctor, type DoctorOptions } from '../doctor/run-doctor.js';
 import { apiKeyFrom } from './defaults.js';
 import { sharedSettings } from './config.js';
 import type { CliIO } from './io.js';
-import { httpUrl, numberIn } from '../config/validate.js';
+import type { DoctorFlags } from '../config/options.js';
+import { parseFlags } from '../config/parse-flags.js';
 
-/** The raw option values commander hands over. */
-export interface DoctorFlags {
-  endpoint: string[];
-  model?: string;
-  apiKey?: string;
-  cache?: string;
-  timeout: string;
-  json?: boolean;
-  config?: string | false;
-}
-
-// In defaults.ts, which main.ts reads to build the options without loading this module.
-export { DOCTOR_DEFAULTS, DOCTOR_EXIT_CODES_HELP } from './defaults.js';
+export type { DoctorFlags };
 
 /** Every setting the doctor uses, resolved in one place (flags, then the environment, then defaults). */
-export function doctorOptions(flags: DoctorFlags, env: NodeJS.ProcessEnv): DoctorOptions {
+export function doctorOptions(given: DoctorFlags, env: NodeJS.ProcessEnv): DoctorOptions {
+  const flags = parseFlags('doctor', given);
   return {
-    endpoints: flags.endpoint.map((e) => httpUrl('--endpoint', e)),
+    endpoints: flags.endpoint,
     model: flags.model,
     apiKey: apiKeyFrom(flags, env),
     cache: flags.cache ?? defaultCachePath(env),
-    timeoutMs: numberIn('--timeout', flags.timeout, 0, 3600, true) * 1000,
+    timeoutMs: flags.timeout * 1000,
     env,
   };
 }

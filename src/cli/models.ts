@@ -10,7 +10,9 @@ import { hubCacheDir, hubEndpoint, isOffline, listCachedModels, parseHubId, Repo
 import { holdings, localSnapshot, pullModel } from '../models/pull.js';
 import { DEFAULT_MODEL } from '../models/resolve.js';
 import type { CliIO } from './io.js';
-import { dtypeFlag } from '../config/validate.js';
+import type { ModelsPullFlags } from '../config/options.js';
+import { parseFlags } from '../config/parse-flags.js';
+import type { Dtype } from '../models/model-dir.js';
 
 function hubId(value: string): HubId {
   const id = parseHubId(value);
@@ -35,9 +37,9 @@ export function modelsList(io: CliIO): number {
   return 0;
 }
 
-export async function modelsPull(value: string, flags: { dtype?: string; quiet?: boolean }, io: CliIO): Promise<number> {
+export async function modelsPull(value: string, flags: ModelsPullFlags, io: CliIO): Promise<number> {
   const pulled = await pullModel(hubId(value), {
-    env: io.env, dtype: dtypeFlag(flags.dtype), refresh: !isOffline(io.env),
+    env: io.env, dtype: parseFlags('models pull', flags).dtype as Dtype | 'auto', refresh: !isOffline(io.env),
     progress: createDownloadProgress(io.stderr, !!flags.quiet),
     // -q here silences it: the user asked for exactly this download.
     onPlan: flags.quiet ? undefined : (plan) => void io.stderr.write(planLine(plan, io.env.HOME)),

@@ -3,14 +3,15 @@ import { readFileSync } from 'node:fs';
 import { builtinNames, langFromEnv, resolveTemplate } from '../prompt/library.js';
 import type { Lang } from '../prompt/render.js';
 import type { CliIO } from './io.js';
-import { oneOf } from '../config/validate.js';
+import type { PromptsFlags } from '../config/options.js';
+import { parseFlags } from '../config/parse-flags.js';
 
-function pickLang(flag: string | undefined, io: CliIO): Lang {
-  return flag ? oneOf('--lang', flag, ['en', 'zh'] as const) : langFromEnv(io.env);
+function pickLang(flags: PromptsFlags, io: CliIO): Lang {
+  return parseFlags('prompts list', flags).lang ?? langFromEnv(io.env);
 }
 
-export function promptsList(flags: { lang?: string }, io: CliIO): number {
-  const lang = pickLang(flags.lang, io);
+export function promptsList(flags: PromptsFlags, io: CliIO): number {
+  const lang = pickLang(flags, io);
   const rows = builtinNames(lang).map((name) => {
     const t = resolveTemplate(name, lang);
     const out = t.output === 'json' ? `json: ${t.fields.join(', ')}` : 'text';
@@ -21,8 +22,8 @@ export function promptsList(flags: { lang?: string }, io: CliIO): number {
   return 0;
 }
 
-export function promptsShow(name: string, flags: { lang?: string }, io: CliIO): number {
-  const template = resolveTemplate(name, pickLang(flags.lang, io));
+export function promptsShow(name: string, flags: PromptsFlags, io: CliIO): number {
+  const template = resolveTemplate(name, pickLang(flags, io));
   io.stdout.write(readFileSync(template.file, 'utf8'));
   return 0;
 }

@@ -7,28 +7,11 @@ import { writeReport, type ReportSummary } from '../report/build.js';
 import { VERSION } from '../support/version.js';
 import { fileSize, plural } from '../support/words.js';
 import type { CliIO } from './io.js';
-import { integer, positiveInt } from '../config/validate.js';
+import type { ReportFlags } from '../config/options.js';
+import { parseFlags } from '../config/parse-flags.js';
+import { trapInterrupts } from './signals.js';
 
-export interface ReportFlags {
-  output?: string;
-  base?: string;
-  thumbSize: string;
-  /** false with --no-thumbnails */
-  thumbnails: boolean;
-  concurrency: string;
-  maxInputPixels: string;
-  quiet?: boolean;
-}
-
-// In defaults.ts, which main.ts reads to build the options without loading this module.
-export { REPORT_DEFAULTS } from './defaults.js';
-
-const THUMB_MIN = 32;
-const THUMB_MAX = 1024;
-
-function thumbSize(value: string): number {
-  return integer('--thumb-size', value, THUMB_MIN, `integer from ${THUMB_MIN} to ${THUMB_MAX}`, THUMB_MAX);
-}
+export type { ReportFlags };
 
 function baseFolder(flag: string | undefined, io: CliIO): string {
   if (flag === undefined) return io.cwd;
@@ -53,20 +36,16 @@ function summaryLine(s: ReportSummary, output: string | undefined, thumbnails: b
   return `glm-vision: report: ${parts.join(', ')}; wrote ${output ?? 'stdout'} (${fileSize(s.bytes)})\n`;
 }
 
-export async function reportCommand(catalog: string, flags: ReportFlags, io: CliIO): Promise<number> {
-  const size = thumbSize(flags.thumbSize);
-  const concurrency = positiveInt('--concurrency', flags.concurrency);
-  const maxInputPixels = positiveInt('--max-input-pixels', flags.maxInputPixels);
+export async function reportCommand(catalog: string, given: ReportFlags, io: CliIO): Promise<number> {
+  const flags = parseFlags('report', given);
+  const { thumbSize: size, concurrency, maxInputPixels } = flags;
   const base = baseFolder(flags.base, io);
   // An explicit `-o -` asks for the page on stdout, even on a terminal.
   if (flags.output === undefined && io.stdout.isTTY) {
     throw new UsageError('The report is a whole HTML page: write it to a file with -o report.html (or redirect stdout, or -o - for stdout)');
   }
   const output = isStdoutDash(flags.output) ? undefined : flags.output;
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => stop.abort(signal);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { stop, release } = trapInterrupts();
   let summary: ReportSummary;
   try {
     summary = await writeReport({
@@ -76,15 +55,14 @@ export async function reportCommand(catalog: string, flags: ReportFlags, io: Cli
       thumbnails: flags.thumbnails ? { size, concurrency, maxInputPixels } : undefined,
       version: VERSION,
       now: new Date(),
-      signal: stop.signal,
+      signal: stop,
     }, io.stdout);
   } catch (error) {
-    if (!stop.signal.aborted) throw error;
-    io.stderr.write(`glm-vision: ${String(stop.signal.reason)}: stopped; ${output !== undefined ? `${output} was not written` : 'the page on stdout is incomplete'}\n`);
+    if (!stop.aborted) throw error;
+    io.stderr.write(`glm-vision: ${String(stop.reason)}: stopped; ${output !== undefined ? `${output} was not written` : 'the page on stdout is incomplete'}\n`);
     return ExitCode.interrupted;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    release();
   }
   if (!flags.quiet) {
     const hidden = summary.missing + summary.unreadable + summary.changed - summary.problems.length;

@@ -9,24 +9,13 @@ import { CSV_OPTIONS } from '../emit/writers.js';
 import { UsageError } from '../support/errors.js';
 import { EXIFTOOL_COLUMNS, exiftoolRecords } from '../xmp/exiftool-csv.js';
 import { DEFAULT_FIELD_MAP, fieldList, provenanceNotes, type FieldMap } from '../xmp/fields.js';
-import { SIDECAR_NAMES, writeSidecars, type SidecarName, type SidecarReport } from '../xmp/write-sidecars.js';
+import { writeSidecars, type SidecarReport } from '../xmp/write-sidecars.js';
 import { plural } from '../support/words.js';
 import type { CliIO } from './io.js';
-import { oneOf } from '../config/validate.js';
+import type { XmpFlags } from '../config/options.js';
+import { parseFlags } from '../config/parse-flags.js';
 
-export interface XmpFlags {
-  sidecars?: boolean;
-  csv?: boolean;
-  sidecarName: string;
-  base?: string;
-  title?: string;
-  description?: string;
-  keywords?: string;
-  overwrite?: boolean;
-  dryRun?: boolean;
-  output?: string;
-  quiet?: boolean;
-}
+export type { XmpFlags };
 
 function summary(r: SidecarReport, dryRun: boolean): string[] {
   const would = dryRun ? 'would be ' : '';
@@ -39,10 +28,11 @@ function summary(r: SidecarReport, dryRun: boolean): string[] {
   return lines;
 }
 
-export async function xmpCommand(catalog: string, flags: XmpFlags, io: CliIO): Promise<number> {
-  if (!!flags.sidecars === !!flags.csv) throw new UsageError('Say what to write: --sidecars (XMP files beside the images) or --csv (for exiftool -csv=)');
-  if (flags.output !== undefined && !flags.csv) throw new UsageError('-o is for --csv; sidecars are written beside the images');
-  const naming = oneOf<SidecarName>('--sidecar-name', flags.sidecarName, SIDECAR_NAMES);
+export async function xmpCommand(catalog: string, given: XmpFlags, io: CliIO): Promise<number> {
+  if (!!given.sidecars === !!given.csv) throw new UsageError('Say what to write: --sidecars (XMP files beside the images) or --csv (for exiftool -csv=)');
+  if (given.output !== undefined && !given.csv) throw new UsageError('-o is for --csv; sidecars are written beside the images');
+  const flags = parseFlags('xmp', given);
+  const naming = flags.sidecarName;
   const read = readCatalog(path.resolve(io.cwd, catalog));
   // Metadata belongs to files: a document's pages become one description.
   const rows = groupCatalogRows(read.rows);

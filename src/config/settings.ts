@@ -1,18 +1,12 @@
-// Every setting a config file or the environment may give, with the flag it
-// stands for. Values are held the way commander holds flags: strings (numbers
-// too), string lists, booleans.
-import { DTYPES } from '../models/model-dir.js';
-// From constants.js, not the backend, the cache or the PDF pool: `glm-vision config` loads this module.
-import {
-  DEFAULT_RENDER_CPU_LIMIT_S, DEFAULT_RENDER_MEMORY_MB, FLAVORS, LOCK_MODES, MIN_THREAD_MEMORY_MB,
-} from './constants.js';
-import {
-  dpiFlag, httpUrl, keyValue, maxPixelsFlag, nonNegativeInt, numberIn, oneOf, positiveInt, renderCpuLimitFlag, renderMemoryFlag,
-} from './validate.js';
+// The settings a config file or the environment may give: the catalog options the option table
+// marks `setting`, in `glm-vision config`'s order. Values are held the way commander holds flags:
+// strings (numbers too), string lists, booleans.
+import { CATALOG_OPTIONS } from './catalog-options.js';
+import { runCheck, usePagesParser } from './checks.js';
 import { parsePages } from '../pages/select.js';
-import { BACKENDS, CATALOG_DEFAULTS, DEVICES, LANGS } from './defaults.js';
+import { camel, envName, type Kind, type OptionSpec } from './option-spec.js';
 
-export type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list';
+export type { Kind };
 export type Value = string | string[] | boolean;
 
 export interface Setting {
@@ -24,16 +18,13 @@ export interface Setting {
   /** Environment variables, the first set one wins. */
   env: readonly string[];
   default?: Value;
-  /**
-   * How a relative path in a config file is resolved against the file's folder:
-   * always (a path), file (when it looks like a file, as --prompt decides), dot (./x or ../x only).
-   */
-  path?: 'always' | 'file' | 'dot';
+  path?: OptionSpec['path'];
   secret?: boolean;
-  /** Split on commas and white space when read from the environment. */
   splitEnv?: boolean;
   /** Throws UsageError naming `label`; for lists, called for each item. */
   check?: (label: string, value: string) => void;
+  /** The table entry it comes from. */
+  option: OptionSpec;
 }
 
 /** Runs the setting's check on a value, on each item of a list; booleans (and anything else) have none. */
@@ -43,62 +34,32 @@ export function checkSetting(setting: Setting, label: string, value: unknown): v
   for (const item of items) setting.check(label, String(item));
 }
 
-const camel = (key: string): string => key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const envName = (key: string): string => `GLM_VISION_${key.toUpperCase().replace(/-/g, '_')}`;
-
-function setting(key: string, kind: Kind, extra: Partial<Setting> = {}): Setting {
-  const attr = camel(key);
-  const fallback = (CATALOG_DEFAULTS as Record<string, string>)[attr];
-  return { key, attr, kind, env: [envName(key)], ...(fallback !== undefined ? { default: fallback } : {}), ...extra };
+function toSetting(o: OptionSpec): Setting {
+  const { check } = o;
+  const fallback: Value | undefined = typeof o.default === 'string' ? o.default : o.default || o.repeatable ? [...(o.default ?? [])] : undefined;
+  return {
+    key: o.key,
+    attr: camel(o.key),
+    kind: o.kind,
+    env: o.env ?? [envName(o.key)],
+    ...(fallback !== undefined ? { default: fallback } : {}),
+    ...(o.path ? { path: o.path } : {}),
+    ...(o.secret ? { secret: true } : {}),
+    ...(o.splitEnv ? { splitEnv: true } : {}),
+    ...(check ? { check: (label: string, value: string) => void runCheck(check, label, value) } : {}),
+    option: o,
+  };
 }
 
-const choice = (allowed: readonly string[]) => (label: string, value: string): void => {
-  oneOf(label, value, allowed);
-};
+usePagesParser(parsePages);
+
+type Listed = OptionSpec & { setting: number };
 
 /** In the order `glm-vision config` prints them. */
-export const SETTINGS: readonly Setting[] = [
-  setting('endpoint', 'list', { default: [], splitEnv: true, check: (l, v) => void httpUrl(l, v) }),
-  setting('model', 'string', { path: 'dot' }),
-  setting('api-key', 'string', { env: ['GLM_VISION_API_KEY', 'OPENAI_API_KEY', 'ZHIPUAI_API_KEY'], secret: true }),
-  setting('backend', 'string', { check: choice(BACKENDS) }),
-  setting('flavor', 'string', { check: choice(FLAVORS) }),
-  setting('concurrency', 'integer', { check: (l, v) => void positiveInt(l, v) }),
-  setting('timeout', 'number', { check: (l, v) => void numberIn(l, v, 0, 86_400, true) }),
-  setting('retries', 'integer', { check: (l, v) => void nonNegativeInt(l, v) }),
-  setting('prompt', 'string', { path: 'file' }),
-  setting('lang', 'string', { check: choice(LANGS) }),
-  setting('set', 'list', { default: [], check: (l, v) => void keyValue(l, v) }),
-  setting('temperature', 'number', { check: (l, v) => void numberIn(l, v, 0, 2) }),
-  setting('top-p', 'number', { check: (l, v) => void numberIn(l, v, 0, 1, true) }),
-  setting('max-tokens', 'integer', { check: (l, v) => void positiveInt(l, v) }),
-  setting('seed', 'integer', { check: (l, v) => void nonNegativeInt(l, v) }),
-  setting('include', 'list', { default: [] }),
-  setting('exclude', 'list', { default: [] }),
-  setting('hidden', 'boolean'),
-  setting('follow-symlinks', 'boolean'),
-  setting('max-pixels', 'integer', { check: (l, v) => void maxPixelsFlag(l, v) }),
-  setting('max-input-pixels', 'integer', { check: (l, v) => void positiveInt(l, v) }),
-  setting('pages', 'string', { check: (_, v) => void parsePages(v) }),
-  setting('dpi', 'integer', { check: (l, v) => void dpiFlag(l, v) }),
-  setting('max-pages', 'integer', { check: (l, v) => void positiveInt(l, v) }),
-  setting('render-memory', 'integer', { default: String(DEFAULT_RENDER_MEMORY_MB), check: (l, v) => void renderMemoryFlag(l, v, MIN_THREAD_MEMORY_MB) }),
-  setting('render-cpu-limit', 'number', { default: String(DEFAULT_RENDER_CPU_LIMIT_S), check: (l, v) => void renderCpuLimitFlag(l, v) }),
-  setting('group-pages', 'boolean'),
-  setting('dtype', 'string', { check: choice(['auto', ...DTYPES]) }),
-  setting('device', 'string', { check: choice(DEVICES) }),
-  setting('threads', 'integer', { check: (l, v) => void positiveInt(l, v) }),
-  setting('batch-size', 'integer', { check: (l, v) => void positiveInt(l, v) }),
-  setting('batch-wait-ms', 'integer', { check: (l, v) => void nonNegativeInt(l, v) }),
-  setting('batch-tokens', 'integer', { check: (l, v) => void positiveInt(l, v) }),
-  setting('cache', 'string', { path: 'always' }),
-  setting('lock', 'string', { check: choice(LOCK_MODES) }),
-  setting('bom', 'boolean'),
-  setting('quiet', 'boolean'),
-  setting('allow-empty', 'boolean'),
-  setting('retry-failed', 'boolean'),
-  setting('metrics-file', 'string', { path: 'always' }),
-];
+export const SETTINGS: readonly Setting[] = (CATALOG_OPTIONS as readonly OptionSpec[])
+  .filter((o): o is Listed => typeof o.setting === 'number')
+  .sort((a, b) => a.setting - b.setting)
+  .map(toSetting);
 
 /** Catalog flags that stay on the command line, and why; a config file naming one is told so. */
 export const COMMAND_LINE_ONLY: Readonly<Record<string, string>> = {

@@ -1,5 +1,4 @@
-// Option values are validated once, with messages that name the flag and the value.
-import { DTYPES, type Dtype } from '../models/model-dir.js';
+// The checks behind the option table's (checks.ts runs them); messages name the flag and the value.
 import { UsageError } from '../support/errors.js';
 
 const shown = (value: string): string => JSON.stringify(value);
@@ -14,17 +13,9 @@ export function integer(
   return n;
 }
 
-export function positiveInt(flag: string, value: string): number {
-  return integer(flag, value, 1);
-}
-
-export function nonNegativeInt(flag: string, value: string): number {
-  return integer(flag, value, 0, 'non-negative integer');
-}
-
 /** --max-pixels: a positive integer of at least one 28×28 patch. */
 export function maxPixelsFlag(flag: string, value: string): number {
-  const n = positiveInt(flag, value);
+  const n = integer(flag, value, 1);
   if (n < 28 * 28) throw new UsageError(`Expected at least 784 (one 28×28 patch) for ${flag} but received ${shown(value)}`);
   return n;
 }
@@ -65,24 +56,4 @@ export function keyValue(flag: string, value: string): [string, string] {
     throw new UsageError(`Expected KEY=VALUE (KEY of letters, digits and _) for ${flag} but received ${shown(value)}`);
   }
   return [key, value.slice(eq + 1)];
-}
-
-/** --dpi: PDF rendering resolution. */
-export function dpiFlag(flag: string, value: string): number {
-  return integer(flag, value, 10, 'an integer from 10 to 2400', 2400);
-}
-
-/** --render-memory: MB for all PDF rendering threads, at least one thread's worth. */
-export function renderMemoryFlag(flag: string, value: string, min: number): number {
-  return integer(flag, value, min, `an integer of at least ${min} (MB)`, 1_048_576);
-}
-
-/** --render-cpu-limit: CPU seconds per PDF page, more than 0 and at most a day. */
-export function renderCpuLimitFlag(flag: string, value: string): number {
-  return numberIn(flag, value, 0, 86_400, true);
-}
-
-/** --dtype: 'auto' or one of the graph variants. */
-export function dtypeFlag(value: string | undefined): Dtype | 'auto' {
-  return value === undefined || value === 'auto' ? 'auto' : oneOf<Dtype>('--dtype', value, DTYPES);
 }

@@ -1,0 +1,102 @@
+// The catalog's inputs and output as the command line names them: the paths to walk, the
+// catalog's format, the metrics file, and the words messages and the runs table use for them.
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { text } from 'node:stream/consumers';
+import { sha256 } from '../pipeline/hash.js';
+import { splitFileList } from '../pipeline/walk.js';
+import { FORMATS, type Format } from '../emit/writers.js';
+import { UsageError } from '../support/errors.js';
+import { plural } from '../support/words.js';
+import { oneOf } from '../config/validate.js';
+import type { CatalogOptions } from '../config/options.js';
+import type { CliIO } from './io.js';
+
+/** The command line as recorded in the runs table: secrets replaced. */
+export function redactArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--api-key') {
+      out.push(a, '***');
+      i++;
+    } else if (a.startsWith('--api-key=')) {
+      out.push('--api-key=***');
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+export function outputFormat(flags: CatalogOptions): Format {
+  if (flags.format) return oneOf('--format', flags.format, FORMATS);
+  if (!flags.output || flags.output === '-') return 'jsonl';
+  const ext = path.extname(flags.output).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  // A device, FIFO or /dev/fd/N has no extension to go by: like stdout.
+  if (isSpecialFile(flags.output)) return 'jsonl';
+  throw new UsageError(`Cannot tell the catalog format from ${flags.output}: name it .csv or .jsonl, or pass --format csv|jsonl|exiftool`);
+}
+
+function isSpecialFile(file: string): boolean {
+  try {
+    return !statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function inputPaths(paths: string[], flags: CatalogOptions, io: CliIO): Promise<string[]> {
+  const all = [...paths];
+  if (flags.filesFrom !== undefined) {
+    let listing: string;
+    try {
+      listing = flags.filesFrom === '-' ? await text(io.stdin) : readFileSync(flags.filesFrom, 'utf8');
+    } catch (error) {
+      throw new UsageError(`Cannot read --files-from ${flags.filesFrom}: ${(error as Error).message}`);
+    }
+    all.push(...splitFileList(listing));
+  }
+  if (all.length === 0) throw new UsageError('Nothing to catalog: give files or folders, or --files-from FILE|-');
+  return all;
+}
+
+/** The inputs as a person named them: for messages and the metrics' label. */
+export function inputsLabel(paths: string[], flags: Pick<CatalogOptions, 'filesFrom'>): string {
+  const parts = [...paths, ...(flags.filesFrom !== undefined ? [`--files-from ${flags.filesFrom}`] : [])];
+  const label = parts.join(' ');
+  return label.length > 200 ? `${label.slice(0, 199)}…` : label;
+}
+
+/** The same inputs, walked the same way, on any night: what "the last run over these inputs" means. */
+export function inputsKey(inputs: string[], flags: CatalogOptions, cwd: string): string {
+  const key = {
+    inputs: inputs.map((p) => path.resolve(cwd, p)).sort(),
+    include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, shard: flags.shard ?? null,
+  };
+  return sha256(Buffer.from(JSON.stringify(key)));
+}
+
+/** The folder must exist now, not only when the run ends hours later. */
+export function checkMetricsFile(file: string, cwd: string): string {
+  const dir = path.dirname(path.resolve(cwd, file));
+  let ok: boolean;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`Cannot write --metrics-file ${file}: the folder ${dir} does not exist`);
+  return file;
+}
+
+export function nothingFound(label: string, flags: CatalogOptions, unreadable: number): string {
+  const why = [
+    ...(flags.include.length || flags.exclude.length ? ['--include/--exclude may leave nothing'] : []),
+    ...(unreadable ? [`${plural(unreadable, 'folder')} could not be read`] : []),
+  ];
+  return `found no image or PDF in ${label}${why.length ? ` (${why.join('; ')})` : ''}; is a share unmounted? ` +
+    'Nothing was written. Pass --allow-empty if an empty catalog is what you want.';
+}

@@ -1,0 +1,35 @@
+// The option table: every command's options, each declared once (catalog-options.ts,
+// command-options.ts). The command line's options, the settings, `glm-vision config`'s listing,
+// the typed flags and the README's "Every setting" table are all made from it.
+import { CATALOG_OPTIONS } from './catalog-options.js';
+import { COMMAND_OPTIONS } from './command-options.js';
+import type { CommandName, FlagsOf, OptionSpec, ParsedOf } from './option-spec.js';
+
+export const OPTIONS = [
+  { key: 'json', kind: 'boolean', commands: ['config'], help: 'print JSON: {config, settings: {KEY: {value, source, from?, note?}}}' },
+  ...CATALOG_OPTIONS,
+  ...COMMAND_OPTIONS,
+] as const satisfies readonly OptionSpec[];
+
+type Table = typeof OPTIONS;
+
+/** A command's options, in --help order. */
+export function optionsFor(command: CommandName): OptionSpec[] {
+  return OPTIONS.filter((o: OptionSpec) => o.commands.includes(command));
+}
+
+export type CatalogFlags = FlagsOf<Table, 'catalog'> & {
+  /** Where --set values came from when not the command line (a config file, GLM_VISION_SET). */
+  setFrom?: string;
+};
+/** The catalog's flags once checked and parsed (parse-flags.ts). */
+export type CatalogOptions = ParsedOf<Table, 'catalog'> & Pick<CatalogFlags, 'setFrom'>;
+export type ReportFlags = FlagsOf<Table, 'report'>;
+export type XmpFlags = FlagsOf<Table, 'xmp'>;
+export type DoctorFlags = FlagsOf<Table, 'doctor'>;
+export type PromptsFlags = FlagsOf<Table, 'prompts list'>;
+export type ModelsPullFlags = FlagsOf<Table, 'models pull'>;
+export type CacheStatsFlags = FlagsOf<Table, 'cache stats'>;
+export type ExportFlags = FlagsOf<Table, 'cache export'>;
+export type PruneFlags = FlagsOf<Table, 'cache prune'>;
+export type WriteFlags = FlagsOf<Table, 'cache vacuum'>;
