@@ -3,8 +3,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '../backends/backend.js';
-import { createOpenAIBackend } from '../backends/openai/index.js';
-import { createOnnxBackend } from '../backends/onnx/index.js';
 import { DEFAULT_MODEL, resolveLocalModel } from '../models/resolve.js';
 import { sha256File } from '../pipeline/hash.js';
 import type { CacheStore } from '../cache/store.js';
@@ -44,6 +42,8 @@ export async function makeBackend(
     const model = await resolveLocalModel(flags.model ?? template.model ?? DEFAULT_MODEL, {
       env: io.env, dtype, stderr: io.stderr, quiet: !!flags.quiet,
     });
+    // Each backend is loaded only when chosen: the onnx engine's tokenizer and templates are no server run's cost.
+    const { createOnnxBackend } = await import('../backends/onnx/index.js');
     return createOnnxBackend({
       dir: model.dir,
       identity: model.hubIdentity,
@@ -64,6 +64,7 @@ export async function makeBackend(
   if (!model) {
     throw new UsageError('--model NAME is required with --endpoint: the model name the server serves, e.g. --model zai-org/GLM-4.6V-Flash');
   }
+  const { createOpenAIBackend } = await import('../backends/openai/index.js');
   return createOpenAIBackend({
     endpoints: flags.endpoint,
     model,

@@ -238,7 +238,8 @@ async function atomicSink(target: string, absolute: string, mode: number | undef
     throw cannotWrite(target, error);
   }
   const temp = path.join(path.dirname(final), `.${path.basename(final)}.${process.pid}.${Date.now()}.tmp`);
-  const stream = createWriteStream(temp, { flags: 'wx', mode: mode ?? 0o644 });
+  // A cached re-run writes tens of MB in a second: with the default 16 KB buffer every batch of rows waits for a drain.
+  const stream = createWriteStream(temp, { flags: 'wx', mode: mode ?? 0o644, highWaterMark: 1 << 20 });
   try {
     await once(stream, 'open');
   } catch (error) {
