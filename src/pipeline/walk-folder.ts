@@ -4,8 +4,8 @@
 // exactly where a sort of the whole tree's paths would: the walk streams in
 // path order and holds one listing per level, never the tree.
 import { isUtf8 } from 'node:buffer';
-import { lstatSync, type Stats } from 'node:fs';
-import { lstat, opendir, readdir, stat } from 'node:fs/promises';
+import { lstatSync, type Dirent, type Stats } from 'node:fs';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NoInput } from '../support/errors.js';
 import { hasCatalogExtension, type FileEntry, type WalkOptions } from './walk.js';
@@ -169,9 +169,10 @@ function statEntry(entry: Entry, w: FolderWalk): FileEntry | undefined {
 /** The folder's entries worth a look, in listing order; undefined when a folder below an input cannot be listed. */
 async function listFolder(dir: string, rel: string, w: FolderWalk): Promise<Entry[] | undefined> {
   const { options, matchers, skip } = w;
-  let handle;
+  let dirents: Dirent[];
   try {
-    handle = await opendir(dir, { bufferSize: 256 });
+    // One call for the whole listing (held anyway, to be sorted), not a promise per entry.
+    dirents = await readdir(dir, { withFileTypes: true });
   } catch (error) {
     const why = whyUnreadable(error as NodeJS.ErrnoException);
     // An input folder that cannot be listed is no input at all; one below it is a hole in the catalog.
@@ -179,22 +180,26 @@ async function listFolder(dir: string, rel: string, w: FolderWalk): Promise<Entr
     options.onUnreadable?.(dir, why);
     return undefined;
   }
+  // path.join(dir, name) for every name, without normalising each one.
+  const base = path.join(dir, '.');
+  const prefix = base === '.' ? '' : base.endsWith(path.sep) ? base : base + path.sep;
   const entries: Entry[] = [];
   let undecodable = false;
-  for await (const dirent of handle) {
+  for (const dirent of dirents) {
+    const name = dirent.name;
     // A name that is not valid UTF-8 arrives with U+FFFD in it and cannot be opened by that name.
-    if (dirent.name.includes('\uFFFD')) {
+    if (name.includes('\uFFFD')) {
       undecodable = true;
       continue;
     }
-    if (!options.hidden && dirent.name.startsWith('.')) continue;
-    const full = path.join(dir, dirent.name);
-    const childRel = rel ? `${rel}/${dirent.name}` : dirent.name;
+    if (!options.hidden && name.startsWith('.')) continue;
+    const full = prefix + name;
+    const childRel = rel ? `${rel}/${name}` : name;
     if (dirent.isDirectory()) {
-      if (!matchers.exclude?.(childRel)) entries.push({ key: `${dirent.name}/`, full, rel: childRel, folder: true });
+      if (!matchers.exclude?.(childRel)) entries.push({ key: `${name}/`, full, rel: childRel, folder: true });
     } else if (dirent.isSymbolicLink()) {
       if (!options.followSymlinks) {
-        if (hasCatalogExtension(dirent.name)) skip(full, 'symlink (use --follow-symlinks)');
+        if (hasCatalogExtension(name)) skip(full, 'symlink (use --follow-symlinks)');
         continue;
       }
       let target: Stats;
@@ -206,12 +211,12 @@ async function listFolder(dir: string, rel: string, w: FolderWalk): Promise<Entr
         continue;
       }
       if (target.isDirectory()) {
-        if (!matchers.exclude?.(childRel)) entries.push({ key: `${dirent.name}/`, full, rel: childRel, folder: true, st: target });
-      } else if (hasCatalogExtension(dirent.name)) {
-        entries.push({ key: dirent.name, full, rel: childRel, folder: false, st: target });
+        if (!matchers.exclude?.(childRel)) entries.push({ key: `${name}/`, full, rel: childRel, folder: true, st: target });
+      } else if (hasCatalogExtension(name)) {
+        entries.push({ key: name, full, rel: childRel, folder: false, st: target });
       }
-    } else if (hasCatalogExtension(dirent.name)) {
-      entries.push({ key: dirent.name, full, rel: childRel, folder: false, regular: dirent.isFile() });
+    } else if (hasCatalogExtension(name)) {
+      entries.push({ key: name, full, rel: childRel, folder: false, regular: dirent.isFile() });
     }
   }
   if (undecodable) await listRawNames(dir, rel, w, entries);
