@@ -1,6 +1,7 @@
 // Turns a model's raw answer into the catalog's output: strips GLM's box and
 // thinking markers, and parses and validates structured answers.
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { newAjv } from '../support/lazy-ajv.js';
 import type { JsonSchema } from '../backends/backend.js';
 
 const THINK = /<think>[\s\S]*?<\/think>/g;
@@ -21,7 +22,7 @@ export class AnswerError extends Error {
 }
 
 export function compileValidator(schema: JsonSchema): ValidateFunction {
-  return new Ajv({ strict: false, allErrors: true }).compile(schema);
+  return newAjv({ strict: false, allErrors: true }).compile(schema);
 }
 
 /** Parses a structured answer; tolerates code fences and prose around the object. */

@@ -1,7 +1,7 @@
 // Prompt templates: Markdown with YAML front matter. Every problem is a
 // UsageError that names the file.
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
+import { newAjv } from '../support/lazy-ajv.js';
 import YAML from 'yaml';
 import { UsageError } from '../support/errors.js';
 import { RESERVED_COLUMNS } from '../emit/columns.js';
@@ -137,7 +137,7 @@ function checkSchema(value: unknown, fail: (m: string) => never): JsonSchema {
     if (RESERVED_COLUMNS.has(field)) fail(`schema field "${field}" is named like a fixed catalog column; rename it`);
   }
   try {
-    new Ajv({ strict: false }).compile(schema);
+    newAjv({ strict: false }).compile(schema);
   } catch (error) {
     fail(`invalid JSON schema: ${(error as Error).message}`);
   }
