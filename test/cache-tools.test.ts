@@ -54,9 +54,7 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 async function ok(args: string[], options: MainOptions = {}): Promise<string> {
-  // A vacuum that gets as far as its worker thread runs from dist/: the worker is
-  // started from a .js URL that tsx does not map to src/ inside this process.
-  const res = await (args[1] === 'vacuum' ? runCli : runMain)(args, options);
+  const res = await runMain(args, options);
   assert.equal(res.code, 0, `${args.join(' ')}\n${res.stderr}`);
   return res.stdout;
 }

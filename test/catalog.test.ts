@@ -10,6 +10,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { startFakeOpenAI, sequence, defaultReply, gate, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeFixtureSet, makeImage, pngBomb } from './helpers/images.js';
 import { parseJsonl, runCli, runMain, scratchFolders, startCli, waitForOutput } from './helpers/cli.js';
+import { lockPath, STALE_MS } from '../src/cache/run-lock.js';
 
 let server: FakeOpenAI;
 
@@ -288,6 +289,9 @@ describe('catalog against an OpenAI-compatible server', () => {
       run.child.kill('SIGKILL');
       await run.done;
       killed.open();
+      // The dead run's lock goes stale STALE_MS after its last refresh: aged now, not waited for; the re-run takes it over.
+      const aged = new Date(Date.now() - 2 * STALE_MS);
+      await utimes(lockPath(cache), aged, aged);
       const db = new Database(cache, { readonly: true });
       const committed = (db.prepare('SELECT sha256 FROM results').all() as { sha256: string }[]).map((r) => r.sha256);
       db.close();

@@ -12,7 +12,7 @@ import { preprocess } from '../src/image/preprocess.js';
 import { decodeOwnError, shared } from '../src/image/sharp-gate.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { bmpBytes, brokenTiffs, cielabTiff, cielabTiff16, makeImage, tiffBytes } from './helpers/images.js';
-import { runCli, scratchFolders } from './helpers/cli.js';
+import { runMain, scratchFolders } from './helpers/cli.js';
 
 let server: FakeOpenAI;
 before(async () => {
@@ -41,7 +41,7 @@ function stableRows(csv: string): { header: string[]; rows: string[][] } {
 
 async function catalog(folder: string, cache: string): Promise<string> {
   const out = `${cache}.csv`;
-  const res = await runCli([
+  const res = await runMain([
     'catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache,
     '--concurrency', '64', '-q', '-o', out, folder,
   ]);

@@ -1,4 +1,4 @@
-// `glm-vision doctor` through the real CLI: endpoints (up, down, wrong model,
+// `glm-vision doctor` through the real CLI (in process): endpoints (up, down, wrong model,
 // wrong key, missing /v1), the cache (writable, unwritable, existing, locked,
 // never created), image decoders, and the local model in a Hugging Face cache.
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { CUDA_INSTALL_HINT, cudaProviderInstalled } from '../src/backends/onnx/cuda.js';
 import { openDatabase, SCHEMA_VERSION } from '../src/cache/open.js';
 import { DEFAULT_MODEL } from '../src/models/resolve.js';
-import { runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { runMain, tempDir, type CliResult } from './helpers/cli.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { generateTinyModel } from './tiny-model/index.js';
 
@@ -46,7 +46,7 @@ async function freshDir(): Promise<string> {
 /** Runs the doctor against an empty Hugging Face cache and a cache file in a fresh folder, unless the args say otherwise. */
 async function doctor(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const withCache = args.includes('--cache') ? args : [...args, '--cache', path.join(await freshDir(), 'cache.db')];
-  return runCli(['doctor', ...withCache], { env: { HF_HUB_CACHE: emptyHub, ...env } });
+  return runMain(['doctor', ...withCache], { env: { HF_HUB_CACHE: emptyHub, ...env } });
 }
 
 function parse(res: CliResult): Check[] {

@@ -323,7 +323,7 @@ describe('output faults: the disk fills up', () => {
       assert.equal(res.code, 74, res.stderr);
       assert.match(res.stderr, /Cannot write to stdout: disk full \(ENOSPC\)/);
       assert.equal(savedAnswers(cache), 4);
-      const again = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, folder]);
+      const again = await runMain(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, folder]);
       assert.equal(again.code, 0, again.stderr);
       assert.equal(server.chatRequests().length - start, 4, 'the re-run is answered from the cache');
       assert.ok(parseJsonl(again.stdout).every((r) => r.cached === true));
@@ -366,7 +366,7 @@ describe('output faults: the disk fills up', () => {
       const out = path.join(mnt, 'catalog.jsonl');
       await writeFile(out, 'the old catalog\n');
       spawnSync('sh', ['-c', `head -c 1000000 /dev/zero > '${path.join(mnt, 'filler')}'`]);
-      const res = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '-o', out, folder]);
+      const res = await runMain(['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '-o', out, folder]);
       assert.equal(res.code, 74, res.stderr);
       assert.match(res.stderr, /Cannot write .*catalog\.jsonl: disk full \(ENOSPC\)/);
       assert.equal(await readFile(out, 'utf8'), 'the old catalog\n');
@@ -375,7 +375,7 @@ describe('output faults: the disk fills up', () => {
 
       assert.equal(spawnSync('mount', ['-o', 'remount,ro', mnt]).status, 0);
       const start = server.chatRequests().length;
-      const ro = await runCli(['catalog', '--endpoint', server.url, '--model', 'm', '--refresh', '--cache', cache, '-o', out, folder]);
+      const ro = await runMain(['catalog', '--endpoint', server.url, '--model', 'm', '--refresh', '--cache', cache, '-o', out, folder]);
       assert.equal(ro.code, 74, ro.stderr);
       assert.match(ro.stderr, /Cannot write .*catalog\.jsonl: read-only file system \(EROFS\)/);
       assert.equal(server.chatRequests().length - start, 0, 'nothing is asked when the catalog cannot be written');
@@ -440,7 +440,7 @@ describe('kill and resume', () => {
       }
       assert.ok(kills >= 20, `only ${kills} runs were killed mid-way`);
       own.setHandler(defaultReply);
-      const final = await runCli(args);
+      const final = await runMain(args);
       assert.equal(final.code, 0, final.stderr);
       const rows = parseJsonl(await readFile(out, 'utf8'));
       assert.equal(rows.length, 200);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { startFakeOpenAI } from './helpers/fake-openai.js';
 import { makeImage, makeMultiPageTiff, pngBomb } from './helpers/images.js';
-import { parseJsonl, runCli, tempDir } from './helpers/cli.js';
+import { parseJsonl, runMain, tempDir } from './helpers/cli.js';
 
 /** The tools the check needs; .ci/run installs them from Debian when missing. */
 function tool(name: string, args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
@@ -63,12 +63,12 @@ describe('hostile files', () => {
     const csvOut = path.join(dir, 'catalog.csv');
     const jsonlOut = path.join(dir, 'catalog.jsonl');
     const args = ['catalog', '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '--follow-symlinks', '.'];
-    const jsonl = await runCli([...args, '-o', jsonlOut], { cwd: root });
+    const jsonl = await runMain([...args, '-o', jsonlOut], { cwd: root });
     assert.equal(jsonl.code, 1, jsonl.stderr);
     assert.match(jsonl.stderr, /pipe\.jpg: a FIFO/);
     assert.match(jsonl.stderr, /dangling\.jpg: dangling symlink/);
     assert.match(jsonl.stderr, /loop: symlink loop/);
-    const csv = await runCli([...args, '-o', csvOut], { cwd: root });
+    const csv = await runMain([...args, '-o', csvOut], { cwd: root });
     assert.equal(csv.code, 1, csv.stderr);
 
     // JSONL: every line parses with jq; one row per regular file.

@@ -12,7 +12,7 @@ import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeMultiPageTiff } from './helpers/images.js';
 import { metric, readMetrics } from './helpers/metrics.js';
 import { makeBomb, makeEmptyPdf, makeEncryptedPdf, makePdf, truncate } from './helpers/pdfs.js';
-import { parseJsonl, runCli, scratchFolders, type CliResult } from './helpers/cli.js';
+import { parseJsonl, runMain, scratchFolders, type CliResult } from './helpers/cli.js';
 
 let server: FakeOpenAI;
 before(async () => {
@@ -30,7 +30,7 @@ interface Run extends CliResult {
 
 async function catalog(dir: string, cache: string, endpoint: string, ...extra: string[]): Promise<Run> {
   const metricsFile = path.join(dir, 'metrics.prom');
-  const res = await runCli([
+  const res = await runMain([
     'catalog', '--endpoint', endpoint, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, '-q', '--metrics-file', metricsFile, ...extra,
   ]);
   const samples = await readMetrics(metricsFile);
@@ -103,7 +103,7 @@ describe('documents that failed for a reason of their own', () => {
     assert.deepEqual(facts(retried.rows), facts(first.rows));
     assert.deepEqual(retried.rows.map((r) => r.cached), [false, false, false, false, false, true]);
     // The same from the config setting's environment variable.
-    const byEnv = await runCli(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, '-q',
+    const byEnv = await runMain(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, '-q',
       '--metrics-file', path.join(dir, 'env.prom'), folder, ...LIMITS], { env: { GLM_VISION_RETRY_FAILED: 'true' } });
     assert.equal(byEnv.code, 1, byEnv.stderr);
     assert.equal(metric(await readMetrics(path.join(dir, 'env.prom')), 'last_run_documents_opened'), 5);
@@ -124,12 +124,12 @@ describe('documents that failed for a reason of their own', () => {
     assert.match(String(otherDpi.rows.find((r) => String(r.SourceFile).endsWith('5-huge-page.pdf'))?.error), /20000×20000 pixels at 100 dpi/);
 
     // cache stats counts them; merge copies them; prune --missing forgets those of files gone.
-    const stats = await runCli(['cache', 'stats', '--json', '--cache', cache]);
+    const stats = await runMain(['cache', 'stats', '--json', '--cache', cache]);
     assert.equal(stats.code, 0, stats.stderr);
     const remembered = failures(cache).length;
     assert.equal((JSON.parse(stats.stdout) as { failures: number }).failures, remembered);
     const merged = path.join(dir, 'merged.db');
-    const merge = await runCli(['cache', 'merge', cache, '--cache', merged, '--json']);
+    const merge = await runMain(['cache', 'merge', cache, '--cache', merged, '--json']);
     assert.equal(merge.code, 0, merge.stderr);
     assert.equal((JSON.parse(merge.stdout) as { failures: { added: number } }).failures.added, remembered);
     const fromMerged = await catalog(dir, merged, server.url, folder, ...LIMITS);
@@ -137,7 +137,7 @@ describe('documents that failed for a reason of their own', () => {
     assert.deepEqual(facts(fromMerged.rows), facts(first.rows));
 
     await rm(path.join(folder, '1-encrypted.pdf'));
-    const prune = await runCli(['cache', 'prune', '--missing', '--json', '--cache', cache]);
+    const prune = await runMain(['cache', 'prune', '--missing', '--json', '--cache', cache]);
     assert.equal(prune.code, 0, prune.stderr);
     assert.equal((JSON.parse(prune.stdout) as { failures: number }).failures, 2, 'the encrypted file at both render keys');
     assert.ok(failures(cache).every((f) => f.file !== null && f.file !== '1-encrypted.pdf'));

@@ -1,11 +1,12 @@
 // Models from the Hugging Face Hub, against a loopback server that behaves
 // like it: the shared cache layout, resumed and re-fetched downloads, offline
-// use, huggingface-cli snapshots, locks, and the first-run auto-pull.
+// use, huggingface-cli snapshots, locks, and the first-run auto-pull; in
+// process except for two pulls at once.
 import assert from 'node:assert/strict';
 import { lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseJsonl, runCli, startCli, tempDir } from './helpers/cli.js';
+import { parseJsonl, runMain, startCli, tempDir } from './helpers/cli.js';
 import { gitBlobSha1, sha256Hex, startFakeHub, type FakeHub, type HubFile } from './helpers/fake-hub.js';
 import { makeImage } from './helpers/images.js';
 import { generateTinyModel } from './tiny-model/index.js';
@@ -83,7 +84,7 @@ describe('models pull', () => {
 
   it('lays the model out as huggingface_hub does, with only the files the dtype needs', async () => {
     const { cache, env } = await setup(hub);
-    const res = await runCli(['models', 'pull', REPO, '-q'], { env });
+    const res = await runMain(['models', 'pull', REPO, '-q'], { env });
     assert.equal(res.code, 0, res.stderr);
     const snapshot = path.join(repoDir(cache), 'snapshots', COMMIT);
     assert.equal(res.stdout.trim(), snapshot);
@@ -100,23 +101,23 @@ describe('models pull', () => {
 
   it('a second pull asks for the file list only; info gives sizes per dtype; rm empties the cache', async () => {
     const { cache, env } = await setup(hub);
-    assert.equal((await runCli(['models', 'pull', REPO, '-q'], { env })).code, 0);
+    assert.equal((await runMain(['models', 'pull', REPO, '-q'], { env })).code, 0);
     hub.requests.length = 0;
-    const again = await runCli(['models', 'pull', REPO], { env });
+    const again = await runMain(['models', 'pull', REPO], { env });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /0\.0 MB downloaded/);
     assert.deepEqual(hub.requests.map((r) => r.path.split('?')[0]), [`/api/models/${REPO}/revision/main`]);
-    const info = await runCli(['models', 'info', REPO], { env });
+    const info = await runMain(['models', 'info', REPO], { env });
     assert.equal(info.code, 0, info.stderr);
     const sum = (dtype: string) => files.filter((f) => !f.path.startsWith('onnx/') || (dtype === 'fp16') === f.path.includes('_fp16'))
       .reduce((n, f) => n + f.data.length, 0);
     assert.match(info.stdout, new RegExp(`--dtype fp32: ${(sum('fp32') / 1e6).toFixed(1)} MB in \\d+ files \\(auto\\)`));
     assert.match(info.stdout, new RegExp(`--dtype fp16: ${(sum('fp16') / 1e6).toFixed(1)} MB`));
     assert.match(info.stdout, new RegExp(`local: ${COMMIT} \\(fp32\\)`));
-    const rm = await runCli(['models', 'rm', REPO], { env });
+    const rm = await runMain(['models', 'rm', REPO], { env });
     assert.equal(rm.code, 0, rm.stderr);
     await assert.rejects(stat(repoDir(cache)));
-    assert.equal((await runCli(['models', 'rm', REPO], { env })).code, 2);
+    assert.equal((await runMain(['models', 'rm', REPO], { env })).code, 2);
   });
 
   it('resumes an interrupted download with a Range request', async () => {
@@ -125,7 +126,7 @@ describe('models pull', () => {
     const big = (files.find((f) => f.path === BIG) as HubFile).data;
     const cut = big.length >> 1;
     hub.cutNext(BIG, cut);
-    const res = await runCli(['models', 'pull', REPO, '-q'], { env });
+    const res = await runMain(['models', 'pull', REPO, '-q'], { env });
     assert.equal(res.code, 0, res.stderr);
     const ranged = hub.requests.filter((r) => r.range && r.path.includes(sha256Hex(big)));
     // The last chunks in flight when the connection broke may be lost; what reached the file is kept.
@@ -138,7 +139,7 @@ describe('models pull', () => {
     const { cache, env } = await setup(hub);
     hub.requests.length = 0;
     hub.corruptNext('config.json');
-    const res = await runCli(['models', 'pull', REPO, '-q'], { env });
+    const res = await runMain(['models', 'pull', REPO, '-q'], { env });
     assert.equal(res.code, 0, res.stderr);
     assert.equal(gets(hub, 'config.json'), 2, 'fetched twice');
     assert.deepEqual(await readFile(path.join(repoDir(cache), 'snapshots', COMMIT, 'config.json')), (files.find((f) => f.path === 'config.json') as HubFile).data);
@@ -167,7 +168,7 @@ describe('models pull', () => {
 
   it('says what it will download, and its size from the file list, before the first byte', async () => {
     const { cache, env } = await setup(hub);
-    const res = await runCli(['models', 'pull', REPO], { env });
+    const res = await runMain(['models', 'pull', REPO], { env });
     assert.equal(res.code, 0, res.stderr);
     const plan = planLine(REPO, cache);
     assert.match(res.stderr, plan);
@@ -176,9 +177,9 @@ describe('models pull', () => {
     const firstFile = lines.findIndex((l) => /^glm-vision: downloading \S+ \([\d.]+ MB\)$/.test(l));
     assert.ok(at >= 0 && firstFile > at, `the size line comes before the first file's:\n${res.stderr}`);
     // Nothing left to fetch: nothing announced. -q: nothing at all.
-    const again = await runCli(['models', 'pull', REPO], { env });
+    const again = await runMain(['models', 'pull', REPO], { env });
     assert.doesNotMatch(again.stderr, /glm-vision: downloading/);
-    const quiet = await runCli(['models', 'pull', REPO, '-q'], { env: { ...env, HF_HUB_CACHE: (await setup(hub)).cache } });
+    const quiet = await runMain(['models', 'pull', REPO, '-q'], { env: { ...env, HF_HUB_CACHE: (await setup(hub)).cache } });
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.equal(quiet.stderr, '');
   });
@@ -209,7 +210,7 @@ describe('models pull', () => {
   it('a dtype the repository lacks: exit 2, naming the dtypes it has, nothing downloaded', async () => {
     const { env } = await setup(hub);
     hub.requests.length = 0;
-    const res = await runCli(['models', 'pull', REPO, '--dtype', 'q4'], { env });
+    const res = await runMain(['models', 'pull', REPO, '--dtype', 'q4'], { env });
     assert.equal(res.code, 2, res.stderr);
     assert.match(res.stderr, /tiny-org\/tiny-vl has no onnx\/vision_encoder_q4\.onnx, .*\(needed for --dtype q4\); it has --dtype fp32, fp16/);
     assert.deepEqual(hub.fileRequests(), []);
@@ -218,14 +219,14 @@ describe('models pull', () => {
   it('catalog --model ID pulls on first use, then runs offline from the cache with no request', async () => {
     const { env } = await setup(hub);
     const db = path.join(dir, 'first.db');
-    const first = await runCli(catalogArgs(REPO, db), { env });
+    const first = await runMain(catalogArgs(REPO, db), { env });
     assert.equal(first.code, TRUNCATED, first.stderr);
     assert.equal(parseJsonl(first.stdout)[0]?.status, 'truncated');
     // -q silences progress, but not the one line saying a model is being downloaded, and how much.
     assert.match(first.stderr, planLine(REPO, env.HF_HUB_CACHE!));
     assert.equal(first.stderr.match(/downloading/g)?.length, 1, first.stderr);
     hub.requests.length = 0;
-    const again = await runCli([...catalogArgs(REPO, path.join(dir, 'again.db'))], { env: { ...env, HF_HUB_OFFLINE: '1' } });
+    const again = await runMain([...catalogArgs(REPO, path.join(dir, 'again.db'))], { env: { ...env, HF_HUB_OFFLINE: '1' } });
     assert.equal(again.code, TRUNCATED, again.stderr);
     assert.equal(hub.requests.length, 0);
     assert.doesNotMatch(again.stderr, /downloading/);
@@ -236,7 +237,7 @@ describe('models pull', () => {
     const defaults = await startFakeHub({ repos: [{ id: 'onnx-community/Qwen2-VL-2B-Instruct', commit: 'b'.repeat(40), files }] });
     try {
       const { cache, env } = await setup(defaults);
-      const res = await runCli(['catalog', image, '--max-tokens', '4', '--cache', path.join(dir, 'default.db'), '-q'], { env });
+      const res = await runMain(['catalog', image, '--max-tokens', '4', '--cache', path.join(dir, 'default.db'), '-q'], { env });
       assert.equal(res.code, TRUNCATED, res.stderr);
       assert.deepEqual(parseJsonl(res.stdout).map((r) => r.status), ['truncated']);
       assert.ok((await stat(path.join(repoDir(cache, 'onnx-community/Qwen2-VL-2B-Instruct'), 'refs', 'main'))).isFile());
@@ -252,10 +253,10 @@ describe('private models', () => {
     const hub = await startFakeHub({ repos: [{ id: REPO, commit: COMMIT, files }], token });
     try {
       const { cache, env } = await setup(hub);
-      const denied = await runCli(['models', 'pull', REPO], { env });
+      const denied = await runMain(['models', 'pull', REPO], { env });
       assert.equal(denied.code, 2);
       assert.match(denied.stderr, /private or gated \(HTTP 401.*set HF_TOKEN/);
-      const res = await runCli(['models', 'pull', REPO], { env: { ...env, HF_TOKEN: token } });
+      const res = await runMain(['models', 'pull', REPO], { env: { ...env, HF_TOKEN: token } });
       assert.equal(res.code, 0, res.stderr);
       assert.ok(hub.requests.some((r) => r.auth === `Bearer ${token}`));
       const stored: string[] = [];
@@ -291,11 +292,11 @@ describe('models without the hub', () => {
       }
       await mkdir(path.join(root, 'refs'));
       await writeFile(path.join(root, 'refs', 'main'), COMMIT);
-      const res = await runCli(catalogArgs(REPO, path.join(dir, 'cli.db')), { env });
+      const res = await runMain(catalogArgs(REPO, path.join(dir, 'cli.db')), { env });
       assert.equal(res.code, TRUNCATED, res.stderr);
       assert.deepEqual(parseJsonl(res.stdout).map((r) => r.status), ['truncated']);
       assert.equal(hub.requests.length, 0);
-      const list = await runCli(['models', 'list'], { env });
+      const list = await runMain(['models', 'list'], { env });
       assert.match(list.stdout, new RegExp(`^${REPO}\\t[\\d.]+ MB\\tmain=aaaaaaaa\\tfp32,fp16$`, 'm'));
     } finally {
       await hub.close();
@@ -304,14 +305,14 @@ describe('models without the hub', () => {
 
   it('HF_HUB_OFFLINE with an empty cache fails naming the model and the cache', async () => {
     const { cache, env } = await setup(undefined, { HF_HUB_OFFLINE: '1' });
-    const res = await runCli(catalogArgs(REPO, path.join(dir, 'off.db')), { env });
+    const res = await runMain(catalogArgs(REPO, path.join(dir, 'off.db')), { env });
     assert.equal(res.code, 2);
     assert.match(res.stderr, new RegExp(`HF_HUB_OFFLINE is set and ${REPO}@main is not complete in the Hugging Face cache at ${cache}`));
   });
 
   it('an unreachable hub exits 75 and names every way out with all the flags it needs', async () => {
     const { cache, env } = await setup(undefined);
-    const res = await runCli(['models', 'pull', REPO], { env });
+    const res = await runMain(['models', 'pull', REPO], { env });
     assert.equal(res.code, 75, res.stderr);
     assert.match(res.stderr, /Cannot reach the Hugging Face Hub at http:\/\/127\.0\.0\.1:9/);
     // The server way is refused without --model, so it names both flags.
@@ -323,7 +324,7 @@ describe('models without the hub', () => {
   });
 
   it('rejects a --model that is neither a folder nor a hub id', async () => {
-    const res = await runCli(catalogArgs('no/such/folder', path.join(dir, 'x.db')));
+    const res = await runMain(catalogArgs('no/such/folder', path.join(dir, 'x.db')));
     assert.equal(res.code, 2);
     assert.match(res.stderr, /--model no\/such\/folder: no such folder, and not a Hugging Face model id/);
   });
@@ -343,7 +344,7 @@ describe('a repository without an ONNX export', () => {
 
   it('models pull refuses it with exit 2, says what it holds and what to do, and downloads nothing', async () => {
     const { cache, env } = await setup(hub);
-    const res = await runCli(['models', 'pull', SAFETENSORS_REPO], { env });
+    const res = await runMain(['models', 'pull', SAFETENSORS_REPO], { env });
     assert.equal(res.code, 2, res.stderr);
     const shards = safetensorsFiles().filter((f) => f.path.endsWith('.safetensors'));
     const bytes = sizeText(shards.reduce((n, f) => n + f.data.length, 0));
@@ -361,7 +362,7 @@ describe('a repository without an ONNX export', () => {
   it('the first-run pull of catalog refuses it the same way, before any download', async () => {
     const { env } = await setup(hub);
     hub.requests.length = 0;
-    const res = await runCli(catalogArgs(SAFETENSORS_REPO, path.join(dir, 'st.db')), { env });
+    const res = await runMain(catalogArgs(SAFETENSORS_REPO, path.join(dir, 'st.db')), { env });
     assert.equal(res.code, 2, res.stderr);
     assert.match(res.stderr, /holds safetensors weights .*not an ONNX export/);
     assert.deepEqual(hub.fileRequests(), []);
@@ -369,10 +370,10 @@ describe('a repository without an ONNX export', () => {
 
   it('ONNX files in another layout are named as such; models info says it cannot run it', async () => {
     const { env } = await setup(hub);
-    const res = await runCli(['models', 'pull', 'some-org/other-onnx'], { env });
+    const res = await runMain(['models', 'pull', 'some-org/other-onnx'], { env });
     assert.equal(res.code, 2, res.stderr);
     assert.match(res.stderr, /some-org\/other-onnx holds ONNX files in another layout \(model\.onnx: 1 file, 1\.5 kB\), not an ONNX export/);
-    const info = await runCli(['models', 'info', SAFETENSORS_REPO], { env });
+    const info = await runMain(['models', 'info', SAFETENSORS_REPO], { env });
     assert.equal(info.code, 0, info.stderr);
     assert.match(info.stdout, /no ONNX export glm-vision can run; it holds safetensors weights/);
     assert.deepEqual(hub.fileRequests(), []);

@@ -10,7 +10,7 @@ import { TextCodec } from '../src/backends/onnx/text.js';
 import { generateTinyModel } from './tiny-model/index.js';
 import { makeImage, makeMultiPageTiff } from './helpers/images.js';
 import { makePdf } from './helpers/pdfs.js';
-import { parseJsonl, runCli, tempDir } from './helpers/cli.js';
+import { parseJsonl, runMain, tempDir } from './helpers/cli.js';
 
 /**
  * A run that wrote every row without an error. A random-weight model often runs into --max-tokens,
@@ -140,22 +140,22 @@ for (const family of FAMILIES) {
     it('runs through the CLI with the worker and batcher, with equal output at batch size 1 and 8', async () => {
       const model = path.join(dir, family);
       const common = ['catalog', path.join(dir, 'images'), '--model', model, '--max-tokens', '8', '--max-pixels', '200000', '-q'];
-      const one = await runCli([...common, '--batch-size', '1', '--cache', path.join(dir, `${family}-1.db`)]);
-      const eight = await runCli([...common, '--batch-size', '8', '--batch-wait-ms', '200', '--cache', path.join(dir, `${family}-8.db`)]);
+      const one = await runMain([...common, '--batch-size', '1', '--cache', path.join(dir, `${family}-1.db`)]);
+      const eight = await runMain([...common, '--batch-size', '8', '--batch-wait-ms', '200', '--cache', path.join(dir, `${family}-8.db`)]);
       assertFinished(one);
       assertFinished(eight);
       assert.equal(one.stderr, '', 'no warnings on a CPU-only install');
       const pick = (text: string) => parseJsonl(text).map((r) => [r.SourceFile, r.status, r.output, r.tokens_in, r.tokens_out]);
       assert.deepEqual(pick(eight.stdout), pick(one.stdout));
       assert.equal(parseJsonl(one.stdout).length, 9);
-      const again = await runCli([...common, '--batch-size', '8', '--cache', path.join(dir, `${family}-8.db`)]);
+      const again = await runMain([...common, '--batch-size', '8', '--cache', path.join(dir, `${family}-8.db`)]);
       assert.ok(parseJsonl(again.stdout).every((r) => r.cached === true), 'a re-run is answered from the cache');
       // The model's identity is part of the job: a changed model file means new answers.
       const copy = path.join(dir, `${family}-changed`);
       await cp(model, copy, { recursive: true });
       const gen = JSON.parse(await readFile(path.join(copy, 'generation_config.json'), 'utf8')) as Record<string, unknown>;
       await writeFile(path.join(copy, 'generation_config.json'), JSON.stringify({ ...gen, note: 'edited' }));
-      const changed = await runCli([...common.map((a) => (a === model ? copy : a)), '--cache', path.join(dir, `${family}-8.db`)]);
+      const changed = await runMain([...common.map((a) => (a === model ? copy : a)), '--cache', path.join(dir, `${family}-8.db`)]);
       assertFinished(changed);
       assert.ok(parseJsonl(changed.stdout).every((r) => r.cached === false), 'a changed model re-infers');
     });
@@ -168,7 +168,7 @@ describe('onnx engine: document pages', () => {
     await mkdir(docs);
     await writeFile(path.join(docs, 'letter.pdf'), await makePdf([{ kind: 'scan', seed: 3 }, { kind: 'text', text: 'Dear Sir' }]));
     await makeMultiPageTiff(path.join(docs, 'scans.tif'), ['#a00000', '#00a000', '#0000a0']);
-    const res = await runCli([
+    const res = await runMain([
       'catalog', docs, '--model', path.join(dir, 'qwen2_vl'), '--max-tokens', '6', '--max-pixels', '50000', '-q',
       '--cache', path.join(dir, 'documents.db'),
     ]);
@@ -186,11 +186,11 @@ describe('onnx model folder errors', () => {
     const broken = path.join(dir, 'broken');
     await cp(path.join(dir, 'qwen2_vl'), broken, { recursive: true });
     await rm(path.join(broken, 'onnx', 'embed_tokens.onnx'));
-    const res = await runCli(['catalog', images[0] as string, '--model', broken, '--cache', ':memory:']);
+    const res = await runMain(['catalog', images[0] as string, '--model', broken, '--cache', ':memory:']);
     assert.equal(res.code, 2, res.stderr);
     assert.match(res.stderr, new RegExp(`missing ${path.join(broken, 'onnx', 'embed_tokens.onnx').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
     await rm(path.join(broken, 'tokenizer.json'));
-    const res2 = await runCli(['catalog', images[0] as string, '--model', broken, '--cache', ':memory:']);
+    const res2 = await runMain(['catalog', images[0] as string, '--model', broken, '--cache', ':memory:']);
     assert.match(res2.stderr, /tokenizer\.json/);
   });
 
@@ -199,10 +199,10 @@ describe('onnx model folder errors', () => {
     await cp(path.join(dir, 'glm'), odd, { recursive: true });
     const config = JSON.parse(await readFile(path.join(odd, 'config.json'), 'utf8')) as Record<string, unknown>;
     await writeFile(path.join(odd, 'config.json'), JSON.stringify({ ...config, model_type: 'llava' }));
-    const res = await runCli(['catalog', images[0] as string, '--model', odd, '--cache', ':memory:']);
+    const res = await runMain(['catalog', images[0] as string, '--model', odd, '--cache', ':memory:']);
     assert.equal(res.code, 2);
     assert.match(res.stderr, /model_type "llava" is not supported; supported: qwen2_vl, glm_ocr, glm4v, glm46v/);
-    const q4 = await runCli(['catalog', images[0] as string, '--model', path.join(dir, 'glm'), '--dtype', 'q4', '--cache', ':memory:']);
+    const q4 = await runMain(['catalog', images[0] as string, '--model', path.join(dir, 'glm'), '--dtype', 'q4', '--cache', ':memory:']);
     assert.equal(q4.code, 2);
     assert.match(q4.stderr, /decoder_model_merged_q4\.onnx|vision_encoder_q4\.onnx/);
     assert.match(q4.stderr, /this folder has --dtype fp32/);
@@ -217,21 +217,21 @@ describe('onnx model folder errors', () => {
     const graph = path.join(lazy, 'onnx', 'decoder_model_merged.onnx');
     const when = 1_700_000_000;
     await utimes(graph, when, when);
-    const first = await runCli(args(images[0] as string));
+    const first = await runMain(args(images[0] as string));
     assertFinished(first);
     // Corrupt the decoder in place, keeping its size, inode and time stamp, so the cache still knows its digest.
     await writeFile(graph, Buffer.alloc((await stat(graph)).size, 0x5a));
     await utimes(graph, when, when);
-    const cached = await runCli(args(images[0] as string));
+    const cached = await runMain(args(images[0] as string));
     assertFinished(cached);
     assert.equal(parseJsonl(cached.stdout)[0]?.cached, true);
-    const fresh = await runCli(args(images[1] as string));
+    const fresh = await runMain(args(images[1] as string));
     assert.equal(fresh.code, 2, fresh.stderr);
     assert.match(fresh.stderr, /Cannot load .*decoder_model_merged\.onnx/);
   });
 
   it('--device cuda without the CUDA provider exits 2 with the install command', async () => {
-    const res = await runCli(['catalog', images[0] as string, '--model', path.join(dir, 'qwen2_vl'), '--device', 'cuda', '--cache', ':memory:']);
+    const res = await runMain(['catalog', images[0] as string, '--model', path.join(dir, 'qwen2_vl'), '--device', 'cuda', '--cache', ':memory:']);
     assert.equal(res.code, 2);
     assert.match(res.stderr, /ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node/);
   });

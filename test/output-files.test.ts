@@ -1,7 +1,8 @@
 // Safe output files (-o) for every command that writes one: `-` is stdout; a
 // device, FIFO or descriptor is written into and never replaced; a regular file is
 // replaced atomically, and a failed run leaves the old one byte for byte.
-// Every case runs as cron runs it (no TTY, stdin closed) and waits on events only.
+// Every case runs as cron runs it (no TTY, stdin closed) and waits on events only;
+// in process, except where the devices or descriptors a process holds matter.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync, type Stats } from 'node:fs';
@@ -12,7 +13,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { defaultReply, sequence, startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
-import { BIN, parseJsonl, runCli, scratchFolders, startCli, type CliResult } from './helpers/cli.js';
+import { BIN, parseJsonl, runMain, scratchFolders, startCli, type CliResult } from './helpers/cli.js';
 
 const IMAGES = 3;
 let server: FakeOpenAI;
@@ -34,7 +35,7 @@ before(async () => {
   }
   const cache = path.join(dir, 'cache.db');
   const catalog = path.join(dir, 'catalog.jsonl');
-  const res = await runCli([...catalogArgs(cache), '-o', catalog, folder]);
+  const res = await runMain([...catalogArgs(cache), '-o', catalog, folder]);
   assert.equal(res.code, 0, res.stderr);
   fx = { dir, folder, cache, catalog };
 });
@@ -115,7 +116,7 @@ async function throughFifo(file: string, args: string[], cwd: string): Promise<{
     reader.on('error', reject);
     reader.on('close', resolve);
   });
-  const res = await startCli(args, { cwd }).done;
+  const res = await runMain(args, { cwd });
   // Had the CLI never opened the FIFO, cat would wait for a writer forever: be that writer, briefly.
   try {
     closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
@@ -216,7 +217,7 @@ describe('-o - is stdout', () => {
       const dir = await workspace();
       // catalog: no --format, so `-` must also choose the default format.
       const args = command.name === 'catalog' ? [...catalogArgs(fx.cache), '-o', '-', fx.folder] : command.args('-');
-      const res = await startCli(args, { cwd: dir }).done;
+      const res = await runMain(args, { cwd: dir });
       assert.equal(res.code, 0, res.stderr);
       command.check(res.stdout);
       assert.deepEqual(await listing(dir), [], 'no file named "-"');
@@ -291,7 +292,7 @@ describe('-o into a regular file', () => {
       const old = Buffer.from('the previous output\n\u00e9\n');
       await writeFile(out, old);
       fill(mnt);
-      const res = await startCli(command.args(out), { cwd: mnt }).done;
+      const res = await runMain(command.args(out), { cwd: mnt });
       assert.equal(res.code, 74, res.stderr);
       assert.match(res.stderr, /Cannot write .*previous\.out: disk full \(ENOSPC\)/);
       assert.deepEqual(await readFile(out), old);
@@ -315,7 +316,7 @@ describe('-o into a regular file', () => {
     ]));
     const asked = server.chatRequests().length;
     try {
-      const res = await startCli([...catalogArgs(path.join(dir, 'c.db'), ['-j', '1']), '-o', out, folder], { cwd: dir }).done;
+      const res = await runMain([...catalogArgs(path.join(dir, 'c.db'), ['-j', '1']), '-o', out, folder], { cwd: dir });
       assert.notEqual(res.code, 0, res.stderr);
       assert.match(res.stderr, /401|key|auth/i);
       assert.equal(server.chatRequests().length - asked, 2, 'the second request was refused');
@@ -332,7 +333,7 @@ describe('-o into a regular file', () => {
     const link = path.join(dir, 'link.html');
     await writeFile(real, 'old page');
     await symlink('real.html', link);
-    const res = await startCli(['report', fx.catalog, '--no-thumbnails', '-q', '-o', link], { cwd: dir }).done;
+    const res = await runMain(['report', fx.catalog, '--no-thumbnails', '-q', '-o', link], { cwd: dir });
     assert.equal(res.code, 0, res.stderr);
     assert.equal(await readlink(link), 'real.html');
     COMMANDS[1]?.check(await readFile(real, 'utf8'));
@@ -343,7 +344,7 @@ describe('-o into a regular file', () => {
     const dir = await workspace();
     const link = path.join(dir, 'export.jsonl');
     await symlink('made.jsonl', link);
-    const res = await startCli(['cache', 'export', '--cache', fx.cache, '-q', '-o', link], { cwd: dir }).done;
+    const res = await runMain(['cache', 'export', '--cache', fx.cache, '-q', '-o', link], { cwd: dir });
     assert.equal(res.code, 0, res.stderr);
     assert.equal(await readlink(link), 'made.jsonl');
     COMMANDS[3]?.check(await readFile(path.join(dir, 'made.jsonl'), 'utf8'));
@@ -354,7 +355,7 @@ describe('-o into a regular file', () => {
     const out = path.join(dir, 'tags.csv');
     await writeFile(out, 'old,csv\n');
     const before = (await stat(out)).ino;
-    const res = await startCli(['xmp', fx.catalog, '--csv', '-q', '-o', 'tags.csv'], { cwd: dir }).done;
+    const res = await runMain(['xmp', fx.catalog, '--csv', '-q', '-o', 'tags.csv'], { cwd: dir });
     assert.equal(res.code, 0, res.stderr);
     COMMANDS[2]?.check(await readFile(out, 'utf8'));
     assert.notEqual((await stat(out)).ino, before, 'renamed into place, not rewritten in place');
@@ -369,7 +370,7 @@ describe('-o that cannot be written into', () => {
     const listener = createServer();
     await new Promise<void>((resolve) => listener.listen(sock, resolve));
     try {
-      const res = await startCli(['cache', 'export', '--cache', fx.cache, '-q', '-o', sock], { cwd: dir }).done;
+      const res = await runMain(['cache', 'export', '--cache', fx.cache, '-q', '-o', sock], { cwd: dir });
       assert.equal(res.code, 74, res.stderr);
       assert.match(res.stderr, /Cannot write .*out\.sock: it is a socket/);
       assert.equal((await lstat(sock)).isSocket(), true);
@@ -380,7 +381,7 @@ describe('-o that cannot be written into', () => {
 
   it('a folder exits 74 before anything is written', async () => {
     const dir = await workspace();
-    const res = await startCli(['report', fx.catalog, '--no-thumbnails', '-q', '-o', dir], { cwd: dir }).done;
+    const res = await runMain(['report', fx.catalog, '--no-thumbnails', '-q', '-o', dir], { cwd: dir });
     assert.equal(res.code, 74, res.stderr);
     assert.match(res.stderr, /Cannot write .*: it is a folder/);
     assert.deepEqual(await listing(dir), []);
@@ -393,11 +394,11 @@ describe('XMP sidecars that are not regular files', () => {
     const photos = path.join(dir, 'photos');
     await mkdir(photos);
     for (const name of EXPECTED) await writeFile(path.join(photos, name), await readFile(path.join(fx.folder, name)));
-    const made = await startCli([...catalogArgs(fx.cache), '-o', 'catalog.jsonl', 'photos'], { cwd: dir }).done;
+    const made = await runMain([...catalogArgs(fx.cache), '-o', 'catalog.jsonl', 'photos'], { cwd: dir });
     assert.equal(made.code, 0, made.stderr);
     const pipe = await fifo(photos, 'img-0.jpg.xmp');
     const before = identity(await lstat(pipe));
-    const res = await startCli(['xmp', 'catalog.jsonl', '--sidecars'], { cwd: dir }).done;
+    const res = await runMain(['xmp', 'catalog.jsonl', '--sidecars'], { cwd: dir });
     assert.equal(res.code, 1, res.stderr);
     assert.match(res.stderr, /img-0\.jpg\.xmp is not a regular file/);
     assert.deepEqual(identity(await lstat(pipe)), before);

@@ -1,6 +1,7 @@
 // Multi-page documents end to end: PDFs made here with pdf-lib (scans, text
 // pages, broken files) and multi-page TIFFs from sharp, through the real CLI
-// against the loopback OpenAI-compatible server.
+// against the loopback OpenAI-compatible server, in process except where a
+// signal is sent.
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { startFakeOpenAI, defaultReply, gate, type FakeOpenAI, type RecordedRequest } from './helpers/fake-openai.js';
 import { makeImage, makeMultiPageTiff, noiseImage } from './helpers/images.js';
 import { corruptXref, makeBomb, makeEmptyPdf, makeEncryptedPdf, makePdf, rawPdf, truncate, type PageSpec } from './helpers/pdfs.js';
-import { parseJsonl, runCli, scratchFolders, startCli, waitForOutput } from './helpers/cli.js';
+import { parseJsonl, runMain, scratchFolders, startCli, waitForOutput } from './helpers/cli.js';
 
 let server: FakeOpenAI;
 before(async () => {
@@ -19,8 +20,8 @@ after(() => server.close());
 
 const workspace = scratchFolders('glmv-pages-');
 
-function catalog(cache: string, ...extra: string[]): Promise<Awaited<ReturnType<typeof runCli>>> {
-  return runCli(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, '-q', ...extra]);
+function catalog(cache: string, ...extra: string[]): Promise<Awaited<ReturnType<typeof runMain>>> {
+  return runMain(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, '-q', ...extra]);
 }
 
 /** The text of a chat request's user message. */
@@ -75,7 +76,7 @@ describe('PDF and multi-page TIFF: one row per page', () => {
 
     const again = await catalog(cache, folder, '--format', 'csv');
     assert.equal(again.code, 0, again.stderr);
-    const summary = await runCli(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, folder]);
+    const summary = await runMain(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, folder]);
     assert.match(summary.stderr, /glm-vision: 8\/8 items \(7 pages\), 8 ok \(8 cached\), 0 failed/);
     assert.equal(server.chatRequests().length - before, 8, 'a re-run sends no requests');
     const cached = (parseCsv(again.stdout, { bom: true }) as string[][]).slice(1);
@@ -85,7 +86,7 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     // The report shows each page's own picture.
     const catalogFile = path.join(dir, 'catalog.csv');
     await writeFile(catalogFile, again.stdout);
-    const report = await runCli(['report', catalogFile, '-o', path.join(dir, 'report.html')]);
+    const report = await runMain(['report', catalogFile, '-o', path.join(dir, 'report.html')]);
     assert.equal(report.code, 0, report.stderr);
     assert.match(report.stderr, /8 rows, 8 thumbnails, 0 images missing;/);
     const html = await readFile(path.join(dir, 'report.html'), 'utf8');
@@ -195,7 +196,7 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     // And from a catalog of page rows, xmp writes the same.
     const pagesCatalog = path.join(dir, 'pages.jsonl');
     await writeFile(pagesCatalog, pageRows.map((r) => JSON.stringify(r)).join('\n'));
-    const xmp = await runCli(['xmp', pagesCatalog, '--csv']);
+    const xmp = await runMain(['xmp', pagesCatalog, '--csv']);
     assert.equal(xmp.code, 0, xmp.stderr);
     assert.deepEqual(parseCsv(xmp.stdout).map((r: string[]) => r.slice(0, 3)), exifRows.map((r) => r.slice(0, 3)));
   });
@@ -251,7 +252,7 @@ describe('PDF and multi-page TIFF: one row per page', () => {
     const file = path.join(dir, 'long.tif');
     await makeMultiPageTiff(file, Array.from({ length: 30 }, (_, i) => `#${(i * 8).toString(16).padStart(2, '0')}4080`));
     // Port 9 (discard) on loopback: nothing listens, every request is refused.
-    const res = await runCli(['catalog', file, '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--flavor', 'vllm', '--retries', '0', '-j', '1',
+    const res = await runMain(['catalog', file, '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--flavor', 'vllm', '--retries', '0', '-j', '1',
       '--cache', path.join(dir, 'c.db')]);
     assert.equal(res.code, 75, res.stderr);
     assert.doesNotMatch(res.stderr, /^\s+at /m, 'no stack trace');
@@ -277,7 +278,7 @@ describe('PDF and multi-page TIFF: one row per page', () => {
       assert.equal(first.stdout, '', 'an unfinished document gets no rows');
       const asked = slow.chatRequests().length;
       assert.ok(asked >= 3 && asked < 12, `${asked} pages asked before the interrupt`);
-      const second = await runCli(args);
+      const second = await runMain(args);
       assert.equal(second.code, 0, second.stderr);
       const rows = parseJsonl(second.stdout);
       assert.deepEqual(rows.map((r) => r.page), Array.from({ length: 12 }, (_, i) => i + 1));

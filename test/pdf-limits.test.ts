@@ -1,4 +1,4 @@
-// PDFs that would take the machine, through the real CLI: each is one error
+// PDFs that would take the machine, through the real CLI in process: each is one error
 // row naming the limit it went over and the flag that raises it, and the other
 // files in the folder are catalogued. Limits are set small by flags; the
 // outcome is asserted, never the time. Also: junk before %PDF-, and the PDF
@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
 import { makeCyclicPdf, makeNestedTilingPdf, makePdf, makeWarningPdf, withJunkBefore } from './helpers/pdfs.js';
-import { parseJsonl, runCli, scratchFolders } from './helpers/cli.js';
+import { parseJsonl, runMain, scratchFolders } from './helpers/cli.js';
 import type * as PoolModule from '../src/pages/pdf-pool.js';
 
 // The built pool: its worker threads start from dist/ (tsx does not reach into worker threads here).
@@ -24,8 +24,8 @@ after(() => server.close());
 
 const workspace = scratchFolders('glmv-pdf-limits-');
 
-function catalog(cache: string, ...extra: string[]): ReturnType<typeof runCli> {
-  return runCli(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, '--format', 'jsonl', ...extra]);
+function catalog(cache: string, ...extra: string[]): ReturnType<typeof runMain> {
+  return runMain(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', cache, '--format', 'jsonl', ...extra]);
 }
 
 type Row = { file: string; page: unknown; status: unknown; error: string };
@@ -154,7 +154,7 @@ describe("the PDF libraries' warnings", () => {
     const catalogFile = path.join(dir, 'catalog.jsonl');
     const c = await catalog(path.join(dir, 'cache.db'), input, '-q', '-o', catalogFile);
     assert.equal(c.code, 0, c.stderr);
-    const report = await runCli(['report', catalogFile, '-o', path.join(dir, 'report.html'), '-q']);
+    const report = await runMain(['report', catalogFile, '-o', path.join(dir, 'report.html'), '-q']);
     assert.equal(report.code, 0, report.stderr);
     assert.doesNotMatch(report.stderr, /77777777777777777/);
   });

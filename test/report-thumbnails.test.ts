@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type Handler } from './helpers/fake-openai.js';
 import { makeImage, pngBomb, type ImageFormat } from './helpers/images.js';
 import { makeEncryptedPdf, makePdf, truncate, type PageSpec } from './helpers/pdfs.js';
-import { parseJsonl, runCli, scratchFolders, type CliResult } from './helpers/cli.js';
+import { parseJsonl, runMain, scratchFolders, type CliResult } from './helpers/cli.js';
 
 
 let server: FakeOpenAI;
@@ -160,7 +160,7 @@ describe('report: each row its own picture', () => {
       : defaultReply(req));
     server.setHandler(handler);
     try {
-      const cat = await runCli(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm',
+      const cat = await runMain(['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm',
         '--cache', path.join(dir, 'cache.db'), '-q', 'mixed', '-o', 'mixed.jsonl'], { cwd: dir });
       assert.equal(cat.code, 1, `the catalog should have error rows: ${cat.stderr}`);
     } finally {
@@ -183,7 +183,7 @@ describe('report: each row its own picture', () => {
   for (const [run, jobs] of [[1, '4'], [2, '4'], [3, '8']] as [number, string][]) {
     it(`run ${run} (-j ${jobs}): every thumbnail has its own row's shape, none is flagged changed, error rows have none`, async () => {
       const out = `report-${run}.html`;
-      const r = await runCli(['report', 'mixed.jsonl', '-o', out, '-j', jobs], { cwd: dir });
+      const r = await runMain(['report', 'mixed.jsonl', '-o', out, '-j', jobs], { cwd: dir });
       assert.equal(r.code, 0, r.stderr);
       const page = await openReport(path.join(dir, out));
       const seen = await seenRows(page);
@@ -237,7 +237,7 @@ describe('report: the "no preview" box', () => {
     });
     const lines = [row('photo.jpg', reasons[0] as string), row('photo.jpg', reasons[1] as string), row('was-a-photo.jpg', null), row('photo.jpg', null)];
     await writeFile(path.join(dir, 'c.jsonl'), `${lines.join('\n')}\n`);
-    const r = await runCli(['report', 'c.jsonl', '-o', 'r.html'], { cwd: dir });
+    const r = await runMain(['report', 'c.jsonl', '-o', 'r.html'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.match(summaryOf(r), /4 rows, 1 thumbnail, 0 images missing, 3 images without preview/);
 

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { OutputError } from '../emit/sink.js';
 import { TemporaryFailure } from '../support/errors.js';
 import { reviveError, type SerializedError } from '../support/worker-errors.js';
+import { workerUrl } from '../support/worker-threads.js';
 import { footprint, type Footprint } from './footprint.js';
 import { isBusy } from './open.js';
 
@@ -19,7 +20,8 @@ type WorkerReply = { ok: true; walBusy: boolean } | { ok: false; error: Serializ
 /** Vacuums the cache at `file`; the caller holds the run lock and has no write transaction open. */
 export async function vacuumCache(file: string): Promise<VacuumReport> {
   const before = footprint(file);
-  const worker = new Worker(new URL('./vacuum-worker.js', import.meta.url), { workerData: { file, busyTimeoutMs: 15_000 } });
+  const { url, execArgv } = workerUrl('vacuum-worker', import.meta.url);
+  const worker = new Worker(url, { execArgv, workerData: { file, busyTimeoutMs: 15_000 } });
   const exited = once(worker, 'exit');
   const [reply] = (await Promise.race([once(worker, 'message'), exited.then(() => [undefined])])) as [WorkerReply | undefined];
   await exited.catch(() => undefined);

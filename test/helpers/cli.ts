@@ -141,26 +141,45 @@ function collector(): { stream: Writable; text: () => string } {
   return { stream, text: () => text + decoder.end() };
 }
 
+/** Signals whose listeners a run must take away again, as it would by exiting. */
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGPIPE', 'SIGHUP'];
 // In-process runs share process.cwd(): one at a time.
 let mainQueue: Promise<unknown> = Promise.resolve();
 
 /**
  * Runs src/cli/main.ts's main() in this process, with the io bin/glm-vision.js
  * would give it (environment as runCli gives a child, stdout and stderr kept as
- * text), and returns what runCli returns. No build is needed and no node starts,
- * so it is much faster. Not for tests where being a process matters: signals,
- * EPIPE, /dev/full, locks between processes, kills, setpriv.
+ * text), and returns what runCli returns. No node starts, so it is much faster.
+ * What a child would take with it when it ends is put back or checked: the
+ * folder, process.exitCode, signal listeners, writes that bypass io.stderr
+ * (the CLI reads io.env, never process.env). Worker threads start from dist/
+ * while the build is current.
+ * Not for tests where being a process matters: signals, EPIPE, /dev/full,
+ * locks between processes, kills, setpriv.
  */
 export function runMain(args: string[], options: MainOptions = {}): Promise<CliResult> {
   const run = mainQueue.then(async (): Promise<CliResult> => {
     const { main } = await import('../../src/cli/main.js');
+    // proper-lockfile installs signal-exit's listeners once, on its first load, for the life of the process.
+    await import('proper-lockfile');
     const stdout = collector();
     const stderr = collector();
     const input = options.input === undefined ? [] : [Buffer.from(options.input)];
     const cwd = options.cwd ?? ROOT;
     const previous = process.cwd();
+    const exitCode = process.exitCode;
+    const listeners = SIGNALS.map((s) => process.listenerCount(s));
     // Some paths are resolved against the process's folder, as in a child started in `cwd`.
     process.chdir(cwd);
+    // What bypasses io.stderr (a library's console.warn, a worker's stray output) would be
+    // on a child's stderr: it is kept with the run's, so "nothing on stderr" still means nothing.
+    const rawWrite = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+      stderr.stream.write(chunk);
+      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof process.stderr.write;
     try {
       const code = await main(args, {
         stdin: Readable.from(input),
@@ -169,9 +188,14 @@ export function runMain(args: string[], options: MainOptions = {}): Promise<CliR
         env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
         cwd,
       });
+      // What would end with a child must not reach the next run (or the test runner's own exit code).
+      const leaked = SIGNALS.filter((s, i) => process.listenerCount(s) !== listeners[i]);
+      if (leaked.length > 0) throw new Error(`runMain: glm-vision ${args.join(' ')} left ${leaked.join(', ')} listeners behind`);
       return { code, signal: null, stdout: stdout.text(), stderr: stderr.text() };
     } finally {
+      process.stderr.write = rawWrite;
       process.chdir(previous);
+      process.exitCode = exitCode;
     }
   });
   mainQueue = run.catch(() => undefined);
