@@ -16,7 +16,7 @@ import {
   defaultReply, serverErrors, startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions, type Handler, type RecordedRequest, type Reply,
 } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
-import { parseJsonl, runCli, scratchFolders } from './helpers/cli.js';
+import { parseJsonl, runMain, scratchFolders } from './helpers/cli.js';
 import { metric, readMetrics, type Sample } from './helpers/metrics.js';
 
 const IMAGES = 20;
@@ -185,7 +185,7 @@ async function catalog(
     const outputBefore = Buffer.from('{"SourceFile":"earlier.jpg","status":"ok","output":"last night\'s catalog"}\n');
     await writeFile(output, outputBefore);
     const url = endpoint ? endpoint(server.url) : server.url;
-    const res = await runCli(
+    const res = await runMain(
       [
         'catalog', '--endpoint', url, '-j', String(CONCURRENCY), '--cache', path.join(scratch, 'cache.db'), '-o', output,
         '--metrics-file', path.join(scratch, 'm.prom'), ...args, images,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
-import { parseJsonl, runCli, scratchFolders } from './helpers/cli.js';
+import { parseJsonl, runMain, scratchFolders } from './helpers/cli.js';
 
 let server: FakeOpenAI;
 
@@ -54,7 +54,7 @@ interface ConfigJson {
 }
 
 async function configJson(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<ConfigJson> {
-  const r = await runCli(['config', '--json', ...args], options);
+  const r = await runMain(['config', '--json', ...args], options);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as ConfigJson;
 }
@@ -63,7 +63,7 @@ describe('config files', () => {
   it('finds glm-vision.config.json in a parent folder: catalog runs with no flags, cache relative to the file', async () => {
     const t = await tree({ endpoint: server.url, model: 'config-model', flavor: 'vllm', cache: 'state/cache.db', quiet: true });
     const before = server.chatRequests().length;
-    const r = await runCli(['catalog', t.photos], { cwd: t.cwd });
+    const r = await runMain(['catalog', t.photos], { cwd: t.cwd });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '', '"quiet": true in the config silences stderr');
     const rows = parseJsonl(r.stdout);
@@ -78,24 +78,24 @@ describe('config files', () => {
 
   it('cache tools and doctor read the same config: its cache, endpoints and model', async () => {
     const t = await tree({ endpoint: server.url, model: 'config-model', flavor: 'vllm', cache: 'state/cache.db', quiet: true });
-    assert.equal((await runCli(['catalog', t.photos], { cwd: t.cwd })).code, 0);
-    const stats = await runCli(['cache', 'stats', '--json'], { cwd: t.cwd });
+    assert.equal((await runMain(['catalog', t.photos], { cwd: t.cwd })).code, 0);
+    const stats = await runMain(['cache', 'stats', '--json'], { cwd: t.cwd });
     assert.equal(stats.code, 0, stats.stderr);
     assert.match(stats.stdout, new RegExp(`"${path.join(t.root, 'state', 'cache.db').replace(/[/\\]/g, '.')}"`));
-    const doctor = await runCli(['doctor', '--json'], { cwd: t.cwd });
+    const doctor = await runMain(['doctor', '--json'], { cwd: t.cwd });
     const checks = JSON.parse(doctor.stdout) as { check: string; status: string; detail: string }[];
     const endpoint = checks.find((c) => c.check === `endpoint ${server.url}`);
     assert.ok(endpoint, `doctor checked the config's endpoint: ${doctor.stdout}`);
     assert.match(checks.find((c) => c.check === 'cache')?.detail ?? '', /state\/cache\.db/);
-    const other = await runCli(['cache', 'stats', '--no-config'], { cwd: t.cwd, env: { GLM_VISION_CACHE: path.join(t.root, 'none.db') } });
+    const other = await runMain(['cache', 'stats', '--no-config'], { cwd: t.cwd, env: { GLM_VISION_CACHE: path.join(t.root, 'none.db') } });
     assert.equal(other.code, 2, 'with --no-config the environment names a cache that does not exist');
   });
 
   it('env overrides the config file, and a flag overrides env', async () => {
     const t = await tree({ endpoint: server.url, model: 'config-model', flavor: 'vllm', cache: 'cache.db', quiet: true });
     const env = { GLM_VISION_MODEL: 'env-model' };
-    assert.deepEqual(await modelsSent(() => runCli(['catalog', t.photos], { cwd: t.cwd, env })), ['env-model']);
-    assert.deepEqual(await modelsSent(() => runCli(['catalog', t.photos, '--model', 'flag-model'], { cwd: t.cwd, env })), ['flag-model']);
+    assert.deepEqual(await modelsSent(() => runMain(['catalog', t.photos], { cwd: t.cwd, env })), ['env-model']);
+    assert.deepEqual(await modelsSent(() => runMain(['catalog', t.photos, '--model', 'flag-model'], { cwd: t.cwd, env })), ['flag-model']);
   });
 
   it('a flag beats a list from env: --endpoint replaces $GLM_VISION_ENDPOINT, --no-quiet beats "quiet": true', async () => {
@@ -103,7 +103,7 @@ describe('config files', () => {
     const env = { GLM_VISION_ENDPOINT: 'http://127.0.0.1:9/v1, http://127.0.0.1:10/v1' };
     const shown = await configJson([], { cwd: t.cwd, env });
     assert.deepEqual(shown.settings.endpoint, { value: ['http://127.0.0.1:9/v1', 'http://127.0.0.1:10/v1'], source: 'env', from: 'GLM_VISION_ENDPOINT' });
-    const r = await runCli(['catalog', t.photos, '--endpoint', server.url, '--no-quiet'], { cwd: t.cwd, env });
+    const r = await runMain(['catalog', t.photos, '--endpoint', server.url, '--no-quiet'], { cwd: t.cwd, env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(parseJsonl(r.stdout).length, 2);
     assert.notEqual(r.stderr, '', 'the summary is back on stderr');
@@ -114,13 +114,13 @@ describe('config files', () => {
     const other = path.join(t.root, 'elsewhere', 'night.json');
     await mkdir(path.dirname(other));
     await writeFile(other, JSON.stringify({ endpoint: server.url, model: 'explicit-model', flavor: 'vllm', cache: 'cache.db', quiet: true }));
-    assert.deepEqual(await modelsSent(() => runCli(['catalog', t.photos, '--config', other], { cwd: t.cwd })), ['explicit-model']);
+    assert.deepEqual(await modelsSent(() => runMain(['catalog', t.photos, '--config', other], { cwd: t.cwd })), ['explicit-model']);
     assert.ok(existsSync(path.join(t.root, 'elsewhere', 'cache.db')));
     const viaEnv = await configJson([], { cwd: t.cwd, env: { GLM_VISION_CONFIG: other } });
     assert.equal(viaEnv.config, other);
     assert.equal(viaEnv.settings.model?.value, 'explicit-model');
 
-    const missing = await runCli(['catalog', t.photos, '--config', 'nope.json'], { cwd: t.cwd });
+    const missing = await runMain(['catalog', t.photos, '--config', 'nope.json'], { cwd: t.cwd });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /Cannot read config file .*work\/sub\/nope\.json/);
 
@@ -132,14 +132,14 @@ describe('config files', () => {
   it('an unknown key is an error naming the key and the file, with a suggestion; nothing is sent', async () => {
     const t = await tree({ endpoint: server.url, model: 'm', maxPixels: 500000 });
     const before = server.chatRequests().length;
-    const r = await runCli(['catalog', t.photos], { cwd: t.cwd });
+    const r = await runMain(['catalog', t.photos], { cwd: t.cwd });
     assert.equal(r.code, 2);
     assert.equal(r.stderr, `glm-vision: Unknown setting "maxPixels" in config file ${t.configFile} (did you mean "max-pixels"?)\n`);
     assert.equal(r.stdout, '');
     assert.equal(server.chatRequests().length, before);
 
     await writeFile(t.configFile, JSON.stringify({ endpoint: server.url, output: 'catalog.jsonl' }));
-    const out = await runCli(['catalog', t.photos], { cwd: t.cwd });
+    const out = await runMain(['catalog', t.photos], { cwd: t.cwd });
     assert.equal(out.code, 2);
     assert.match(out.stderr, /"output" cannot be set in config file .*glm-vision\.config\.json: .*give -o FILE/);
   });
@@ -156,13 +156,13 @@ describe('config files', () => {
     ];
     for (const [text, message] of cases) {
       await writeFile(t.configFile, text);
-      const r = await runCli(['catalog', t.photos], { cwd: t.cwd });
+      const r = await runMain(['catalog', t.photos], { cwd: t.cwd });
       assert.equal(r.code, 2, text);
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack');
     }
     await writeFile(t.configFile, '{}');
-    const env = await runCli(['catalog', t.photos], { cwd: t.cwd, env: { GLM_VISION_CONCURRENCY: 'lots' } });
+    const env = await runMain(['catalog', t.photos], { cwd: t.cwd, env: { GLM_VISION_CONCURRENCY: 'lots' } });
     assert.equal(env.code, 2);
     assert.match(env.stderr, /Expected positive integer for \$GLM_VISION_CONCURRENCY but received "lots"/);
   });
@@ -191,7 +191,7 @@ describe('glm-vision config', () => {
     const key = 'sk-config-secret-0123456789';
     const t = await tree({ endpoint: server.url, model: 'm', flavor: 'vllm', 'api-key': key, cache: 'cache.db' });
     await chmod(t.configFile, 0o600);
-    const table = await runCli(['config'], { cwd: t.cwd });
+    const table = await runMain(['config'], { cwd: t.cwd });
     assert.equal(table.code, 0, table.stderr);
     assert.ok(!table.stdout.includes(key), 'the key is not printed');
     assert.match(table.stdout, new RegExp(`^api-key +\\*\\*\\*\\*6789 +config ${t.configFile}$`, 'm'));
@@ -202,14 +202,14 @@ describe('glm-vision config', () => {
     assert.deepEqual(json.settings['api-key'], { value: '****ghij', source: 'env', from: 'OPENAI_API_KEY' });
 
     const before = server.chatRequests().length;
-    const r = await runCli(['catalog', t.photos, '-q'], { cwd: t.cwd });
+    const r = await runMain(['catalog', t.photos, '-q'], { cwd: t.cwd });
     assert.equal(r.code, 0, r.stderr);
     const sent = server.chatRequests().slice(before);
     assert.equal(sent.length, 2);
     assert.ok(sent.every((q) => q.headers.authorization === `Bearer ${key}`));
 
     await chmod(t.configFile, 0o644);
-    const loud = await runCli(['config'], { cwd: t.cwd });
+    const loud = await runMain(['config'], { cwd: t.cwd });
     assert.match(loud.stderr, /holds an api-key that other users can read: chmod 600/);
   });
 
@@ -220,7 +220,7 @@ describe('glm-vision config', () => {
     }
     const tr = await tree({ model: 'planted' });
     await chown(tr.configFile, 4321, 4321);
-    const r = await runCli(['config', '--json'], { cwd: tr.cwd });
+    const r = await runMain(['config', '--json'], { cwd: tr.cwd });
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as ConfigJson).settings.model?.value === 'planted', false);
     assert.match(r.stderr, /ignoring \S+glm-vision\.config\.json: it belongs to another user \(uid 4321\)/);

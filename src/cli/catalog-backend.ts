@@ -40,7 +40,7 @@ export async function makeBackend(
     if (flags.endpoint.length) throw new UsageError('--endpoint is for --backend openai; the onnx backend runs the model in-process');
     const dtype = flags.dtype as Dtype | 'auto';
     const model = await resolveLocalModel(flags.model ?? template.model ?? DEFAULT_MODEL, {
-      env: io.env, dtype, stderr: io.stderr, quiet: !!flags.quiet,
+      env: io.env, dtype, stderr: io.stderr, quiet: !!flags.quiet, sleep: io.sleep,
     });
     // Each backend is loaded only when chosen: the onnx engine's tokenizer and templates are no server run's cost.
     const { createOnnxBackend } = await import('../backends/onnx/index.js');

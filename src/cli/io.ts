@@ -7,4 +7,6 @@ export interface CliIO {
   stderr: Writable & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** The pause before a model hub retry; tests inject one that does not wait. */
+  sleep?: (ms: number) => Promise<void>;
 }

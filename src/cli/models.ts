@@ -39,7 +39,7 @@ export function modelsList(io: CliIO): number {
 
 export async function modelsPull(value: string, flags: ModelsPullFlags, io: CliIO): Promise<number> {
   const pulled = await pullModel(hubId(value), {
-    env: io.env, dtype: parseFlags('models pull', flags).dtype as Dtype | 'auto', refresh: !isOffline(io.env),
+    env: io.env, dtype: parseFlags('models pull', flags).dtype as Dtype | 'auto', refresh: !isOffline(io.env), sleep: io.sleep,
     progress: createDownloadProgress(io.stderr, !!flags.quiet),
     // -q here silences it: the user asked for exactly this download.
     onPlan: flags.quiet ? undefined : (plan) => void io.stderr.write(planLine(plan, io.env.HOME)),
@@ -60,7 +60,7 @@ export async function modelsInfo(value: string, io: CliIO): Promise<number> {
   out(`cache: ${cache.dir}${cache.exists() ? '' : ' (not downloaded)'}`);
   if (local) out(`local: ${local.commit} (${local.dtype}) ${local.dir}`);
   if (isOffline(io.env)) return 0;
-  const info = await new HubClient({ endpoint: hubEndpoint(io.env), token: io.env.HF_TOKEN || undefined }).repoInfo(id.repo, id.revision);
+  const info = await new HubClient({ endpoint: hubEndpoint(io.env), token: io.env.HF_TOKEN || undefined, sleep: io.sleep }).repoInfo(id.repo, id.revision);
   out(`hub: ${hubEndpoint(io.env)} commit ${info.commit}`);
   const sizes = new Map(info.files.map((f) => [f.path, f.size]));
   const best = chooseDtype('auto', (f) => sizes.has(f));

@@ -21,7 +21,8 @@ export interface LocalModel {
 
 export async function resolveLocalModel(
   value: string,
-  options: { env: NodeJS.ProcessEnv; dtype: Dtype | 'auto'; stderr: Writable & { isTTY?: boolean }; quiet: boolean; fetch?: typeof fetch },
+  options: { env: NodeJS.ProcessEnv; dtype: Dtype | 'auto'; stderr: Writable & { isTTY?: boolean }; quiet: boolean; fetch?: typeof fetch;
+    sleep?: (ms: number) => Promise<void> },
 ): Promise<LocalModel> {
   if (isDirectory(value)) return { dir: value };
   const id = parseHubId(value);
@@ -29,7 +30,7 @@ export async function resolveLocalModel(
     throw new UsageError(`--model ${value}: no such folder, and not a Hugging Face model id (org/name or org/name@revision)`);
   }
   const pulled = await pullModel(id, {
-    env: options.env, dtype: options.dtype, fetch: options.fetch,
+    env: options.env, dtype: options.dtype, fetch: options.fetch, sleep: options.sleep,
     progress: createDownloadProgress(options.stderr, options.quiet),
     // Even under --quiet: a catalog run that fetches gigabytes (disk, bandwidth, minutes) must say so once.
     onPlan: (plan) => void options.stderr.write(planLine(plan, options.env.HOME)),

@@ -187,6 +187,8 @@ export function runMain(args: string[], options: MainOptions = {}): Promise<CliR
         stderr: stderr.stream,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
         cwd,
+        // A model hub retry does not wait: no test waits out a backoff.
+        sleep: async () => {},
       });
       // What would end with a child must not reach the next run (or the test runner's own exit code).
       const leaked = SIGNALS.filter((s, i) => process.listenerCount(s) !== listeners[i]);
