@@ -47,8 +47,7 @@ function buildIsCurrent(): boolean {
   const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) =>
     e.isDirectory() ? newest(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs));
   try {
-    // tsc rewrites its build info whenever a build emits anything (the build is incremental).
-    current ??= statSync(fileURLToPath(new URL('.tsbuildinfo', DIST))).mtimeMs >= newest(SRC);
+    current ??= statSync(fileURLToPath(new URL('cli/main.js', DIST))).mtimeMs >= newest(SRC);
   } catch {
     current = false;
   }
