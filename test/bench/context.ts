@@ -55,15 +55,25 @@ export async function runCatalog(
  */
 export async function runCatalogWith(
   ctx: BenchContext,
-  o: { args: string[]; cache: string; name: string; timeoutMs: number; rss?: RssMethod },
+  o: CatalogRunOptions,
 ): Promise<CatalogRun> {
   return timedCatalog(ctx, o, async (out, r) => ({ ...r, rows: parseJsonl(await readFile(out, 'utf8')) }));
+}
+
+export interface CatalogRunOptions {
+  args: string[];
+  cache: string;
+  name: string;
+  timeoutMs: number;
+  rss?: RssMethod;
+  /** Exit codes that are no failure of the run (default 0; 1 where truncated rows are expected, then checked row by row). */
+  okCodes?: readonly number[];
 }
 
 /** Runs the catalog into a temporary JSONL file, hands it to `read`, then deletes it. */
 async function timedCatalog<T>(
   ctx: BenchContext,
-  o: { args: string[]; cache: string; name: string; timeoutMs: number; rss?: RssMethod },
+  o: CatalogRunOptions,
   read: (out: string, r: TimedResult) => Promise<T>,
 ): Promise<T> {
   const out = path.join(ctx.scratch, `${o.name}.jsonl`);
@@ -72,6 +82,7 @@ async function timedCatalog<T>(
     const r = check(
       `glm-vision catalog (${o.name})`,
       await runTimed(process.execPath, args, { cwd: ROOT, env: childEnv(ctx), timeoutMs: o.timeoutMs, rss: o.rss ?? 'none', scratch: ctx.scratch }),
+      o.okCodes,
     );
     return await read(out, r);
   } finally {
@@ -94,7 +105,7 @@ export interface CatalogTally extends TimedResult {
  */
 export async function runCatalogTally(
   ctx: BenchContext,
-  o: { args: string[]; cache: string; name: string; timeoutMs: number; rss?: RssMethod },
+  o: CatalogRunOptions,
 ): Promise<CatalogTally> {
   return timedCatalog(ctx, o, async (out, r) => {
     const tally = { rows: 0, fresh: 0, cached: 0, firstError: '' };

@@ -163,7 +163,8 @@ export async function onnxEngine(ctx: BenchContext): Promise<void> {
     const name = `${tag}-${set.files.length}-b${batch}-${run}`;
     const cache = path.join(ctx.scratch, `${name}.db`);
     try {
-      const r = await runCatalogWith(ctx, { args: args([set.dir], modelDir, batch), cache, name, timeoutMs: 600_000 });
+      // Random weights never end an answer: every row is truncated at --max-tokens, which exits 1 (checkRows checks each row).
+      const r = await runCatalogWith(ctx, { args: args([set.dir], modelDir, batch), cache, name, timeoutMs: 600_000, okCodes: [0, 1] });
       checkRows(`${tag}, ${set.files.length} images, batch ${batch}, run ${run + 1}`, r.rows, set.files.length);
       log(`  ${tag}: ${set.files.length} images at batch ${batch}, run ${run + 1}: ${fmt(r.wallMs / 1000)} s`);
       return r;
@@ -280,7 +281,8 @@ export async function onnxEngine(ctx: BenchContext): Promise<void> {
         mode: 'catalog', resolutionMs: ELD_RESOLUTION_MS,
         args: ['catalog', ...args(dirs, model.dir, ONNX_BATCH), '--cache', cache, '-q', '-o', out],
       }, `glm-vision catalog in-process (${name})`, 600_000);
-      if (r.code !== 0) throw new Error(`${name}: main() returned ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      // 1: every row truncated (random weights never stop); what each row holds is not this measure's concern.
+      if (r.code !== 0 && r.code !== 1) throw new Error(`${name}: main() returned ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       return r;
     } finally {
       await removeDb(cache);

@@ -150,8 +150,8 @@ export function tail(text: string, lines = 15): string {
 }
 
 /** Throws with the child's stderr unless it exited 0. */
-export function check(what: string, r: TimedResult): TimedResult {
-  if (r.code !== 0) {
+export function check(what: string, r: TimedResult, okCodes: readonly number[] = [0]): TimedResult {
+  if (r.code === null || !okCodes.includes(r.code)) {
     throw new Error(`${what} failed (exit ${r.code ?? r.signal})\n${tail(r.stderr)}`);
   }
   return r;
