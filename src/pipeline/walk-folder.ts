@@ -145,9 +145,8 @@ async function enter(entry: Entry, w: FolderWalk, loud: boolean): Promise<string
   return id;
 }
 
-/** A catalog file's extension, and --include/--exclude. */
+/** --include and --exclude (the listing has already kept only catalog extensions). */
 function wanted(filePath: string, rel: string, matchers: Matchers): boolean {
-  if (!hasCatalogExtension(filePath)) return false;
   const matchPath = rel || path.basename(filePath);
   return !(matchers.include && !matchers.include(matchPath)) && !matchers.exclude?.(matchPath);
 }
@@ -174,15 +173,12 @@ async function listFolder(dir: string, rel: string, w: FolderWalk): Promise<Entr
     // One call for the whole listing (held anyway, to be sorted), not a promise per entry.
     dirents = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    const why = whyUnreadable(error as NodeJS.ErrnoException);
     // An input folder that cannot be listed is no input at all; one below it is a hole in the catalog.
-    if (rel === '') throw new NoInput(`Cannot open the folder ${dir}: ${why}`);
-    options.onUnreadable?.(dir, why);
+    if (rel === '') throw unopenedInput(dir, error);
+    options.onUnreadable?.(dir, whyUnreadable(error as NodeJS.ErrnoException));
     return undefined;
   }
-  // path.join(dir, name) for every name, without normalising each one.
-  const base = path.join(dir, '.');
-  const prefix = base === '.' ? '' : base.endsWith(path.sep) ? base : base + path.sep;
+  const prefix = pathPrefix(dir);
   const entries: Entry[] = [];
   let undecodable = false;
   for (const dirent of dirents) {
@@ -221,6 +217,17 @@ async function listFolder(dir: string, rel: string, w: FolderWalk): Promise<Entr
   }
   if (undecodable) await listRawNames(dir, rel, w, entries);
   return entries;
+}
+
+/** What starts every path below `dir`: path.join(dir, name) for any name, without normalising each one. */
+export function pathPrefix(dir: string): string {
+  const base = path.join(dir, '.');
+  return base === '.' ? '' : base.endsWith(path.sep) ? base : base + path.sep;
+}
+
+/** An input folder that cannot be opened: no input (exit 66). */
+export function unopenedInput(dir: string, error: unknown): NoInput {
+  return new NoInput(`Cannot open the folder ${dir}: ${whyUnreadable(error as NodeJS.ErrnoException)}`);
 }
 
 function whyUnreadable(error: NodeJS.ErrnoException): string {
@@ -276,6 +283,6 @@ async function listRawNames(dir: string, rel: string, w: FolderWalk, entries: En
       if (hasCatalogExtension(name)) skip(full, 'symlink (use --follow-symlinks)');
       continue;
     }
-    entries.push({ key: name, full, rel: rel ? `${rel}/${name}` : name, folder: false, st, fsPath });
+    if (hasCatalogExtension(name)) entries.push({ key: name, full, rel: rel ? `${rel}/${name}` : name, folder: false, st, fsPath });
   }
 }

@@ -5,7 +5,9 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { NoInput } from '../support/errors.js';
 import { mergeSorted, type SortedSource } from './sorted-merge.js';
-import { considered, countFolder, walkFolder, WALK_BATCH, type FolderWalk, type Matchers } from './walk-folder.js';
+import {
+  considered, countFolder, pathPrefix, unopenedInput, walkFolder, WALK_BATCH, type FolderWalk, type Matchers,
+} from './walk-folder.js';
 
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   'jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'gif', 'avif', 'heic', 'heif', 'bmp',
@@ -91,10 +93,8 @@ export async function planWalk(inputs: string[], options: WalkOptions): Promise<
     }
     if (st.isDirectory()) {
       await mustOpen(input);
-      // Every path below the folder starts with this: the merge opens the folder when it gets there.
-      const prefix = path.join(input, '.').replace(/^\.$/, '');
-      const floor = prefix === '' || prefix.endsWith(path.sep) ? prefix : prefix + path.sep;
-      planned.push({ order, folder: input, root: `${st.dev}:${st.ino}`, floor });
+      // Every path below the folder starts with its prefix: the merge opens the folder when it gets there.
+      planned.push({ order, folder: input, root: `${st.dev}:${st.ino}`, floor: pathPrefix(input) });
     } else {
       const entry = considered(input, '', st, true, { matchers, skip });
       if (entry) planned.push({ order, entry });
@@ -130,9 +130,7 @@ async function mustOpen(dir: string): Promise<void> {
   try {
     await (await opendir(dir)).close();
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    const why = e.code === 'EACCES' || e.code === 'EPERM' ? `permission denied (${e.code})` : e.code ?? e.message;
-    throw new NoInput(`Cannot open the folder ${dir}: ${why}`);
+    throw unopenedInput(dir, error);
   }
 }
 
