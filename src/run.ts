@@ -137,7 +137,9 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
         }
         const known = fileRows.fromCache(file, hits[i]);
         if (known) {
-          await line.known(counted(known), stopNow);
+          // Mostly no promise: a cached re-run passes here for every file.
+          const wait = line.known(counted(known), stopNow);
+          if (wait) await wait;
           continue;
         }
         const release = await control.staged.hold();

@@ -11,6 +11,8 @@ import { startFakeOpenAI, sequence, defaultReply, gate, type FakeOpenAI } from '
 import { makeFixtureSet, makeImage, pngBomb } from './helpers/images.js';
 import { parseJsonl, runCli, runMain, scratchFolders, startCli, waitForOutput } from './helpers/cli.js';
 import { lockPath, STALE_MS } from '../src/cache/run-lock.js';
+import { LEADING_COLUMNS, TRAILING_COLUMNS } from '../src/emit/columns.js';
+import { makePdf } from './helpers/pdfs.js';
 
 let server: FakeOpenAI;
 
@@ -217,6 +219,24 @@ describe('catalog against an OpenAI-compatible server', () => {
     assert.match(rows.get('zero.jpg')?.error as string, /empty/);
     assert.match(rows.get('truncated.jpg')?.error as string, /corrupt|truncated|decode/);
     assert.match(rows.get('text.jpg')?.error as string, /not an image|decode/);
+  });
+
+  it('writes every kind of JSONL row with the columns in the documented order', async () => {
+    // The JSONL writer writes rows as they are made: their keys must already be in column order.
+    const dir = await workspace();
+    const fx = path.join(dir, 'fx');
+    await makeFixtureSet(fx);
+    await writeFile(path.join(fx, 'two-pages.pdf'), await makePdf([{ kind: 'scan', seed: 1 }, { kind: 'text', text: 'page two' }]));
+    const columns = [...LEADING_COLUMNS, 'output', ...TRAILING_COLUMNS];
+    const cache = path.join(dir, 'c.db');
+    const runs = [[], [], ['--group-pages'], ['--prompt', 'tags']];
+    for (const [i, extra] of runs.entries()) {
+      const res = await runMain([...base(cache, extra), fx]);
+      const rows = parseJsonl(res.stdout);
+      assert.ok(rows.length > 5, res.stderr);
+      const kinds = new Set(rows.map((r) => `${String(r.status)} ${r.cached ? 'cached' : 'fresh'} ${r.page === null ? 'file' : 'page'}`));
+      for (const row of rows) assert.deepEqual(Object.keys(row), columns, `run ${i + 1}: ${String(row.SourceFile)} (${[...kinds].join(', ')})`);
+    }
   });
 
   it('refuses over-large images with --max-input-pixels and resizes to --max-pixels', async () => {

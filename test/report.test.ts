@@ -56,6 +56,9 @@ async function shown(page: Page): Promise<Shown> {
 
 async function search(page: Page, text: string, expectedCount: number): Promise<Shown> {
   await page.fill('#q', text);
+  // The page filters on the next animation frame after the input; a frame asked for now comes after
+  // it. (The count alone is no sign: the previous search may have shown as many rows.)
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(resolve))');
   const label = (n: number, total: number): string => (n === total ? `${total} rows` : `${n} of ${total} rows`);
   const total = await page.locator('#rows > .row').count();
   await page.locator('#shown', { hasText: new RegExp(`^${label(expectedCount, total)}$`) }).waitFor();

@@ -2,6 +2,7 @@
 // all the paths (what the catalog's rows have always followed), across nested
 // and overlapping inputs, and the cache must find a streamed batch's answers.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,8 +13,12 @@ import { CacheStore } from '../src/cache/store.js';
 import { mergeSorted } from '../src/pipeline/sorted-merge.js';
 import { planWalk, type FileEntry, type WalkOptions } from '../src/pipeline/walk.js';
 import { WALK_BATCH } from '../src/pipeline/walk-folder.js';
+import { walkInThread } from '../src/pipeline/walk-thread.js';
+import { NoInput } from '../src/support/errors.js';
 
 const OPTIONS: WalkOptions = { include: [], exclude: [], hidden: false, followSymlinks: false };
+/** The second pass here, and in its worker thread (which a walk of 10,000 files and more gets). */
+const MODES: [string, Partial<WalkOptions>][] = [['here', { threadFrom: Infinity }], ['in its worker thread', { threadFrom: 0 }]];
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 async function streamed(inputs: string[], options: Partial<WalkOptions> = {}): Promise<{ batches: FileEntry[][]; count: number }> {
@@ -24,7 +29,7 @@ async function streamed(inputs: string[], options: Partial<WalkOptions> = {}): P
   return { batches, count: found };
 }
 
-describe('the streaming walk', () => {
+for (const [mode, thread] of MODES) describe(`the streaming walk, second pass ${mode}`, () => {
   let root: string;
   /** Every image path below root, as `find` would list them, sorted as strings. */
   const expected: string[] = [];
@@ -52,7 +57,7 @@ describe('the streaming walk', () => {
   });
 
   it('gives every file once, in the order of a sort of all the paths, in batches of at most WALK_BATCH', async () => {
-    const { batches, count } = await streamed([root]);
+    const { batches, count } = await streamed([root], thread);
     assert.deepEqual(batches.flat().map((f) => f.path), expected);
     assert.equal(count, expected.length);
     assert.ok(batches.every((b) => b.length > 0 && b.length <= WALK_BATCH), `batch sizes ${batches.map((b) => b.length).join(',')}`);
@@ -61,7 +66,7 @@ describe('the streaming walk', () => {
   it('merges overlapping inputs into one sorted stream; the first input that finds a path keeps it', async () => {
     const inner = path.join(root, 'a');
     const named = path.join(root, 'b.jpg');
-    const { batches } = await streamed([inner, root, named, path.join(root, 'deep')]);
+    const { batches } = await streamed([inner, root, named, path.join(root, 'deep')], thread);
     const flat = batches.flat();
     assert.deepEqual(flat.map((f) => f.path), expected);
     // a/x.jpg was found first under the input "a": its relative path is below that input.
@@ -85,7 +90,7 @@ describe('the streaming walk', () => {
       await symlink(path.join(linked, 'real'), path.join(linked, 'link'));
       await symlink(linked, path.join(linked, 'real', 'loop'));
       const skipped: string[] = [];
-      const { batches, count } = await streamed([linked], { followSymlinks: true, onSkip: (p, why) => void skipped.push(`${p}: ${why}`) });
+      const { batches, count } = await streamed([linked], { ...thread, followSymlinks: true, onSkip: (p, why) => void skipped.push(`${p}: ${why}`) });
       assert.deepEqual(batches.flat().map((f) => path.relative(linked, f.path)), ['link/p.jpg', 'real/p.jpg']);
       assert.equal(count, 2);
       assert.deepEqual(skipped.sort(), [`${path.join(linked, 'link', 'loop')}: symlink loop`, `${path.join(linked, 'real', 'loop')}: symlink loop`]);
@@ -93,6 +98,54 @@ describe('the streaming walk', () => {
       await rm(linked, { recursive: true, force: true });
     }
   });
+
+  it('says in the second pass what it finds is not a file, and reads a name that is not UTF-8 by its bytes', async () => {
+    const odd = await mkdtemp(path.join(tmpdir(), 'glmv-walk-odd-'));
+    try {
+      execFileSync('mkfifo', [path.join(odd, 'pipe.jpg')]);
+      const raw = Buffer.concat([Buffer.from(`${odd}/`), Buffer.from([0x66, 0xff, 0x2e, 0x6a, 0x70, 0x67])]);
+      await writeFile(raw, 'x');
+      await writeFile(path.join(odd, 'z.jpg'), 'x');
+      const skipped: string[] = [];
+      const { batches } = await streamed([odd], { ...thread, onSkip: (p, why) => void skipped.push(`${path.basename(p)}: ${why}`) });
+      const files = batches.flat();
+      assert.deepEqual(files.map((f) => path.basename(f.path)), ['f\\xff.jpg', 'z.jpg']);
+      assert.deepEqual(files[0]?.fsPath, raw);
+      assert.ok(Buffer.isBuffer(files[0]?.fsPath));
+      assert.deepEqual(skipped, ['pipe.jpg: a FIFO']);
+    } finally {
+      await rm(odd, { recursive: true, force: true });
+    }
+  });
+
+  it('an input folder gone by the second pass ends it with NoInput (exit 66)', async () => {
+    const gone = await mkdtemp(path.join(tmpdir(), 'glmv-walk-gone-'));
+    await writeFile(path.join(gone, 'a.jpg'), 'x');
+    const walk = await planWalk([gone], { ...OPTIONS, ...thread });
+    assert.equal((await walk.count()).found, 1);
+    await rm(gone, { recursive: true });
+    // The thread starts its pass while the first one counts: there the folder is gone before either.
+    const files = thread.threadFrom === 0 ? walkInThread([{ order: 0, folder: gone, root: '0:0', floor: `${gone}/` }], OPTIONS) : walk.files();
+    await assert.rejects(
+      (async () => { for await (const _ of files) { /* read to the end */ } })(),
+      (e: Error) => e instanceof NoInput && /Cannot open the folder .*ENOENT/.test(e.message),
+    );
+  });
+});
+
+it('the second pass gives the same files, stamps and batches in its worker thread as here', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'glmv-walk-same-'));
+  try {
+    for (const f of ['a.jpg', 'b/c.png', 'b/d/e.pdf', ...Array.from({ length: WALK_BATCH + 5 }, (_, i) => `big/${i}.jpg`)]) {
+      await mkdir(path.dirname(path.join(root, f)), { recursive: true });
+      await writeFile(path.join(root, f), f);
+    }
+    const [here, thread] = await Promise.all(MODES.map(([, options]) => streamed([root, path.join(root, 'a.jpg')], options)));
+    assert.deepEqual(thread, here);
+    assert.equal(here?.batches.flat().length, WALK_BATCH + 8);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
 
 describe('mergeSorted', () => {

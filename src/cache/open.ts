@@ -6,6 +6,16 @@ import { TemporaryFailure, UsageError } from '../support/errors.js';
 
 type DB = Database.Database;
 
+// path_answers' rows for a file row or a result row just written (NEW, in a trigger).
+const ROWS_OF_NEW_FILE = `INSERT OR REPLACE INTO path_answers
+  SELECT NEW.path, r.job, NEW.size, NEW.mtime_ms, NEW.ino, NEW.sha256, r.status, r.output, r.prompt, r.model,
+         r.tokens_in, r.tokens_out, r.latency_ms, r.created_at, i.bytes, i.width, i.height, i.format
+    FROM results r LEFT JOIN images i ON i.sha256 = r.sha256 WHERE r.sha256 = NEW.sha256;`;
+const ROWS_OF_NEW_RESULT = `INSERT OR REPLACE INTO path_answers
+  SELECT f.path, NEW.job, f.size, f.mtime_ms, f.ino, f.sha256, NEW.status, NEW.output, NEW.prompt, NEW.model,
+         NEW.tokens_in, NEW.tokens_out, NEW.latency_ms, NEW.created_at, i.bytes, i.width, i.height, i.format
+    FROM files f LEFT JOIN images i ON i.sha256 = f.sha256 WHERE f.sha256 = NEW.sha256;`;
+
 // Append only: each entry moves the schema from version i to i + 1.
 const MIGRATIONS: string[] = [
   `CREATE TABLE files (
@@ -91,6 +101,68 @@ const MIGRATIONS: string[] = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (sha256, key, page)
    ) WITHOUT ROWID;`,
+  // A file's answer under each job: the join of files, results and images, kept by triggers,
+  // so that a cached re-run reads one range of one table instead of three look-ups per file.
+  // Every writer (runs, merge, prune) keeps it without knowing it is there. A row's sha256 is
+  // always its path's in files, so the triggers find a content's rows through files_by_sha.
+  `CREATE TABLE path_answers (
+     path TEXT NOT NULL,
+     job TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     mtime_ms REAL NOT NULL,
+     ino INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     status TEXT NOT NULL,
+     output TEXT NOT NULL,
+     prompt TEXT NOT NULL,
+     model TEXT NOT NULL,
+     tokens_in INTEGER,
+     tokens_out INTEGER,
+     latency_ms INTEGER,
+     created_at INTEGER NOT NULL,
+     bytes INTEGER,
+     width INTEGER,
+     height INTEGER,
+     format TEXT,
+     PRIMARY KEY (path, job)
+   ) WITHOUT ROWID;
+   -- Without recursive triggers, INSERT OR REPLACE fires only the insert trigger: it drops what the row replaces.
+   CREATE TRIGGER files_in AFTER INSERT ON files BEGIN
+     DELETE FROM path_answers WHERE path = NEW.path;
+     ${ROWS_OF_NEW_FILE}
+   END;
+   CREATE TRIGGER files_changed AFTER UPDATE ON files BEGIN
+     DELETE FROM path_answers WHERE path = OLD.path;
+     ${ROWS_OF_NEW_FILE}
+   END;
+   CREATE TRIGGER files_out AFTER DELETE ON files BEGIN
+     DELETE FROM path_answers WHERE path = OLD.path;
+   END;
+   CREATE TRIGGER results_in AFTER INSERT ON results BEGIN
+     DELETE FROM path_answers WHERE job = NEW.job AND path IN (SELECT path FROM files WHERE sha256 = NEW.sha256);
+     ${ROWS_OF_NEW_RESULT}
+   END;
+   CREATE TRIGGER results_changed AFTER UPDATE ON results BEGIN
+     DELETE FROM path_answers WHERE job = OLD.job AND path IN (SELECT path FROM files WHERE sha256 = OLD.sha256);
+     ${ROWS_OF_NEW_RESULT}
+   END;
+   CREATE TRIGGER results_out AFTER DELETE ON results BEGIN
+     DELETE FROM path_answers WHERE job = OLD.job AND path IN (SELECT path FROM files WHERE sha256 = OLD.sha256);
+   END;
+   CREATE TRIGGER images_in AFTER INSERT ON images BEGIN
+     UPDATE path_answers SET bytes = NEW.bytes, width = NEW.width, height = NEW.height, format = NEW.format WHERE path IN (SELECT path FROM files WHERE sha256 = NEW.sha256);
+   END;
+   CREATE TRIGGER images_changed AFTER UPDATE ON images BEGIN
+     UPDATE path_answers SET bytes = NULL, width = NULL, height = NULL, format = NULL WHERE path IN (SELECT path FROM files WHERE sha256 = OLD.sha256);
+     UPDATE path_answers SET bytes = NEW.bytes, width = NEW.width, height = NEW.height, format = NEW.format WHERE path IN (SELECT path FROM files WHERE sha256 = NEW.sha256);
+   END;
+   CREATE TRIGGER images_out AFTER DELETE ON images BEGIN
+     UPDATE path_answers SET bytes = NULL, width = NULL, height = NULL, format = NULL WHERE path IN (SELECT path FROM files WHERE sha256 = OLD.sha256);
+   END;
+   INSERT INTO path_answers
+     SELECT f.path, r.job, f.size, f.mtime_ms, f.ino, f.sha256, r.status, r.output, r.prompt, r.model,
+            r.tokens_in, r.tokens_out, r.latency_ms, r.created_at, i.bytes, i.width, i.height, i.format
+       FROM files f JOIN results r ON r.sha256 = f.sha256 LEFT JOIN images i ON i.sha256 = f.sha256;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

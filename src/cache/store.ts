@@ -49,16 +49,11 @@ export interface PageRecord {
   height: number;
 }
 
-interface LookupRow {
-  size: number; mtime_ms: number; ino: number; sha256: string;
-  status: 'ok' | 'truncated'; output: string; prompt: string; model: string;
-  tokens_in: number | null; tokens_out: number | null; latency_ms: number | null;
-  bytes: number | null; width: number | null; height: number | null; format: string | null;
-}
-
-/** lookupRange's columns: the path, then LookupRow's in its order. */
-type RangeRow = [
-  string, number, number, number, string, LookupRow['status'], string, string, string,
+/** A file's cached answer as path_answers gives it (an array, not an object: a third less time for the rows of 100,000 files). */
+const ANSWER_COLUMNS = `path, size, mtime_ms, ino, sha256, status, output, prompt, model,
+  tokens_in, tokens_out, latency_ms, bytes, width, height, format`;
+type AnswerRow = [
+  string, number, number, number, string, CachedResult['status'], string, string, string,
   number | null, number | null, number | null, number | null, number | null, number | null, string | null,
 ];
 
@@ -66,15 +61,12 @@ type RangeRow = [
 const ASTRAL = /[\uD800-\uDFFF]/;
 
 /** A cached answer for a walked file, when its size, time and inode say it is the file hashed before. */
-function hit(stamp: FileStamp, row: LookupRow | undefined): CacheHit | undefined {
-  if (!row || row.size !== stamp.size || row.mtime_ms !== stamp.mtimeMs || row.ino !== stamp.ino) return undefined;
+function hit(stamp: FileStamp, r: AnswerRow | undefined): CacheHit | undefined {
+  if (!r || r[1] !== stamp.size || r[2] !== stamp.mtimeMs || r[3] !== stamp.ino) return undefined;
   return {
-    sha256: row.sha256,
-    result: {
-      status: row.status, output: row.output, prompt: row.prompt, model: row.model,
-      tokensIn: row.tokens_in, tokensOut: row.tokens_out, latencyMs: row.latency_ms,
-    },
-    image: row.bytes === null ? undefined : { bytes: row.bytes, width: row.width, height: row.height, format: row.format },
+    sha256: r[4],
+    result: { status: r[5], output: r[6], prompt: r[7], model: r[8], tokensIn: r[9], tokensOut: r[10], latencyMs: r[11] },
+    image: r[12] === null ? undefined : { bytes: r[12], width: r[13], height: r[14], format: r[15] },
   };
 }
 
@@ -105,20 +97,10 @@ export class CacheStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       lookup: db.prepare(
-        `SELECT f.size, f.mtime_ms, f.ino, f.sha256, r.status, r.output, r.prompt, r.model,
-                r.tokens_in, r.tokens_out, r.latency_ms, i.bytes, i.width, i.height, i.format
-           FROM files f
-           JOIN results r ON r.sha256 = f.sha256 AND r.job = ? AND r.created_at >= ?
-           LEFT JOIN images i ON i.sha256 = f.sha256
-          WHERE f.path = ?`,
-      ),
+        `SELECT ${ANSWER_COLUMNS} FROM path_answers WHERE path = ? AND job = ? AND created_at >= ?`,
+      ).raw(true),
       lookupRange: db.prepare(
-        `SELECT f.path, f.size, f.mtime_ms, f.ino, f.sha256, r.status, r.output, r.prompt, r.model,
-                r.tokens_in, r.tokens_out, r.latency_ms, i.bytes, i.width, i.height, i.format
-           FROM files f
-           JOIN results r ON r.sha256 = f.sha256 AND r.job = ? AND r.created_at >= ?
-           LEFT JOIN images i ON i.sha256 = f.sha256
-          WHERE f.path BETWEEN ? AND ?`,
+        `SELECT ${ANSWER_COLUMNS} FROM path_answers WHERE path BETWEEN ? AND ? AND job = ? AND created_at >= ?`,
       ).raw(true),
       documentGet: db.prepare('SELECT pages FROM documents WHERE sha256 = ?').pluck(),
       documentPut: db.prepare('INSERT OR REPLACE INTO documents (sha256, pages) VALUES (?, ?)'),
@@ -145,7 +127,7 @@ export class CacheStore {
   /**
    * Cached answers for unchanged files. A nightly re-run over 100,000 files is
    * mostly this, so a batch in path order (as the walk gives it) is read with one
-   * range scan of the files table, not a query per file.
+   * range scan of path_answers, not a query per file.
    */
   lookupMany(stamps: readonly FileStamp[], job: string): (CacheHit | undefined)[] {
     const first = stamps[0]?.path;
@@ -154,18 +136,11 @@ export class CacheStore {
       // SQLite orders text by its UTF-8 bytes, JavaScript by UTF-16 units: the two agree unless a
       // path has a character beyond U+FFFF, or the batch is not in order.
       if (first !== undefined && last !== undefined && first <= last && !stamps.some((s) => ASTRAL.test(s.path))) {
-        // Arrays, not objects: a third less time for the rows of 100,000 files.
-        const rows = new Map<string, RangeRow>();
-        for (const row of this.q.lookupRange.all(job, this.answeredSince, first, last) as RangeRow[]) rows.set(row[0], row);
-        return stamps.map((stamp) => {
-          const r = rows.get(stamp.path);
-          return r && hit(stamp, {
-            size: r[1], mtime_ms: r[2], ino: r[3], sha256: r[4], status: r[5], output: r[6], prompt: r[7], model: r[8],
-            tokens_in: r[9], tokens_out: r[10], latency_ms: r[11], bytes: r[12], width: r[13], height: r[14], format: r[15],
-          });
-        });
+        const rows = new Map<string, AnswerRow>();
+        for (const row of this.q.lookupRange.all(first, last, job, this.answeredSince) as AnswerRow[]) rows.set(row[0], row);
+        return stamps.map((stamp) => hit(stamp, rows.get(stamp.path)));
       }
-      return stamps.map((stamp) => hit(stamp, this.q.lookup.get(job, this.answeredSince, stamp.path) as LookupRow | undefined));
+      return stamps.map((stamp) => hit(stamp, this.q.lookup.get(stamp.path, job, this.answeredSince) as AnswerRow | undefined));
     });
     return read();
   }

@@ -34,7 +34,7 @@ export class FileRows {
 
   /** The rows the cache alone can give for a walked file, without reading it. */
   fromCache(file: FileEntry, hit: CacheHit | undefined): CatalogRow[] | undefined {
-    if (hit) return [this.rows.answered({ ...this.rows.base(file), sha256: hit.sha256, ...imageFacts(hit.image) }, hit.result, true)];
+    if (hit) return [this.rows.cached(file, hit)];
     const kind = kindByName(file.path);
     const sha = kind && this.cache.knownHash(file);
     if (!kind || !sha) return undefined;

@@ -26,11 +26,17 @@ export class OrderedWriter {
     private readonly window: number,
   ) {}
 
-  /** Rows known at once (from the cache). */
-  async known(rows: CatalogRow[], stopNow: () => boolean): Promise<void> {
+  /**
+   * Rows known at once (from the cache). A promise only when the caller must wait (a batch to
+   * write, or a full line): a cached re-run passes here 100,000 times and mostly need not.
+   */
+  known(rows: CatalogRow[], stopNow: () => boolean): Promise<void> | undefined {
     this.line.push({ rows });
-    if (this.line.length - this.next >= CACHED_BATCH) await this.flush(false);
-    await this.keepWithinWindow(stopNow);
+    const waiting = this.line.length - this.next;
+    // Rows at the head of the line are written CACHED_BATCH at a time; past a file still
+    // being worked on, the line holds no more than `window`.
+    if (waiting < CACHED_BATCH && (waiting <= this.window || this.line[this.next]?.rows)) return undefined;
+    return this.flush(false).then(() => this.keepWithinWindow(stopNow));
   }
 
   /** A file being worked on; its rows join the line when `work` settles with them. */

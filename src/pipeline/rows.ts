@@ -1,7 +1,9 @@
 // Catalog rows: the empty row of a file, a page's row, and the row an answer,
-// a failure or a remembered failure makes of it.
+// a failure or a remembered failure makes of it. Every row starts as base() or
+// cached(), with its keys in column order (emit/columns.ts), and is changed only
+// by spreads, which keep that order: the JSONL writer writes rows as they are.
 import type { ValidateFunction } from 'ajv';
-import type { CachedResult, ImageInfo, PageRecord } from '../cache/store.js';
+import type { CachedResult, CacheHit, ImageInfo, PageRecord } from '../cache/store.js';
 import type { CatalogRow } from '../emit/columns.js';
 import type { DocumentKind } from '../pages/document.js';
 import { FileFailure } from '../support/errors.js';
@@ -26,6 +28,18 @@ export class Rows {
 
   page(file: FileEntry, sha: string, page: number, pages: number, kind: DocumentKind, size?: Pick<PageRecord, 'width' | 'height'>): CatalogRow {
     return { ...this.base(file), sha256: sha, page, pages, format: kind, width: size?.width ?? null, height: size?.height ?? null };
+  }
+
+  /** A walked file's row straight from the cache: one object, since a nightly re-run makes 100,000 of them. */
+  cached(file: FileEntry, hit: CacheHit): CatalogRow {
+    const r = hit.result;
+    const { value, note } = answerValue(r.output, r.status, this.validate, this.maxTokens);
+    return {
+      SourceFile: file.path, page: null, pages: null, sha256: hit.sha256, bytes: file.size,
+      width: hit.image?.width ?? null, height: hit.image?.height ?? null, format: hit.image?.format ?? null,
+      status: r.status, cached: true, error: note, prompt: r.prompt, model: r.model,
+      output: value, tokens_in: r.tokensIn, tokens_out: r.tokensOut, latency_ms: r.latencyMs,
+    };
   }
 
   /** An answer's row; a fresh answer comes parsed, a cached one is parsed here, once. */

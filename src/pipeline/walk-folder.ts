@@ -4,8 +4,7 @@
 // exactly where a sort of the whole tree's paths would: the walk streams in
 // path order and holds one listing per level, never the tree.
 import { isUtf8 } from 'node:buffer';
-import { lstatSync, type Dirent, type Stats } from 'node:fs';
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { NoInput } from '../support/errors.js';
 import { hasCatalogExtension, type FileEntry, type WalkOptions } from './walk.js';
@@ -25,6 +24,8 @@ export interface FolderWalk {
   skip: (filePath: string, reason: string) => void;
   /** Folders on the current path (dev:ino): a symlink back to one is a loop. */
   ancestors: Set<string>;
+  /** Told, by the first pass, how many files each folder it lists holds. */
+  listed?: (files: number) => void;
 }
 
 /** A listed entry: a file to stat (or already stat'ed, through a symlink or by raw name), or a folder to walk. */
@@ -43,24 +44,27 @@ interface Entry {
 
 const byKey = (a: Entry, b: Entry): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-/** Applies --include/--exclude and the file checks; the entry the catalog gets, or undefined. */
+/**
+ * Applies --include/--exclude and the file checks; the entry the catalog gets, or undefined.
+ * A listed entry's extension was checked by the listing; a path named directly (`explicit`) is checked here.
+ */
 export function considered(
   filePath: string, rel: string, st: Stats, explicit: boolean, w: Pick<FolderWalk, 'matchers' | 'skip'>, fsPath?: Buffer,
 ): FileEntry | undefined {
-  if (!hasCatalogExtension(filePath)) {
-    if (explicit) w.skip(filePath, 'not a recognised image extension');
+  if (explicit && !hasCatalogExtension(filePath)) {
+    w.skip(filePath, 'not a recognised image extension');
     return undefined;
   }
   if (!wanted(filePath, rel, w.matchers)) return undefined;
-  const matchPath = rel || path.basename(filePath);
   if (!st.isFile()) {
     w.skip(filePath, kindOf(st));
     return undefined;
   }
-  return {
-    path: filePath, relativePath: matchPath,
-    size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, ...(fsPath ? { fsPath } : {}),
+  const entry: FileEntry = {
+    path: filePath, relativePath: rel || path.basename(filePath), size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev,
   };
+  if (fsPath) entry.fsPath = fsPath;
+  return entry;
 }
 
 function kindOf(st: Stats): string {
@@ -74,7 +78,7 @@ function kindOf(st: Stats): string {
 /** The files under `dir`, in path order, a batch at a time; what the listing skips was said by countFolder. */
 export async function* walkFolder(dir: string, rel: string, w: FolderWalk): AsyncGenerator<FileEntry[]> {
   const { onUnreadable: _said, ...quiet } = w.options;
-  const entries = await listFolder(dir, rel, { ...w, skip: () => {}, options: quiet });
+  const entries = listFolder(dir, rel, { ...w, skip: () => {}, options: quiet });
   if (!entries) return;
   entries.sort(byKey);
   let batch: FileEntry[] = [];
@@ -92,7 +96,7 @@ export async function* walkFolder(dir: string, rel: string, w: FolderWalk): Asyn
       yield batch;
       batch = [];
     }
-    const id = await enter(entry, w, false);
+    const id = enter(entry, w, false);
     if (id === undefined) continue;
     try {
       yield* walkFolder(entry.full, entry.rel, w);
@@ -108,20 +112,21 @@ export async function* walkFolder(dir: string, rel: string, w: FolderWalk): Asyn
  * is skipped and which folders cannot be read; the files it counts are those the
  * second pass will find, but for ones that vanish or cannot be stat'ed in between.
  */
-export async function countFolder(dir: string, rel: string, w: FolderWalk, keep: (rel: string) => boolean): Promise<{ found: number; kept: number }> {
+export function countFolder(dir: string, rel: string, w: FolderWalk, keep: (rel: string) => boolean): { found: number; kept: number } {
   const total = { found: 0, kept: 0 };
-  const entries = await listFolder(dir, rel, w);
-  for (const entry of entries ?? []) {
-    if (!entry.folder) {
-      if ((entry.st ? entry.st.isFile() : entry.regular) && wanted(entry.full, entry.rel, w.matchers)) {
-        total.found++;
-        if (keep(entry.rel)) total.kept++;
-      }
-      continue;
+  const entries = listFolder(dir, rel, w) ?? [];
+  for (const entry of entries) {
+    if (!entry.folder && (entry.st ? entry.st.isFile() : entry.regular) && wanted(entry.full, entry.rel, w.matchers)) {
+      total.found++;
+      if (keep(entry.rel)) total.kept++;
     }
-    const id = await enter(entry, w, true);
+  }
+  w.listed?.(total.found);
+  for (const entry of entries) {
+    if (!entry.folder) continue;
+    const id = enter(entry, w, true);
     if (id === undefined) continue;
-    const below = await countFolder(entry.full, entry.rel, w, keep);
+    const below = countFolder(entry.full, entry.rel, w, keep);
     w.ancestors.delete(id);
     total.found += below.found;
     total.kept += below.kept;
@@ -130,10 +135,10 @@ export async function countFolder(dir: string, rel: string, w: FolderWalk, keep:
 }
 
 /** Puts a folder on the current path; undefined when it is gone or loops back to one already on it. */
-async function enter(entry: Entry, w: FolderWalk, loud: boolean): Promise<string | undefined> {
+function enter(entry: Entry, w: FolderWalk, loud: boolean): string | undefined {
   let st = entry.st;
   if (!st) {
-    try { st = await lstat(entry.full); } catch { return undefined; }
+    try { st = lstatSync(entry.full); } catch { return undefined; }
   }
   const id = `${st.dev}:${st.ino}`;
   // A folder already on the current path means a symlink loop.
@@ -166,12 +171,13 @@ function statEntry(entry: Entry, w: FolderWalk): FileEntry | undefined {
 }
 
 /** The folder's entries worth a look, in listing order; undefined when a folder below an input cannot be listed. */
-async function listFolder(dir: string, rel: string, w: FolderWalk): Promise<Entry[] | undefined> {
+function listFolder(dir: string, rel: string, w: FolderWalk): Entry[] | undefined {
   const { options, matchers, skip } = w;
   let dirents: Dirent[];
   try {
-    // One call for the whole listing (held anyway, to be sorted), not a promise per entry.
-    dirents = await readdir(dir, { withFileTypes: true });
+    // Synchronous, like the lstat of each file: a thread hop per folder made the walk of a
+    // large tree wait more than it worked. (A large tree's second pass runs in a worker thread.)
+    dirents = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     // An input folder that cannot be listed is no input at all; one below it is a hole in the catalog.
     if (rel === '') throw unopenedInput(dir, error);
@@ -200,7 +206,7 @@ async function listFolder(dir: string, rel: string, w: FolderWalk): Promise<Entr
       }
       let target: Stats;
       try {
-        target = await stat(full);
+        target = statSync(full);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         skip(full, code === 'ELOOP' ? 'symlink loop' : 'dangling symlink');
@@ -215,7 +221,7 @@ async function listFolder(dir: string, rel: string, w: FolderWalk): Promise<Entr
       entries.push({ key: name, full, rel: childRel, folder: false, regular: dirent.isFile() });
     }
   }
-  if (undecodable) await listRawNames(dir, rel, w, entries);
+  if (undecodable) listRawNames(dir, rel, w, entries);
   return entries;
 }
 
@@ -251,11 +257,11 @@ function displayName(raw: Buffer): string {
 }
 
 /** The entries of a folder whose names are not valid UTF-8 (or contain U+FFFD): opened by their raw bytes. */
-async function listRawNames(dir: string, rel: string, w: FolderWalk, entries: Entry[]): Promise<void> {
+function listRawNames(dir: string, rel: string, w: FolderWalk, entries: Entry[]): void {
   const { options, skip } = w;
   let names: Buffer[];
   try {
-    names = await readdir(dir, { encoding: 'buffer' });
+    names = readdirSync(dir, { encoding: 'buffer' });
   } catch (error) {
     options.onUnreadable?.(dir, whyUnreadable(error as NodeJS.ErrnoException));
     return;
@@ -269,7 +275,7 @@ async function listRawNames(dir: string, rel: string, w: FolderWalk, entries: En
     const fsPath = Buffer.concat([Buffer.from(dir.endsWith(path.sep) ? dir : dir + path.sep), raw]);
     let st: Stats;
     try {
-      st = options.followSymlinks ? await stat(fsPath) : await lstat(fsPath);
+      st = options.followSymlinks ? statSync(fsPath) : lstatSync(fsPath);
     } catch (error) {
       skip(full, `cannot stat: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       continue;

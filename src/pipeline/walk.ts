@@ -8,6 +8,7 @@ import { mergeSorted, type SortedSource } from './sorted-merge.js';
 import {
   considered, countFolder, pathPrefix, unopenedInput, walkFolder, WALK_BATCH, type FolderWalk, type Matchers,
 } from './walk-folder.js';
+import { walkInThread } from './walk-thread.js';
 
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   'jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp', 'gif', 'avif', 'heic', 'heif', 'bmp',
@@ -25,7 +26,15 @@ export interface WalkOptions {
   onSkip?: (filePath: string, reason: string) => void;
   /** Told about every folder below an input that could not be listed: its files are missing from the catalog. */
   onUnreadable?: (dir: string, reason: string) => void;
+  /** From how many files (the first pass's count) the second pass runs in a worker thread; WALK_THREAD_FROM by default. */
+  threadFrom?: number;
 }
+
+/**
+ * A walk this large stats its files in a worker thread, beside the run: a cached
+ * re-run of 100,000 files spends as long on lstat as on everything else.
+ */
+export const WALK_THREAD_FROM = 10_000;
 
 export interface FileEntry {
   /** The path as the user will see it (SourceFile). */
@@ -38,6 +47,10 @@ export interface FileEntry {
   dev: number;
   /** The raw bytes of the path when its name is not valid UTF-8 (`path` then shows those bytes as \xNN). */
   fsPath?: Buffer;
+}
+
+function compileMatchers(options: Pick<WalkOptions, 'include' | 'exclude'>): Matchers {
+  return { include: compile(options.include), exclude: compile(options.exclude) };
 }
 
 function compile(globs: string[]): ((p: string) => boolean) | undefined {
@@ -63,8 +76,8 @@ export interface Walk {
   files(): AsyncGenerator<FileEntry[]>;
 }
 
-/** One input: a folder to walk, or a file named directly (already looked at). */
-type Input = { order: number; folder: string; root: string; floor: string } | { order: number; entry: FileEntry };
+/** One input: a folder to walk (`root`: its dev:ino), or a file named directly (already looked at). Plain data: a worker thread gets it. */
+export type PlannedInput = { order: number; folder: string; root: string; floor: string } | { order: number; entry: FileEntry };
 
 /**
  * Checks every input before anything is walked: a missing one, or an input folder that
@@ -72,9 +85,9 @@ type Input = { order: number; folder: string; root: string; floor: string } | { 
  * listing per level, so the tree is never held whole.
  */
 export async function planWalk(inputs: string[], options: WalkOptions): Promise<Walk> {
-  const matchers: Matchers = { include: compile(options.include), exclude: compile(options.exclude) };
+  const matchers = compileMatchers(options);
   const skip = options.onSkip ?? (() => {});
-  const planned: Input[] = [];
+  const planned: PlannedInput[] = [];
   for (const [order, input] of inputs.entries()) {
     let st: Stats;
     try {
@@ -100,29 +113,50 @@ export async function planWalk(inputs: string[], options: WalkOptions): Promise<
       if (entry) planned.push({ order, entry });
     }
   }
-  const folderWalk = (root: string): FolderWalk => ({ options, matchers, skip, ancestors: new Set([root]) });
+  const threadFrom = options.threadFrom ?? WALK_THREAD_FROM;
+  // A large walk's second pass starts in its thread as soon as the first pass has seen enough
+  // files: the thread starts up while the count goes on.
+  let counted = 0;
+  let thread: AsyncGenerator<FileEntry[]> | undefined;
+  const listed = (files: number): void => {
+    counted += files;
+    if (counted >= threadFrom && !thread) thread = walkInThread(planned, options);
+  };
   return {
     async count(keep = () => true) {
       const total = { found: 0, kept: 0 };
       for (const input of planned) {
         const n = 'entry' in input
           ? { found: 1, kept: keep(input.entry.relativePath) ? 1 : 0 }
-          : await countFolder(input.folder, '', folderWalk(input.root), keep);
+          : countFolder(input.folder, '', { ...folderWalk(input.root, options, matchers), listed }, keep);
+        if ('entry' in input) listed(1);
         total.found += n.found;
         total.kept += n.kept;
       }
       return total;
     },
     files() {
-      const sources: SortedSource<FileEntry>[] = planned.map((input) =>
-        'entry' in input
-          ? { order: input.order, floor: input.entry.path, open: async function* () { yield [input.entry]; } }
-          : { order: input.order, floor: input.floor, open: () => walkFolder(input.folder, '', folderWalk(input.root)) },
-      );
-      if (sources.length === 1) return (sources[0] as SortedSource<FileEntry>).open() as AsyncGenerator<FileEntry[]>;
-      return mergeSorted(sources, (f) => f.path, WALK_BATCH);
+      const started = thread;
+      thread = undefined;
+      return started ?? plannedFiles(planned, options);
     },
   };
+}
+
+function folderWalk(root: string, options: WalkOptions, matchers: Matchers): FolderWalk {
+  return { options, matchers, skip: options.onSkip ?? (() => {}), ancestors: new Set([root]) };
+}
+
+/** The second pass over planned inputs, here (or in the walk's worker thread). */
+export function plannedFiles(planned: readonly PlannedInput[], options: WalkOptions): AsyncGenerator<FileEntry[]> {
+  const matchers = compileMatchers(options);
+  const sources: SortedSource<FileEntry>[] = planned.map((input) =>
+    'entry' in input
+      ? { order: input.order, floor: input.entry.path, open: async function* () { yield [input.entry]; } }
+      : { order: input.order, floor: input.floor, open: () => walkFolder(input.folder, '', folderWalk(input.root, options, matchers)) },
+  );
+  if (sources.length === 1) return (sources[0] as SortedSource<FileEntry>).open() as AsyncGenerator<FileEntry[]>;
+  return mergeSorted(sources, (f) => f.path, WALK_BATCH);
 }
 
 /** An input folder that cannot be listed is no input at all: said before any work starts. */
