@@ -163,6 +163,13 @@ const MIGRATIONS: string[] = [
      SELECT f.path, r.job, f.size, f.mtime_ms, f.ino, f.sha256, r.status, r.output, r.prompt, r.model,
             r.tokens_in, r.tokens_out, r.latency_ms, r.created_at, i.bytes, i.width, i.height, i.format
        FROM files f JOIN results r ON r.sha256 = f.sha256 LEFT JOIN images i ON i.sha256 = f.sha256;`,
+  // An image file's content identity (image/content-identity.ts): an image whose metadata was
+  // written back into the file (a new file hash) is known by its content, and keeps its answers.
+  `CREATE TABLE contents (
+     sha256 TEXT PRIMARY KEY,
+     content TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX contents_by_content ON contents (content);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -102,6 +102,19 @@ export class CacheStore {
       lookupRange: db.prepare(
         `SELECT ${ANSWER_COLUMNS} FROM path_answers WHERE path BETWEEN ? AND ? AND job = ? AND created_at >= ?`,
       ).raw(true),
+      contentPut: db.prepare('INSERT OR IGNORE INTO contents (sha256, content) VALUES (?, ?)'),
+      // The most recently answered other file with the same content.
+      sameContent: db.prepare(
+        `SELECT c.sha256 FROM contents c JOIN results r ON r.sha256 = c.sha256
+          WHERE c.content = ? AND c.sha256 <> ? ORDER BY r.created_at DESC LIMIT 1`,
+      ).pluck(),
+      resultsCopy: db.prepare(
+        `INSERT OR IGNORE INTO results (sha256, job, status, output, prompt, model, tokens_in, tokens_out, latency_ms, created_at)
+         SELECT ?, job, status, output, prompt, model, tokens_in, tokens_out, latency_ms, created_at FROM results WHERE sha256 = ?`,
+      ),
+      imageCopy: db.prepare(
+        'INSERT OR IGNORE INTO images (sha256, bytes, width, height, format) SELECT ?, ?, width, height, format FROM images WHERE sha256 = ?',
+      ),
       documentGet: db.prepare('SELECT pages FROM documents WHERE sha256 = ?').pluck(),
       documentPut: db.prepare('INSERT OR REPLACE INTO documents (sha256, pages) VALUES (?, ?)'),
       pageGet: db.prepare(
@@ -162,6 +175,23 @@ export class CacheStore {
 
   rememberImage(sha256: string, info: ImageInfo): void {
     this.q.imagePut.run(sha256, info.bytes, info.width, info.height, info.format);
+  }
+
+  /**
+   * Records an image file's content identity. When another file hash with the same content has
+   * answers (the same image, its metadata since rewritten), they and the image's facts are filed
+   * under this hash too, for every job: the next look-up is a plain hit. Returns whether it did.
+   */
+  rememberContent(sha256: string, content: string, bytes: number): boolean {
+    const adopt = this.db.transaction((): boolean => {
+      this.q.contentPut.run(sha256, content);
+      const same = this.q.sameContent.get(content, sha256) as string | undefined;
+      if (same === undefined) return false;
+      this.q.resultsCopy.run(sha256, same);
+      this.q.imageCopy.run(sha256, bytes, same);
+      return true;
+    });
+    return adopt.immediate();
   }
 
   /** The page count of a document seen before. */

@@ -80,6 +80,8 @@ export class FileRows {
         documentPermit = false;
         staged = await control.staged.hold();
       }
+      // Known by its content when only its metadata changed (written back with exiftool, say).
+      cache.identify(sha, data);
       const prompt = renderPrompt(this.job.template, file, this.job.lang, this.job.variables);
       const out = await this.answers.get({
         key: sha, input: data, prompt, release: staged,

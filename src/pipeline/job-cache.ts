@@ -4,6 +4,7 @@
 // decides how a rendered page is known again.
 import { createHash } from 'node:crypto';
 import type { CacheHit, CachedResult, CacheStore, FileStamp, ImageInfo, PageRecord } from '../cache/store.js';
+import { contentIdentity } from '../image/content-identity.js';
 import type { DocumentKind, PageImage, PageOptions } from '../pages/document.js';
 import { PDF_RENDERER } from '../pages/pdf-protocol.js';
 import { FileFailure, TransientFileFailure } from '../support/errors.js';
@@ -90,6 +91,17 @@ export class JobCache {
 
   rememberHash(file: FileStamp, sha: string): void {
     this.store.rememberHash(file, sha);
+  }
+
+  /**
+   * An image file just read and hashed, without an answer under that hash: its content identity is
+   * recorded, and when only its metadata changed since an earlier hash was answered, that answer
+   * now serves this hash too (the cheap file hash stays the first key; this runs only when it misses).
+   */
+  identify(sha: string, data: Buffer): void {
+    if (this.answer(sha)) return;
+    const content = contentIdentity(data);
+    if (content) this.store.rememberContent(sha, content, data.length);
   }
 
   image(sha: string): ImageInfo | undefined {

@@ -1,0 +1,128 @@
+// Content identity with the real exiftool writing into the files in place: what
+// archives do after cataloguing must not change an image's identity, and what
+// changes the image the model sees must.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { contentIdentity } from '../src/image/content-identity.js';
+import { sha256 } from '../src/pipeline/hash.js';
+import { makeImage } from './helpers/images.js';
+import { parseJsonl, runMain, scratchFolders } from './helpers/cli.js';
+import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
+
+const workspace = scratchFolders('glmv-content-');
+const exiftool = (...args: string[]): string => execFileSync('exiftool', ['-q', '-overwrite_original', ...args], { encoding: 'utf8' });
+
+async function identities(file: string): Promise<{ file: string; content: string | undefined }> {
+  const data = await readFile(file);
+  return { file: sha256(data), content: contentIdentity(data) };
+}
+
+/** The metadata an archive writes back, per format (exiftool writes IPTC into JPEG and PNG only). */
+const WRITE_BACK: Record<string, string[]> = {
+  jpeg: ['-XMP-dc:Description=修复后的照片 </script>', '-IPTC:Keywords=harbour', '-IPTC:Keywords=1990', '-EXIF:DateTimeOriginal=1990:05:04 03:02:01',
+    '-GPSLatitude=30.59', '-GPSLatitudeRef=N', '-GPSLongitude=114.30', '-GPSLongitudeRef=E', '-Comment=checked by the archive'],
+  png: ['-XMP-dc:Description=修复后的照片', '-IPTC:Keywords=harbour', '-EXIF:DateTimeOriginal=1990:05:04 03:02:01',
+    '-GPSLatitude=30.59', '-GPSLatitudeRef=N', '-PNG:Comment=checked'],
+  webp: ['-XMP-dc:Description=修复后的照片', '-XMP-dc:Subject=harbour', '-EXIF:DateTimeOriginal=1990:05:04 03:02:01', '-GPSLatitude=30.59', '-GPSLatitudeRef=N'],
+};
+
+describe('content identity', () => {
+  for (const format of ['jpeg', 'png', 'webp'] as const) {
+    it(`a ${format}: metadata written in place keeps it; a new orientation or a re-encode changes it`, async () => {
+      const dir = await workspace();
+      const file = path.join(dir, `photo.${format}`);
+      await makeImage(file, { width: 96, height: 64, seed: 5, format });
+      const before = await identities(file);
+      assert.ok(before.content?.startsWith(`${format}:`), `no identity for a ${format}`);
+
+      exiftool(...(WRITE_BACK[format] as string[]), file);
+      const tagged = await identities(file);
+      assert.notEqual(tagged.file, before.file, 'exiftool did not change the file');
+      assert.match(execFileSync('exiftool', ['-s3', '-Description', file], { encoding: 'utf8' }), /修复后的照片/);
+      assert.equal(tagged.content, before.content, 'metadata changed the content identity');
+
+      exiftool('-Orientation#=6', file);
+      const turned = await identities(file);
+      assert.notEqual(turned.content, before.content, 'a new orientation kept the identity');
+      exiftool('-Orientation#=1', file);
+      const upright = await identities(file);
+      assert.equal(upright.content, before.content, 'orientation 1 written is the same as none');
+
+      const reencoded = path.join(dir, `again.${format}`);
+      await sharp(file)[format]({ quality: 70 }).toFile(reencoded);
+      assert.notEqual((await identities(reencoded)).content, before.content, 'a re-encoded image kept the identity');
+    });
+  }
+
+  it('a JPEG whose only difference is its ICC profile is another image', async () => {
+    const dir = await workspace();
+    const srgb = path.join(dir, 'srgb.jpg');
+    const p3 = path.join(dir, 'p3.jpg');
+    const raw = { width: 32, height: 32, channels: 3 as const };
+    const pixels = Buffer.alloc(32 * 32 * 3, 120);
+    await sharp(pixels, { raw }).withIccProfile('srgb').jpeg().toFile(srgb);
+    await sharp(pixels, { raw }).withIccProfile('p3').jpeg().toFile(p3);
+    const profile = execFileSync('exiftool', ['-b', '-ICC_Profile', p3]);
+    const swapped = path.join(dir, 'swapped.jpg');
+    execFileSync('cp', [srgb, swapped]);
+    const icc = path.join(dir, 'p3.icc');
+    execFileSync('sh', ['-c', 'cat > "$1"', 'sh', icc], { input: profile });
+    exiftool(`-ICC_Profile<=${icc}`, swapped);
+    const a = await identities(srgb);
+    const b = await identities(swapped);
+    assert.notEqual(b.file, a.file);
+    assert.notEqual(b.content, a.content, 'a new ICC profile kept the identity');
+  });
+
+  it('a file it cannot read as an image of its kind has none, and is known by its file hash', () => {
+    assert.equal(contentIdentity(Buffer.from('not an image')), undefined);
+    assert.equal(contentIdentity(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x40, 0x01])), undefined, 'a cut JPEG');
+    assert.equal(contentIdentity(Buffer.from('II*\0\x08\0\0\0', 'latin1')), undefined, 'TIFF: by file hash');
+  });
+});
+
+describe('a nightly run after the archive wrote its metadata into the originals', () => {
+  let server: FakeOpenAI;
+  before(async () => {
+    server = await startFakeOpenAI();
+  });
+  after(() => server.close());
+
+  it('asks nothing again for images whose metadata alone changed, and asks again for one turned or re-encoded', async () => {
+    const dir = await workspace();
+    const photos = path.join(dir, 'photos');
+    for (const [i, format] of (['jpeg', 'png', 'webp', 'jpeg'] as const).entries()) {
+      await makeImage(path.join(photos, `p${i}.${format}`), { width: 80 + i, height: 60, seed: i + 1, format });
+    }
+    const cache = path.join(dir, 'cache.db');
+    const catalog = async (): Promise<{ rows: Record<string, unknown>[]; requests: number }> => {
+      const before = server.chatRequests().length;
+      const res = await runMain(['catalog', photos, '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '-q', '--format', 'jsonl']);
+      assert.equal(res.code, 0, res.stderr);
+      return { rows: parseJsonl(res.stdout), requests: server.chatRequests().length - before };
+    };
+    const first = await catalog();
+    assert.equal(first.requests, 4);
+
+    for (const [i, format] of ['jpeg', 'png', 'webp', 'jpeg'].entries()) exiftool(...(WRITE_BACK[format] as string[]), path.join(photos, `p${i}.${format}`));
+    const tagged = await catalog();
+    assert.equal(tagged.requests, 0, 'metadata written back made the run ask again');
+    assert.deepEqual(tagged.rows.map((r) => [r.output, r.width, r.height, r.cached]), first.rows.map((r) => [r.output, r.width, r.height, true]));
+    for (const [i, row] of tagged.rows.entries()) {
+      assert.notEqual(row.sha256, first.rows[i]?.sha256, 'sha256 is the file as it is now');
+      assert.equal(row.bytes, (await readFile(row.SourceFile as string)).length);
+    }
+    // The next run is a plain hit by the file's stamp.
+    assert.equal((await catalog()).requests, 0);
+
+    exiftool('-Orientation#=6', path.join(photos, 'p0.jpeg'));
+    await sharp(await readFile(path.join(photos, 'p3.jpeg'))).jpeg({ quality: 50 }).toFile(path.join(photos, 'p3.jpeg'));
+    const changed = await catalog();
+    assert.equal(changed.requests, 2, 'a turned image and a re-encoded one are new images');
+    assert.deepEqual(changed.rows.map((r) => r.cached), [false, true, true, false]);
+  });
+});
