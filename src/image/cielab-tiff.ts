@@ -4,6 +4,7 @@
 // RGB, which libvips reads through libtiff as plain bytes (any compression,
 // strips or tiles), and the L*a*b* bytes are converted to sRGB here, with the
 // D65 white point libvips and ImageMagick use.
+import { tiffOrder } from './tiff-order.js';
 
 const PHOTOMETRIC = 262;
 const BITS_PER_SAMPLE = 258;
@@ -20,13 +21,9 @@ export interface CielabTiff {
 
 /** The relabelled file when the first image is 8-bit CIELab; undefined for anything else. */
 export function cielabTiff(data: Buffer): CielabTiff | undefined {
-  if (data.length < 16) return undefined;
-  const order = data.toString('latin1', 0, 2);
-  if (order !== 'II' && order !== 'MM') return undefined;
-  const le = order === 'II';
-  const u16 = (o: number): number => (le ? data.readUInt16LE(o) : data.readUInt16BE(o));
-  const u32 = (o: number): number => (le ? data.readUInt32LE(o) : data.readUInt32BE(o));
-  const u64 = (o: number): number => Number(le ? data.readBigUInt64LE(o) : data.readBigUInt64BE(o));
+  const read = data.length < 16 ? undefined : tiffOrder(data);
+  if (!read) return undefined;
+  const { le, u16, u32, u64 } = read;
   const version = u16(2);
   const big = version === 43;
   if (version !== 42 && !big) return undefined;

@@ -5,6 +5,7 @@
 // that cannot be read this way (another format, or not well formed) has none,
 // and is known by its file hash alone.
 import { createHash, type Hash } from 'node:crypto';
+import { tiffOrder } from './tiff-order.js';
 
 /** Bumped when the rule changes, so identities of two rules never match. */
 const RULE = 'content-v1';
@@ -130,12 +131,9 @@ function webpIdentity(d: Buffer): string {
 
 /** The Orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block; undefined when absent or unreadable. */
 export function exifOrientation(tiff: Buffer): number | undefined {
-  if (tiff.length < 8) return undefined;
-  const order = tiff.toString('latin1', 0, 2);
-  if (order !== 'II' && order !== 'MM') return undefined;
-  const le = order === 'II';
-  const u16 = (at: number): number => (le ? tiff.readUInt16LE(at) : tiff.readUInt16BE(at));
-  const u32 = (at: number): number => (le ? tiff.readUInt32LE(at) : tiff.readUInt32BE(at));
+  const read = tiff.length < 8 ? undefined : tiffOrder(tiff);
+  if (!read) return undefined;
+  const { u16, u32 } = read;
   const ifd = u32(4);
   if (ifd + 2 > tiff.length) return undefined;
   const entries = u16(ifd);
