@@ -5,7 +5,7 @@
 // and writes .bench/results.json. A missed target is reported as FAIL; the exit
 // code is 0 unless the bench itself could not run (1), or was interrupted (130).
 //
-//   npm run bench [-- --only cold|cached|pdf|limits|onnx|startup|scale] [--runs N]
+//   npm run bench [-- --only cold|cached|identity|pdf|limits|onnx|startup|scale] [--runs N]
 //   GLM_VISION_BENCH_DIR      fixtures and results (default: .bench/ in the repo)
 //   GLM_VISION_BENCH_THREADS  VIPS_CONCURRENCY for both sides, and the onnx engine's --threads (default: os.availableParallelism())
 //   GLM_VISION_BENCH_RSS      gnu-time | proc-poll (default: gnu-time when /usr/bin/time exists)
@@ -21,12 +21,13 @@ import { onnxEngine } from './onnx.js';
 import { pdfPages } from './pdf.js';
 import { pdfLimits } from './pdf-limits.js';
 import { scaleRuns } from './scale.js';
+import { metadataRerun } from './identity.js';
 import { startupTime } from './startup.js';
 import { ROOT, type BenchContext } from './context.js';
 import { hasGnuTime, killAll, type RssMethod } from './proc.js';
 import { renderTable, writeJson, type Report } from './report.js';
 
-const SECTIONS = ['cold', 'cached', 'pdf', 'limits', 'onnx', 'startup', 'scale'] as const;
+const SECTIONS = ['cold', 'cached', 'identity', 'pdf', 'limits', 'onnx', 'startup', 'scale'] as const;
 const USAGE = `usage: npm run bench [-- --only ${SECTIONS.join('|')}] [--runs N]`;
 
 /** A bad option or environment variable: printed as one line, no stack. */
@@ -107,6 +108,7 @@ async function main(): Promise<number> {
     const sections: [string, (c: BenchContext) => Promise<void>][] = [
       ['cold', coldThroughput],
       ['cached', cachedRerun],
+      ['identity', metadataRerun],
       ['pdf', pdfPages],
       ['limits', pdfLimits],
       ['onnx', onnxEngine],
