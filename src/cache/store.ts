@@ -180,18 +180,17 @@ export class CacheStore {
   /**
    * Records an image file's content identity. When another file hash with the same content has
    * answers (the same image, its metadata since rewritten), they and the image's facts are filed
-   * under this hash too, for every job: the next look-up is a plain hit. Returns whether it did.
+   * under this hash too, for every job: the next look-up is a plain hit.
    */
-  rememberContent(sha256: string, content: string, bytes: number): boolean {
-    const adopt = this.db.transaction((): boolean => {
+  rememberContent(sha256: string, content: string, bytes: number): void {
+    const adopt = this.db.transaction((): void => {
       this.q.contentPut.run(sha256, content);
       const same = this.q.sameContent.get(content, sha256) as string | undefined;
-      if (same === undefined) return false;
+      if (same === undefined) return;
       this.q.resultsCopy.run(sha256, same);
       this.q.imageCopy.run(sha256, bytes, same);
-      return true;
     });
-    return adopt.immediate();
+    adopt.immediate();
   }
 
   /** The page count of a document seen before. */

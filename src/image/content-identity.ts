@@ -4,7 +4,7 @@
 // it is part of the identity; so is an ICC profile (colour conversion). A file
 // that cannot be read this way (another format, or not well formed) has none,
 // and is known by its file hash alone.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { tiffOrder } from './tiff-order.js';
 
 /** Bumped when the rule changes, so identities of two rules never match. */
@@ -29,9 +29,10 @@ function need(ok: boolean): void {
   if (!ok) throw new Malformed();
 }
 
-function digest(kind: string, orientation: number, feed: (hash: Hash) => void): string {
+/** The identity of the kept byte ranges of an image of `kind` shown at `orientation`. */
+function digest(kind: string, orientation: number, kept: readonly Buffer[]): string {
   const hash = createHash('sha256').update(`${RULE}\0${kind}\0${orientation}\0`);
-  feed(hash);
+  for (const part of kept) hash.update(part);
   return `${kind}:${hash.digest('hex')}`;
 }
 
@@ -67,7 +68,7 @@ function jpegIdentity(d: Buffer): string {
     if (!JPEG_METADATA.has(marker)) kept.push(d.subarray(pos, end));
     pos = end;
   }
-  return digest('jpeg', orientation, (h) => kept.forEach((part) => h.update(part)));
+  return digest('jpeg', orientation, kept);
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -90,7 +91,7 @@ function pngIdentity(d: Buffer): string {
     pos = end;
     if (type === 'IEND') break;
   }
-  return digest('png', orientation, (h) => kept.forEach((part) => h.update(part)));
+  return digest('png', orientation, kept);
 }
 
 const isWebp = (d: Buffer): boolean => d.length > 12 && d.toString('latin1', 0, 4) === 'RIFF' && d.toString('latin1', 8, 12) === 'WEBP';
@@ -126,11 +127,11 @@ function webpIdentity(d: Buffer): string {
     }
     pos = end;
   }
-  return digest('webp', orientation, (h) => kept.forEach((part) => h.update(part)));
+  return digest('webp', orientation, kept);
 }
 
 /** The Orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block; undefined when absent or unreadable. */
-export function exifOrientation(tiff: Buffer): number | undefined {
+function exifOrientation(tiff: Buffer): number | undefined {
   const read = tiff.length < 8 ? undefined : tiffOrder(tiff);
   if (!read) return undefined;
   const { u16, u32 } = read;
