@@ -9,6 +9,7 @@
 // input order; work runs concurrently behind them.
 import type { Writable } from 'node:stream';
 import type { Backend, GenerationParams } from './backends/backend.js';
+import { ReviewStore } from './cache/reviews.js';
 import type { CacheStore } from './cache/store.js';
 import type { CatalogRow } from './emit/columns.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from './emit/sink.js';
@@ -25,6 +26,7 @@ import type { RunStats } from './pipeline/metrics.js';
 import { OrderedWriter } from './pipeline/ordered-writer.js';
 import { compileValidator } from './pipeline/parse.js';
 import { okCount, type Progress, type Tally } from './pipeline/progress.js';
+import { RowReviews } from './pipeline/row-reviews.js';
 import { RunControl } from './pipeline/run-control.js';
 import { Rows } from './pipeline/rows.js';
 import { countRows, newTally, tallyCounts } from './pipeline/tally.js';
@@ -101,11 +103,12 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     retryFailed: job.retryFailed, refresh: job.refresh, cutOff: () => control.signal.aborted || control.interrupted(),
   });
   const validate = template.schema ? compileValidator(template.schema) : undefined;
-  const rows = new Rows(template.name, validate, job.generation.maxTokens);
+  const rows = new Rows(template.name, jobId, validate, job.generation.maxTokens);
+  const reviews = new RowReviews(new ReviewStore(store.db), jobId, template.fields.length > 0);
   const answers = new Answers(backend, cache, control, template, job.generation, validate, stats);
   const documents = new Documents(job.pages);
-  const documentRows = new DocumentRows(job, documents, cache, answers, rows, control, stats);
-  const fileRows = new FileRows(job, documents, documentRows, cache, answers, rows, control);
+  const documentRows = new DocumentRows(job, documents, cache, answers, rows, control, stats, reviews);
+  const fileRows = new FileRows(job, documents, documentRows, cache, answers, rows, control, reviews);
   const counted = (found: CatalogRow[]): CatalogRow[] => {
     countRows(tally, found);
     ctx.progress.update(tally);

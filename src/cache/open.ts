@@ -170,6 +170,22 @@ const MIGRATIONS: string[] = [
      content TEXT NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX contents_by_content ON contents (content);`,
+  // A person's decision on an answer (cache/reviews.ts), keyed like the answer's image: by content
+  // identity, so metadata written back keeps it, and another image (turned, re-encoded) does not.
+  `CREATE TABLE reviews (
+     content TEXT NOT NULL,
+     job TEXT NOT NULL,
+     decision TEXT NOT NULL CHECK (decision IN ('accepted', 'edited', 'rejected')),
+     output TEXT,
+     model_output TEXT NOT NULL,
+     reviewer TEXT NOT NULL,
+     reviewed_at INTEGER NOT NULL,
+     revision INTEGER NOT NULL,
+     path TEXT,
+     sha256 TEXT,
+     PRIMARY KEY (content, job)
+   ) WITHOUT ROWID;
+   CREATE INDEX reviews_by_path ON reviews (path, job);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

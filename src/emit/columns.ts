@@ -1,8 +1,13 @@
-// The fixed catalog columns, in order. Template fields go between `model` and `tokens_in`.
+// The fixed catalog columns, in order. Template fields go between `reviewer` and `model_output`.
+import type { Decision } from '../cache/reviews.js';
+
 export const LEADING_COLUMNS = [
   'SourceFile', 'page', 'pages', 'sha256', 'bytes', 'width', 'height', 'format', 'status', 'cached', 'error', 'prompt', 'model',
+  'job', 'review', 'reviewer',
 ] as const;
-export const TRAILING_COLUMNS = ['tokens_in', 'tokens_out', 'latency_ms'] as const;
+export const TRAILING_COLUMNS = ['model_output', 'tokens_in', 'tokens_out', 'latency_ms'] as const;
+/** Columns that catalogs written before reviews (glm-vision 0.1) lack: a reader takes them as empty. */
+export const REVIEW_COLUMNS = ['job', 'review', 'reviewer', 'model_output'] as const;
 
 /** Names a template field may not take (they would collide with fixed columns). */
 export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
@@ -32,9 +37,27 @@ export interface CatalogRow {
   error: string | null;
   prompt: string;
   model: string;
-  /** Text answer, or the parsed object for json templates; null on error. */
+  /** The job's fingerprint: what the cache keys answers and reviews by. */
+  job: string;
+  /** A person's decision on the answer (`glm-vision review`), null when there is none. */
+  review: Decision | null;
+  reviewer: string | null;
+  /** The answer: a reviewer's edit when there is one, else the model's text, or the parsed object for json templates; null on error and when rejected. */
   output: string | Record<string, unknown> | null;
+  /** The model's own answer when a review judged it (null for unreviewed rows, whose output is the model's). */
+  model_output: string | Record<string, unknown> | null;
   tokens_in: number | null;
   tokens_out: number | null;
   latency_ms: number | null;
+}
+
+/** A structured answer kept as JSON text (a CSV cell, an edit): its fields, or the text when it holds none. */
+export function objectOrText(text: string): string | Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // Not JSON: kept as the text it is.
+  }
+  return text;
 }

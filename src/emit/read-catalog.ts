@@ -5,7 +5,8 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UsageError } from '../support/errors.js';
 import { unneutralizeCell } from './neutralize.js';
-import { LEADING_COLUMNS, STATUSES, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
+import { DECISIONS, type Decision } from '../cache/reviews.js';
+import { LEADING_COLUMNS, objectOrText, REVIEW_COLUMNS, STATUSES, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
 
 export interface ReadCatalog {
   rows: CatalogRow[];
@@ -21,10 +22,16 @@ function fail(file: string, where: string, why: string): never {
 const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
 const stringOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
-function toRow(obj: Record<string, unknown>, output: CatalogRow['output'], file: string, where: string): CatalogRow {
+function toRow(
+  obj: Record<string, unknown>, output: CatalogRow['output'], modelOutput: CatalogRow['model_output'], file: string, where: string,
+): CatalogRow {
   const status = obj.status;
   if (typeof obj.SourceFile !== 'string' || obj.SourceFile === '') fail(file, where, 'no SourceFile');
   if (!STATUSES.includes(status as Status)) fail(file, where, `unknown status ${JSON.stringify(status)}`);
+  const review = stringOrNull(obj.review);
+  if (review !== null && !DECISIONS.includes(review as Decision)) {
+    fail(file, where, `unknown review ${JSON.stringify(review)} (expected ${DECISIONS.join(', ')} or empty)`);
+  }
   return {
     SourceFile: obj.SourceFile,
     page: numberOrNull(obj.page),
@@ -39,12 +46,19 @@ function toRow(obj: Record<string, unknown>, output: CatalogRow['output'], file:
     error: stringOrNull(obj.error),
     prompt: typeof obj.prompt === 'string' ? obj.prompt : '',
     model: typeof obj.model === 'string' ? obj.model : '',
+    job: typeof obj.job === 'string' ? obj.job : '',
+    review: review as Decision | null,
+    reviewer: stringOrNull(obj.reviewer),
     output,
+    model_output: modelOutput,
     tokens_in: numberOrNull(obj.tokens_in),
     tokens_out: numberOrNull(obj.tokens_out),
     latency_ms: numberOrNull(obj.latency_ms),
   };
 }
+
+const outputValue = (v: unknown): CatalogRow['output'] =>
+  typeof v === 'string' || v === null || v === undefined ? (v ?? null) : (v as Record<string, unknown>);
 
 function readJsonl(text: string, file: string): ReadCatalog {
   const rows: CatalogRow[] = [];
@@ -61,8 +75,7 @@ function readJsonl(text: string, file: string): ReadCatalog {
     const record = obj as Record<string, unknown>;
     const output = record.output;
     if (output && typeof output === 'object' && !Array.isArray(output)) for (const k of Object.keys(output)) fields.add(k);
-    const out = typeof output === 'string' || output === null || output === undefined ? (output ?? null) : (output as Record<string, unknown>);
-    rows.push(toRow(record, out, file, ` line ${i + 1}`));
+    rows.push(toRow(record, outputValue(output), outputValue(record.model_output), file, ` line ${i + 1}`));
   });
   return { rows, fields: [...fields], format: 'jsonl' };
 }
@@ -76,14 +89,19 @@ function readCsv(text: string, file: string): ReadCatalog {
   }
   const header = records[0];
   if (!header) fail(file, '', 'empty: no header row');
-  // Catalogs from before page support have no page and pages columns.
-  const leading = header[1] === 'page' ? LEADING_COLUMNS : LEADING_COLUMNS.filter((c) => c !== 'page' && c !== 'pages');
+  // Catalogs from before page support have no page and pages columns; from before reviews, no review columns.
+  const older = new Set<string>([
+    ...(header[1] === 'page' ? [] : ['page', 'pages']),
+    ...(header.includes('review') ? [] : REVIEW_COLUMNS),
+  ]);
+  const leading = LEADING_COLUMNS.filter((c) => !older.has(c));
+  const trailing = TRAILING_COLUMNS.filter((c) => !older.has(c));
   const lead = header.slice(0, leading.length);
-  const trail = header.slice(header.length - TRAILING_COLUMNS.length);
-  if (lead.join(',') !== leading.join(',') || trail.join(',') !== TRAILING_COLUMNS.join(',')) {
+  const trail = header.slice(header.length - trailing.length);
+  if (lead.join(',') !== leading.join(',') || trail.join(',') !== trailing.join(',')) {
     fail(file, '', `the header is not a glm-vision catalog's (${LEADING_COLUMNS.slice(0, 3).join(',')},…)`);
   }
-  const middle = header.slice(leading.length, header.length - TRAILING_COLUMNS.length);
+  const middle = header.slice(leading.length, header.length - trailing.length);
   const text_ = middle.length === 1 && middle[0] === 'output';
   const rows = records.slice(1).map((cells, i) => {
     const obj: Record<string, unknown> = {};
@@ -92,11 +110,12 @@ function readCsv(text: string, file: string): ReadCatalog {
       obj[name] = name === 'SourceFile' ? cell : unneutralizeCell(cell);
     });
     let output: CatalogRow['output'] = null;
-    if (obj.status !== 'error') {
+    if (obj.status !== 'error' && obj.review !== 'rejected') {
       if (text_) output = obj.output as string;
       else output = Object.fromEntries(middle.map((f) => [f, obj[f]]));
     }
-    return toRow(obj, output, file, ` row ${i + 2}`);
+    const model = stringOrNull(obj.model_output);
+    return toRow(obj, output, model === null || text_ ? model : objectOrText(model), file, ` row ${i + 2}`);
   });
   return { rows, fields: text_ ? [] : middle, format: 'csv' };
 }

@@ -22,11 +22,23 @@ export function groupPages(rows: CatalogRow[], asArray: boolean): CatalogRow[] {
     cached: rows.every((r) => r.cached),
     error: problems.length ? problems.join('; ') : null,
     model: answered.find((r) => r.model)?.model ?? first.model,
+    ...groupedReviews(answered),
     output: asArray ? rows.map((r) => (r.status === 'error' ? null : r.output)) as unknown as Output : mergeOutputs(answered.map((r) => r.output)),
+    model_output: !answered.some((r) => r.review !== null) ? null
+      : asArray ? rows.map((r) => (r.status === 'error' ? null : r.model_output ?? r.output)) as unknown as Output
+      : mergeOutputs(answered.map((r) => r.model_output ?? r.output)),
     tokens_in: sum(rows.map((r) => r.tokens_in)),
     tokens_out: sum(rows.map((r) => r.tokens_out)),
     latency_ms: sum(rows.map((r) => r.latency_ms)),
   }];
+}
+
+/** A document's decision: its pages' when they all have the same one, else none (it needs review). */
+function groupedReviews(answered: CatalogRow[]): Pick<CatalogRow, 'review' | 'reviewer'> {
+  const decisions = new Set(answered.map((r) => r.review));
+  const review = decisions.size === 1 ? (answered[0]?.review ?? null) : null;
+  const reviewers = [...new Set(answered.flatMap((r) => (r.reviewer === null ? [] : [r.reviewer])))];
+  return { review, reviewer: review === null ? null : reviewers.join(', ') };
 }
 
 /** A catalog's rows with each document's page rows folded into one (a catalog lists a file's pages together). */

@@ -13,6 +13,7 @@ import type { Answers } from './answers.js';
 import type { JobCache } from './job-cache.js';
 import type { RunStats } from './metrics.js';
 import type { RunControl } from './run-control.js';
+import type { RowReviews } from './row-reviews.js';
 import type { Rows } from './rows.js';
 import type { FileEntry } from './walk.js';
 
@@ -32,6 +33,7 @@ export class DocumentRows {
     private readonly rows: Rows,
     private readonly control: RunControl,
     private readonly stats: RunStats,
+    private readonly reviews: RowReviews,
   ) {}
 
   /**
@@ -80,7 +82,10 @@ export class DocumentRows {
     for (const page of selected) {
       const known = this.cache.knownPage(sha, kind, page);
       const failed = known?.answer ? undefined : this.cache.knownFailure(sha, kind, page);
-      if (known?.answer) rows.push(this.rows.answered(this.rows.page(file, sha, page, count, kind, known.record), known.answer, true));
+      if (known?.answer) {
+        const row = this.rows.answered(this.rows.page(file, sha, page, count, kind, known.record), known.answer, true);
+        rows.push(this.reviews.ofPage(row, known.key, known.answer.output));
+      }
       else if (failed !== undefined) rows.push(this.rows.rememberedFailure(this.rows.page(file, sha, page, count, kind), failed));
       else return undefined;
     }
@@ -115,7 +120,8 @@ export class DocumentRows {
       const row = rows.page(file, sha, page, doc.pages, doc.kind);
       const known = cache.knownPage(sha, doc.kind, page);
       if (known?.answer) {
-        tasks.push(Promise.resolve(rows.answered({ ...row, width: known.record.width, height: known.record.height }, known.answer, true)));
+        const answered = rows.answered({ ...row, width: known.record.width, height: known.record.height }, known.answer, true);
+        tasks.push(Promise.resolve(this.reviews.ofPage(answered, known.key, known.answer.output)));
         continue;
       }
       const failed = cache.knownFailure(sha, doc.kind, page);
@@ -142,7 +148,7 @@ export class DocumentRows {
             key, input: rendered.image, prompt, release,
             remember: () => cache.rememberImage(key, { bytes: rendered.image.pixels.byteLength, width: record.width, height: record.height, format: doc.kind }),
           });
-          return rows.answered(row, out.result, out.cached, out.answer);
+          return this.reviews.ofPage(rows.answered(row, out.result, out.cached, out.answer), key, out.result.output);
         } catch (error) {
           return rows.failed(row, error);
         } finally {

@@ -12,6 +12,7 @@ import type { DocumentRows } from './document-rows.js';
 import { readRegularFile, sha256 } from './hash.js';
 import type { JobCache } from './job-cache.js';
 import type { RunControl } from './run-control.js';
+import type { RowReviews } from './row-reviews.js';
 import { imageFacts, type Rows } from './rows.js';
 import type { FileEntry } from './walk.js';
 
@@ -30,11 +31,12 @@ export class FileRows {
     private readonly answers: Answers,
     private readonly rows: Rows,
     private readonly control: RunControl,
+    private readonly reviews: RowReviews,
   ) {}
 
   /** The rows the cache alone can give for a walked file, without reading it. */
   fromCache(file: FileEntry, hit: CacheHit | undefined): CatalogRow[] | undefined {
-    if (hit) return [this.rows.cached(file, hit)];
+    if (hit) return [this.reviews.ofImage(this.rows.cached(file, hit), hit.sha256, hit.result.output)];
     const kind = kindByName(file.path);
     const sha = kind && this.cache.knownHash(file);
     if (!kind || !sha) return undefined;
@@ -81,13 +83,14 @@ export class FileRows {
         staged = await control.staged.hold();
       }
       // Known by its content when only its metadata changed (written back with exiftool, say).
-      cache.identify(sha, data);
+      await control.prepare.add(() => cache.identify(sha, data), { signal: control.signal });
       const prompt = renderPrompt(this.job.template, file, this.job.lang, this.job.variables);
       const out = await this.answers.get({
         key: sha, input: data, prompt, release: staged,
         remember: (source) => cache.rememberImage(sha, { bytes: data.length, ...source }),
       });
-      return [this.rows.answered({ ...row, ...imageFacts(cache.image(sha)) }, out.result, out.cached, out.answer)];
+      const answered = this.rows.answered({ ...row, ...imageFacts(cache.image(sha)) }, out.result, out.cached, out.answer);
+      return [this.reviews.ofImage(answered, sha, out.result.output)];
     } catch (error) {
       return [this.rows.failed(row, error)];
     } finally {

@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { CacheHit, CachedResult, CacheStore, FileStamp, ImageInfo, PageRecord } from '../cache/store.js';
 import { contentIdentity } from '../image/content-identity.js';
+import { tiffIdentity } from '../image/tiff-identity.js';
+import { isTiff } from '../pages/tiff.js';
 import type { DocumentKind, PageImage, PageOptions } from '../pages/document.js';
 import { PDF_RENDERER } from '../pages/pdf-protocol.js';
 import { FileFailure, TransientFileFailure } from '../support/errors.js';
@@ -98,9 +100,9 @@ export class JobCache {
    * recorded, and when only its metadata changed since an earlier hash was answered, that answer
    * now serves this hash too (the cheap file hash stays the first key; this runs only when it misses).
    */
-  identify(sha: string, data: Buffer): void {
+  async identify(sha: string, data: Buffer): Promise<void> {
     if (this.answer(sha)) return;
-    const content = contentIdentity(data);
+    const content = contentIdentity(data) ?? (isTiff(data) ? await tiffIdentity(data, this.options.pages.maxInputPixels) : undefined);
     if (content) this.store.rememberContent(sha, content, data.length);
   }
 
@@ -121,9 +123,11 @@ export class JobCache {
   }
 
   /** A page rendered before under this run's settings, and its answer for this job if there is one. */
-  knownPage(sha: string, kind: DocumentKind, page: number): { record: PageRecord; answer: CachedResult | undefined } | undefined {
+  knownPage(sha: string, kind: DocumentKind, page: number): { record: PageRecord; key: string; answer: CachedResult | undefined } | undefined {
     const record = this.store.page(sha, this.keys[kind].render, page);
-    return record && { record, answer: this.answer(pageIdentity(record, this.options.usesPageText)) };
+    if (!record) return undefined;
+    const key = pageIdentity(record, this.options.usesPageText);
+    return { record, key, answer: this.answer(key) };
   }
 
   /** Records a page just rendered; returns its record and the key its answer is cached under. */
