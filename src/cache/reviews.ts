@@ -59,7 +59,29 @@ export class ReviewStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       remove: db.prepare('DELETE FROM reviews WHERE content = ? AND job = ?'),
+      // A page's answer key: its identity by pixels, or by pixels and text (jobs that read the text layer).
+      pageKeys: db.prepare(
+        `SELECT r.sha256 FROM pages p JOIN results r ON r.sha256 IN (p.pixels, p.with_text) AND r.job = ?
+          WHERE p.sha256 = ? AND p.page = ? ORDER BY r.created_at DESC LIMIT 1`,
+      ).pluck(),
+      answer: db.prepare('SELECT output FROM results WHERE sha256 = ? AND job = ?').pluck(),
     };
+  }
+
+  /**
+   * Where a catalog row's answer is cached (an image's file hash, a page's identity, found through
+   * its file's page records) and where its review is kept (an image's content identity, see keyOf;
+   * a page's identity). Undefined for a page that has no answer under `job`.
+   */
+  keysOfRow(sha256: string, page: number | null, job: string): { answer: string; review: string } | undefined {
+    if (page === null) return { answer: sha256, review: this.keyOf(sha256) };
+    const key = this.q.pageKeys.get(job, sha256, page) as string | undefined;
+    return key === undefined ? undefined : { answer: key, review: key };
+  }
+
+  /** The model's answer cached under a file hash or page identity, as text (JSON text when structured). */
+  answer(key: string, job: string): string | undefined {
+    return this.q.answer.get(key, job) as string | undefined;
   }
 
   /** The review key of an image file: its content identity where one is recorded, else its hash. */
