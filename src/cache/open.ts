@@ -185,7 +185,12 @@ const MIGRATIONS: string[] = [
      sha256 TEXT,
      PRIMARY KEY (content, job)
    ) WITHOUT ROWID;
-   CREATE INDEX reviews_by_path ON reviews (path, job);`,
+   CREATE INDEX reviews_by_path ON reviews (path, job);
+   -- A review made while its image had no recorded identity is keyed by the file hash; once it
+   -- has one, the review moves to it, so that metadata written back later keeps it.
+   CREATE TRIGGER reviews_follow_content AFTER INSERT ON contents BEGIN
+     UPDATE OR IGNORE reviews SET content = NEW.content WHERE content = NEW.sha256;
+   END;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
