@@ -8,8 +8,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { contentIdentity } from '../src/image/content-identity.js';
+import { tiffIdentity } from '../src/image/tiff-identity.js';
 import { sha256 } from '../src/pipeline/hash.js';
-import { makeImage } from './helpers/images.js';
+import { makeImage, makeMultiPageTiff } from './helpers/images.js';
 import { parseJsonl, runMain, scratchFolders } from './helpers/cli.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 
@@ -28,7 +29,10 @@ const WRITE_BACK: Record<string, string[]> = {
   png: ['-XMP-dc:Description=修复后的照片', '-IPTC:Keywords=harbour', '-EXIF:DateTimeOriginal=1990:05:04 03:02:01',
     '-GPSLatitude=30.59', '-GPSLatitudeRef=N', '-PNG:Comment=checked'],
   webp: ['-XMP-dc:Description=修复后的照片', '-XMP-dc:Subject=harbour', '-EXIF:DateTimeOriginal=1990:05:04 03:02:01', '-GPSLatitude=30.59', '-GPSLatitudeRef=N'],
+  tiff: ['-XMP-dc:Description=修复后的照片', '-IPTC:Keywords=harbour', '-EXIF:DateTimeOriginal=1990:05:04 03:02:01', '-ImageDescription=box 3',
+    '-Artist=district archive', '-GPSLatitude=30.59', '-GPSLatitudeRef=N'],
 };
+const MAX_INPUT_PIXELS = 268_402_689;
 
 describe('content identity', () => {
   for (const format of ['jpeg', 'png', 'webp'] as const) {
@@ -78,10 +82,39 @@ describe('content identity', () => {
     assert.notEqual(b.content, a.content, 'a new ICC profile kept the identity');
   });
 
-  it('a file it cannot read as an image of its kind has none, and is known by its file hash', () => {
+  it('a TIFF is known by its decoded pixels, its orientation and its ICC profile', async () => {
+    const dir = await workspace();
+    const file = path.join(dir, 'scan.tif');
+    await makeImage(file, { width: 96, height: 64, seed: 9, format: 'tiff' });
+    const identity = async (f: string): Promise<string | undefined> => tiffIdentity(await readFile(f), MAX_INPUT_PIXELS);
+    const before = await identity(file);
+    assert.ok(before?.startsWith('tiff:'));
+
+    const original = await readFile(file);
+    exiftool(...WRITE_BACK.tiff!, file);
+    assert.notEqual(sha256(await readFile(file)), sha256(original), 'exiftool did not change the file');
+    assert.equal(await identity(file), before, 'metadata changed the identity');
+
+    // Stored another way, the same pixels: the model is shown the same image.
+    const lzw = path.join(dir, 'lzw.tif');
+    await sharp(file).tiff({ compression: 'lzw' }).toFile(lzw);
+    assert.equal(await identity(lzw), before, 'lossless recompression changed the identity');
+
+    exiftool('-Orientation#=6', file);
+    assert.notEqual(await identity(file), before, 'a new orientation kept the identity');
+    const p3 = path.join(dir, 'p3.tif');
+    await sharp(original).withIccProfile('p3').tiff().toFile(p3);
+    assert.notEqual(await identity(p3), before, 'an ICC profile kept the identity');
+    const lossy = path.join(dir, 'jpeg.tif');
+    await sharp(original).tiff({ compression: 'jpeg', quality: 60 }).toFile(lossy);
+    assert.notEqual(await identity(lossy), before, 'a lossy re-encode kept the identity');
+  });
+
+  it('a file it cannot read as an image of its kind has none, and is known by its file hash', async () => {
     assert.equal(contentIdentity(Buffer.from('not an image')), undefined);
     assert.equal(contentIdentity(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x40, 0x01])), undefined, 'a cut JPEG');
-    assert.equal(contentIdentity(Buffer.from('II*\0\x08\0\0\0', 'latin1')), undefined, 'TIFF: by file hash');
+    assert.equal(contentIdentity(Buffer.from('II*\0\x08\0\0\0', 'latin1')), undefined, 'TIFF: not by its bytes');
+    assert.equal(await tiffIdentity(Buffer.from('II*\0\x08\0\0\0', 'latin1'), MAX_INPUT_PIXELS), undefined, 'a broken TIFF');
   });
 });
 
@@ -95,9 +128,11 @@ describe('a nightly run after the archive wrote its metadata into the originals'
   it('asks nothing again for images whose metadata alone changed, and asks again for one turned or re-encoded', async () => {
     const dir = await workspace();
     const photos = path.join(dir, 'photos');
-    for (const [i, format] of (['jpeg', 'png', 'webp', 'jpeg'] as const).entries()) {
+    for (const [i, format] of (['jpeg', 'png', 'webp', 'jpeg', 'tiff'] as const).entries()) {
       await makeImage(path.join(photos, `p${i}.${format}`), { width: 80 + i, height: 60, seed: i + 1, format });
     }
+    // A multi-page scan: its pages are known by their rendered pixels.
+    await makeMultiPageTiff(path.join(photos, 'p5.tiff'), ['#336699', '#996633']);
     const cache = path.join(dir, 'cache.db');
     const catalog = async (): Promise<{ rows: Record<string, unknown>[]; requests: number }> => {
       const before = server.chatRequests().length;
@@ -106,9 +141,9 @@ describe('a nightly run after the archive wrote its metadata into the originals'
       return { rows: parseJsonl(res.stdout), requests: server.chatRequests().length - before };
     };
     const first = await catalog();
-    assert.equal(first.requests, 4);
+    assert.equal(first.requests, 7);
 
-    for (const [i, format] of ['jpeg', 'png', 'webp', 'jpeg'].entries()) exiftool(...(WRITE_BACK[format] as string[]), path.join(photos, `p${i}.${format}`));
+    for (const [i, format] of ['jpeg', 'png', 'webp', 'jpeg', 'tiff', 'tiff'].entries()) exiftool(...(WRITE_BACK[format] as string[]), path.join(photos, `p${i}.${format}`));
     const tagged = await catalog();
     assert.equal(tagged.requests, 0, 'metadata written back made the run ask again');
     assert.deepEqual(tagged.rows.map((r) => [r.output, r.width, r.height, r.cached]), first.rows.map((r) => [r.output, r.width, r.height, true]));
@@ -123,6 +158,6 @@ describe('a nightly run after the archive wrote its metadata into the originals'
     await sharp(await readFile(path.join(photos, 'p3.jpeg'))).jpeg({ quality: 50 }).toFile(path.join(photos, 'p3.jpeg'));
     const changed = await catalog();
     assert.equal(changed.requests, 2, 'a turned image and a re-encoded one are new images');
-    assert.deepEqual(changed.rows.map((r) => r.cached), [false, true, true, false]);
+    assert.deepEqual(changed.rows.map((r) => r.cached), [false, true, true, false, true, true, true]);
   });
 });
