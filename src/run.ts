@@ -20,6 +20,7 @@ import { groupPages } from './pages/group.js';
 import { Answers } from './pipeline/answers.js';
 import { DocumentRows } from './pipeline/document-rows.js';
 import { FileRows } from './pipeline/file-rows.js';
+import { IdentityBackfill } from './pipeline/identity-backfill.js';
 import { fingerprint, jobSpec } from './pipeline/fingerprint.js';
 import { JobCache } from './pipeline/job-cache.js';
 import type { RunStats } from './pipeline/metrics.js';
@@ -108,6 +109,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   const answers = new Answers(backend, cache, control, template, job.generation, validate, stats);
   const documents = new Documents(job.pages);
   const documentRows = new DocumentRows(job, documents, cache, answers, rows, control, stats, reviews);
+  const backfill = new IdentityBackfill(cache);
   const fileRows = new FileRows(job, documents, documentRows, cache, answers, rows, control, reviews);
   const counted = (found: CatalogRow[]): CatalogRow[] => {
     countRows(tally, found);
@@ -133,6 +135,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     walk: for await (const batch of job.files) {
       walked += batch.length;
       const hits = cache.lookupMany(batch);
+      backfill.note(batch, hits);
       for (const [i, file] of batch.entries()) {
         if (stopNow()) {
           walkEnded = false;
@@ -212,6 +215,8 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     ctx.progress.stop(tally, Date.now() - started);
     reportUnreadable(job.unreadable, ctx.loud);
   }
+  // After the catalog is written: the catalog is never late for it.
+  if (exitCode === ExitCode.ok || exitCode === ExitCode.someFailed) await backfill.run(() => ctx.stop.aborted, ctx.warn);
   store.endRun(runId, tallyCounts(tally), exitCode);
   return { exitCode, tally };
 }

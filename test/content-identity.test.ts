@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { contentIdentity } from '../src/image/content-identity.js';
 import { tiffIdentity } from '../src/image/tiff-identity.js';
@@ -159,5 +160,39 @@ describe('a nightly run after the archive wrote its metadata into the originals'
     const changed = await catalog();
     assert.equal(changed.requests, 2, 'a turned image and a re-encoded one are new images');
     assert.deepEqual(changed.rows.map((r) => r.cached), [false, true, true, false, true, true, true]);
+  });
+
+  it('a cache from before content identities gets them on the next run that finds its images unchanged', async () => {
+    const dir = await workspace();
+    const photos = path.join(dir, 'photos');
+    const formats = ['jpeg', 'png', 'tiff', 'gif'] as const;
+    for (const [i, format] of formats.entries()) await makeImage(path.join(photos, `p${i}.${format}`), { width: 70, height: 50 + i, seed: 20 + i, format });
+    const cache = path.join(dir, 'cache.db');
+    const catalog = async (): Promise<{ stderr: string; requests: number }> => {
+      const before = server.chatRequests().length;
+      const res = await runMain(['catalog', photos, '--endpoint', server.url, '--model', 'm', '--flavor', 'vllm', '--cache', cache, '--format', 'jsonl']);
+      assert.equal(res.code, 0, res.stderr);
+      return { stderr: res.stderr, requests: server.chatRequests().length - before };
+    };
+    assert.equal((await catalog()).requests, 4);
+    // The cache as glm-vision 0.1 with schema 6 left it: answers, but no identities.
+    const db = new Database(cache);
+    db.exec('DELETE FROM contents; DROP TABLE settings; PRAGMA user_version = 8;');
+    db.close();
+
+    const upgraded = await catalog();
+    assert.equal(upgraded.requests, 0);
+    assert.match(upgraded.stderr, /recording the content identity of 4 images answered by an older glm-vision/);
+    const check = new Database(cache, { readonly: true });
+    const recorded = check.prepare('SELECT content FROM contents ORDER BY content').pluck().all() as string[];
+    // A GIF has no identity but its file hash, and is recorded as such.
+    assert.deepEqual(recorded.map((c) => (c.includes(':') ? c.split(':')[0] : 'file hash')).sort(), ['file hash', 'jpeg', 'png', 'tiff']);
+    assert.equal(check.prepare('SELECT count(*) FROM settings').pluck().get(), 0, 'the flag stays up');
+    check.close();
+
+    for (const [i, format] of formats.slice(0, 3).entries()) exiftool(...(WRITE_BACK[format] as string[]), path.join(photos, `p${i}.${format}`));
+    const tagged = await catalog();
+    assert.equal(tagged.requests, 0, 'metadata written after the upgrade made the run ask again');
+    assert.doesNotMatch(tagged.stderr, /recording the content identity/);
   });
 });

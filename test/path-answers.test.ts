@@ -130,7 +130,7 @@ describe('path_answers, the cached re-run\'s table', () => {
       raw.exec(`DROP TRIGGER ${name}`);
     }
     // Schema 5, the last before path_answers (6); what came after it goes too.
-    raw.exec('DROP TABLE path_answers; DROP TABLE contents');
+    raw.exec('DROP TABLE path_answers; DROP TABLE contents; DROP TABLE reviews; DROP TABLE settings');
     raw.pragma('user_version = 5');
     raw.close();
 
@@ -139,6 +139,9 @@ describe('path_answers, the cached re-run\'s table', () => {
       assert.equal(reopened.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       assertKept(reopened.db, 1, 'after the upgrade');
       assert.equal(reopened.lookupMany([stamp('/old.jpg', 1)], 'j1')[0]?.result.output, 'from an older glm-vision');
+      // Its image has no content identity: the next run that finds it unchanged records one.
+      assert.equal(reopened.identitiesPending(), true);
+      assert.equal(reopened.settleIdentities(), false);
     } finally {
       reopened.close();
     }

@@ -191,6 +191,15 @@ const MIGRATIONS: string[] = [
    CREATE TRIGGER reviews_follow_content AFTER INSERT ON contents BEGIN
      UPDATE OR IGNORE reviews SET content = NEW.content WHERE content = NEW.sha256;
    END;`,
+  // Images answered before content identities were recorded (schema 7) get theirs on a later run
+  // that finds them unchanged (pipeline/identity-backfill.ts); this flag says there are some.
+  `CREATE TABLE settings (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   ) WITHOUT ROWID;
+   INSERT INTO settings (key, value)
+     SELECT 'identify_answered', '1'
+      WHERE EXISTS (SELECT 1 FROM path_answers pa WHERE NOT EXISTS (SELECT 1 FROM contents c WHERE c.sha256 = pa.sha256));`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

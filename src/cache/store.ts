@@ -102,6 +102,12 @@ export class CacheStore {
       lookupRange: db.prepare(
         `SELECT ${ANSWER_COLUMNS} FROM path_answers WHERE path BETWEEN ? AND ? AND job = ? AND created_at >= ?`,
       ).raw(true),
+      contentKnown: db.prepare('SELECT 1 FROM contents WHERE sha256 = ?').pluck(),
+      unidentified: db.prepare(
+        'SELECT 1 FROM path_answers pa WHERE NOT EXISTS (SELECT 1 FROM contents c WHERE c.sha256 = pa.sha256) LIMIT 1',
+      ).pluck(),
+      settingGet: db.prepare('SELECT value FROM settings WHERE key = ?').pluck(),
+      settingDelete: db.prepare('DELETE FROM settings WHERE key = ?'),
       contentPut: db.prepare('INSERT OR IGNORE INTO contents (sha256, content) VALUES (?, ?)'),
       // The most recently answered other file with the same content.
       sameContent: db.prepare(
@@ -191,6 +197,23 @@ export class CacheStore {
       this.q.imageCopy.run(sha256, bytes, same);
     });
     adopt.immediate();
+  }
+
+  /** Whether the image file of this hash has its content identity recorded (or is known to have none). */
+  hasContent(sha256: string): boolean {
+    return this.q.contentKnown.get(sha256) !== undefined;
+  }
+
+  /** Images answered before identities were recorded are waiting for theirs (see identity-backfill.ts). */
+  identitiesPending(): boolean {
+    return this.q.settingGet.get('identify_answered') !== undefined;
+  }
+
+  /** Clears the flag once no answered file is left without an identity; true when it did. */
+  settleIdentities(): boolean {
+    if (this.q.unidentified.get() !== undefined) return false;
+    this.q.settingDelete.run('identify_answered');
+    return true;
   }
 
   /** The page count of a document seen before. */

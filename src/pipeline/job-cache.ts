@@ -96,14 +96,29 @@ export class JobCache {
   }
 
   /**
-   * An image file just read and hashed, without an answer under that hash: its content identity is
-   * recorded, and when only its metadata changed since an earlier hash was answered, that answer
-   * now serves this hash too (the cheap file hash stays the first key; this runs only when it misses).
+   * An image file just read and hashed: its content identity is recorded, once per hash, and when
+   * only its metadata changed since an earlier hash was answered, that answer now serves this hash
+   * too (the cheap file hash stays the first key; this runs only when the file's stamp missed).
    */
   async identify(sha: string, data: Buffer): Promise<void> {
-    if (this.answer(sha)) return;
+    if (this.store.hasContent(sha)) return;
     const content = contentIdentity(data) ?? (isTiff(data) ? await tiffIdentity(data, this.options.pages.maxInputPixels) : undefined);
-    if (content) this.store.rememberContent(sha, content, data.length);
+    // One without an identity is recorded as known by its hash: no image is left waiting for one.
+    this.store.rememberContent(sha, content ?? sha, data.length);
+  }
+
+  /** Whether the image file of this hash has its identity recorded. */
+  hasIdentity(sha: string): boolean {
+    return this.store.hasContent(sha);
+  }
+
+  /** Images answered before identities were recorded may lack one (see identity-backfill.ts). */
+  identitiesPending(): boolean {
+    return this.store.identitiesPending();
+  }
+
+  settleIdentities(): void {
+    this.store.settleIdentities();
   }
 
   image(sha: string): ImageInfo | undefined {
