@@ -296,6 +296,30 @@ describe('examples/recipes', () => {
     assert.match(usage.stderr, /usage: jq\.sh RECIPE/);
   });
 
+  it('jq.sh dublin-core: reviewed text, structured fields and pages under Dublin Core names; rejected and failed rows left out', async () => {
+    requireTool('jq', ['--version'], 'apt-get install jq');
+    const catalog = path.join(dir, 'reviewed.jsonl');
+    const rows = [
+      { SourceFile: 'a.jpg', page: null, status: 'ok', format: 'jpeg', review: 'edited', reviewer: '李', output: '港口, 1932', model_output: 'a harbour' },
+      { SourceFile: 'b.png', page: null, status: 'ok', format: 'png', review: null, reviewer: null, output: { title: 'T', description: 'D "q"', tags: ['x', 'y'] } },
+      { SourceFile: 'c.jpg', page: null, status: 'ok', format: 'jpeg', review: 'rejected', reviewer: 'li', output: null, model_output: 'wrong' },
+      { SourceFile: 'd.pdf', page: 2, status: 'ok', format: 'pdf', review: 'accepted', reviewer: 'li', output: 'page two' },
+      { SourceFile: 'e.jpg', page: null, status: 'error', format: null, output: null },
+    ];
+    await writeFile(catalog, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const all = await jq(['dublin-core', catalog]);
+    assert.equal(all.code, 0, all.stderr);
+    const records = parseCsv(all.stdout, { columns: true }) as Record<string, string>[];
+    assert.deepEqual(Object.keys(records[0] ?? {}), ['dc:identifier', 'dc:title', 'dc:description', 'dc:subject', 'dc:format', 'review', 'reviewer']);
+    assert.deepEqual(records.map((r) => Object.values(r)), [
+      ['a.jpg', '', '港口, 1932', '', 'image/jpeg', 'edited', '李'],
+      ['b.png', 'T', 'D "q"', 'x; y', 'image/png', '', ''],
+      ['d.pdf#page=2', '', 'page two', '', 'application/pdf', 'accepted', 'li'],
+    ]);
+    const reviewed = parseCsv((await jq(['dublin-core', catalog, 'reviewed'])).stdout, { columns: true }) as Record<string, string>[];
+    assert.deepEqual(reviewed.map((r) => r['dc:identifier']), ['a.jpg', 'd.pdf#page=2']);
+  });
+
   it('jq.sh: the retry list feeds catalog --files-from, and changed finds what is new since a catalog', async () => {
     requireTool('jq', ['--version'], 'apt-get install jq');
     const retry = await jq(['retry-list', ocr]);

@@ -24,6 +24,9 @@ usage: jq.sh RECIPE CATALOG.jsonl [ARG]
   retry-list    failed and truncated files, NUL-separated, for catalog --files-from -
   changed OLD   files that are new or changed since the catalog OLD
   tokens        requests actually sent and the tokens they cost (cached rows cost nothing)
+  dublin-core [reviewed]
+                a CSV for an archive system, Dublin Core column names; rejected and failed
+                rows left out (with "reviewed": only rows a person accepted or edited)
   receipts      receipts template: paid total per currency
   receipt-items receipts template: one TSV line per purchased item
 EOF
@@ -75,6 +78,24 @@ case $recipe in
     jq -s '{rows: length, requests: map(select(.cached == false and .tokens_in != null)) | length,
             tokens_in: (map(select(.cached == false) | .tokens_in // 0) | add // 0),
             tokens_out: (map(select(.cached == false) | .tokens_out // 0) | add // 0)}' "$catalog"
+    ;;
+  dublin-core)
+    # dc:identifier is SourceFile (with #page=N for a page); text answers are the description;
+    # structured ones give title, description and subject by field name, as `glm-vision xmp` does.
+    # `output` is the reviewed text where a person edited it.
+    jq -rn --arg only "$arg" '
+      def text: if . == null then "" elif type == "array" then map(tostring) | join("; ") elif type == "string" then . else tojson end;
+      def mime: if . == "pdf" then "application/pdf" elif . == null then "" else "image/" + . end;
+      ["dc:identifier", "dc:title", "dc:description", "dc:subject", "dc:format", "review", "reviewer"],
+      (inputs
+        | select(.status == "ok" and .review != "rejected" and ($only != "reviewed" or .review != null))
+        | .output as $o | ($o | type == "object") as $fields
+        | [.SourceFile + (if .page then "#page=\(.page)" else "" end),
+           (if $fields then $o.title // $o.caption else null end | text),
+           (if $fields then $o.description // $o.summary // $o.caption else $o end | text),
+           (if $fields then [$o.tags, $o.keywords, $o.subjects, $o.subject, $o.objects] | map(select(. != null)) | flatten | text else "" end),
+           (.format | mime), (.review // ""), (.reviewer // "")])
+      | @csv' "$catalog"
     ;;
   receipts)
     # Catalog made with --prompt examples/templates/receipt.md.
