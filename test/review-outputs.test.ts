@@ -163,3 +163,139 @@ describe('a catalog re-run writes the reviews into its rows', () => {
     assert.equal((await readFile(path.join(photos, 'b.jpg'))).length, reencoded.length);
   });
 });
+
+type Tags = Record<string, unknown>;
+const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+/** exiftool's own reading of files (images or sidecars), keyed by their path as given. */
+function readBack(files: string[], cwd: string): Map<string, Tags> {
+  const json = JSON.parse(execFileSync('exiftool', ['-j', '-struct', '-XMP-dc:all', '-XMP-lr:all', '-XMP-photoshop:all', '-XMP-xmp:Rating', ...files],
+    { cwd, encoding: 'utf8' })) as Tags[];
+  return new Map(json.map((t) => [t.SourceFile as string, t]));
+}
+
+const reviewedNote = (who: string, decision: string): RegExp =>
+  new RegExp(`^Reviewed by ${who} on 2026-12-02 \\(${decision}\\): title, description and keywords checked by a person; first written by glm-vision \\S+ with the model m\\.$`);
+
+async function xmp(dir: string, args: string[]): Promise<string> {
+  const res = await runMain(['xmp', ...args], { cwd: dir });
+  assert.equal(res.code, 0, res.stderr);
+  return res.stderr;
+}
+
+describe('metadata written from a reviewed catalog', () => {
+  it('sidecars: reviewed text with a note saying who checked it; a rejected answer takes our earlier text out, and only ours', async () => {
+    const dir = await archive();
+    const first = await catalog(dir, ['--prompt', 'record.md', '-o', 'catalog.jsonl']);
+    assert.equal(first.requests, 5);
+    // Sidecars from the unreviewed catalog first, as a nightly job would have written them.
+    assert.match(await xmp(dir, ['catalog.jsonl', '--sidecars']), /5 sidecars created/);
+    // Someone adds a keyword and a rating of their own to c's sidecar.
+    execFileSync('exiftool', ['-q', '-overwrite_original', '-XMP-dc:Subject+=family', '-XMP-xmp:Rating=3', 'photos/c.jpg.xmp'], { cwd: dir });
+    const model = byFile(parseJsonl(await readFile(path.join(dir, 'catalog.jsonl'), 'utf8')));
+    const modelC = model.get('c.jpg')?.output as { title: string; tags: string[] };
+    const edit = { title: 'Harbour', description: 'Boats at the quay.', tags: ['harbour', 'places|china|ningbo'] };
+    saveReviews(path.join(dir, 'cache.db'), [
+      { row: model.get('a.jpg') as Row, decision: 'accepted' },
+      { row: model.get('b.jpg') as Row, decision: 'edited', output: JSON.stringify(edit), reviewer: 'wang' },
+      { row: model.get('c.jpg') as Row, decision: 'rejected' },
+    ]);
+    const again = await catalog(dir, ['--prompt', 'record.md', '-o', 'reviewed.jsonl']);
+    assert.equal(again.requests, 0);
+
+    const stderr = await xmp(dir, ['reviewed.jsonl', '--sidecars']);
+    assert.match(stderr, /0 sidecars created, 2 merged, 2 unchanged/);
+    assert.match(stderr, /skipped rows with no answer to write: 1 rejected/);
+    assert.match(stderr, /removed our earlier text from 1 sidecar of rejected answers/);
+    const back = readBack(['photos/a.jpg.xmp', 'photos/b.jpg.xmp', 'photos/c.jpg.xmp', 'photos/d.jpg.xmp'], dir);
+    const a = back.get('photos/a.jpg.xmp');
+    assert.equal(a?.Title, (model.get('a.jpg')?.output as { title: string }).title);
+    assert.match(String(a?.Instructions), reviewedNote('li', 'accepted'), 'an accepted answer: the AI note is replaced');
+    const b = back.get('photos/b.jpg.xmp');
+    assert.deepEqual([b?.Title, b?.Description], [edit.title, edit.description]);
+    assert.deepEqual(asList(b?.Subject).sort(), ['china', 'harbour', 'ningbo', 'places'], "the model's keywords we wrote earlier are gone");
+    assert.deepEqual(asList(b?.HierarchicalSubject), ['places|china|ningbo']);
+    assert.match(String(b?.Instructions), reviewedNote('wang', 'edited'));
+    const c = back.get('photos/c.jpg.xmp');
+    assert.deepEqual([c?.Title, c?.Description, c?.Instructions, c?.HierarchicalSubject], [undefined, undefined, undefined, undefined]);
+    assert.deepEqual(asList(c?.Subject), ['family'], 'their keyword stays, ours go');
+    assert.equal(c?.Rating, 3);
+    assert.ok(modelC.tags.length > 0 && !asList(c?.Subject).includes(modelC.tags[0] as string));
+    assert.doesNotMatch(await readFile(path.join(dir, 'photos/c.jpg.xmp'), 'utf8'), /glm-vision:xmp|titleSha/);
+    assert.match(String(back.get('photos/d.jpg.xmp')?.Instructions), /^AI-generated, not reviewed: /);
+
+    // The next night: nothing changed, nothing is written.
+    const sidecars = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => readFile(path.join(dir, `photos/${n}.jpg.xmp`.replace('e.jpg', 'e.png')), 'utf8')));
+    assert.match(await xmp(dir, ['reviewed.jsonl', '--sidecars']), /0 sidecars created, 0 merged, 4 unchanged/);
+    const after_ = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => readFile(path.join(dir, `photos/${n}.jpg.xmp`.replace('e.jpg', 'e.png')), 'utf8')));
+    assert.deepEqual(after_, sidecars);
+  });
+
+  it('the exiftool CSV (catalog --format exiftool and xmp --csv) writes reviewed text and notes, and no row for a rejected answer', async () => {
+    const dir = await archive();
+    const first = await catalog(dir, ['--prompt', 'record.md', '--format', 'jsonl']);
+    const model = byFile(parseJsonl(first.stdout));
+    const edit = { title: 'Harbour', description: 'Boats at the quay.', tags: ['harbour'] };
+    saveReviews(path.join(dir, 'cache.db'), [
+      { row: model.get('a.jpg') as Row, decision: 'edited', output: JSON.stringify(edit) },
+      { row: model.get('b.jpg') as Row, decision: 'rejected' },
+    ]);
+    const direct = await catalog(dir, ['--prompt', 'record.md', '--format', 'exiftool', '-o', 'meta.csv']);
+    assert.equal(direct.requests, 0);
+    await catalog(dir, ['--prompt', 'record.md', '-o', 'reviewed.csv']);
+    const fromCatalog = await runMain(['xmp', 'reviewed.csv', '--csv', '-o', 'meta2.csv'], { cwd: dir });
+    assert.equal(fromCatalog.code, 0, fromCatalog.stderr);
+    assert.match(fromCatalog.stderr, /4 rows for exiftool \(1 with nothing to write, 1 of them rejected by a reviewer\)/);
+    const meta = await readFile(path.join(dir, 'meta.csv'), 'utf8');
+    assert.equal(await readFile(path.join(dir, 'meta2.csv'), 'utf8'), meta);
+    const records = csvRows(meta);
+    assert.deepEqual(records.map((r) => path.basename(String(r.SourceFile))), ['a.jpg', 'c.jpg', 'd.jpg', 'e.png']);
+
+    execFileSync('exiftool', ['-q', '-csv=meta.csv', '-sep', '; ', '-overwrite_original', '-r', 'photos'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const back = readBack(['photos/a.jpg', 'photos/b.jpg', 'photos/c.jpg'], dir);
+    const a = back.get('photos/a.jpg');
+    assert.deepEqual([a?.Title, a?.Description, asList(a?.Subject)], [edit.title, edit.description, edit.tags]);
+    assert.match(String(a?.Instructions), reviewedNote('li', 'edited'));
+    assert.deepEqual([back.get('photos/b.jpg')?.Title, back.get('photos/b.jpg')?.Instructions], [undefined, undefined]);
+    assert.match(String(back.get('photos/c.jpg')?.Instructions), /^AI-generated, not reviewed: /);
+    // exiftool wrote into the files; the next run knows them by content and keeps the reviews.
+    const rerun = await catalog(dir, ['--prompt', 'record.md', '--format', 'jsonl']);
+    assert.equal(rerun.requests, 0);
+    const rows = byFile(parseJsonl(rerun.stdout));
+    assert.deepEqual([rows.get('a.jpg')?.review, rows.get('b.jpg')?.review], ['edited', 'rejected']);
+  });
+
+  it("a document's pages are one description: reviewed when every page was decided, dated by the last", async () => {
+    const dir = await workspace();
+    await mkdir(path.join(dir, 'photos'));
+    const { makeMultiPageTiff } = await import('./helpers/images.js');
+    await makeMultiPageTiff(path.join(dir, 'photos', 'doc.tif'), ['#202020', '#808080', '#e0e0e0']);
+    const first = await catalog(dir, ['--format', 'jsonl']);
+    assert.equal(first.requests, 3);
+    const pages = parseJsonl(first.stdout);
+    assert.deepEqual(pages.map((p) => p.page), [1, 2, 3]);
+    const [p1, p2, p3] = pages as [Row, Row, Row];
+    saveReviews(path.join(dir, 'cache.db'), [
+      { row: p1, decision: 'accepted' },
+      { row: p2, decision: 'edited', output: 'Page two, as a person wrote it.', reviewer: 'wang', reviewedAt: REVIEWED_AT + 3_600_000 },
+    ]);
+    const partly = await catalog(dir, ['--format', 'exiftool']);
+    assert.match(String(csvRows(partly.stdout)[0]?.['XMP-photoshop:Instructions']), /^AI-generated, not reviewed/, 'page 3 still needs review');
+
+    saveReviews(path.join(dir, 'cache.db'), [{ row: p3, decision: 'rejected' }]);
+    const grouped = await catalog(dir, ['--format', 'exiftool']);
+    const record = csvRows(grouped.stdout)[0];
+    assert.equal(record?.['XMP-dc:Description'], `${String(p1.output)}\n\nPage two, as a person wrote it.`, "the rejected page's text is left out");
+    assert.match(String(record?.['XMP-photoshop:Instructions']), reviewedNote('li, wang', 'edited'));
+    const catalogRows = await catalog(dir, ['--format', 'jsonl', '--group-pages']);
+    const row = parseJsonl(catalogRows.stdout)[0];
+    assert.deepEqual([row?.review, row?.reviewer, row?.reviewed_at], ['edited', 'li, wang', new Date(REVIEWED_AT + 3_600_000).toISOString()]);
+
+    // From a catalog of page rows, xmp groups them the same way.
+    await catalog(dir, ['-o', 'pages.csv']);
+    await xmp(dir, ['pages.csv', '--sidecars']);
+    const sidecar = readBack(['photos/doc.tif.xmp'], dir).get('photos/doc.tif.xmp');
+    assert.equal(sidecar?.Description, record?.['XMP-dc:Description']);
+    assert.match(String(sidecar?.Instructions), reviewedNote('li, wang', 'edited'));
+  });
+});
