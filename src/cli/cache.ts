@@ -31,7 +31,7 @@ interface CacheFlags {
 }
 
 /** --cache, else $GLM_VISION_CACHE, else the config file's, else the default: as catalog decides. */
-function cachePath(flags: CacheFlags, io: CliIO): string {
+export function cachePath(flags: CacheFlags, io: CliIO): string {
   const { cache } = sharedSettings(flags, ['cache'], io);
   return path.resolve(io.cwd, cache ?? defaultCachePath(io.env));
 }
