@@ -115,6 +115,13 @@ describe('review import: a spreadsheet edit of a catalog', () => {
     await catalog(dir, ['-o', 'reviewed.csv']);
     const third = await cli(dir, ['review', 'import', 'reviewed.csv', '--cache', 'cache.db']);
     assert.match(third.stderr, /imported 0 decisions \(0 accepted, 0 edited, 0 rejected\), skipped 2 unreviewed rows\n.*5 rows already/);
+    // A spreadsheet that rewrote the times as its own dates: the rows are still what the cache holds.
+    const mangled = sheet(await readFile(path.join(dir, 'reviewed.csv'), 'utf8'));
+    for (const r of mangled.rows) if (mangled.cell(r, 'reviewed_at') !== '') mangled.set(r, 'reviewed_at', '02/12/2026 09:30');
+    await writeFile(path.join(dir, 'mangled.csv'), spreadsheet(mangled.header, mangled.rows));
+    const fourth = await cli(dir, ['review', 'import', 'mangled.csv', '--cache', 'cache.db']);
+    assert.equal(fourth.code, 0, fourth.stderr);
+    assert.match(fourth.stderr, /5 rows already in the cache/);
     assert.deepEqual(allReviews(path.join(dir, 'cache.db')), before_);
   });
 

@@ -149,8 +149,9 @@ export class ImportPlanner {
     const seen = new Map<string, { line: number; input: ReviewInput }>();
     for (const record of file.records) {
       try {
-        const input = this.row(record, file, plan.counts);
-        if (input === undefined) continue;
+        const row = this.row(record, file, plan.counts);
+        if (row === undefined) continue;
+        const { input, stale, badTime } = row;
         const key = `${input.key}\0${input.job}`;
         const earlier = seen.get(key);
         if (earlier) {
@@ -161,16 +162,19 @@ export class ImportPlanner {
           plan.counts.unchanged++;
           continue;
         }
-        seen.set(key, { line: record.line, input });
+        // What the cache already holds stays as it is, with its time (which a spreadsheet may have reformatted).
         const stored = this.store.get(input.key, input.job);
-        const timed = text(record.values.reviewed_at) !== undefined;
         if (stored && stored.decision === input.decision && stored.output === input.output && stored.modelOutput === input.modelOutput &&
-          stored.reviewer === input.reviewer && (!timed || stored.reviewedAt === input.reviewedAt)) {
+          stored.reviewer === input.reviewer) {
+          seen.set(key, { line: record.line, input });
           plan.counts.unchanged++;
           continue;
         }
+        if (badTime !== undefined) throw new RowProblem(`reviewed_at ${JSON.stringify(badTime)} is not a time (2026-12-02T09:30:00Z)`);
+        seen.set(key, { line: record.line, input });
         plan.inputs.push(input);
         plan.counts[input.decision]++;
+        if (stale) plan.counts.stale++;
       } catch (error) {
         if (!(error instanceof RowProblem)) throw error;
         plan.problems.push(`line ${record.line}: ${error.message}`);
@@ -277,7 +281,8 @@ export class ImportPlanner {
     return s;
   }
 
-  private row(record: DecisionRecord, file: DecisionFile, counts: ImportCounts): ReviewInput | undefined {
+  /** A row's decision, whether it was made on another answer than the cache holds now, and a reviewed_at that is no time. */
+  private row(record: DecisionRecord, file: DecisionFile, counts: ImportCounts): { input: ReviewInput; stale: boolean; badTime?: string } | undefined {
     const said = text(record.values.review);
     if (said === undefined) {
       counts.skipped++;
@@ -298,17 +303,14 @@ export class ImportPlanner {
     if (!keys || raw === undefined) throw new RowProblem(`no answer in the cache for ${what} under job ${shortFingerprint(ctx.fingerprint)}`);
 
     const at = text(record.values.reviewed_at);
-    let reviewedAt = this.options.now;
-    if (at !== undefined) {
-      reviewedAt = /^\d{4}-\d{2}-\d{2}/.test(at) ? Date.parse(at) : Number.NaN;
-      if (!Number.isFinite(reviewedAt)) throw new RowProblem(`reviewed_at ${JSON.stringify(at)} is not a time (2026-12-02T09:30:00Z)`);
-    }
+    const parsed = at === undefined ? this.options.now : /^\d{4}-\d{2}-\d{2}/.test(at) ? Date.parse(at) : Number.NaN;
+    const badTime = Number.isFinite(parsed) ? undefined : at;
+    const reviewedAt = badTime === undefined ? parsed : this.options.now;
 
     const cached = answerValue(raw, 'ok', ctx.validate, ctx.maxTokens).value;
     const givenModel = this.value(record, file, ctx, 'model_output');
     const stale = givenModel !== null && !same(givenModel, cached);
     const decidedOn = givenModel ?? cached;
-    if (stale) counts.stale++;
     const modelOutput = !stale ? raw : typeof givenModel === 'string' ? givenModel : JSON.stringify(givenModel);
 
     let output: string | null = null;
@@ -326,7 +328,7 @@ export class ImportPlanner {
       }
     }
     const reviewer = text(record.values.reviewer) ?? this.options.reviewer;
-    return { key: keys.review, job: ctx.fingerprint, decision, output, modelOutput, reviewer, reviewedAt, path: shownPath, sha256: sha };
+    return { input: { key: keys.review, job: ctx.fingerprint, decision, output, modelOutput, reviewer, reviewedAt, path: shownPath, sha256: sha }, stale, badTime };
   }
 }
 
