@@ -144,6 +144,14 @@ describe('review import: a spreadsheet edit of a catalog', () => {
     assert.deepEqual(first.get('a.jpg')?.output, { title: 'Harbour', description: model.description, tags: ['harbour', 'places|china|ningbo'] });
     assert.equal(first.get('b.jpg')?.review, 'accepted');
 
+    // A sheet with only some of the schema's columns: the other fields stay the model's.
+    const d = first.get('=d.jpg') as Row;
+    await writeFile(path.join(dir, 'titles.csv'), spreadsheet(['SourceFile', 'job', 'review', 'title'], [[String(d.SourceFile), String(d.job), 'edited', 'Only the title']]));
+    const titles = await cli(dir, ['review', 'import', 'titles.csv', '--cache', 'cache.db', '--reviewer', 'wang']);
+    assert.equal(titles.code, 0, titles.stderr);
+    const dRow = byName(parseJsonl((await catalog(dir, ['--prompt', 'record.md', '--format', 'jsonl'])).stdout)).get('=d.jpg');
+    assert.deepEqual(dRow?.output, { ...(d.output as Row), title: 'Only the title' });
+
     // JSONL: the fields as an object; no reviewer anywhere: the user running the command.
     const job = String(first.get('c.jpg')?.job);
     const edit = { title: 'C', description: 'Edited in JSON.', tags: [] };

@@ -315,8 +315,13 @@ export class ImportPlanner {
 
     let output: string | null = null;
     if (decision !== 'rejected') {
-      const value = this.value(record, file, ctx, 'output');
+      let value = this.value(record, file, ctx, 'output');
       if (decision === 'edited') {
+        // A CSV with only some of the schema's columns: the others stay as the model gave them.
+        if (file.format === 'csv' && value !== null && typeof value === 'object' && decidedOn !== null && typeof decidedOn === 'object') {
+          const merged: Record<string, unknown> = { ...decidedOn, ...value };
+          value = Object.fromEntries([...ctx.fields.filter((f) => f in merged), ...Object.keys(merged).filter((k) => !ctx.fields.includes(k))].map((k) => [k, merged[k]]));
+        }
         if (value === null) throw new RowProblem(`edited, but without the text (${ctx.validate ? `fill ${ctx.fields.join(', ')}` : 'fill output'})`);
         if (ctx.validate && typeof value === 'object' && !ctx.validate(value)) {
           const why = (ctx.validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim()).join('; ');
