@@ -236,7 +236,7 @@ describe('examples/templates/receipt.md', () => {
     const records = parseCsv(await readFile(out, 'utf8'), { columns: true }) as Record<string, string>[];
     const header = Object.keys(records[0] ?? {});
     const fields = ['shop', 'date', 'total', 'currency', 'payment_method', 'items'];
-    assert.deepEqual(header.slice(header.indexOf('reviewer') + 1, header.indexOf('model_output')), fields);
+    assert.deepEqual(header.slice(header.indexOf('reviewed_at') + 1, header.indexOf('model_output')), fields);
     assert.equal(records.length, 6);
     const receipt = records.find((r) => r.SourceFile?.endsWith('receipt-zh.jpg'));
     assert.equal(receipt?.shop, '青禾便利店');

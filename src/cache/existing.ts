@@ -68,3 +68,8 @@ export function openExistingCache(file: string): DB {
   openReadOnly(file, '--cache').db.close();
   return openDatabase(file);
 }
+
+/** Whether a cache has a table: a cache the read-only tools open may predate it (they never migrate). */
+export function hasTable(db: DB, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}

@@ -5,6 +5,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ValidateFunction } from 'ajv';
 import type { Sink } from '../emit/sink.js';
 import { compileValidator, parseJsonAnswer } from '../pipeline/parse.js';
+import { hasTable } from './existing.js';
 import { loadJobs, type JobSummary } from './jobs.js';
 
 export interface ExportFilter {
@@ -36,12 +37,29 @@ export interface ExportRecord {
   backend: string | null;
   requested_model: string | null;
   variables: Record<string, string>;
+  /** The image's content identity (image files whose metadata may change), or null. */
+  content: string | null;
+  /** A person's decision on this image's answer under the job, or null. */
+  review: ExportReview | null;
+}
+
+export interface ExportReview {
+  decision: string;
+  reviewer: string;
+  reviewed_at: string;
+  /** An edit, as the catalog shows it (an object for json prompts); null unless edited. */
+  output: unknown;
+  /** The answer the decision was made on. */
+  model_output: unknown;
+  /** Whether the catalog applies it to this answer: an edit always, another decision only on the answer it was made on. */
+  applies: boolean;
 }
 
 interface Row {
   sha256: string; job: string; status: string; output: string; prompt: string; model: string;
   tokens_in: number | null; tokens_out: number | null; latency_ms: number | null; created_at: number;
   bytes: number | null; width: number | null; height: number | null; format: string | null; paths: string; pages: string;
+  content: string | null; decision: string | null; edit: string | null; decided_on: string | null; reviewer: string | null; reviewed_at: number | null;
 }
 
 /**
@@ -80,9 +98,18 @@ export async function exportResults(db: Database.Database, sink: Sink, filter: E
     where.push(`(r.model IN (${filter.models.map(() => '?').join(', ')})${asked.length ? ` OR r.job IN (${asked.map(() => '?').join(', ')})` : ''})`);
     params.push(...filter.models, ...asked);
   }
+  // A cache the read-only tools open may predate content identities and reviews.
+  const reviewed = hasTable(db, 'reviews');
+  const reviewColumns = reviewed
+    ? 'c.content, v.decision, v.output AS edit, v.model_output AS decided_on, v.reviewer, v.reviewed_at'
+    : 'NULL AS content, NULL AS decision, NULL AS edit, NULL AS decided_on, NULL AS reviewer, NULL AS reviewed_at';
+  const reviewJoins = reviewed
+    ? `LEFT JOIN contents c ON c.sha256 = r.sha256
+       LEFT JOIN reviews v ON v.content = coalesce(c.content, r.sha256) AND v.job = r.job`
+    : '';
   const rows = db.prepare(
     `SELECT r.sha256, r.job, r.status, r.output, r.prompt, r.model, r.tokens_in, r.tokens_out, r.latency_ms, r.created_at,
-            i.bytes, i.width, i.height, i.format,
+            i.bytes, i.width, i.height, i.format, ${reviewColumns},
             json_group_array(f.path) FILTER (WHERE f.path IS NOT NULL) AS paths,
             (SELECT json_group_array(json_object('path', pf.path, 'page', p.page))
                FROM (SELECT sha256, page FROM pages WHERE pixels = r.sha256
@@ -91,6 +118,7 @@ export async function exportResults(db: Database.Database, sink: Sink, filter: E
        FROM results r
        LEFT JOIN images i ON i.sha256 = r.sha256
        LEFT JOIN files f ON f.sha256 = r.sha256
+       ${reviewJoins}
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       GROUP BY r.sha256, r.job
       ORDER BY r.sha256, r.job`,
@@ -121,6 +149,15 @@ export async function exportResults(db: Database.Database, sink: Sink, filter: E
         backend: job?.backend ?? null,
         requested_model: job?.model ?? null,
         variables: job?.variables ?? {},
+        content: row.content,
+        review: row.decision === null ? null : {
+          decision: row.decision,
+          reviewer: row.reviewer ?? '',
+          reviewed_at: new Date(row.reviewed_at ?? 0).toISOString(),
+          output: row.edit === null ? null : output(row.edit, row.job),
+          model_output: output(row.decided_on ?? '', row.job),
+          applies: row.decision === 'edited' || row.decided_on === row.output,
+        },
       };
       batch += `${JSON.stringify(record)}\n`;
       count++;

@@ -20,6 +20,10 @@ export interface MergeCounts {
   failures: { added: number; replaced: number };
   files: { added: number; updated: number; kept: number };
   runs: { added: number; known: number };
+  /** Image files' content identities (which file hashes are one image). */
+  contents: { added: number };
+  /** A person's decisions: the later one of two for the same image and job wins. */
+  reviews: { added: number; replaced: number; kept: number };
 }
 
 export interface MergeReport extends MergeCounts {
@@ -60,6 +64,8 @@ function emptyCounts(): MergeCounts {
     failures: { added: 0, replaced: 0 },
     files: { added: 0, updated: 0, kept: 0 },
     runs: { added: 0, known: 0 },
+    contents: { added: 0 },
+    reviews: { added: 0, replaced: 0, kept: 0 },
   };
 }
 
@@ -88,6 +94,11 @@ export function openSources(targetFile: string, sources: readonly string[]): { f
 
 interface FailureRow { sha256: string; key: string; page: number; error: string; created_at: number }
 
+interface ReviewRow {
+  content: string; job: string; decision: string; output: string | null; model_output: string; reviewer: string;
+  reviewed_at: number; revision: number; path: string | null; sha256: string | null;
+}
+
 interface PageRow {
   sha256: string; render: string; page: number; pixels: string; with_text: string; width: number; height: number;
 }
@@ -115,6 +126,13 @@ async function mergeOne(target: DB, source: DB, counts: MergeCounts, checkpoint:
     ),
     failureGet: target.prepare('SELECT created_at FROM failures WHERE sha256 = ? AND key = ? AND page = ?').pluck(),
     failurePut: target.prepare('INSERT OR REPLACE INTO failures (sha256, key, page, error, created_at) VALUES (?, ?, ?, ?, ?)'),
+    contentAdd: target.prepare('INSERT OR IGNORE INTO contents (sha256, content) VALUES (?, ?)'),
+    contentOf: target.prepare('SELECT content FROM contents WHERE sha256 = ?').pluck(),
+    reviewGet: target.prepare('SELECT reviewed_at, revision FROM reviews WHERE content = ? AND job = ?'),
+    reviewPut: target.prepare(
+      `INSERT OR REPLACE INTO reviews (content, job, decision, output, model_output, reviewer, reviewed_at, revision, path, sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
     runAdd: target.prepare(
       `INSERT INTO runs (started_at, ended_at, args, job, total, ok, cached, failed, exit_code)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -184,6 +202,32 @@ async function mergeOne(target: DB, source: DB, counts: MergeCounts, checkpoint:
     await checkpoint();
   }
 
+  // Content identities before reviews: a review the source keyed by a file hash is filed under the
+  // image's identity where either side knows it (the reviews_follow_content trigger moves the
+  // target's own such reviews as the identities arrive).
+  for (const c of source.prepare('SELECT sha256, content FROM contents').iterate() as IterableIterator<{ sha256: string; content: string }>) {
+    if (q.contentAdd.run(c.sha256, c.content).changes > 0) counts.contents.added++;
+    await checkpoint();
+  }
+
+  // Of two decisions on the same image and job, the later one; on a tie the one already here. A
+  // replaced review's revision moves on, so a review page open on the old one is told.
+  for (const r of source.prepare(
+    'SELECT content, job, decision, output, model_output, reviewer, reviewed_at, revision, path, sha256 FROM reviews',
+  ).iterate() as IterableIterator<ReviewRow>) {
+    const key = (q.contentOf.get(r.content) as string | undefined) ?? r.content;
+    const here = q.reviewGet.get(key, r.job) as { reviewed_at: number; revision: number } | undefined;
+    if (here && r.reviewed_at <= here.reviewed_at) {
+      counts.reviews.kept++;
+    } else {
+      const revision = here ? Math.max(here.revision, r.revision) + 1 : r.revision;
+      q.reviewPut.run(key, r.job, r.decision, r.output, r.model_output, r.reviewer, r.reviewed_at, revision, r.path, r.sha256);
+      if (here) counts.reviews.replaced++;
+      else counts.reviews.added++;
+    }
+    await checkpoint();
+  }
+
   // Runs have no natural key but their start, command line and job: a run seen before is not copied again.
   const key = (r: { started_at: number; args: string; job: string | null }): string => `${r.started_at}\0${r.job ?? ''}\0${r.args}`;
   const known = new Set((target.prepare('SELECT started_at, args, job FROM runs').all() as RunRow[]).map(key));
@@ -199,6 +243,11 @@ async function mergeOne(target: DB, source: DB, counts: MergeCounts, checkpoint:
     }
     await checkpoint();
   }
+  // Answers that came without their image's identity get one on a later run (identity-backfill.ts).
+  target.prepare(
+    `INSERT OR IGNORE INTO settings (key, value) SELECT 'identify_answered', '1'
+      WHERE EXISTS (SELECT 1 FROM path_answers pa WHERE NOT EXISTS (SELECT 1 FROM contents c WHERE c.sha256 = pa.sha256))`,
+  ).run();
 }
 
 function add(total: MergeCounts, part: MergeCounts): void {

@@ -38,6 +38,8 @@ export interface PruneReport {
   pages: number;
   /** Remembered failures forgotten with their documents (--missing). */
   failures: number;
+  /** Reviews of images no indexed file has any more (--missing); no other criterion removes a review. */
+  reviews: number;
 }
 
 type Existence = 'present' | 'missing' | 'unreadable';
@@ -89,6 +91,16 @@ async function scanMissing(db: Database.Database, relativeTo: string | undefined
   return scan;
 }
 
+/**
+ * A review's image is gone when no indexed file has it: its key is neither the hash of an indexed
+ * file, nor the content identity of one (the same image, its metadata since rewritten), nor a page
+ * of an indexed document. Reviews are kept whatever happens to the answers; only this removes them.
+ */
+const REVIEW_GONE = `content NOT IN (SELECT sha256 FROM files)
+  AND content NOT IN (SELECT c.content FROM contents c WHERE c.sha256 IN (SELECT sha256 FROM files))
+  AND content NOT IN (SELECT pixels FROM pages WHERE sha256 IN (SELECT sha256 FROM files))
+  AND content NOT IN (SELECT with_text FROM pages WHERE sha256 IN (SELECT sha256 FROM files))`;
+
 export async function pruneCache(
   db: Database.Database,
   file: string,
@@ -112,6 +124,7 @@ export async function pruneCache(
     images: 0,
     pages: 0,
     failures: 0,
+    reviews: 0,
   };
   const remove = (sql: string, ...params: (string | number)[]): number =>
     db.prepare(`DELETE FROM results WHERE ${sql}${jobFilter}`).run(...params, ...criteria.jobs).changes;
@@ -146,6 +159,7 @@ export async function pruneCache(
       report.pages = db.prepare(`DELETE FROM pages WHERE sha256 NOT IN (${kept})`).run().changes;
       db.prepare(`DELETE FROM documents WHERE sha256 NOT IN (${kept})`).run();
       report.failures = db.prepare(`DELETE FROM failures WHERE sha256 NOT IN (${kept})`).run().changes;
+      report.reviews = db.prepare(`DELETE FROM reviews WHERE ${REVIEW_GONE}`).run().changes;
     }
     report.results.total = report.results.older_than + report.results.unused + report.results.job + report.results.missing;
     // Image facts only serve cached answers; a re-inferred file records them again.

@@ -1,6 +1,7 @@
 // `cache stats`: what a cache holds, per job, model and status, and its recent runs.
 import type Database from 'better-sqlite3';
 import { fileSize } from '../support/words.js';
+import { hasTable } from './existing.js';
 import { footprint, type Footprint } from './footprint.js';
 import { table } from '../support/text-table.js';
 import { loadJobs, shortFingerprint, type JobSummary } from './jobs.js';
@@ -50,6 +51,8 @@ export interface CacheStats {
   jobs: number;
   results: number;
   results_by_status: Record<string, number>;
+  /** A person's decisions on answers, by decision. */
+  reviews: { total: number; accepted: number; edited: number; rejected: number };
   oldest_result: string | null;
   newest_result: string | null;
   /** Results grouped by job × model × status, most results first. */
@@ -83,6 +86,12 @@ export function cacheStats(db: Database.Database, file: string, lastRuns: number
       ok: number | null; cached: number | null; failed: number | null; job: string | null; args: string;
     }[];
 
+    const reviews = { total: 0, accepted: 0, edited: 0, rejected: 0 };
+    const decisions = hasTable(db, 'reviews') ? db.prepare('SELECT decision, count(*) AS n FROM reviews GROUP BY decision').all() : [];
+    for (const r of decisions as { decision: keyof typeof reviews; n: number }[]) {
+      reviews[r.decision] = r.n;
+      reviews.total += r.n;
+    }
     const byStatus: Record<string, number> = {};
     const perJob = new Map<string, number>();
     for (const g of grouped) {
@@ -99,6 +108,7 @@ export function cacheStats(db: Database.Database, file: string, lastRuns: number
       jobs: jobs.size,
       results: grouped.reduce((sum, g) => sum + g.n, 0),
       results_by_status: byStatus,
+      reviews,
       oldest_result: grouped.length ? iso(Math.min(...grouped.map((g) => g.oldest))) : null,
       newest_result: grouped.length ? iso(Math.max(...grouped.map((g) => g.newest))) : null,
       groups: grouped.map((g) => ({
@@ -150,6 +160,7 @@ export function renderStats(stats: CacheStats): string {
     `Images   ${stats.images}`,
     `Failures ${stats.failures} remembered (documents and pages not opened again; catalog --retry-failed tries them)`,
     `Results  ${stats.results}${statuses ? ` (${statuses})` : ''}${stats.oldest_result ? `, ${when(stats.oldest_result)} to ${when(stats.newest_result)}` : ''}`,
+    `Reviews  ${stats.reviews.total}${stats.reviews.total ? ` (accepted ${stats.reviews.accepted}, edited ${stats.reviews.edited}, rejected ${stats.reviews.rejected})` : ''}`,
     `Jobs     ${stats.jobs}`,
   ];
   if (stats.groups.length > 0) {

@@ -31,7 +31,7 @@ interface CacheFlags {
 }
 
 /** --cache, else $GLM_VISION_CACHE, else the config file's, else the default: as catalog decides. */
-function cachePath(flags: CacheFlags, io: CliIO): string {
+export function cachePath(flags: CacheFlags, io: CliIO): string {
   const { cache } = sharedSettings(flags, ['cache'], io);
   return path.resolve(io.cwd, cache ?? defaultCachePath(io.env));
 }
@@ -157,6 +157,7 @@ export async function cachePruneCommand(flags: PruneFlags, io: CliIO): Promise<n
       if (f) {
         lines.push(`file index: ${f.checked} paths checked, ${f.missing} gone (${report.dry_run ? 'would be forgotten' : 'forgotten'})${f.unreadable ? `, ${f.unreadable} could not be checked (kept)` : ''}`);
         if (report.pages) lines.push(`document pages ${verb}: ${report.pages} (their files are gone)`);
+        if (report.reviews) lines.push(`reviews ${verb}: ${report.reviews} (no indexed file has their image any more)`);
         if (f.relative_skipped) {
           lines.push(`file index: ${f.relative_skipped} relative paths not checked (kept); give --relative-to DIR, the folder the catalog ran in`);
         }
@@ -190,6 +191,8 @@ function describeCounts(c: MergeCounts): string {
     `images ${c.images.added} added`,
     `pages ${c.pages.added} added`,
     `file index ${c.files.added} added, ${c.files.updated} updated, ${c.files.kept} kept`,
+    `content identities ${c.contents.added} added`,
+    `reviews ${c.reviews.added} added, ${c.reviews.replaced} replaced, ${c.reviews.kept} kept`,
     `runs ${c.runs.added} added`,
   ].join('; ');
 }

@@ -6,6 +6,7 @@ import { OutputClosed, whyWriteFailed } from '../emit/sink.js';
 import { ExitCode, exitCodeFor } from '../support/errors.js';
 import { VERSION } from '../support/version.js';
 import { optionsFor, type CacheStatsFlags, type DoctorFlags, type ExportFlags, type ModelsPullFlags, type PromptsFlags, type PruneFlags, type ReportFlags, type WriteFlags, type XmpFlags } from '../config/options.js';
+import type { ReviewExportFlags, ReviewImportFlags } from '../config/options.js';
 import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spec.js';
 import { CONFIG_HELP, DOCTOR_EXIT_CODES_HELP, EXIT_CODES_HELP } from './defaults.js';
 import type { CliIO } from './io.js';
@@ -144,6 +145,27 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .action(async (others: string[], flags: WriteFlags) => {
       const { cacheMergeCommand } = await import('./cache.js');
       result.code = await cacheMergeCommand(others, flags, io);
+    });
+
+  // `review [CATALOG…]` serves the review page (its own action); `review import` and `review export`
+  // are subcommands: commander runs a subcommand when the first operand names one, else the action.
+  const review = program.command('review')
+    .description("Review a catalog's answers: accept, edit or reject each; import and export decisions.")
+    .argument('[catalog...]', 'catalogs to review')
+    .action(() => {
+      io.stderr.write('glm-vision: review: not yet\n');
+      result.code = ExitCode.usage;
+    });
+  command(review, 'review import', 'record decisions made elsewhere (a spreadsheet edit of a catalog, a review export): all or none')
+    .argument('<file>', 'a CSV or JSONL file with review, and SourceFile or sha256 (+ page), per row')
+    .action(async (file: string, flags: ReviewImportFlags) => {
+      const { reviewImportCommand } = await import('./review-io.js');
+      result.code = reviewImportCommand(file, flags, io);
+    });
+  command(review, 'review export', "write the cache's decisions as CSV or JSONL, in the form review import reads")
+    .action(async (flags: ReviewExportFlags) => {
+      const { reviewExportCommand } = await import('./review-io.js');
+      result.code = await reviewExportCommand(flags, io);
     });
 
   command(program, 'doctor', 'Check this machine before a catalog run (Node, image decoders, ONNX Runtime, cache, endpoints, model); print a fix for each problem.')

@@ -22,8 +22,9 @@ function summary(r: SidecarReport, dryRun: boolean): string[] {
   const lines = [`${plural(r.created, 'sidecar')} ${would}created, ${r.merged} ${would}merged, ${r.unchanged} unchanged`];
   const kept = (['title', 'description', 'note'] as const).filter((k) => r.kept[k] > 0).map((k) => plural(r.kept[k], k));
   if (kept.length) lines.push(`kept ${kept.join(', ')} that someone else wrote (--overwrite replaces them)`);
-  const skipped = (['error', 'truncated', 'empty'] as const).filter((k) => r.skipped[k] > 0).map((k) => `${r.skipped[k]} ${k}`);
+  const skipped = (['error', 'truncated', 'empty', 'rejected'] as const).filter((k) => r.skipped[k] > 0).map((k) => `${r.skipped[k]} ${k}`);
   if (skipped.length) lines.push(`skipped rows with no answer to write: ${skipped.join(', ')}`);
+  if (r.withdrawn) lines.push(`${dryRun ? 'would remove' : 'removed'} our earlier text from ${plural(r.withdrawn, 'sidecar')} of rejected answers`);
   if (r.failed.length) lines.push(`${plural(r.failed.length, 'file')} failed:`, ...r.failed.map((f) => `  ${f.file}: ${f.reason}`));
   return lines;
 }
@@ -55,7 +56,9 @@ export async function xmpCommand(catalog: string, given: XmpFlags, io: CliIO): P
       await sink.discard();
       throw error;
     }
-    if (!flags.quiet) io.stderr.write(`glm-vision: xmp: ${plural(records.length, 'row')} for exiftool (${rows.length - records.length} with nothing to write)\n`);
+    const rejected = rows.filter((r) => r.status === 'ok' && r.review === 'rejected').length;
+    const nothing = `${rows.length - records.length} with nothing to write${rejected ? `, ${rejected} of them rejected by a reviewer` : ''}`;
+    if (!flags.quiet) io.stderr.write(`glm-vision: xmp: ${plural(records.length, 'row')} for exiftool (${nothing})\n`);
     return 0;
   }
 

@@ -3,11 +3,13 @@ import type { Decision } from '../cache/reviews.js';
 
 export const LEADING_COLUMNS = [
   'SourceFile', 'page', 'pages', 'sha256', 'bytes', 'width', 'height', 'format', 'status', 'cached', 'error', 'prompt', 'model',
-  'job', 'review', 'reviewer',
+  'job', 'review', 'reviewer', 'reviewed_at',
 ] as const;
 export const TRAILING_COLUMNS = ['model_output', 'tokens_in', 'tokens_out', 'latency_ms'] as const;
 /** Columns that catalogs written before reviews (glm-vision 0.1) lack: a reader takes them as empty. */
-export const REVIEW_COLUMNS = ['job', 'review', 'reviewer', 'model_output'] as const;
+export const REVIEW_COLUMNS = ['job', 'review', 'reviewer', 'reviewed_at', 'model_output'] as const;
+/** Added after the other review columns: a catalog may have those and not this one. */
+export const REVIEWED_AT = 'reviewed_at';
 
 /** Names a template field may not take (they would collide with fixed columns). */
 export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
@@ -42,6 +44,8 @@ export interface CatalogRow {
   /** A person's decision on the answer (`glm-vision review`), null when there is none. */
   review: Decision | null;
   reviewer: string | null;
+  /** When the decision was made (ISO 8601, UTC); null when `review` is. */
+  reviewed_at: string | null;
   /** The answer: a reviewer's edit when there is one, else the model's text, or the parsed object for json templates; null on error and when rejected. */
   output: string | Record<string, unknown> | null;
   /** The model's own answer when a review judged it (null for unreviewed rows, whose output is the model's). */

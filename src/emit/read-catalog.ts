@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { UsageError } from '../support/errors.js';
 import { unneutralizeCell } from './neutralize.js';
 import { DECISIONS, type Decision } from '../cache/reviews.js';
-import { LEADING_COLUMNS, objectOrText, REVIEW_COLUMNS, STATUSES, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
+import { LEADING_COLUMNS, objectOrText, REVIEW_COLUMNS, REVIEWED_AT, STATUSES, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
 
 export interface ReadCatalog {
   rows: CatalogRow[];
@@ -49,6 +49,7 @@ function toRow(
     job: typeof obj.job === 'string' ? obj.job : '',
     review: review as Decision | null,
     reviewer: stringOrNull(obj.reviewer),
+    reviewed_at: stringOrNull(obj.reviewed_at),
     output,
     model_output: modelOutput,
     tokens_in: numberOrNull(obj.tokens_in),
@@ -89,10 +90,12 @@ function readCsv(text: string, file: string): ReadCatalog {
   }
   const header = records[0];
   if (!header) fail(file, '', 'empty: no header row');
-  // Catalogs from before page support have no page and pages columns; from before reviews, no review columns.
+  // Catalogs from before page support have no page and pages columns; from before reviews, no review
+  // columns; from the first catalogs with reviews, no reviewed_at.
   const older = new Set<string>([
     ...(header[1] === 'page' ? [] : ['page', 'pages']),
     ...(header.includes('review') ? [] : REVIEW_COLUMNS),
+    ...(header.includes(REVIEWED_AT) ? [] : [REVIEWED_AT]),
   ]);
   const leading = LEADING_COLUMNS.filter((c) => !older.has(c));
   const trailing = TRAILING_COLUMNS.filter((c) => !older.has(c));

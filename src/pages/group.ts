@@ -33,12 +33,19 @@ export function groupPages(rows: CatalogRow[], asArray: boolean): CatalogRow[] {
   }];
 }
 
-/** A document's decision: its pages' when they all have the same one, else none (it needs review). */
-function groupedReviews(answered: CatalogRow[]): Pick<CatalogRow, 'review' | 'reviewer'> {
+/**
+ * A document's decision: none while a page has none (it needs review); else its pages' when they all
+ * have the same one, and `edited` when they differ (a person made the document's text what it is:
+ * a rejected page's text is left out of it). Its reviewers, and when the last page was decided.
+ */
+export function groupedReviews(answered: readonly CatalogRow[]): Pick<CatalogRow, 'review' | 'reviewer' | 'reviewed_at'> {
   const decisions = new Set(answered.map((r) => r.review));
-  const review = decisions.size === 1 ? (answered[0]?.review ?? null) : null;
+  const first = answered[0]?.review ?? null;
+  const review = first === null || decisions.has(null) ? null : decisions.size === 1 ? first : 'edited';
+  if (review === null) return { review, reviewer: null, reviewed_at: null };
   const reviewers = [...new Set(answered.flatMap((r) => (r.reviewer === null ? [] : [r.reviewer])))];
-  return { review, reviewer: review === null ? null : reviewers.join(', ') };
+  const times = answered.flatMap((r) => (r.reviewed_at === null ? [] : [r.reviewed_at])).sort();
+  return { review, reviewer: reviewers.join(', '), reviewed_at: times[times.length - 1] ?? null };
 }
 
 /** A catalog's rows with each document's page rows folded into one (a catalog lists a file's pages together). */

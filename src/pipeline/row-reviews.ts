@@ -35,7 +35,9 @@ export class RowReviews {
 export function reviewed(row: CatalogRow, review: Review | undefined, raw: string, structured: boolean): CatalogRow {
   if (!review || (review.decision !== 'edited' && review.modelOutput !== raw)) return row;
   const output = review.decision === 'rejected' ? null : review.decision === 'edited' ? editedValue(review.output, structured) : row.output;
-  return { ...row, review: review.decision, reviewer: review.reviewer, output, model_output: row.output };
+  return {
+    ...row, review: review.decision, reviewer: review.reviewer, reviewed_at: new Date(review.reviewedAt).toISOString(), output, model_output: row.output,
+  };
 }
 
 /** An edit as a row shows it: the text, or a structured answer's fields. */

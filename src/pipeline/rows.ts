@@ -22,7 +22,7 @@ export class Rows {
   base(file: FileEntry): CatalogRow {
     return {
       SourceFile: file.path, page: null, pages: null, sha256: null, bytes: file.size, width: null, height: null, format: null,
-      status: 'error', cached: false, error: null, prompt: this.promptName, model: '', job: this.job, review: null, reviewer: null,
+      status: 'error', cached: false, error: null, prompt: this.promptName, model: '', job: this.job, review: null, reviewer: null, reviewed_at: null,
       output: null, model_output: null, tokens_in: null, tokens_out: null, latency_ms: null,
     };
   }
@@ -38,7 +38,7 @@ export class Rows {
     return {
       SourceFile: file.path, page: null, pages: null, sha256: hit.sha256, bytes: file.size,
       width: hit.image?.width ?? null, height: hit.image?.height ?? null, format: hit.image?.format ?? null,
-      status: r.status, cached: true, error: note, prompt: r.prompt, model: r.model, job: this.job, review: null, reviewer: null,
+      status: r.status, cached: true, error: note, prompt: r.prompt, model: r.model, job: this.job, review: null, reviewer: null, reviewed_at: null,
       output: value, model_output: null, tokens_in: r.tokensIn, tokens_out: r.tokensOut, latency_ms: r.latencyMs,
     };
   }

@@ -2,7 +2,7 @@
 // with something to write, XMP tag names as columns.
 import { neutralizePath } from '../emit/neutralize.js';
 import type { CatalogRow } from '../emit/columns.js';
-import { xmpFields, type FieldMap, type XmpFields } from './fields.js';
+import { xmpFields, type FieldMap, type NoteSource, type XmpFields } from './fields.js';
 
 export const EXIFTOOL_COLUMNS = [
   'SourceFile', 'XMP-dc:Title', 'XMP-dc:Description', 'XMP-dc:Subject', 'XMP-lr:HierarchicalSubject', 'XMP-photoshop:Instructions',
@@ -18,10 +18,10 @@ export function exiftoolRecord(sourceFile: string, f: XmpFields): string[] {
   return [neutralizePath(sourceFile), f.title ?? '', f.description ?? '', list(f.keywords), list(f.hierarchical), f.note];
 }
 
-/** Records for the rows that have something to write; error and truncated rows have none. */
-export function exiftoolRecords(rows: readonly CatalogRow[], map: FieldMap, note: (model: string) => string, fromCsv = false): string[][] {
+/** Records for the rows that have something to write; error, truncated and rejected rows have none. */
+export function exiftoolRecords(rows: readonly CatalogRow[], map: FieldMap, note: (row: NoteSource) => string, fromCsv = false): string[][] {
   return rows.flatMap((row) => {
-    const fields = xmpFields(row, map, note(row.model), fromCsv);
+    const fields = xmpFields(row, map, note(row), fromCsv);
     return fields ? [exiftoolRecord(row.SourceFile, fields)] : [];
   });
 }

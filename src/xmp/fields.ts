@@ -24,8 +24,10 @@ export interface XmpFields {
   keywords: string[];
   /** lr:hierarchicalSubject: the tags written broad to narrow with "|". */
   hierarchical: string[];
-  /** photoshop:Instructions: says the text is machine-written and unreviewed. */
+  /** photoshop:Instructions: says the text is machine-written and unreviewed, or who reviewed it. */
   note: string;
+  /** A person accepted or edited the answer: its keywords are the keywords (ours it lacks go). */
+  reviewed: boolean;
 }
 
 /** `--title a,b`: names checked against the catalog's fields. */
@@ -40,17 +42,38 @@ export function fieldList(flag: string, value: string, known: readonly string[])
 }
 
 const NOTE_START = 'AI-generated, not reviewed:';
+const REVIEWED_START = 'Reviewed';
+const REVIEWED_MIDDLE = 'checked by a person; first written by glm-vision';
 
-/** The provenance note for each model, dated `now` (the day the metadata is written). */
-export function provenanceNotes(now = new Date()): (model: string) => string {
+/** What a row's provenance note is made from. */
+export type NoteSource = Pick<CatalogRow, 'model' | 'review' | 'reviewer' | 'reviewed_at'>;
+
+/**
+ * The provenance note of a row. Unreviewed: machine-written, dated `now` (the day the metadata is
+ * written). Reviewed: who decided and when (the decision's own day, so the note stays the same from
+ * one run to the next), and which model wrote the text first.
+ */
+export function provenanceNotes(now = new Date()): (row: NoteSource) => string {
   const day = now.toISOString().slice(0, 10);
-  return (model) =>
-    `${NOTE_START} title, description and keywords written by glm-vision ${VERSION} with the model ${model || 'unknown'} on ${day}.`;
+  return (row) => {
+    const model = row.model || 'unknown';
+    if (row.review === null) {
+      return `${NOTE_START} title, description and keywords written by glm-vision ${VERSION} with the model ${model} on ${day}.`;
+    }
+    const by = row.reviewer ? ` by ${row.reviewer}` : '';
+    const on = row.reviewed_at ? ` on ${row.reviewed_at.slice(0, 10)}` : '';
+    return `${REVIEWED_START}${by}${on} (${row.review}): title, description and keywords ${REVIEWED_MIDDLE} ${VERSION} with the model ${model}.`;
+  };
 }
 
-/** A note we wrote (any version, model or day), as opposed to someone else's Instructions. */
+/** A note we wrote (any version, model, day or reviewer), as opposed to someone else's Instructions. */
 export function isProvenanceNote(text: string): boolean {
-  return text.startsWith(NOTE_START) && text.includes('glm-vision');
+  return (text.startsWith(NOTE_START) && text.includes('glm-vision')) || isReviewedNote(text);
+}
+
+/** A note we wrote for reviewed text. */
+export function isReviewedNote(text: string): boolean {
+  return text.startsWith(REVIEWED_START) && text.includes(REVIEWED_MIDDLE);
 }
 
 /** XML 1.0 cannot carry most C0 controls; a model can still emit them. */
@@ -88,7 +111,7 @@ const unique = (items: string[]): string[] => [...new Set(items.filter((s) => s.
  * flattened to "a; b" strings by the CSV writer.
  */
 export function xmpFields(row: CatalogRow, map: FieldMap, note: string, fromCsv = false): XmpFields | undefined {
-  if (row.status !== 'ok' || row.output === null) return undefined;
+  if (row.status !== 'ok' || row.output === null || row.review === 'rejected') return undefined;
   let title: string | undefined;
   let description: string | undefined;
   const tags: string[] = [];
@@ -107,5 +130,5 @@ export function xmpFields(row: CatalogRow, map: FieldMap, note: string, fromCsv 
   const hierarchical = unique(tags.filter((t) => t.includes('|')).map((t) => t.split('|').map((s) => s.trim()).filter(Boolean).join('|')));
   const keywords = unique(tags.flatMap((t) => t.split('|').map((s) => s.trim())));
   if (!title && !description && keywords.length === 0) return undefined;
-  return { title, description, keywords, hierarchical, note };
+  return { title, description, keywords, hierarchical, note, reviewed: row.review !== null };
 }

@@ -3,7 +3,7 @@
 // stay, and a title or description someone edited is kept unless asked.
 import { createHash } from 'node:crypto';
 import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
-import { isProvenanceNote, type XmpFields } from './fields.js';
+import { isProvenanceNote, isReviewedNote, type XmpFields } from './fields.js';
 
 const NS = {
   x: 'adobe:ns:meta/',
@@ -159,9 +159,9 @@ class Packet {
     item.appendChild(this.doc.createTextNode(value));
   }
 
-  /** Adds the items the bag lacks; returns how many were added. */
-  addToBag(p: Prefix, local: string, items: readonly string[]): number {
-    if (items.length === 0) return 0;
+  /** Adds the items the bag lacks; returns those added. */
+  addToBag(p: Prefix, local: string, items: readonly string[]): string[] {
+    if (items.length === 0) return [];
     const el = this.find(p, local);
     let bag = el ? (children(el, NS.rdf, 'Bag')[0] ?? children(el, NS.rdf, 'Seq')[0]) : undefined;
     if (!el || !bag) {
@@ -172,19 +172,104 @@ class Packet {
       const old = el?.textContent?.trim();
       if (el) el.parentNode?.replaceChild(fresh, el);
       else this.append(this.target, fresh, 3);
-      if (old) items = [old, ...items];
+      if (old) {
+        // Someone else's, not one we add.
+        this.appendItem(bag, old);
+        if (items.includes(old)) items = items.filter((i) => i !== old);
+      }
     }
     const have = new Set(children(bag, NS.rdf, 'li').map((li) => li.textContent ?? ''));
-    let added = 0;
+    const added: string[] = [];
     for (const item of items) {
       if (have.has(item)) continue;
       have.add(item);
-      const li = this.doc.createElementNS(NS.rdf, 'rdf:li');
-      li.appendChild(this.doc.createTextNode(item));
-      this.append(bag, li, 5);
-      added++;
+      this.appendItem(bag, item);
+      added.push(item);
     }
     return added;
+  }
+
+  private appendItem(bag: Element, item: string): void {
+    const li = this.doc.createElementNS(NS.rdf, 'rdf:li');
+    li.appendChild(this.doc.createTextNode(item));
+    this.append(bag, li, 5);
+  }
+
+  /** The items of a bag (or sequence) property; none when it is absent. */
+  readBag(p: Prefix, local: string): string[] {
+    const el = this.find(p, local);
+    const bag = el ? (children(el, NS.rdf, 'Bag')[0] ?? children(el, NS.rdf, 'Seq')[0]) : undefined;
+    return bag ? children(bag, NS.rdf, 'li').map((li) => li.textContent ?? '') : [];
+  }
+
+  /** Takes a node out together with the indentation before it. */
+  private detach(node: Element): void {
+    const parent = node.parentNode;
+    if (!parent) return;
+    const before = node.previousSibling;
+    if (before && before.nodeType === 3 && /^\s*$/.test(before.nodeValue ?? '')) parent.removeChild(before);
+    parent.removeChild(node);
+  }
+
+  /** Removes a property, as an element or an attribute; true when there was one. */
+  remove(p: Prefix, local: string): boolean {
+    let removed = false;
+    for (const d of this.descriptions) {
+      if (d.hasAttributeNS(NS[p], local)) {
+        d.removeAttributeNS(NS[p], local);
+        removed = true;
+      }
+      for (const el of children(d, NS[p], local)) {
+        this.detach(el);
+        removed = true;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * After removals: our namespace declared where nothing of ours is left goes, and so do the
+   * descriptions left empty (exiftool writes one per namespace); the first one always stays.
+   */
+  tidy(): void {
+    for (const [i, d] of this.descriptions.entries()) {
+      const ours = Array.from(d.childNodes).some((n) => n.nodeType === 1 && (n as Element).namespaceURI === NS.glmv) ||
+        Array.from(d.attributes).some((a) => a.namespaceURI === NS.glmv);
+      if (!ours) for (const a of Array.from(d.attributes)) if (a.namespaceURI === NS.xmlns && a.value === NS.glmv) d.removeAttributeNode(a);
+      const empty = !Array.from(d.childNodes).some((n) => n.nodeType === 1) &&
+        Array.from(d.attributes).every((a) => a.namespaceURI === NS.xmlns || (a.namespaceURI === NS.rdf && a.localName === 'about'));
+      if (i > 0 && empty) this.detach(d);
+    }
+  }
+
+  /** Removes the x-default text of a language alternative (the other languages stay); the property goes when nothing is left. */
+  removeDefault(p: Prefix, local: string): void {
+    const el = this.find(p, local);
+    const alt = el ? children(el, NS.rdf, 'Alt')[0] : undefined;
+    if (!el || !alt) {
+      this.remove(p, local);
+      return;
+    }
+    const items = children(alt, NS.rdf, 'li');
+    const item = items.find((li) => li.getAttributeNS(NS.xml, 'lang') === 'x-default') ?? items[0];
+    if (item) this.detach(item);
+    if (children(alt, NS.rdf, 'li').length === 0) this.detach(el);
+  }
+
+  /** Removes these items from a bag; the property goes when it is left empty. Returns how many went. */
+  removeFromBag(p: Prefix, local: string, items: readonly string[]): number {
+    const el = this.find(p, local);
+    const bag = el ? (children(el, NS.rdf, 'Bag')[0] ?? children(el, NS.rdf, 'Seq')[0]) : undefined;
+    if (!el || !bag || items.length === 0) return 0;
+    const drop = new Set(items);
+    let removed = 0;
+    for (const li of children(bag, NS.rdf, 'li')) {
+      if (!drop.has(li.textContent ?? '')) continue;
+      this.detach(li);
+      removed++;
+    }
+    if (children(bag, NS.rdf, 'li').length === 0) this.detach(el);
+    return removed;
   }
 
   serialize(original: string | undefined): string {
@@ -215,15 +300,60 @@ export function mergeSidecar(existing: string | undefined, fields: XmpFields, mo
     packet.writeSimple('glmv', `${local}Sha`, fingerprint(value));
     wroteText = true;
   }
+  // The keywords we add are recorded, so that a review can take back ours and only ours.
+  let keywordsDropped = 0;
+  if (fields.reviewed) {
+    // A reviewed list is the list: keywords we added for an earlier answer and it lacks go.
+    for (const [p, local, wanted] of [['dc', 'subject', fields.keywords], ['lr', 'hierarchicalSubject', fields.hierarchical]] as const) {
+      const stale = packet.readBag('glmv', `${local}Added`).filter((k) => !wanted.includes(k));
+      keywordsDropped += packet.removeFromBag(p, local, stale);
+      packet.removeFromBag('glmv', `${local}Added`, stale);
+    }
+  }
   const keywordsAdded = packet.addToBag('dc', 'subject', fields.keywords);
   const pathsAdded = packet.addToBag('lr', 'hierarchicalSubject', fields.hierarchical);
-  if (!wroteText && keywordsAdded === 0 && pathsAdded === 0) {
+  packet.addToBag('glmv', 'subjectAdded', keywordsAdded);
+  packet.addToBag('glmv', 'hierarchicalSubjectAdded', pathsAdded);
+  const note = packet.read('photoshop', 'Instructions');
+  const theirs = note !== undefined && note.trim() !== '' && !isProvenanceNote(note);
+  // A reviewed note is dated by the decision, so it can be kept up to date without a nightly rewrite;
+  // the unreviewed note, dated the day of writing, changes only with the text.
+  const noteDue = note !== fields.note && (!theirs || overwrite) && (isReviewedNote(fields.note) || isReviewedNote(note ?? ''));
+  if (!wroteText && keywordsAdded.length === 0 && pathsAdded.length === 0 && keywordsDropped === 0 && !noteDue) {
     // Nothing new: the file stays byte for byte, so nightly re-runs leave sidecars alone.
     return { xml: existing ?? packet.serialize(existing), kept };
   }
-  const note = packet.read('photoshop', 'Instructions');
-  if (note && note.trim() !== '' && !isProvenanceNote(note) && !overwrite) kept.push('note');
+  if (theirs && !overwrite) kept.push('note');
   else packet.writeSimple('photoshop', 'Instructions', fields.note);
   packet.writeSimple('glmv', 'vlmModel', model);
   return { xml: packet.serialize(existing), kept };
+}
+
+/**
+ * The sidecar text without what we wrote for an answer since rejected: our title and description
+ * where nobody edited them (other languages stay), our provenance note, the keywords we added, and
+ * our own records. Someone else's text and keywords stay. Undefined when nothing of ours is there.
+ */
+export function withdrawFromSidecar(existing: string, file: string): string | undefined {
+  const packet = new Packet(parse(existing, file), file);
+  let changed = false;
+  for (const local of ['title', 'description'] as const) {
+    const current = packet.read('dc', local);
+    if (current !== undefined && packet.read('glmv', `${local}Sha`) === fingerprint(current)) {
+      packet.removeDefault('dc', local);
+      changed = true;
+    }
+    changed = packet.remove('glmv', `${local}Sha`) || changed;
+  }
+  const note = packet.read('photoshop', 'Instructions');
+  if (note !== undefined && isProvenanceNote(note)) changed = packet.remove('photoshop', 'Instructions') || changed;
+  for (const [p, local] of [['dc', 'subject'], ['lr', 'hierarchicalSubject']] as const) {
+    const ours = packet.readBag('glmv', `${local}Added`);
+    packet.removeFromBag(p, local, ours);
+    changed = packet.remove('glmv', `${local}Added`) || changed;
+  }
+  changed = packet.remove('glmv', 'vlmModel') || changed;
+  if (!changed) return undefined;
+  packet.tidy();
+  return packet.serialize(existing);
 }

@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { CatalogRow } from '../emit/columns.js';
 import { imagePath } from '../emit/read-catalog.js';
 import { fileSink, OutputError, whyWriteFailed } from '../emit/sink.js';
-import { xmpFields, type FieldMap } from './fields.js';
-import { mergeSidecar, SidecarError, type MergeOutcome } from './sidecar.js';
+import { xmpFields, type FieldMap, type NoteSource } from './fields.js';
+import { mergeSidecar, SidecarError, withdrawFromSidecar, type MergeOutcome } from './sidecar.js';
 
 /** Lightroom names a sidecar photo.xmp; darktable and digiKam photo.jpg.xmp. */
 export const SIDECAR_NAMES = ['photo.jpg.xmp', 'photo.xmp'] as const;
@@ -18,8 +18,8 @@ export interface SidecarOptions {
   base: string;
   naming: SidecarName;
   map: FieldMap;
-  /** The provenance note for a row's model. */
-  note: (model: string) => string;
+  /** The provenance note for a row (its model, and its review if any). */
+  note: (row: NoteSource) => string;
   overwrite: boolean;
   dryRun: boolean;
   /** The catalog was CSV: list fields arrive as "a; b". */
@@ -30,8 +30,10 @@ export interface SidecarReport {
   created: number;
   merged: number;
   unchanged: number;
-  /** Rows with no answer to write: error, truncated, or empty. */
-  skipped: { error: number; truncated: number; empty: number };
+  /** Rows with no answer to write: error, truncated, empty, or rejected by a reviewer. */
+  skipped: { error: number; truncated: number; empty: number; rejected: number };
+  /** Sidecars from which our text for a since rejected answer was removed. */
+  withdrawn: number;
   kept: { title: number; description: number; note: number };
   failed: { file: string; reason: string }[];
 }
@@ -84,7 +86,8 @@ async function writeWhole(file: string, text: string, mode: number): Promise<voi
 export async function writeSidecars(rows: readonly CatalogRow[], options: SidecarOptions): Promise<SidecarReport> {
   const report: SidecarReport = {
     created: 0, merged: 0, unchanged: 0,
-    skipped: { error: 0, truncated: 0, empty: 0 },
+    skipped: { error: 0, truncated: 0, empty: 0, rejected: 0 },
+    withdrawn: 0,
     kept: { title: 0, description: 0, note: 0 },
     failed: [],
   };
@@ -95,16 +98,21 @@ export async function writeSidecars(rows: readonly CatalogRow[], options: Sideca
       report.skipped[row.status]++;
       continue;
     }
-    const fields = xmpFields(row, options.map, options.note(row.model), options.fromCsv);
-    if (!fields) {
-      report.skipped.empty++;
-      continue;
-    }
     const image = imagePath(row, options.base);
     const sidecar = sidecarPath(image, options.naming);
     const fail = (reason: string): void => {
       report.failed.push({ file: row.SourceFile, reason });
     };
+    if (row.review === 'rejected') {
+      report.skipped.rejected++;
+      await withdraw(sidecar, options.dryRun, report, fail);
+      continue;
+    }
+    const fields = xmpFields(row, options.map, options.note(row), options.fromCsv);
+    if (!fields) {
+      report.skipped.empty++;
+      continue;
+    }
     const owner = owners.get(sidecar);
     if (owner !== undefined && owner !== image) {
       fail(`${path.basename(owner)} and ${path.basename(image)} would share the sidecar ${sidecar}; use --sidecar-name photo.jpg.xmp`);
@@ -149,4 +157,39 @@ export async function writeSidecars(rows: readonly CatalogRow[], options: Sideca
     else report.merged++;
   }
   return report;
+}
+
+/**
+ * A rejected answer: what we wrote for it earlier comes out of its sidecar (if there is one), so that
+ * text a person judged wrong does not live on in Lightroom or darktable. Someone else's stays.
+ */
+async function withdraw(sidecar: string, dryRun: boolean, report: SidecarReport, fail: (reason: string) => void): Promise<void> {
+  let existing: string | undefined;
+  let mode: number;
+  try {
+    ({ text: existing, mode } = await readSidecar(sidecar));
+  } catch (error) {
+    fail(error instanceof NotASidecar ? error.message : `cannot read ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+    return;
+  }
+  if (existing === undefined) return;
+  let xml: string | undefined;
+  try {
+    xml = withdrawFromSidecar(existing, sidecar);
+  } catch (error) {
+    if (!(error instanceof SidecarError)) throw error;
+    fail(error.message);
+    return;
+  }
+  if (xml === undefined) return;
+  if (!dryRun) {
+    try {
+      await writeWhole(sidecar, xml, mode);
+    } catch (error) {
+      if (!(error instanceof OutputError)) throw error;
+      fail(error.message);
+      return;
+    }
+  }
+  report.withdrawn++;
 }
