@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { OutputClosed, whyWriteFailed } from '../emit/sink.js';
 import { ExitCode, exitCodeFor } from '../support/errors.js';
 import { VERSION } from '../support/version.js';
-import { optionsFor, type CacheStatsFlags, type DoctorFlags, type ExportFlags, type ModelsPullFlags, type PromptsFlags, type PruneFlags, type ReportFlags, type WriteFlags, type XmpFlags } from '../config/options.js';
+import { optionsFor, type CacheStatsFlags, type DoctorFlags, type ExportFlags, type ModelsPullFlags, type PromptsFlags, type PruneFlags, type ReportFlags, type ReviewFlags, type WriteFlags, type XmpFlags } from '../config/options.js';
 import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spec.js';
 import { CONFIG_HELP, DOCTOR_EXIT_CODES_HELP, EXIT_CODES_HELP } from './defaults.js';
 import type { CliIO } from './io.js';
@@ -65,6 +65,13 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .action(async (catalog: string, flags: ReportFlags) => {
       const { reportCommand } = await import('./report.js');
       result.code = await reportCommand(catalog, flags, io);
+    });
+
+  command(program, 'review', 'Review answers on a local web page: accept, edit or reject each; decisions are saved in the cache and kept by later catalog runs.')
+    .argument('[catalogs...]', 'catalogs written by catalog (JSONL or CSV); none: the rows of a cache job (--job)')
+    .action(async (catalogs: string[], flags: ReviewFlags) => {
+      const { reviewCommand } = await import('./review.js');
+      result.code = await reviewCommand(catalogs, flags, io);
     });
 
   command(program, 'xmp', "Write a catalog's answers as XMP metadata (description, title, keywords) in sidecar files, or as a CSV for exiftool; images are never modified.")

@@ -16,7 +16,8 @@ export type Check =
 
 export type CommandName =
   | 'catalog' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models pull'
-  | 'cache stats' | 'cache export' | 'cache prune' | 'cache vacuum' | 'cache merge' | 'doctor';
+  | 'cache stats' | 'cache export' | 'cache prune' | 'cache vacuum' | 'cache merge' | 'doctor'
+  | 'review';
 
 /** What the README's "Every setting" table says where the other fields cannot. */
 export interface SettingDoc {

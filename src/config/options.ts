@@ -3,12 +3,14 @@
 // the typed flags and the README's "Every setting" table are all made from it.
 import { CATALOG_OPTIONS } from './catalog-options.js';
 import { COMMAND_OPTIONS } from './command-options.js';
+import { REVIEW_OPTIONS } from './review-options.js';
 import type { CommandName, FlagsOf, OptionSpec, ParsedOf } from './option-spec.js';
 
 export const OPTIONS = [
   { key: 'json', kind: 'boolean', commands: ['config'], help: 'print JSON: {config, settings: {KEY: {value, source, from?, note?}}}' },
   ...CATALOG_OPTIONS,
   ...COMMAND_OPTIONS,
+  ...REVIEW_OPTIONS,
 ] as const satisfies readonly OptionSpec[];
 
 type Table = typeof OPTIONS;
@@ -33,3 +35,4 @@ export type CacheStatsFlags = FlagsOf<Table, 'cache stats'>;
 export type ExportFlags = FlagsOf<Table, 'cache export'>;
 export type PruneFlags = FlagsOf<Table, 'cache prune'>;
 export type WriteFlags = FlagsOf<Table, 'cache vacuum'>;
+export type ReviewFlags = FlagsOf<Table, 'review'>;
