@@ -62,18 +62,21 @@ async function decide(decision) {
 }
 
 function skip() {
-  step(1).catch(() => undefined);
+  return step(1);
 }
 
 function saveEdit() {
-  if (st.editing) decide('edited').catch(() => undefined);
+  return st.editing ? decide('edited') : undefined;
 }
 
 // Other tabs' decisions: counts and list kept true; a decision of ours that another tab replaced,
 // or a change to the row on screen, is told in a notice.
 function listen() {
   const events = new EventSource('/api/events');
-  events.addEventListener('open', () => offline(false));
+  events.addEventListener('open', () => {
+    offline(false);
+    document.body.dataset.live = 'true';
+  });
   events.addEventListener('error', () => offline(true));
   events.addEventListener('decision', (e) => {
     const ev = JSON.parse(e.data);
@@ -85,7 +88,7 @@ function listen() {
     if (st.mine.has(ev.id)) notice(t('replaced', values));
     else if (onScreen) notice(t('changed', values));
     // An edit under way is kept: saving it will say what it replaces.
-    if (onScreen && !st.editing) select(ev.id, st.pos).catch(() => undefined);
+    if (onScreen && !st.editing) queued(() => (st.cur && st.cur.id === ev.id && !st.editing ? select(ev.id, st.pos) : undefined));
   });
 }
 `;

@@ -15,6 +15,14 @@ const st = {
   mine: new Set(),
 };
 
+// What the person asks for happens in the order asked: two quick presses of j move two rows,
+// and a j after an a moves on from where the decision left the page.
+let pending = Promise.resolve();
+function queued(action) {
+  pending = pending.then(action).catch(() => undefined);
+  return pending;
+}
+
 function t(key, values) {
   const text = st.strings[key] || key;
   return text.replace(/\{(\w+)\}/g, (m, name) => (values && name in values ? String(values[name]) : m));

@@ -170,7 +170,10 @@ function startEdit() {
   for (const input of $('answer').querySelectorAll('textarea, input')) input.readOnly = false;
   for (const input of $('answer').querySelectorAll('select')) input.disabled = false;
   const first = $('answer').querySelector('textarea, input, select');
-  if (first) first.focus();
+  if (!first) return;
+  first.focus();
+  // The caret at the end: an edit most often adds to the answer.
+  if (first.tagName !== 'SELECT') first.setSelectionRange(first.value.length, first.value.length);
 }
 
 function cancelEdit() {

@@ -40,7 +40,7 @@ function onKey(e) {
   if (st.editing) {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
-      saveEdit();
+      queued(saveEdit);
     } else if (e.key === 'Escape') {
       e.preventDefault();
       cancelEdit();
@@ -53,7 +53,7 @@ function onKey(e) {
       if (e.key === 'Escape' && $('q').value !== '') {
         $('q').value = '';
         st.q = '';
-        requery().catch(() => undefined);
+        queued(requery);
       }
       $('q').blur();
     }
@@ -63,11 +63,11 @@ function onKey(e) {
   const act = KEYS[e.key];
   if (!act) return;
   e.preventDefault();
-  Promise.resolve(act()).catch(() => undefined);
+  queued(act);
 }
 
 function wireButtons() {
-  const on = (id, f) => $(id).addEventListener('click', () => Promise.resolve(f()).catch(() => undefined));
+  const on = (id, f) => $(id).addEventListener('click', () => queued(f));
   on('accept', () => decide('accepted'));
   on('reject', () => decide('rejected'));
   on('edit', startEdit);

@@ -43,7 +43,7 @@ function itemNode(row, pos) {
     if (row.state !== 'unreviewed' && row.state !== 'none') sub.append(el('span', 'badge b-' + row.state, t('state.' + row.state)));
     txt.append(name, sub);
     node.append(img, txt);
-    node.addEventListener('click', () => select(row.id, Number(node.dataset.pos)));
+    node.addEventListener('click', () => queued(() => select(row.id, Number(node.dataset.pos))));
     st.nodes.set(row.id, node);
   }
   node.dataset.pos = String(pos);
@@ -98,16 +98,16 @@ async function requery() {
 function setFilter(filter) {
   st.filter = filter;
   for (const b of document.querySelectorAll('.filters button')) b.setAttribute('aria-pressed', String(b.dataset.filter === filter));
-  requery().catch(() => undefined);
+  return requery();
 }
 
 function wireList() {
   $('list').addEventListener('scroll', () => drawList(), { passive: true });
   window.addEventListener('resize', () => drawList());
-  for (const b of document.querySelectorAll('.filters button')) b.addEventListener('click', () => setFilter(b.dataset.filter));
+  for (const b of document.querySelectorAll('.filters button')) b.addEventListener('click', () => queued(() => setFilter(b.dataset.filter)));
   $('q').addEventListener('input', () => {
     st.q = $('q').value;
-    requery().catch(() => undefined);
+    queued(requery);
   });
 }
 `;
