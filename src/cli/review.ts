@@ -74,7 +74,13 @@ export async function reviewCommand(catalogs: string[], given: ReviewFlags, io: 
       lang: flags.lang ?? langFromEnv(io.env), port: flags.port, title, maxInputPixels: DEFAULT_MAX_INPUT_PIXELS,
       onError: (error) => io.stderr.write(`glm-vision: review: internal error: ${(error as Error).stack ?? String(error)}\n`),
     }).catch((error: unknown) => listening(flags.port, error));
-    const { stop, release } = trapInterrupts();
+    // A second Ctrl-C while the server closes (a PDF page still rendering) ends the process at once.
+    const { stop, release } = trapInterrupts({
+      second: (signal) => {
+        release();
+        process.kill(process.pid, signal);
+      },
+    });
     try {
       io.stdout.write(`${server.url}\n`);
       io.stderr.write(`glm-vision: review: ${plural(rows.length, 'row')} of ${title}; decisions are saved in ${file} as ${reviewer}. Open the URL above; Ctrl-C stops.\n`);

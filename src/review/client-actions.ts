@@ -44,7 +44,9 @@ async function decide(decision) {
     const body = Object.assign({ decision: decision, seen: d.revision }, extra);
     const { status, data } = await postJson('/api/rows/' + d.id + '/decision', body);
     if (status !== 200) {
-      notice(t('notSaved', { message: data.message && data.error !== 'no-answer' ? data.message : t('why.' + (data.error || 'no-answer')) }), true);
+      // The page's own words for what it knows (no answer, busy cache), else the server's (a schema's complaint).
+      const known = st.strings['why.' + data.error];
+      notice(t('notSaved', { message: known || data.message || data.error || String(status) }), true);
       return;
     }
     st.mine.add(d.id);

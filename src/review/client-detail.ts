@@ -142,7 +142,8 @@ function renderDetail(d) {
   decided.hidden = !d.stale && !d.review;
   const edited = d.review && d.review.decision === 'edited';
   answerEditor(d, edited ? d.edit : d.answer);
-  if (edited) {
+  // Also shown: the model's answer beside an edit, and a structured answer that is no object (cut off, not JSON).
+  if (edited || (d.structured && typeof d.answer === 'string')) {
     const model = el('details', 'model');
     model.append(el('summary', '', t('modelAnswer')));
     model.append(el('pre', '', typeof d.answer === 'string' ? d.answer : JSON.stringify(d.answer, null, 2)));

@@ -1,6 +1,7 @@
 // The review server's API: the page frame and its assets, the rows a window at a time, one row
 // whole, its image, a decision, and the stream of decisions for the other tabs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isBusy } from '../cache/open.js';
 import type { Review } from '../cache/reviews.js';
 import { objectOrText } from '../emit/columns.js';
 import type { Decisions } from './decisions.js';
@@ -92,7 +93,14 @@ async function decision(api: Api, row: ReviewRow, req: IncomingMessage, res: Ser
   if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return sendError(res, 415, 'content-type', 'send JSON');
   const parsed = parseDecision(await readJson(req, MAX_BODY));
   if (typeof parsed === 'string') return sendError(res, 400, 'request', parsed);
-  const outcome = api.decisions.save(row, parsed);
+  let outcome;
+  try {
+    outcome = api.decisions.save(row, parsed);
+  } catch (error) {
+    // A vacuum or merge holding the cache past the busy timeout: nothing was saved, the page may try again.
+    if (isBusy(error)) return sendError(res, 503, 'busy', 'the cache is busy (another glm-vision is writing to it)');
+    throw error;
+  }
   if (!outcome.ok) return sendError(res, outcome.status, outcome.status === 409 ? outcome.message : 'invalid', outcome.message);
   api.query.changed();
   const counts = api.states.counts();

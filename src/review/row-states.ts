@@ -83,10 +83,13 @@ export class RowStates {
     return raw === undefined ? 'none' : stateOf(review, raw, older);
   }
 
-  /** The row as the cache has it now; its state (and its twins') is updated. */
+  /**
+   * The row as the cache has it now; its state is updated, and so are its twins' (the same file
+   * under other paths) when a decision under its key decides it: a review of another path does not.
+   */
   judge(row: ReviewRow): Judgement {
     const judged = this.judgeNow(row);
-    for (const id of this.twinsOf(row)) this.codes[id] = STATES.indexOf(judged.state);
+    for (const id of judged.review ? this.twinsOf(row) : [row.id]) this.codes[id] = STATES.indexOf(judged.state);
     return judged;
   }
 
