@@ -96,7 +96,9 @@ describe('review: who may talk to the server', () => {
     assert.equal((await raw(review.port, '/api/image/1?size=thumb')).status, 403);
     assert.equal((await raw(review.port, '/?token=wrong')).status, 403);
     assert.equal((await raw(review.port, '/api/meta', { headers: { 'x-review-token': `${review.token}x` } })).status, 403);
-    assert.equal((await raw(review.port, '/api/meta', { headers: { cookie: 'glmv_review=nope' } })).status, 403);
+    assert.equal((await raw(review.port, '/api/meta', { headers: { cookie: `glmv_review_${review.port}=nope` } })).status, 403);
+    // Another review's cookie (another port) is not this one's.
+    assert.equal((await raw(review.port, '/api/meta', { headers: { cookie: `glmv_review_1=${review.token}` } })).status, 403);
     // DNS rebinding: a page of evil.example whose name now points here sends its own Host.
     assert.equal((await raw(review.port, '/api/meta', { headers: { ...token, host: `evil.example:${review.port}` } })).status, 403);
     assert.equal((await raw(review.port, '/api/meta', { headers: { ...token, host: `localhost:${review.port}` } })).status, 403);
@@ -122,7 +124,7 @@ describe('review: who may talk to the server', () => {
     assert.equal(first.status, 303);
     assert.equal(first.headers.location, '/');
     const cookie = String(first.headers['set-cookie']);
-    assert.match(cookie, /^glmv_review=[A-Za-z0-9_-]+; HttpOnly; SameSite=Strict; Path=\/$/);
+    assert.equal(cookie, `glmv_review_${review.port}=${review.token}; HttpOnly; SameSite=Strict; Path=/`);
     const page = await raw(review.port, '/', { headers: { cookie: cookie.split(';')[0] as string } });
     assert.equal(page.status, 200);
     assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');

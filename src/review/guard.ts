@@ -5,7 +5,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const COOKIE = 'glmv_review';
+// Cookies are not kept apart by port: each server names its own, so that two reviews at once
+// (on two ports) do not overwrite each other's.
+const cookieName = (origin: string): string => `glmv_review_${origin.replace(/^.*:/, '')}`;
 /** The page's POSTs carry it; a plain cross-site form or image cannot, and a script elsewhere would need CORS we never grant. */
 export const CSRF_HEADER = 'x-glmv-review';
 
@@ -19,10 +21,10 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookieToken(req: IncomingMessage): string | undefined {
+function cookieToken(req: IncomingMessage, cookie: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === COOKIE) return value.join('=');
+    if (name === cookie) return value.join('=');
   }
   return undefined;
 }
@@ -36,7 +38,7 @@ export class Guard {
   constructor(readonly token: string, private readonly origin: () => string) {}
 
   hasToken(req: IncomingMessage, url: URL): boolean {
-    const given = cookieToken(req) ?? (req.headers['x-review-token'] as string | undefined) ?? queryToken(url);
+    const given = cookieToken(req, cookieName(this.origin())) ?? (req.headers['x-review-token'] as string | undefined) ?? queryToken(url);
     return given !== undefined && same(given, this.token);
   }
 
@@ -56,6 +58,6 @@ export class Guard {
 
   /** Set on the page's first load: later requests (images, the API, other tabs) carry the token themselves. */
   cookie(): string {
-    return `${COOKIE}=${this.token}; HttpOnly; SameSite=Strict; Path=/`;
+    return `${cookieName(this.origin())}=${this.token}; HttpOnly; SameSite=Strict; Path=/`;
   }
 }
