@@ -1,5 +1,5 @@
 // A command's options as a README table (flag, default, meaning), made from the option table, so
-// that the README cannot drift from --help (test/review-options.test.ts compares them).
+// that the README cannot drift from --help (test/review-units.test.ts compares them).
 import type { CommandName, OptionSpec } from './option-spec.js';
 import { optionsFor } from './options.js';
 

@@ -1,6 +1,6 @@
 // The options of `glm-vision review`, in --help order. Data only, like command-options.ts: --help
 // reads this before the review server's modules load. README's review options table is made from it
-// (options-table.ts; test/review-options.test.ts keeps the two in step).
+// (options-table.ts; test/review-units.test.ts keeps the two in step).
 import type { OptionSpec } from './option-spec.js';
 
 const R = ['review'] as const;

@@ -80,6 +80,7 @@ details.model pre{white-space:pre-wrap;overflow-wrap:anywhere;font:inherit;margi
 body.editing .actions .edit-only{display:inline-block}
 body.editing .actions .view-only{display:none}
 #save{background:var(--accent);color:var(--card);border-color:var(--accent)}
+#save kbd{color:inherit;opacity:.8}
 .meta{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:1px 10px;margin:0;font-size:12px;color:var(--muted)}
 .meta dd{margin:0;color:var(--fg);overflow-wrap:anywhere}
 .none{padding:24px;color:var(--muted)}

@@ -1,19 +1,28 @@
 // `glm-vision review`'s pieces on their own: the README's options table against the option table,
-// the state rules, stepping through matches, the LRU, field kinds from a schema, and the rows of a
-// cache job read straight from the tables (several renders of a page, content keys).
+// the state rules, stepping through matches, the LRU, field kinds from a schema, the rows of a
+// cache job read straight from the tables (several renders of a page, content keys), and pictures.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
 import { describe, it } from 'node:test';
 import { openDatabase } from '../src/cache/open.js';
 import { ReviewStore, type Review } from '../src/cache/reviews.js';
 import { optionsTableMarkdown } from '../src/config/options-table.js';
 import { latestJob, rowsOfJob } from '../src/review/cache-rows.js';
 import { fieldSpecs } from '../src/review/fields.js';
+import { ImageServer } from '../src/review/images.js';
 import { ByteLru } from '../src/review/lru.js';
 import { RowQuery } from '../src/review/row-query.js';
 import { RowStates, stateOf } from '../src/review/row-states.js';
+import type { ReviewRow } from '../src/review/rows.js';
+import { scratchFolders } from './helpers/cli.js';
+import { makeImage } from './helpers/images.js';
 import { GENERATED, readmeOptionsTable } from './tools/readme-options.js';
 import { README } from './tools/readme-settings.js';
+
+const workspace = scratchFolders('glmv-review-units-');
 
 const review = (over: Partial<Review>): Review => ({
   key: 'k', job: 'j', decision: 'accepted', output: null, modelOutput: 'answer', reviewer: 'r', reviewedAt: 1, revision: 1, path: 'a.jpg', sha256: 's', ...over,
@@ -103,5 +112,29 @@ describe('review: pieces', () => {
     assert.deepEqual(rows.map((r) => states.state(r.id)), ['stale', 'accepted', 'unreviewed', 'unreviewed']);
     assert.equal(states.counts().unreviewed, 3);
     db.close();
+  });
+
+  it('pictures are made when asked: turned as the model saw them, scaled down, kept; a missing or broken file is said so', async () => {
+    const dir = await workspace();
+    await makeImage(path.join(dir, 'turned.jpg'), { width: 400, height: 200, seed: 31 });
+    const turned = await sharp(path.join(dir, 'turned.jpg')).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    await writeFile(path.join(dir, 'turned.jpg'), turned);
+    await writeFile(path.join(dir, 'broken.jpg'), 'not a picture');
+    const images = new ImageServer({ base: dir, maxInputPixels: 1e8, concurrency: 1, cacheBytes: 1 << 20 });
+    const row = (id: number, source: string): ReviewRow => ({
+      id, source, page: null, pages: null, sha256: 's', job: 'j', status: 'ok', error: null, prompt: 'p', model: 'm', width: null, height: null, format: null, answer: 'a',
+    });
+    try {
+      const large = await images.get(row(0, 'turned.jpg'), 'large');
+      const thumb = await images.get(row(0, 'turned.jpg'), 'thumb');
+      assert.ok(large.kind === 'image' && thumb.kind === 'image');
+      const [l, t] = await Promise.all([sharp(large.data).metadata(), sharp(thumb.data).metadata()]);
+      assert.deepEqual([l.format, l.width, l.height, t.width, t.height], ['webp', 200, 400, 80, 160]);
+      assert.equal((await images.get(row(0, 'turned.jpg'), 'large') as { data: Buffer }).data, large.data, 'made once, then kept');
+      assert.deepEqual(await images.get(row(1, 'gone.jpg'), 'large'), { kind: 'missing' });
+      assert.equal((await images.get(row(2, 'broken.jpg'), 'thumb')).kind, 'unreadable');
+    } finally {
+      await images.close();
+    }
   });
 });
