@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { OutputClosed, whyWriteFailed } from '../emit/sink.js';
 import { ExitCode, exitCodeFor } from '../support/errors.js';
 import { VERSION } from '../support/version.js';
-import { optionsFor, type CacheStatsFlags, type DoctorFlags, type ExportFlags, type ModelsPullFlags, type PromptsFlags, type PruneFlags, type ReportFlags, type WriteFlags, type XmpFlags } from '../config/options.js';
+import { optionsFor, type CacheStatsFlags, type DoctorFlags, type ExportFlags, type ModelsPullFlags, type PromptsFlags, type PruneFlags, type ReportFlags, type ReviewFlags, type WriteFlags, type XmpFlags } from '../config/options.js';
 import type { ReviewExportFlags, ReviewImportFlags } from '../config/options.js';
 import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spec.js';
 import { CONFIG_HELP, DOCTOR_EXIT_CODES_HELP, EXIT_CODES_HELP } from './defaults.js';
@@ -37,6 +37,8 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .description('Catalog folders of scans and photos with a vision-language model (GLM-4.6V-Flash and friends).')
     .version(VERSION, '-V, --version')
     .exitOverride()
+    // A command's options belong to it, not to its parent: `review import F --cache X` (review has --cache too).
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
@@ -149,12 +151,12 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
 
   // `review [CATALOG…]` serves the review page (its own action); `review import` and `review export`
   // are subcommands: commander runs a subcommand when the first operand names one, else the action.
-  const review = program.command('review')
-    .description("Review a catalog's answers: accept, edit or reject each; import and export decisions.")
-    .argument('[catalog...]', 'catalogs to review')
-    .action(() => {
-      io.stderr.write('glm-vision: review: not yet\n');
-      result.code = ExitCode.usage;
+  const review = command(program, 'review', 'Review answers on a local web page: accept, edit or reject each; decisions are saved in the cache and kept by later catalog runs. Also: review import, review export.')
+    .enablePositionalOptions()
+    .argument('[catalogs...]', 'catalogs written by catalog (JSONL or CSV); none: the rows of a cache job (--job)')
+    .action(async (catalogs: string[], flags: ReviewFlags) => {
+      const { reviewCommand } = await import('./review.js');
+      result.code = await reviewCommand(catalogs, flags, io);
     });
   command(review, 'review import', 'record decisions made elsewhere (a spreadsheet edit of a catalog, a review export): all or none')
     .argument('<file>', 'a CSV or JSONL file with review, and SourceFile or sha256 (+ page), per row')

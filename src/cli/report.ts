@@ -13,7 +13,7 @@ import { trapInterrupts } from './signals.js';
 
 export type { ReportFlags };
 
-function baseFolder(flag: string | undefined, io: CliIO): string {
+export function baseFolder(flag: string | undefined, io: CliIO): string {
   if (flag === undefined) return io.cwd;
   const dir = path.resolve(io.cwd, flag);
   let isDir: boolean;

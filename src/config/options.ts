@@ -4,6 +4,7 @@
 import { CATALOG_OPTIONS } from './catalog-options.js';
 import { COMMAND_OPTIONS } from './command-options.js';
 import { REVIEW_IO_OPTIONS } from './review-io-options.js';
+import { REVIEW_OPTIONS } from './review-options.js';
 import type { CommandName, FlagsOf, OptionSpec, ParsedOf } from './option-spec.js';
 
 export const OPTIONS = [
@@ -11,6 +12,7 @@ export const OPTIONS = [
   ...CATALOG_OPTIONS,
   ...COMMAND_OPTIONS,
   ...REVIEW_IO_OPTIONS,
+  ...REVIEW_OPTIONS,
 ] as const satisfies readonly OptionSpec[];
 
 type Table = typeof OPTIONS;
@@ -37,3 +39,4 @@ export type PruneFlags = FlagsOf<Table, 'cache prune'>;
 export type WriteFlags = FlagsOf<Table, 'cache vacuum'>;
 export type ReviewImportFlags = FlagsOf<Table, 'review import'>;
 export type ReviewExportFlags = FlagsOf<Table, 'review export'>;
+export type ReviewFlags = FlagsOf<Table, 'review'>;

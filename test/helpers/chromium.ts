@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 let browser: Browser | undefined;
@@ -11,8 +11,7 @@ after(async () => {
   await browser?.close();
 });
 
-/** A fresh page of a 1280×900 window. */
-export async function newPage(): Promise<Page> {
+async function launched(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     assert.fail(`${CHROMIUM} is missing: the report tests need Chromium. Install it with: apt-get install chromium chromium-driver (see README, Install)`);
   }
@@ -20,5 +19,15 @@ export async function newPage(): Promise<Page> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
   });
-  return browser.newPage({ viewport: { width: 1280, height: 900 } });
+  return browser;
+}
+
+/** A fresh page of a 1280×900 window. */
+export async function newPage(): Promise<Page> {
+  return (await launched()).newPage({ viewport: { width: 1280, height: 900 } });
+}
+
+/** A fresh browser profile of 1280×900 windows, whose pages share cookies like the tabs of one browser. */
+export async function newContext(): Promise<BrowserContext> {
+  return (await launched()).newContext({ viewport: { width: 1280, height: 900 } });
 }
