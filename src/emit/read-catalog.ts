@@ -1,5 +1,6 @@
 // Reads a catalog written by `catalog` (JSONL or CSV) back into rows, for the
-// commands that work from a finished catalog (report, xmp).
+// commands that work from a finished catalog (report, xmp). stream-catalog.ts
+// reads the same rows one at a time, with the same checks and messages.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -7,21 +8,30 @@ import { UsageError } from '../support/errors.js';
 import { unneutralizeCell } from './neutralize.js';
 import { LEADING_COLUMNS, STATUSES, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
 
+/**
+ * A row as read back. `review` (accepted, edited, rejected) and `reviewer` come from a review
+ * step after the catalog run; older catalogs have no such columns: null.
+ */
+export type ReadRow = CatalogRow & { review: string | null; reviewer: string | null };
+
 export interface ReadCatalog {
-  rows: CatalogRow[];
+  rows: ReadRow[];
   /** Template fields (structured jobs), in column order; empty for text jobs. */
   fields: string[];
   format: 'csv' | 'jsonl';
 }
 
-function fail(file: string, where: string, why: string): never {
+/** Columns a catalog may have or not, wherever they stand; never template fields. */
+const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set(['review', 'reviewer']);
+
+export function fail(file: string, where: string, why: string): never {
   throw new UsageError(`${file}${where}: ${why}`);
 }
 
 const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
 const stringOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
-function toRow(obj: Record<string, unknown>, output: CatalogRow['output'], file: string, where: string): CatalogRow {
+function toRow(obj: Record<string, unknown>, output: CatalogRow['output'], file: string, where: string): ReadRow {
   const status = obj.status;
   if (typeof obj.SourceFile !== 'string' || obj.SourceFile === '') fail(file, where, 'no SourceFile');
   if (!STATUSES.includes(status as Status)) fail(file, where, `unknown status ${JSON.stringify(status)}`);
@@ -43,62 +53,93 @@ function toRow(obj: Record<string, unknown>, output: CatalogRow['output'], file:
     tokens_in: numberOrNull(obj.tokens_in),
     tokens_out: numberOrNull(obj.tokens_out),
     latency_ms: numberOrNull(obj.latency_ms),
+    review: stringOrNull(obj.review),
+    reviewer: stringOrNull(obj.reviewer),
   };
 }
 
+/** One JSONL line (1-based `lineNo`) as a row, or undefined for a blank line. */
+export function jsonlRow(line: string, lineNo: number, file: string): ReadRow | undefined {
+  if (line.trim() === '') return undefined;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    fail(file, ` line ${lineNo}`, 'not JSON (is this a glm-vision catalog?)');
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) fail(file, ` line ${lineNo}`, 'not a catalog row');
+  const record = obj as Record<string, unknown>;
+  const output = record.output;
+  const out = typeof output === 'string' || output === null || output === undefined ? (output ?? null) : (output as Record<string, unknown>);
+  return toRow(record, out, file, ` line ${lineNo}`);
+}
+
 function readJsonl(text: string, file: string): ReadCatalog {
-  const rows: CatalogRow[] = [];
+  const rows: ReadRow[] = [];
   const fields = new Set<string>();
   text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch {
-      fail(file, ` line ${i + 1}`, 'not JSON (is this a glm-vision catalog?)');
-    }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) fail(file, ` line ${i + 1}`, 'not a catalog row');
-    const record = obj as Record<string, unknown>;
-    const output = record.output;
-    if (output && typeof output === 'object' && !Array.isArray(output)) for (const k of Object.keys(output)) fields.add(k);
-    const out = typeof output === 'string' || output === null || output === undefined ? (output ?? null) : (output as Record<string, unknown>);
-    rows.push(toRow(record, out, file, ` line ${i + 1}`));
+    const row = jsonlRow(i === 0 ? line.replace(/^\uFEFF/, '') : line, i + 1, file);
+    if (!row) return;
+    if (row.output && typeof row.output === 'object' && !Array.isArray(row.output)) for (const k of Object.keys(row.output)) fields.add(k);
+    rows.push(row);
   });
   return { rows, fields: [...fields], format: 'jsonl' };
 }
 
-function readCsv(text: string, file: string): ReadCatalog {
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, relax_column_count: false, skip_empty_lines: true }) as string[][];
-  } catch (error) {
-    fail(file, '', `not a readable CSV: ${(error as Error).message}`);
-  }
-  const header = records[0];
+export interface CsvLayout {
+  /** Template fields; empty for text jobs. */
+  fields: string[];
+  /** A data record (the `index`th, 0-based, after the header) as a row. */
+  row(cells: string[], index: number): ReadRow;
+}
+
+/** What a CSV catalog's header says about its records; fails unless it is a glm-vision catalog's. */
+export function csvLayout(header: string[] | undefined, file: string): CsvLayout {
   if (!header) fail(file, '', 'empty: no header row');
+  const fixed = header.filter((name) => !OPTIONAL_COLUMNS.has(name));
   // Catalogs from before page support have no page and pages columns.
-  const leading = header[1] === 'page' ? LEADING_COLUMNS : LEADING_COLUMNS.filter((c) => c !== 'page' && c !== 'pages');
-  const lead = header.slice(0, leading.length);
-  const trail = header.slice(header.length - TRAILING_COLUMNS.length);
+  const leading = fixed[1] === 'page' ? LEADING_COLUMNS : LEADING_COLUMNS.filter((c) => c !== 'page' && c !== 'pages');
+  const lead = fixed.slice(0, leading.length);
+  const trail = fixed.slice(fixed.length - TRAILING_COLUMNS.length);
   if (lead.join(',') !== leading.join(',') || trail.join(',') !== TRAILING_COLUMNS.join(',')) {
     fail(file, '', `the header is not a glm-vision catalog's (${LEADING_COLUMNS.slice(0, 3).join(',')},…)`);
   }
-  const middle = header.slice(leading.length, header.length - TRAILING_COLUMNS.length);
-  const text_ = middle.length === 1 && middle[0] === 'output';
-  const rows = records.slice(1).map((cells, i) => {
-    const obj: Record<string, unknown> = {};
-    header.forEach((name, c) => {
-      const cell = cells[c] ?? '';
-      obj[name] = name === 'SourceFile' ? cell : unneutralizeCell(cell);
-    });
-    let output: CatalogRow['output'] = null;
-    if (obj.status !== 'error') {
-      if (text_) output = obj.output as string;
-      else output = Object.fromEntries(middle.map((f) => [f, obj[f]]));
-    }
-    return toRow(obj, output, file, ` row ${i + 2}`);
-  });
-  return { rows, fields: text_ ? [] : middle, format: 'csv' };
+  const middle = fixed.slice(leading.length, fixed.length - TRAILING_COLUMNS.length);
+  const text = middle.length === 1 && middle[0] === 'output';
+  return {
+    fields: text ? [] : middle,
+    row(cells, index) {
+      const obj: Record<string, unknown> = {};
+      header.forEach((name, c) => {
+        const cell = cells[c] ?? '';
+        obj[name] = name === 'SourceFile' ? cell : unneutralizeCell(cell);
+      });
+      let output: CatalogRow['output'] = null;
+      if (obj.status !== 'error') {
+        if (text) output = obj.output as string;
+        else output = Object.fromEntries(middle.map((f) => [f, obj[f]]));
+      }
+      return toRow(obj, output, file, ` row ${index + 2}`);
+    },
+  };
+}
+
+/** csv-parse's options for a catalog: every record as long as the header. */
+export const CSV_OPTIONS = { bom: true, relax_column_count: false, skip_empty_lines: true } as const;
+
+function readCsv(text: string, file: string): ReadCatalog {
+  let records: string[][];
+  try {
+    records = parse(text, CSV_OPTIONS) as string[][];
+  } catch (error) {
+    fail(file, '', `not a readable CSV: ${(error as Error).message}`);
+  }
+  const layout = csvLayout(records[0], file);
+  return { rows: records.slice(1).map((cells, i) => layout.row(cells, i)), fields: layout.fields, format: 'csv' };
+}
+
+export function cannotRead(file: string, error: unknown): UsageError {
+  return new UsageError(`Cannot read the catalog ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
 }
 
 /** Reads a catalog file; the format comes from its first byte ({ for JSONL). */
@@ -107,7 +148,7 @@ export function readCatalog(file: string): ReadCatalog {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`Cannot read the catalog ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw cannotRead(file, error);
   }
   const start = text.replace(/^\uFEFF/, '').trimStart();
   if (start === '') throw new UsageError(`The catalog ${file} is empty`);
