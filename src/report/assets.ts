@@ -64,6 +64,11 @@ overflow-wrap:anywhere;unicode-bidi:isolate;direction:ltr}
 .b-ok{background:var(--okbg);color:var(--ok)}
 .b-truncated{background:var(--warnbg);color:var(--warn)}
 .b-error{background:var(--err);color:#fff}
+.rv{border:1px solid var(--line);background:none}
+.rv .by{text-transform:none;letter-spacing:0;font-weight:400}
+.rv-accepted{border-color:var(--ok);color:var(--ok)}
+.rv-edited{border-color:var(--accent);color:var(--accent)}
+.rv-rejected{border-color:var(--err);color:var(--err)}
 .err{margin:4px 0;padding:5px 8px;border-radius:4px;background:var(--card);border:1px solid var(--err);color:var(--err);white-space:pre-wrap;overflow-wrap:anywhere}
 .s-truncated .err{border-color:#d89b00;color:var(--warn)}
 .answer{white-space:pre-wrap;overflow-wrap:anywhere;margin:2px 0;max-width:100ch}
@@ -96,7 +101,9 @@ export const REPORT_JS = `
   'use strict';
   const rows = Array.from(document.querySelectorAll('#rows > .row'));
   const norm = (s) => s.normalize('NFKC').toLowerCase();
-  const texts = rows.map((r) => norm(Array.from(r.querySelectorAll('.file, .answer, .fields, .err'), (e) => e.textContent).join('\\n')));
+  // Read from the rows at the first search, not on load: tens of thousands of rows open at once.
+  let texts;
+  const textsOf = () => (texts ??= rows.map((r) => norm(Array.from(r.querySelectorAll('.file, .answer, .fields, .err, .rv'), (e) => e.textContent).join('\\n'))));
   const q = document.getElementById('q');
   const shown = document.getElementById('shown');
   const none = document.getElementById('none');
@@ -112,10 +119,11 @@ export const REPORT_JS = `
   const apply = () => {
     pending = false;
     const terms = norm(q.value).split(/\\s+/).filter(Boolean);
+    const text = terms.length > 0 ? textsOf() : [];
     let n = 0;
     rows.forEach((r, i) => {
       const byStatus = filter === 'all' || (filter === 'image' ? r.classList.contains('img-issue') : r.dataset.status === filter);
-      const show = byStatus && terms.every((t) => texts[i].includes(t));
+      const show = byStatus && terms.every((t) => text[i].includes(t));
       if (r.hidden === show) r.hidden = !show;
       if (show) n++;
     });
@@ -156,12 +164,14 @@ const sha256Source = (text: string): string => `'sha256-${createHash('sha256').u
 
 /**
  * Nothing but the inline style and script above may run or load, and images
- * only from data: URIs, so an answer that slipped past escaping could still do nothing.
+ * only from data: URIs, or the page's own place when they are files beside it
+ * ('self': a file: page's own files, never the network), so an answer that
+ * slipped past escaping could still do nothing.
  */
-export function contentSecurityPolicy(css: string, js: string): string {
+export function contentSecurityPolicy(css: string, js: string, imagesBeside = false): string {
   return [
     "default-src 'none'",
-    'img-src data:',
+    imagesBeside ? "img-src 'self'" : 'img-src data:',
     `style-src ${sha256Source(css)}`,
     `script-src ${sha256Source(js)}`,
     "base-uri 'none'",
