@@ -22,7 +22,7 @@ export const THUMBNAIL_PLACES = ['auto', 'page', 'folder'] as const;
 export const COMMAND_OPTIONS = [
   // report
   { key: 'output', short: '-o', value: '<file>', kind: 'string', commands: ['report'],
-    help: `write the page to FILE instead of stdout (- is stdout). ${OUTPUT_TAIL} the page is complete: a failed or interrupted run leaves it as it was. A device or FIFO is written into directly` },
+    help: `write the page to FILE instead of stdout (- is stdout). ${OUTPUT_TAIL} the page and its thumbnail folder are complete: a failed or interrupted run leaves them as they were. A device or FIFO is written into directly` },
   { key: 'base', value: '<dir>', kind: 'string', commands: ['report'],
     help: 'the folder the catalog run started in: SourceFile paths are relative to it (default: the current folder)' },
   { key: 'thumb-size', value: '<px>', kind: 'integer', default: '256', check: { type: 'int', min: 32, max: 1024, what: 'integer from 32 to 1024' },

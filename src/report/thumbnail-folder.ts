@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { OutputError, whyWriteFailed } from '../emit/sink.js';
 import { UsageError } from '../support/errors.js';
 
 /** Says whose the folder is: only a folder holding it is ever emptied. */
@@ -27,6 +28,15 @@ const markerText = (page: string): string =>
   + 'Each new report replaces what is in it.\n';
 
 type Found = 'none' | 'ours' | 'empty' | 'foreign';
+
+/** A failed write names the file or folder, and exits 74 like any output that cannot be written. */
+async function writing<T>(target: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new OutputError(`Cannot write ${target}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+  }
+}
 
 async function whose(dir: string): Promise<Found> {
   let entries: string[];
@@ -72,11 +82,13 @@ export async function openThumbnailFolder(page: string): Promise<ThumbnailFolder
   if (found === 'foreign') {
     throw new UsageError(`${name} beside ${path.basename(page)} exists and was not written by glm-vision report: move it away, or write the page elsewhere with -o`);
   }
-  await mkdir(dir, { recursive: true });
-  if (found !== 'ours') await writeFile(path.join(dir, MARKER), markerText(page));
   const generation = `g${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const root = path.join(dir, generation);
-  await mkdir(root);
+  await writing(dir, async () => {
+    await mkdir(dir, { recursive: true });
+    if (found !== 'ours') await writeFile(path.join(dir, MARKER), markerText(page));
+    await mkdir(root);
+  });
   const prefix = `${encodeURIComponent(name)}/${generation}/`;
   const subfolders = new Set<string>();
   let files = 0;
@@ -94,18 +106,21 @@ export async function openThumbnailFolder(page: string): Promise<ThumbnailFolder
       // 256 subfolders: a folder of 80,000 files is slow to list, and FAT32 (a USB stick) holds only about 16,000 long names per folder.
       const sub = hash.slice(0, 2);
       const file = `${hash.slice(2)}.webp`;
-      if (!subfolders.has(sub)) {
-        await mkdir(path.join(root, sub), { recursive: true });
-        subfolders.add(sub);
-      }
-      try {
-        await writeFile(path.join(root, sub, file), webp, { flag: 'wx' });
-        files++;
-        bytes += webp.length;
-      } catch (error) {
-        // The same picture again (a duplicate file, a page shown twice): one file serves both.
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
+      const target = path.join(root, sub, file);
+      await writing(target, async () => {
+        if (!subfolders.has(sub)) {
+          await mkdir(path.join(root, sub), { recursive: true });
+          subfolders.add(sub);
+        }
+        try {
+          await writeFile(target, webp, { flag: 'wx' });
+          files++;
+          bytes += webp.length;
+        } catch (error) {
+          // The same picture again (a duplicate file, a page shown twice): one file serves both.
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        }
+      });
       return `${prefix}${sub}/${file}`;
     },
     prune: () => removeGenerations(dir, generation),
