@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { stringify } from 'csv-stringify/sync';
 import { newPage } from './helpers/chromium.js';
 import { makeImage } from './helpers/images.js';
@@ -77,6 +78,20 @@ function rowsOf(html: string): ShownRow[] {
   });
 }
 
+/**
+ * Resolves once no thumbnail under `selector` waits for its src, as the page's script gives them
+ * (told by a MutationObserver in the page, no polling; the CSP allows no eval for waitForFunction).
+ */
+async function thumbnailsGiven(page: Page, selector: string): Promise<void> {
+  const waiting = JSON.stringify(`${selector} img[data-src]`);
+  await page.evaluate(`new Promise((resolve) => {
+    const done = () => !document.querySelector(${waiting});
+    if (done()) return resolve();
+    const watch = new MutationObserver(() => { if (done()) { watch.disconnect(); resolve(); } });
+    watch.observe(document.getElementById('rows'), { subtree: true, attributeFilter: ['data-src'] });
+  })`);
+}
+
 function summaryOf(r: CliResult): string {
   return r.stderr.split('\n').find((l) => l.startsWith('glm-vision: report:')) ?? `(no summary in ${JSON.stringify(r.stderr)})`;
 }
@@ -95,8 +110,8 @@ async function tree(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** The thumbnail URLs a page refers to. */
-const imageSources = (html: string): string[] => [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1] as string);
+/** The thumbnail URLs a page refers to (a folder's as data-src, which the page's script makes src). */
+const imageSources = (html: string): string[] => [...html.matchAll(/<img (?:data-)?src="([^"]+)"/g)].map((m) => m[1] as string);
 
 // 12 rows over 3 pictures: statuses and reviews of every kind, one reviewer's name hostile.
 const SPECS: Spec[] = [
@@ -345,6 +360,8 @@ describe('report thumbnails in a folder', () => {
       if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
     });
     await page.goto(`file://${file.split('/').map(encodeURIComponent).join('/')}`);
+    // Every row is near the window: the script gives each thumbnail its src.
+    await thumbnailsGiven(page, '#rows');
     const sizes = await page.evaluate<{ id: string; w: number }[]>(`(async () => {
       const images = Array.from(document.images);
       for (const img of images) img.loading = 'eager';
@@ -360,6 +377,51 @@ describe('report thumbnails in a folder', () => {
     assert.deepEqual(requests.filter((u) => !u.startsWith(folderUrl)).length, 1, `requests outside the folder: ${requests.join('\n')}`);
     assert.equal(new Set(requests.filter((u) => u.startsWith(folderUrl))).size, 3);
     assert.match(await page.locator('footer').innerText(), /files in the folder my report #1_files beside this page/);
+    await page.close();
+  });
+});
+
+describe('report of more than 500 rows', () => {
+  it('comes in chunks: the far thumbnails get their src when scrolled to, and filters hide whole chunks', async () => {
+    const dir = await workspace();
+    await makeImage(path.join(dir, 'p', 'a.jpg'), { width: 40, height: 30, seed: 85 });
+    const N = 1200;
+    // Errors in the first and the last chunk only.
+    const error = (i: number): boolean => i < 5 || (i >= 1100 && i < 1105);
+    await writeFile(path.join(dir, 'c.jsonl'), jsonl(Array.from({ length: N }, (_, i) => ({ file: 'p/a.jpg', status: error(i) ? 'error' : 'ok' }))));
+    const r = await runMain(['report', 'c.jsonl', '--thumbnails-in', 'folder', '-o', 'r.html'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const html = await readFile(path.join(dir, 'r.html'), 'utf8');
+    assert.equal(html.match(/<div class="chunk">/g)?.length, 3);
+    assert.equal(rowsOf(html).length, N);
+
+    const page = await newPage();
+    const requests: string[] = [];
+    page.on('request', (q) => requests.push(q.url()));
+    await page.goto(`file://${path.join(dir, 'r.html')}`);
+    assert.equal(await page.locator('#rows > .chunk').count(), 3);
+    assert.equal(await page.locator('#rows .row').count(), N);
+    // The first chunk is near the window, the last is not.
+    await thumbnailsGiven(page, '#rows > .chunk:first-child');
+    const far = '#rows > .chunk:last-child img';
+    assert.ok(await page.locator(`${far}[data-src]`).count() > 0, 'the last chunk has its thumbnails already');
+    await page.locator('#r1150').scrollIntoViewIfNeeded();
+    await thumbnailsGiven(page, '#rows > .chunk:last-child');
+    const width = await page.evaluate<number>(`(() => { const img = document.querySelector('#r1150 img'); return img.decode().then(() => img.naturalWidth); })()`);
+    assert.ok(width > 0, `the thumbnail of row 1150 did not load (${width})`);
+
+    const tall = await page.evaluate<number>('document.documentElement.scrollHeight');
+    await page.click('.filters button[data-filter="error"]');
+    assert.equal(await page.locator('#shown').textContent(), `10 of ${N} rows`);
+    assert.deepEqual(await page.locator('#rows > .chunk').evaluateAll((cs) => cs.map((c) => (c as unknown as { hidden: boolean }).hidden)), [false, true, false]);
+    // Ten rows: the page is as tall as ten rows, not as the chunks they are in.
+    const short = await page.evaluate<number>('document.documentElement.scrollHeight');
+    assert.ok(short < tall / 20, `filtered to 10 rows, the page is still ${short} px tall (${tall} px unfiltered)`);
+    await page.click('.filters button[data-filter="all"]');
+    await page.fill('#q', 'answer 1150');
+    await page.locator('#shown', { hasText: new RegExp(`^1 of ${N} rows$`) }).waitFor();
+    assert.equal(await page.locator('#r1150').isVisible(), true);
+    assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), []);
     await page.close();
   });
 });

@@ -9,7 +9,7 @@ import { imagePath, type ReadRow } from '../emit/read-catalog.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from '../emit/sink.js';
 import { UsageError } from '../support/errors.js';
 import { sameFile } from '../support/same-file.js';
-import { pageHead, pageRow, pageTail, type PageInfo, type ShownThumbnail } from './page.js';
+import { CHUNK_END, chunkStart, isChunked, pageHead, pageRow, pageTail, type PageInfo, type ShownThumbnail } from './page.js';
 import { selectionFlags, shownRows, type Selection } from './selection.js';
 import { surveyCatalog, type Survey } from './survey.js';
 import { openThumbnailFolder, removeThumbnailFolder, type ThumbnailFolder } from './thumbnail-folder.js';
@@ -150,6 +150,8 @@ export async function writeReport(job: ReportJob, stdout: Writable): Promise<Rep
     summary.bytes += Buffer.byteLength(text);
     await sink.write(text);
   };
+  const chunked = isChunked(info);
+  let written = 0;
   try {
     await write(pageHead(info));
     for (;;) {
@@ -171,8 +173,11 @@ export async function writeReport(job: ReportJob, stdout: Writable): Promise<Rep
         : thumb?.kind === 'unreadable' ? `no preview of ${file}: ${thumb.reason}`
         : thumb?.changed ? `${file} has changed since it was catalogued (its SHA-256 differs)` : undefined;
       if (problem !== undefined && summary.problems.length < PROBLEMS_KEPT) summary.problems.push(problem);
-      await write(pageRow({ row, n, file, thumb, fields: survey.fields, showPrompt: info.prompts.length > 1 }));
+      if (chunked) await write(chunkStart(written));
+      await write(pageRow({ row, n, file, thumb, fields: survey.fields, showPrompt: info.prompts.length > 1, deferred: folder !== undefined }));
+      written++;
     }
+    if (chunked && written > 0) await write(CHUNK_END);
     await write(pageTail(info));
     await sink.commit();
   } catch (error) {

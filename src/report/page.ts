@@ -37,6 +37,11 @@ export interface PageInfo {
 }
 
 const STATUSES: readonly Status[] = ['ok', 'truncated', 'error'];
+/**
+ * Rows of a long page come in chunks of this many, each laid out only near the window: with a
+ * row each, Chromium takes minutes to open 80,000 rows, with chunks seconds.
+ */
+export const CHUNK_ROWS = 500;
 /** Answers longer than this start folded, so 500 rows stay skimmable. */
 const CLAMP_CHARS = 600;
 const CLAMP_LINES = 8;
@@ -59,7 +64,7 @@ function listed(values: string[], most = 3): string {
 }
 
 export function pageHead(info: PageInfo): string {
-  const css = reportCss({ thumbColumn: thumbColumn(info.thumbSize), thumbSize: info.thumbSize });
+  const css = reportCss({ thumbColumn: thumbColumn(info.thumbSize), thumbSize: info.thumbSize, chunkRows: CHUNK_ROWS });
   const name = info.catalog.split(/[\\/]/).pop() || info.catalog;
   const sub = [
     `<span><b>${info.rows}</b> rows: ${STATUSES.map((s) => `${info.counts[s]} ${s}`).join(', ')}</span>`,
@@ -114,7 +119,18 @@ function latency(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-function thumbCell(thumb: ShownThumbnail | undefined, file: string): string {
+/** Pages of more than CHUNK_ROWS rows group them; shorter ones have rows only, as they always had. */
+export const isChunked = (info: PageInfo): boolean => info.rows > CHUNK_ROWS;
+
+/** What goes before the `index`th row shown (0-based) of a chunked page. */
+export function chunkStart(index: number): string {
+  if (index % CHUNK_ROWS !== 0) return '';
+  return `${index > 0 ? '</div>\n' : ''}<div class="chunk">\n`;
+}
+
+export const CHUNK_END = '</div>\n';
+
+function thumbCell(thumb: ShownThumbnail | undefined, file: string, deferred: boolean): string {
   if (thumb === undefined) return '';
   if (thumb.kind === 'missing') {
     return `<div class="thumb ph missing" title="${escapeHtml(file)}"><b>image not found</b>moved, deleted, or a wrong --base</div>`;
@@ -123,7 +139,7 @@ function thumbCell(thumb: ShownThumbnail | undefined, file: string): string {
     return `<div class="thumb ph" title="${escapeHtml(file)}"><b>no preview</b>${escapeHtml(thumb.reason)}</div>`;
   }
   const flag = thumb.changed ? '<span class="flag" title="its SHA-256 is not the one in the catalog">file changed since cataloguing</span>' : '';
-  return `<div class="thumb"><img src="${escapeHtml(thumb.src)}" width="${thumb.width}" height="${thumb.height}" alt="" loading="lazy" decoding="async">${flag}</div>`;
+  return `<div class="thumb"><img ${deferred ? 'data-src' : 'src'}="${escapeHtml(thumb.src)}" width="${thumb.width}" height="${thumb.height}" alt="" loading="lazy" decoding="async">${flag}</div>`;
 }
 
 const isEmpty = (v: unknown): boolean => v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
@@ -194,9 +210,11 @@ export interface RowView {
   thumb: ShownThumbnail | undefined;
   fields: string[];
   showPrompt: boolean;
+  /** The thumbnail is a file beside the page: the page's script sets its src when the row comes near. */
+  deferred: boolean;
 }
 
-export function pageRow({ row, n, file, thumb, fields, showPrompt }: RowView): string {
+export function pageRow({ row, n, file, thumb, fields, showPrompt, deferred }: RowView): string {
   const issue = thumb !== undefined && (thumb.kind !== 'image' || thumb.changed);
   const badges = [
     row.page !== null ? `<span class="badge" title="page of the document">p. ${row.page}/${row.pages ?? '?'}</span>` : '',
@@ -206,7 +224,7 @@ export function pageRow({ row, n, file, thumb, fields, showPrompt }: RowView): s
   ].join('');
   const error = row.error ? `<div class="err" dir="auto">${escapeHtml(row.error)}</div>` : '';
   return `<article class="row s-${row.status}${issue ? ' img-issue' : ''}" id="r${n}" data-status="${row.status}">`
-    + thumbCell(thumb, file)
+    + thumbCell(thumb, file, deferred)
     + `<div class="body"><div class="head"><a class="num" href="#r${n}">#${n}</a><span class="file">${visibleName(row.SourceFile)}</span>${badges}</div>`
     + error + answerHtml(row, fields) + '</div>'
     + metaHtml(row, showPrompt)
