@@ -48,7 +48,7 @@ describe('option table', () => {
     const flags = parseFlags('doctor', { endpoint: ['http://h:1/v1/'], timeout: '2.5' });
     assert.deepEqual(flags.endpoint, ['http://h:1/v1']);
     assert.equal(flags.timeout, 2.5);
-    assert.throws(() => parseFlags('report', { thumbSize: '8', concurrency: '1', maxInputPixels: '9', thumbnails: true }),
+    assert.throws(() => parseFlags('report', { thumbSize: '8', concurrency: '1', maxInputPixels: '9', thumbnails: true, only: [], thumbnailsIn: 'auto' }),
       /Expected integer from 32 to 1024 for --thumb-size but received "8"/);
   });
 });

@@ -63,7 +63,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
       result.code = configCommand(cmd, io);
     });
 
-  command(program, 'report', 'Make one self-contained HTML page from a catalog: a thumbnail beside each answer, filters by status, text search.')
+  command(program, 'report', 'Make one HTML page from a catalog: a thumbnail beside each answer (for a big catalog, in a folder beside the page), filters by status, text search.')
     .argument('<catalog>', 'a catalog file written by catalog (JSONL or CSV)')
     .action(async (catalog: string, flags: ReportFlags) => {
       const { reportCommand } = await import('./report.js');

@@ -1,4 +1,4 @@
-// `glm-vision report CATALOG`: validated flags in, an HTML page out.
+// `glm-vision report CATALOG`: validated flags in, an HTML page (and its thumbnail folder) out.
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../support/errors.js';
@@ -27,13 +27,14 @@ export function baseFolder(flag: string | undefined, io: CliIO): string {
 }
 
 function summaryLine(s: ReportSummary, output: string | undefined, thumbnails: boolean): string {
-  const parts = [plural(s.rows, 'row')];
+  const parts = [s.rows === s.total ? plural(s.rows, 'row') : `${s.rows} of ${plural(s.total, 'row')}`];
   if (thumbnails) {
     parts.push(plural(s.thumbnails, 'thumbnail'), `${plural(s.missing, 'image')} missing`);
     if (s.unreadable) parts.push(`${plural(s.unreadable, 'image')} without preview`);
     if (s.changed) parts.push(`${plural(s.changed, 'image')} changed since cataloguing`);
   }
-  return `glm-vision: report: ${parts.join(', ')}; wrote ${output ?? 'stdout'} (${fileSize(s.bytes)})\n`;
+  const folder = s.folder ? ` and ${plural(s.folder.files, 'thumbnail file')} in ${path.basename(s.folder.dir)}/ (${fileSize(s.folder.bytes)})` : '';
+  return `glm-vision: report: ${parts.join(', ')}; wrote ${output ?? 'stdout'} (${fileSize(s.bytes)})${folder}\n`;
 }
 
 export async function reportCommand(catalog: string, given: ReportFlags, io: CliIO): Promise<number> {
@@ -53,6 +54,8 @@ export async function reportCommand(catalog: string, given: ReportFlags, io: Cli
       base,
       output,
       thumbnails: flags.thumbnails ? { size, concurrency, maxInputPixels } : undefined,
+      place: flags.thumbnailsIn,
+      selection: { only: flags.only, limit: flags.limit },
       version: VERSION,
       now: new Date(),
       signal: stop,

@@ -1,7 +1,7 @@
 // The options of every command but catalog, in --help order within each command. An option shared
 // by several commands lists them all in `commands`. Data only, like catalog-options.ts.
 import os from 'node:os';
-import { DEFAULT_MAX_INPUT_PIXELS } from './constants.js';
+import { DEFAULT_MAX_INPUT_PIXELS, INLINE_THUMBNAILS } from './constants.js';
 import { DEFAULT_MODEL } from '../models/defaults.js';
 import { DTYPES } from '../models/model-dir.js';
 import type { OptionSpec } from './option-spec.js';
@@ -14,11 +14,15 @@ const OUTPUT_TAIL = 'A regular file is replaced atomically, only once';
 const CACHE_TOOLS = ['cache stats', 'cache export', 'cache prune', 'cache vacuum', 'cache merge'] as const;
 const CACHE_WRITERS = ['cache prune', 'cache vacuum', 'cache merge'] as const;
 const fields = (what: string): string => `catalog fields ${what}`;
+/** report --only: a row status, or how far it was reviewed (the catalog's review column). */
+export const REPORT_ONLY = ['ok', 'error', 'truncated', 'unreviewed', 'rejected'] as const;
+/** report --thumbnails-in: inside the page as data: URIs, or as files in a folder beside it; auto picks by size. */
+export const THUMBNAIL_PLACES = ['auto', 'page', 'folder'] as const;
 
 export const COMMAND_OPTIONS = [
   // report
   { key: 'output', short: '-o', value: '<file>', kind: 'string', commands: ['report'],
-    help: `write the page to FILE instead of stdout (- is stdout). ${OUTPUT_TAIL} the page is complete: a failed or interrupted run leaves it as it was. A device or FIFO is written into directly` },
+    help: `write the page to FILE instead of stdout (- is stdout). ${OUTPUT_TAIL} the page and its thumbnail folder are complete: a failed or interrupted run leaves them as they were. A device or FIFO is written into directly` },
   { key: 'base', value: '<dir>', kind: 'string', commands: ['report'],
     help: 'the folder the catalog run started in: SourceFile paths are relative to it (default: the current folder)' },
   { key: 'thumb-size', value: '<px>', kind: 'integer', default: '256', check: { type: 'int', min: 32, max: 1024, what: 'integer from 32 to 1024' },
@@ -28,6 +32,13 @@ export const COMMAND_OPTIONS = [
     commands: ['report'], help: 'images decoded at once' },
   { key: 'max-input-pixels', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_INPUT_PIXELS), check: { type: 'int', min: 1 },
     commands: ['report'], help: 'no thumbnail for images larger than N pixels (decompression-bomb guard)' },
+  { key: 'only', value: '<what>', kind: 'list', repeatable: true, check: { type: 'choice', of: REPORT_ONLY }, commands: ['report'],
+    help: `only rows that are ${REPORT_ONLY.join('|')} (repeatable: rows matching any are kept)` },
+  { key: 'limit', value: '<n>', kind: 'integer', check: { type: 'int', min: 1 }, commands: ['report'],
+    help: 'only the first N rows (after --only), in catalog order' },
+  { key: 'thumbnails-in', value: '<auto|page|folder>', kind: 'string', default: 'auto', check: { type: 'choice', of: THUMBNAIL_PLACES },
+    commands: ['report'],
+    help: `page: data: URIs inside the page; folder: files in PAGE_files/ beside it (needs -o FILE); auto: the folder above ${INLINE_THUMBNAILS} thumbnails at 256 px` },
   { key: 'quiet', short: '-q', kind: 'boolean', commands: ['report'], help: 'no warnings or summary on stderr' },
   // xmp
   { key: 'sidecars', kind: 'boolean', commands: ['xmp'], help: 'write an XMP sidecar beside each image, merged into one that exists' },

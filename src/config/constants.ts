@@ -21,6 +21,12 @@ export const MIN_THREAD_MEMORY_MB = 96;
 
 export const DEFAULT_PROMPT = 'describe';
 
+/**
+ * report: thumbnails at --thumb-size 256 that one page holds as data: URIs before `--thumbnails-in auto`
+ * writes them to a folder instead (fewer for larger sizes, by area). About 10-30 MB of page (README).
+ */
+export const INLINE_THUMBNAILS = 2000;
+
 export type Flavor = 'auto' | 'vllm' | 'sglang' | 'zhipu' | 'ollama' | 'llamacpp' | 'openai' | 'infer';
 export const FLAVORS: readonly Flavor[] = ['auto', 'vllm', 'sglang', 'zhipu', 'ollama', 'llamacpp', 'openai', 'infer'];
 

@@ -98,11 +98,14 @@ export type FlagsOf<T extends readonly OptionSpec[], C extends CommandName> = {
   [O in OfCommand<T, C> as Given<O> extends true ? never : Camel<Key<O>>]?: Raw<O>;
 };
 
-type Parsed<O> = O extends { check: { type: 'int' | 'number' | 'maxPixels' } }
+type Checked<O, Else> = O extends { check: { type: 'int' | 'number' | 'maxPixels' } }
   ? number
   : O extends { check: { type: 'choice'; of: readonly (infer V)[] } }
     ? V
-    : Raw<O>;
+    : Else;
+
+// A repeatable option is checked value by value (parse-flags.ts): a list of parsed values.
+type Parsed<O> = O extends { repeatable: true } ? Checked<O, string>[] : Checked<O, Raw<O>>;
 
 /** The same values checked and parsed by the table's checks: numbers as numbers, choices as their union. */
 export type ParsedOf<T extends readonly OptionSpec[], C extends CommandName> = {

@@ -1,5 +1,6 @@
 // Reads a catalog written by `catalog` (JSONL or CSV) back into rows, for the
-// commands that work from a finished catalog (report, xmp).
+// commands that work from a finished catalog (report, xmp). stream-catalog.ts
+// reads the same rows one at a time, with the same checks and messages.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -8,14 +9,17 @@ import { unneutralizeCell } from './neutralize.js';
 import { DECISIONS, type Decision } from '../cache/reviews.js';
 import { LEADING_COLUMNS, objectOrText, REVIEW_COLUMNS, REVIEWED_AT, STATUSES, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
 
+/** A row as read back; catalogs from before reviews have none of the review columns: empty. */
+export type ReadRow = CatalogRow;
+
 export interface ReadCatalog {
-  rows: CatalogRow[];
+  rows: ReadRow[];
   /** Template fields (structured jobs), in column order; empty for text jobs. */
   fields: string[];
   format: 'csv' | 'jsonl';
 }
 
-function fail(file: string, where: string, why: string): never {
+export function fail(file: string, where: string, why: string): never {
   throw new UsageError(`${file}${where}: ${why}`);
 }
 
@@ -61,34 +65,41 @@ function toRow(
 const outputValue = (v: unknown): CatalogRow['output'] =>
   typeof v === 'string' || v === null || v === undefined ? (v ?? null) : (v as Record<string, unknown>);
 
+/** One JSONL line (1-based `lineNo`) as a row, or undefined for a blank line. */
+export function jsonlRow(line: string, lineNo: number, file: string): ReadRow | undefined {
+  if (line.trim() === '') return undefined;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    fail(file, ` line ${lineNo}`, 'not JSON (is this a glm-vision catalog?)');
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) fail(file, ` line ${lineNo}`, 'not a catalog row');
+  const record = obj as Record<string, unknown>;
+  return toRow(record, outputValue(record.output), outputValue(record.model_output), file, ` line ${lineNo}`);
+}
+
 function readJsonl(text: string, file: string): ReadCatalog {
-  const rows: CatalogRow[] = [];
+  const rows: ReadRow[] = [];
   const fields = new Set<string>();
   text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch {
-      fail(file, ` line ${i + 1}`, 'not JSON (is this a glm-vision catalog?)');
-    }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) fail(file, ` line ${i + 1}`, 'not a catalog row');
-    const record = obj as Record<string, unknown>;
-    const output = record.output;
-    if (output && typeof output === 'object' && !Array.isArray(output)) for (const k of Object.keys(output)) fields.add(k);
-    rows.push(toRow(record, outputValue(output), outputValue(record.model_output), file, ` line ${i + 1}`));
+    const row = jsonlRow(i === 0 ? line.replace(/^\uFEFF/, '') : line, i + 1, file);
+    if (!row) return;
+    if (row.output && typeof row.output === 'object' && !Array.isArray(row.output)) for (const k of Object.keys(row.output)) fields.add(k);
+    rows.push(row);
   });
   return { rows, fields: [...fields], format: 'jsonl' };
 }
 
-function readCsv(text: string, file: string): ReadCatalog {
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, relax_column_count: false, skip_empty_lines: true }) as string[][];
-  } catch (error) {
-    fail(file, '', `not a readable CSV: ${(error as Error).message}`);
-  }
-  const header = records[0];
+export interface CsvLayout {
+  /** Template fields; empty for text jobs. */
+  fields: string[];
+  /** A data record (the `index`th, 0-based, after the header) as a row. */
+  row(cells: string[], index: number): ReadRow;
+}
+
+/** What a CSV catalog's header says about its records; fails unless it is a glm-vision catalog's. */
+export function csvLayout(header: string[] | undefined, file: string): CsvLayout {
   if (!header) fail(file, '', 'empty: no header row');
   // Catalogs from before page support have no page and pages columns; from before reviews, no review
   // columns; from the first catalogs with reviews, no reviewed_at.
@@ -105,22 +116,42 @@ function readCsv(text: string, file: string): ReadCatalog {
     fail(file, '', `the header is not a glm-vision catalog's (${LEADING_COLUMNS.slice(0, 3).join(',')},…)`);
   }
   const middle = header.slice(leading.length, header.length - trailing.length);
-  const text_ = middle.length === 1 && middle[0] === 'output';
-  const rows = records.slice(1).map((cells, i) => {
-    const obj: Record<string, unknown> = {};
-    header.forEach((name, c) => {
-      const cell = cells[c] ?? '';
-      obj[name] = name === 'SourceFile' ? cell : unneutralizeCell(cell);
-    });
-    let output: CatalogRow['output'] = null;
-    if (obj.status !== 'error' && obj.review !== 'rejected') {
-      if (text_) output = obj.output as string;
-      else output = Object.fromEntries(middle.map((f) => [f, obj[f]]));
-    }
-    const model = stringOrNull(obj.model_output);
-    return toRow(obj, output, model === null || text_ ? model : objectOrText(model), file, ` row ${i + 2}`);
-  });
-  return { rows, fields: text_ ? [] : middle, format: 'csv' };
+  const text = middle.length === 1 && middle[0] === 'output';
+  return {
+    fields: text ? [] : middle,
+    row(cells, index) {
+      const obj: Record<string, unknown> = {};
+      header.forEach((name, c) => {
+        const cell = cells[c] ?? '';
+        obj[name] = name === 'SourceFile' ? cell : unneutralizeCell(cell);
+      });
+      let output: CatalogRow['output'] = null;
+      if (obj.status !== 'error' && obj.review !== 'rejected') {
+        if (text) output = obj.output as string;
+        else output = Object.fromEntries(middle.map((f) => [f, obj[f]]));
+      }
+      const model = stringOrNull(obj.model_output);
+      return toRow(obj, output, model === null || text ? model : objectOrText(model), file, ` row ${index + 2}`);
+    },
+  };
+}
+
+/** csv-parse's options for a catalog: every record as long as the header. */
+export const CSV_OPTIONS = { bom: true, relax_column_count: false, skip_empty_lines: true } as const;
+
+function readCsv(text: string, file: string): ReadCatalog {
+  let records: string[][];
+  try {
+    records = parse(text, CSV_OPTIONS) as string[][];
+  } catch (error) {
+    fail(file, '', `not a readable CSV: ${(error as Error).message}`);
+  }
+  const layout = csvLayout(records[0], file);
+  return { rows: records.slice(1).map((cells, i) => layout.row(cells, i)), fields: layout.fields, format: 'csv' };
+}
+
+export function cannotRead(file: string, error: unknown): UsageError {
+  return new UsageError(`Cannot read the catalog ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
 }
 
 /** Reads a catalog file; the format comes from its first byte ({ for JSONL). */
@@ -129,7 +160,7 @@ export function readCatalog(file: string): ReadCatalog {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`Cannot read the catalog ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw cannotRead(file, error);
   }
   const start = text.replace(/^\uFEFF/, '').trimStart();
   if (start === '') throw new UsageError(`The catalog ${file} is empty`);

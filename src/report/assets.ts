@@ -7,10 +7,13 @@ export interface StyleOptions {
   thumbColumn: number;
   /** Largest thumbnail side, shown when a thumbnail is clicked. */
   thumbSize: number;
+  /** Rows in a chunk of a long page (page.ts). */
+  chunkRows: number;
 }
 
 // The "no preview" box has a least height, not a fixed shape, so a long reason wraps inside it.
-export function reportCss({ thumbColumn, thumbSize }: StyleOptions): string {
+export function reportCss({ thumbColumn, thumbSize, chunkRows }: StyleOptions): string {
+  const rowHeight = Math.max(thumbColumn, 90) + 22;
   const columns = thumbColumn > 0 ? `${thumbColumn}px minmax(0,1fr) 13.5rem` : 'minmax(0,1fr) 13.5rem';
   return `
 :root{--bg:#f4f5f7;--card:#fff;--fg:#1c2230;--muted:#5c6578;--line:#dcdfe6;--accent:#2356c9;--chip:#eef1f6;
@@ -40,8 +43,10 @@ background:var(--bg);border-bottom:1px solid var(--line);box-shadow:0 2px 6px rg
 main{padding:10px 20px 4px}
 .row{display:grid;grid-template-columns:${columns};gap:6px 16px;align-items:start;margin:0 0 8px;padding:10px 12px;
 background:var(--card);border:1px solid var(--line);border-left:4px solid var(--line);border-radius:6px;
-content-visibility:auto;contain-intrinsic-size:auto ${Math.max(thumbColumn, 90) + 22}px}
+content-visibility:auto;contain-intrinsic-size:auto ${rowHeight}px}
 .row[hidden]{display:none}
+.chunk{content-visibility:auto;contain-intrinsic-size:auto ${chunkRows * (rowHeight + 8)}px}
+.chunk[hidden]{display:none}
 .row.s-ok{border-left-color:var(--ok)}
 .row.s-truncated{border-left-color:#d89b00}
 .row.s-error{border-color:var(--err);border-left-color:var(--err);background:var(--errbg)}
@@ -64,6 +69,11 @@ overflow-wrap:anywhere;unicode-bidi:isolate;direction:ltr}
 .b-ok{background:var(--okbg);color:var(--ok)}
 .b-truncated{background:var(--warnbg);color:var(--warn)}
 .b-error{background:var(--err);color:#fff}
+.rv{border:1px solid var(--line);background:none}
+.rv .by{text-transform:none;letter-spacing:0;font-weight:400}
+.rv-accepted{border-color:var(--ok);color:var(--ok)}
+.rv-edited{border-color:var(--accent);color:var(--accent)}
+.rv-rejected{border-color:var(--err);color:var(--err)}
 .err{margin:4px 0;padding:5px 8px;border-radius:4px;background:var(--card);border:1px solid var(--err);color:var(--err);white-space:pre-wrap;overflow-wrap:anywhere}
 .s-truncated .err{border-color:#d89b00;color:var(--warn)}
 .answer{white-space:pre-wrap;overflow-wrap:anywhere;margin:2px 0;max-width:100ch}
@@ -85,18 +95,36 @@ ol.items{margin:0;padding-left:1.3em}
 footer{padding:8px 20px 24px;color:var(--muted);font-size:12px}
 @media (max-width:760px){.row,.row.big{grid-template-columns:${thumbColumn > 0 ? `${Math.min(thumbColumn, 96)}px ` : ''}minmax(0,1fr)}
 .meta{grid-column:1/-1}.row.big .thumb img{max-height:none}}
-@media print{.bar,.more{display:none}.row{content-visibility:visible;break-inside:avoid}.clamp{max-height:none;-webkit-mask-image:none}}
+@media print{.bar,.more{display:none}.chunk{content-visibility:visible}.row{content-visibility:visible;break-inside:avoid}.clamp{max-height:none;-webkit-mask-image:none}}
 `;
 }
 
 // Filters rows by status and by search terms (all must occur, case-insensitive,
-// NFKC so full-width and half-width forms match); toggles long answers and big thumbnails.
+// NFKC so full-width and half-width forms match); toggles long answers and big thumbnails;
+// gives thumbnails in a folder their src as their rows come near.
 export const REPORT_JS = `
 (() => {
   'use strict';
-  const rows = Array.from(document.querySelectorAll('#rows > .row'));
+  const rows = Array.from(document.querySelectorAll('#rows .row'));
+  // A long page comes in chunks of rows: the browser lays out only the chunks near the window.
+  const chunks = Array.from(document.querySelectorAll('#rows > .chunk'));
+  const perChunk = chunks.length > 0 ? chunks[0].childElementCount : 0;
+  const rowHeight = chunks.length > 0 ? chunks[0].offsetHeight / perChunk : 0;
   const norm = (s) => s.normalize('NFKC').toLowerCase();
-  const texts = rows.map((r) => norm(Array.from(r.querySelectorAll('.file, .answer, .fields, .err'), (e) => e.textContent).join('\\n')));
+  // The rows' text is read while the page is idle after loading, a slice at a time (tens of
+  // thousands of rows take seconds), and what is left at once by a search that comes first.
+  const texts = [];
+  const readTexts = (until) => {
+    while (texts.length < until) {
+      texts.push(norm(Array.from(rows[texts.length].querySelectorAll('.file, .answer, .fields, .err, .rv'), (e) => e.textContent).join('\\n')));
+    }
+  };
+  const idle = window.requestIdleCallback ? (f) => requestIdleCallback(f) : (f) => setTimeout(() => f({ timeRemaining: () => 10 }), 50);
+  const readWhileIdle = (deadline) => {
+    while (texts.length < rows.length && deadline.timeRemaining() > 2) readTexts(Math.min(rows.length, texts.length + 100));
+    if (texts.length < rows.length) idle(readWhileIdle);
+  };
+  idle(readWhileIdle);
   const q = document.getElementById('q');
   const shown = document.getElementById('shown');
   const none = document.getElementById('none');
@@ -112,12 +140,22 @@ export const REPORT_JS = `
   const apply = () => {
     pending = false;
     const terms = norm(q.value).split(/\\s+/).filter(Boolean);
+    if (terms.length > 0) readTexts(rows.length);
+    const visible = chunks.map(() => 0);
     let n = 0;
     rows.forEach((r, i) => {
       const byStatus = filter === 'all' || (filter === 'image' ? r.classList.contains('img-issue') : r.dataset.status === filter);
       const show = byStatus && terms.every((t) => texts[i].includes(t));
       if (r.hidden === show) r.hidden = !show;
-      if (show) n++;
+      if (show) {
+        n++;
+        if (perChunk > 0) visible[Math.floor(i / perChunk)]++;
+      }
+    });
+    // A chunk off screen is as tall as its estimate: make that the rows it shows now, not those it had.
+    chunks.forEach((c, k) => {
+      if (c.hidden !== (visible[k] === 0)) c.hidden = visible[k] === 0;
+      c.style.containIntrinsicSize = n === rows.length ? '' : Math.round(visible[k] * rowHeight) + 'px';
     });
     shown.textContent = n === rows.length ? rows.length + ' rows' : n + ' of ' + rows.length + ' rows';
     none.hidden = n > 0;
@@ -148,6 +186,17 @@ export const REPORT_JS = `
       t.closest('.row').classList.toggle('big');
     }
   });
+  // Thousands of file: URLs in img src slow the page's loading to a crawl, lazy or not: they are set when needed.
+  if (document.querySelector('img[data-src]')) {
+    const load = (el) => {
+      for (const img of el.querySelectorAll('img[data-src]')) { img.src = img.dataset.src; img.removeAttribute('data-src'); }
+    };
+    const near = new IntersectionObserver((entries) => {
+      for (const e of entries) if (e.isIntersecting) { near.unobserve(e.target); load(e.target); }
+    }, { rootMargin: '2000px 0px' });
+    for (const el of chunks.length > 0 ? chunks : rows) near.observe(el);
+    addEventListener('beforeprint', () => load(document));
+  }
   apply();
 })();
 `;
@@ -156,12 +205,14 @@ const sha256Source = (text: string): string => `'sha256-${createHash('sha256').u
 
 /**
  * Nothing but the inline style and script above may run or load, and images
- * only from data: URIs, so an answer that slipped past escaping could still do nothing.
+ * only from data: URIs, or the page's own place when they are files beside it
+ * ('self': a file: page's own files, never the network), so an answer that
+ * slipped past escaping could still do nothing.
  */
-export function contentSecurityPolicy(css: string, js: string): string {
+export function contentSecurityPolicy(css: string, js: string, imagesBeside = false): string {
   return [
     "default-src 'none'",
-    'img-src data:',
+    imagesBeside ? "img-src 'self'" : 'img-src data:',
     `style-src ${sha256Source(css)}`,
     `script-src ${sha256Source(js)}`,
     "base-uri 'none'",

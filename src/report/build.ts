@@ -1,13 +1,20 @@
-// `report`: a finished catalog and its images become one self-contained HTML page.
+// `report`: a finished catalog and its images become an HTML page, its thumbnails
+// inside it or, for a big catalog, in a folder beside it (thumbnail-place.ts).
+// The catalog is read twice, row by row: once for the header and the checks, once
+// to write the rows, so memory stays flat however long the catalog.
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { STATUSES, type CatalogRow, type Status } from '../emit/columns.js';
-import { imagePath, readCatalog } from '../emit/read-catalog.js';
-import { fileSink, OutputClosed, stdoutSink } from '../emit/sink.js';
+import type { CatalogRow } from '../emit/columns.js';
+import { imagePath, type ReadRow } from '../emit/read-catalog.js';
+import { fileSink, OutputClosed, stdoutSink, type Sink } from '../emit/sink.js';
 import { UsageError } from '../support/errors.js';
 import { sameFile } from '../support/same-file.js';
-import { pageHead, pageRow, pageTail, type PageInfo } from './page.js';
-import { thumbnailer, type Thumbnail, type ThumbnailOptions } from './thumbnails.js';
+import { CHUNK_END, chunkStart, isChunked, pageHead, pageRow, pageTail, type PageInfo, type ShownThumbnail } from './page.js';
+import { selectionFlags, shownRows, type Selection } from './selection.js';
+import { surveyCatalog, type Survey } from './survey.js';
+import { openThumbnailFolder, removeThumbnailFolder, type ThumbnailFolder } from './thumbnail-folder.js';
+import { placeThumbnails, type ThumbnailPlace } from './thumbnail-place.js';
+import { thumbnailer, type Thumbnail, type ThumbnailOptions, type Thumbnailer } from './thumbnails.js';
 
 export interface ReportJob {
   /** The catalog file as the user named it. */
@@ -18,14 +25,22 @@ export interface ReportJob {
   output: string | undefined;
   /** Undefined: no thumbnails, and the images are not read at all. */
   thumbnails: ThumbnailOptions | undefined;
+  /** --thumbnails-in. */
+  place: ThumbnailPlace;
+  selection: Selection;
   version: string;
   now: Date;
   /** Aborted (SIGINT): stop between rows; the temporary file is removed and -o keeps its old content. */
   signal?: AbortSignal;
+  /** Overrides INLINE_THUMBNAILS, the inline limit at 256 px (tests). */
+  inlineAtDefaultSize?: number;
 }
 
 export interface ReportSummary {
+  /** Rows shown. */
   rows: number;
+  /** Rows in the catalog. */
+  total: number;
   thumbnails: number;
   missing: number;
   unreadable: number;
@@ -35,65 +50,117 @@ export interface ReportSummary {
   errorRows: number;
   /** Warnings for the first few rows with an image problem. */
   problems: string[];
+  /** The page's bytes. */
   bytes: number;
+  /** The thumbnail folder beside the page, when they went there. */
+  folder: { dir: string; files: number; bytes: number } | undefined;
 }
 
 const PROBLEMS_KEPT = 5;
 
-const errorPlaceholder = (row: CatalogRow): Thumbnail => ({ kind: 'unreadable', reason: row.error || 'the row is an error' });
+const errorPlaceholder = (row: CatalogRow): ShownThumbnail => ({ kind: 'unreadable', reason: row.error || 'the row is an error' });
 
-const distinct = (values: string[]): string[] => [...new Set(values.filter((v) => v !== ''))];
-
-function pageInfo(job: ReportJob, rows: CatalogRow[]): PageInfo {
-  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-  for (const row of rows) counts[row.status]++;
+function pageInfo(job: ReportJob, survey: Survey, folder: ThumbnailFolder | undefined): PageInfo {
   return {
     catalog: job.catalog,
-    rows: rows.length,
-    counts,
-    models: distinct(rows.map((r) => r.model)),
-    prompts: distinct(rows.map((r) => r.prompt)),
+    rows: survey.shown,
+    total: survey.total,
+    selection: selectionFlags(job.selection),
+    counts: survey.counts,
+    reviewed: survey.reviewed,
+    models: survey.models,
+    prompts: survey.prompts,
     generated: job.now,
     base: job.thumbnails ? path.resolve(job.base) : undefined,
     thumbSize: job.thumbnails?.size ?? 0,
+    folder: folder ? path.basename(folder.dir) : undefined,
     version: job.version,
   };
+}
+
+/** A thumbnail as the page refers to it: inline as a data: URI, or written to the folder. */
+async function shown(thumb: Thumbnail, folder: ThumbnailFolder | undefined): Promise<ShownThumbnail> {
+  if (thumb.kind !== 'image') return thumb;
+  const { data, width, height, changed } = thumb;
+  const src = folder ? await folder.put(data) : `data:image/webp;base64,${data.toString('base64')}`;
+  return { kind: 'image', src, width, height, changed };
+}
+
+interface Pending {
+  row: ReadRow;
+  n: number;
+  thumb: Promise<ShownThumbnail> | undefined;
+}
+
+/** Where the page goes, and where its thumbnails: checked and opened before anything is written. */
+async function openOutputs(job: ReportJob, survey: Survey, stdout: Writable): Promise<{ sink: Sink; folder: ThumbnailFolder | undefined }> {
+  const sink = job.output !== undefined ? await fileSink(job.output) : stdoutSink(stdout);
+  try {
+    const place = job.thumbnails && placeThumbnails({
+      asked: job.place,
+      rows: survey.shown,
+      pictured: survey.pictured,
+      thumbSize: job.thumbnails.size,
+      toFile: job.output !== undefined && sink.atomic,
+      inlineAtDefaultSize: job.inlineAtDefaultSize,
+    });
+    const folder = place === 'folder' ? await openThumbnailFolder(job.output as string) : undefined;
+    return { sink, folder };
+  } catch (error) {
+    await sink.discard();
+    throw error;
+  }
 }
 
 export async function writeReport(job: ReportJob, stdout: Writable): Promise<ReportSummary> {
   if (job.output !== undefined && sameFile(job.output, job.catalog)) {
     throw new UsageError(`Refusing to write the report over the catalog ${job.catalog}: give -o another file, e.g. report.html`);
   }
-  const { rows, fields } = readCatalog(job.catalog);
-  const info = pageInfo(job, rows);
-  const summary: ReportSummary = { rows: rows.length, thumbnails: 0, missing: 0, unreadable: 0, changed: 0, errorRows: 0, problems: [], bytes: 0 };
-  const make = job.thumbnails ? thumbnailer(job.thumbnails) : undefined;
-  // Thumbnails are made a little ahead of the row being written, so memory stays bounded however long the catalog.
+  const survey = await surveyCatalog(job.catalog, job.selection);
+  const { sink, folder } = await openOutputs(job, survey, stdout);
+  const info = pageInfo(job, survey, folder);
+  const summary: ReportSummary = {
+    rows: survey.shown, total: survey.total, thumbnails: 0, missing: 0, unreadable: 0, changed: 0, errorRows: 0, problems: [], bytes: 0, folder: undefined,
+  };
+  const make: Thumbnailer | undefined = job.thumbnails ? thumbnailer(job.thumbnails) : undefined;
+  // Thumbnails are made (and written to the folder) a little ahead of the row being written; no more are held.
   const window = Math.max(8, (job.thumbnails?.concurrency ?? 1) * 4);
-  const ahead: Promise<Thumbnail>[] = [];
-  let started = 0;
-  const fill = (): void => {
-    while (make && started < rows.length && ahead.length < window) {
-      const row = rows[started++] as CatalogRow;
+  const ahead: Pending[] = [];
+  // Rows appended to the catalog since the first pass are not shown: the header counted without them.
+  const rows = shownRows(job.catalog, job.selection, survey.shown);
+  let exhausted = false;
+  const fill = async (): Promise<void> => {
+    while (!exhausted && ahead.length < window) {
+      const next = await rows.next();
+      if (next.done) {
+        exhausted = true;
+        return;
+      }
+      const { row, n } = next.value;
       // An error row's picture is not what the model saw, if it saw one: its file is not read.
-      const promise = row.status === 'error' ? Promise.resolve(errorPlaceholder(row))
-        : make.make(imagePath(row, job.base), row.sha256, row.page);
-      promise.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
-      ahead.push(promise);
+      const thumb = !make ? undefined
+        : row.status === 'error' ? Promise.resolve(errorPlaceholder(row))
+        : make.make(imagePath(row, job.base), row.sha256, row.page).then((t) => shown(t, folder));
+      thumb?.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
+      ahead.push({ row, n, thumb });
     }
   };
 
-  const sink = job.output !== undefined ? await fileSink(job.output) : stdoutSink(stdout);
   const write = async (text: string): Promise<void> => {
     summary.bytes += Buffer.byteLength(text);
     await sink.write(text);
   };
+  const chunked = isChunked(info);
+  let written = 0;
   try {
     await write(pageHead(info));
-    for (const [i, row] of rows.entries()) {
+    for (;;) {
       job.signal?.throwIfAborted();
-      fill();
-      const thumb = make ? await ahead.shift() : undefined;
+      await fill();
+      const next = ahead.shift();
+      if (!next) break;
+      const { row, n } = next;
+      const thumb = await next.thumb;
       const file = imagePath(row, job.base);
       if (thumb?.kind === 'image') {
         summary.thumbnails++;
@@ -106,15 +173,30 @@ export async function writeReport(job: ReportJob, stdout: Writable): Promise<Rep
         : thumb?.kind === 'unreadable' ? `no preview of ${file}: ${thumb.reason}`
         : thumb?.changed ? `${file} has changed since it was catalogued (its SHA-256 differs)` : undefined;
       if (problem !== undefined && summary.problems.length < PROBLEMS_KEPT) summary.problems.push(problem);
-      await write(pageRow({ row, n: i + 1, file, thumb, fields, showPrompt: info.prompts.length > 1 }));
+      if (chunked) await write(chunkStart(written));
+      await write(pageRow({ row, n, file, thumb, fields: survey.fields, showPrompt: info.prompts.length > 1, deferred: folder !== undefined }));
+      written++;
     }
+    if (chunked && written > 0) await write(CHUNK_END);
     await write(pageTail(info));
     await sink.commit();
   } catch (error) {
+    // Nothing may still be writing into the folder when it is removed.
+    await Promise.allSettled(ahead.map((p) => p.thumb));
     await sink.discard();
+    await folder?.discard();
     if (!(error instanceof OutputClosed)) throw error;
+    return summary;
   } finally {
+    await rows.return(undefined);
     await make?.close();
+  }
+  // The new page is in place: what only the earlier one used can go (or stays for the next run, if it cannot).
+  if (folder) {
+    await folder.prune().catch(() => undefined);
+    summary.folder = { dir: folder.dir, files: folder.files, bytes: folder.bytes };
+  } else if (job.output !== undefined && sink.atomic) {
+    await removeThumbnailFolder(job.output).catch(() => undefined);
   }
   return summary;
 }

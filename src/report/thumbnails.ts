@@ -1,5 +1,5 @@
-// Small previews for the report, embedded as data: URIs so the page needs no
-// other file. The user's images are only ever read.
+// Small previews for the report, as WebP (build.ts puts them in the page or in a
+// folder beside it). The user's images are only ever read.
 import { stat } from 'node:fs/promises';
 import PQueue from 'p-queue';
 import { FileFailure } from '../support/errors.js';
@@ -21,10 +21,10 @@ export interface ThumbnailOptions {
 export type Thumbnail =
   | {
       kind: 'image';
-      uri: string;
+      /** The WebP file. */
+      data: Buffer;
       width: number;
       height: number;
-      bytes: number;
       /** The file's SHA-256 differs from the catalog's: the picture may not be what the model saw. */
       changed: boolean;
     }
@@ -80,10 +80,9 @@ export async function makeThumbnail(
         .toBuffer({ resolveWithObject: true }));
     return {
       kind: 'image',
-      uri: `data:image/webp;base64,${out.data.toString('base64')}`,
+      data: out.data,
       width: out.info.width,
       height: out.info.height,
-      bytes: out.data.length,
       changed,
     };
   } catch (error) {

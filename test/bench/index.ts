@@ -1,11 +1,12 @@
 // `npm run bench`: speed targets for glm-vision, measured against the real CLI
 // (node bin/glm-vision.js over dist/): cold throughput, the cached re-run, PDF
 // pages and limits, the in-process ONNX engine on a tiny generated model,
-// start-up time, and memory and re-run time over 100,000 files. Prints a table
+// start-up time, memory and re-run time over 100,000 files, and an 80,000-row
+// report (page, thumbnail folder, Chromium). Prints a table
 // and writes .bench/results.json. A missed target is reported as FAIL; the exit
 // code is 0 unless the bench itself could not run (1), or was interrupted (130).
 //
-//   npm run bench [-- --only cold|cached|identity|pdf|limits|onnx|startup|scale] [--runs N]
+//   npm run bench [-- --only cold|cached|identity|pdf|limits|onnx|startup|scale|report] [--runs N]
 //   GLM_VISION_BENCH_DIR      fixtures and results (default: .bench/ in the repo)
 //   GLM_VISION_BENCH_THREADS  VIPS_CONCURRENCY for both sides, and the onnx engine's --threads (default: os.availableParallelism())
 //   GLM_VISION_BENCH_RSS      gnu-time | proc-poll (default: gnu-time when /usr/bin/time exists)
@@ -20,6 +21,7 @@ import { coldThroughput } from './cold.js';
 import { onnxEngine } from './onnx.js';
 import { pdfPages } from './pdf.js';
 import { pdfLimits } from './pdf-limits.js';
+import { reportPages } from './report-page.js';
 import { scaleRuns } from './scale.js';
 import { metadataRerun } from './identity.js';
 import { startupTime } from './startup.js';
@@ -27,7 +29,7 @@ import { ROOT, type BenchContext } from './context.js';
 import { hasGnuTime, killAll, type RssMethod } from './proc.js';
 import { renderTable, writeJson, type Report } from './report.js';
 
-const SECTIONS = ['cold', 'cached', 'identity', 'pdf', 'limits', 'onnx', 'startup', 'scale'] as const;
+const SECTIONS = ['cold', 'cached', 'identity', 'pdf', 'limits', 'onnx', 'startup', 'scale', 'report'] as const;
 const USAGE = `usage: npm run bench [-- --only ${SECTIONS.join('|')}] [--runs N]`;
 
 /** A bad option or environment variable: printed as one line, no stack. */
@@ -114,6 +116,7 @@ async function main(): Promise<number> {
       ['onnx', onnxEngine],
       ['startup', startupTime],
       ['scale', scaleRuns],
+      ['report', reportPages],
     ];
     for (const [name, section] of sections) {
       if (only !== undefined && only !== name) continue;
