@@ -274,13 +274,16 @@ export async function ensureScannedDocument(
   return { dir, files, pdf, totalBytes, generated: true, generateMs: performance.now() - t0 };
 }
 
-const TREE_VERSION = 1;
+const TREE_VERSION = 2;
 
-/** A JPEG with a comment segment (FF FE) right after SOI: same pixels, different bytes. */
-function withComment(jpeg: Buffer, text: string): Buffer {
+/**
+ * A JPEG with an APP15 segment (FF EF) right after SOI: same pixels, different bytes. Not a comment:
+ * the cache knows a JPEG by its content, comments and EXIF left out, and each file must be new to it.
+ */
+function withMarker(jpeg: Buffer, text: string): Buffer {
   const body = Buffer.from(text, 'latin1');
   const segment = Buffer.alloc(4 + body.length);
-  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(0xffef, 0);
   segment.writeUInt16BE(body.length + 2, 2);
   body.copy(segment, 4);
   return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
@@ -298,8 +301,8 @@ export interface TreeFixture extends FixtureSet {
  * `perFolder` files per leaf folder and `foldersPerGroup` leaf folders per group,
  * so one group is a subset of the same kind of files. Only `bases` images are
  * encoded with sharp (distinct seeded pixels); each file is one of them with
- * its index in a JPEG comment, so every file's bytes (and SHA-256, the cache
- * key) differ and generating 100,000 files takes seconds, not minutes.
+ * its index in an APP15 segment, so every file's bytes, SHA-256 and content
+ * identity differ and generating 100,000 files takes seconds, not minutes.
  */
 export async function ensureImageTree(
   root: string,
@@ -338,7 +341,7 @@ export async function ensureImageTree(
   let totalBytes = 0;
   // Written in place: the marker comes last, and a missing marker regenerates the whole tree.
   await pool(files, 16, async (file, i) => {
-    const data = withComment(bases[i % o.bases] as Buffer, `glm-vision bench ${i}`);
+    const data = withMarker(bases[i % o.bases] as Buffer, `glm-vision bench ${i}`);
     totalBytes += data.length;
     await writeFile(file, data);
   });

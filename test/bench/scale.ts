@@ -15,7 +15,7 @@ export const SCALE_PER_FOLDER = 1_000;
 /** Leaf folders per top-level group: one group (20 folders, 20,000 files) is the small run. */
 export const SCALE_FOLDERS_PER_GROUP = 20;
 export const SCALE_SIZE = 16;
-/** Distinct encoded images; every file is one of them with its own comment. */
+/** Distinct encoded images; every file is one of them with its own APP15 segment. */
 export const SCALE_BASES = 500;
 export const SCALE_RSS_TARGET_MB = 300;
 export const SCALE_RSS_GROWTH_TARGET = 1.2;
@@ -39,7 +39,7 @@ export async function scaleRuns(ctx: BenchContext): Promise<void> {
   report.notes.push(
     `scale: ${nAll} distinct ${SCALE_SIZE}×${SCALE_SIZE} JPEGs (${fmt(tree.totalBytes / nAll, 0)} bytes each on average) ` +
       `in ${nAll / SCALE_PER_FOLDER} folders of ${SCALE_PER_FOLDER}, two levels deep (${tree.groups.length} groups of ${SCALE_FOLDERS_PER_GROUP}); ` +
-      `${SCALE_BASES} images encoded with sharp, each file one of them with its index in a JPEG comment, so every SHA-256 differs. ` +
+      `${SCALE_BASES} images encoded with sharp, each file one of them with its index in an APP15 segment, so every SHA-256 and content identity differs. ` +
       `The 20,000 run is the first group (${path.relative(ctx.root, small)}) of the same tree. Each cold run starts from an empty cache ` +
       `against its own loopback fake server and must return every row ok and fresh with one inference request per file; ` +
       `peak RSS is the CLI's node process (${ctx.rss}), wall is spawn to exit.`,
