@@ -7,9 +7,12 @@
 # A catalog row looks like
 #   {"SourceFile":"scans/receipt-zh.jpg","sha256":"…","bytes":77612,"width":660,"height":1247,
 #    "format":"jpeg","status":"ok","cached":false,"error":null,"prompt":"describe","model":"…",
-#    "output":"A till receipt from …","tokens_in":1423,"tokens_out":61,"latency_ms":2310}
+#    "job":"…","review":null,"reviewer":null,"reviewed_at":null,
+#    "output":"A till receipt from …","model_output":null,"tokens_in":1423,"tokens_out":61,"latency_ms":2310}
 # `output` is the answer: a string for text prompts (describe, caption, ocr, qa), an object for
 # structured ones (tags, archive, document, moderate, your own json templates); null on error.
+# After `glm-vision review`, `output` is the reviewer's text (null when rejected) and `model_output`
+# the model's.
 set -euo pipefail
 
 usage() {
