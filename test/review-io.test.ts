@@ -12,23 +12,8 @@ import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeImage, makeMultiPageTiff } from './helpers/images.js';
 import { parseJsonl, runMain, scratchFolders } from './helpers/cli.js';
 import { allReviews, REVIEWED_AT, saveReviews } from './helpers/reviews.js';
+import { RECORD_TEMPLATE } from './helpers/templates.js';
 
-const TEMPLATE = `---
-name: record
-description: test record
-max_tokens: 256
-output: json
-schema:
-  type: object
-  properties:
-    title: { type: string }
-    description: { type: string }
-    tags: { type: array, items: { type: string } }
-  required: [title, description, tags]
-  additionalProperties: false
----
-Catalog this image.
-`;
 
 const workspace = scratchFolders('glmv-review-io-');
 type Row = Record<string, unknown>;
@@ -46,7 +31,7 @@ async function archive(): Promise<string> {
   await mkdir(photos, { recursive: true });
   for (const [i, name] of ['a.jpg', 'b.jpg', 'c.jpg', '=d.jpg'].entries()) await makeImage(path.join(photos, name), { width: 60 + i, height: 44, seed: 60 + i });
   await makeMultiPageTiff(path.join(photos, 'doc.tif'), ['#303030', '#909090', '#d0d0d0']);
-  await writeFile(path.join(dir, 'record.md'), TEMPLATE);
+  await writeFile(path.join(dir, 'record.md'), RECORD_TEMPLATE);
   return dir;
 }
 

@@ -12,25 +12,8 @@ import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
 import { parseJsonl, runMain, scratchFolders } from './helpers/cli.js';
 import { REVIEWED_AT, saveReviews } from './helpers/reviews.js';
+import { RECORD_TEMPLATE } from './helpers/templates.js';
 
-const TEMPLATE = `---
-name: record
-description: test record
-max_tokens: 256
-temperature: 0
-top_p: 1
-output: json
-schema:
-  type: object
-  properties:
-    title: { type: string }
-    description: { type: string }
-    tags: { type: array, items: { type: string } }
-  required: [title, description, tags]
-  additionalProperties: false
----
-Catalog this image.
-`;
 
 const workspace = scratchFolders('glmv-review-out-');
 const WHEN = new Date(REVIEWED_AT).toISOString();
@@ -50,7 +33,7 @@ async function archive(): Promise<string> {
   await mkdir(photos, { recursive: true });
   for (const [i, name] of ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg'].entries()) await makeImage(path.join(photos, name), { width: 60 + i, height: 40, seed: 20 + i });
   await makeImage(path.join(photos, 'e.png'), { width: 50, height: 50, seed: 30, format: 'png' });
-  await writeFile(path.join(dir, 'record.md'), TEMPLATE);
+  await writeFile(path.join(dir, 'record.md'), RECORD_TEMPLATE);
   return dir;
 }
 

@@ -11,25 +11,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type Reply } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
 import { parseJsonl, runMain, startCli, tempDir } from './helpers/cli.js';
+import { RECORD_TEMPLATE } from './helpers/templates.js';
 
-const TEMPLATE = `---
-name: record
-description: test record
-max_tokens: 256
-temperature: 0
-top_p: 1
-output: json
-schema:
-  type: object
-  properties:
-    title: { type: string }
-    description: { type: string }
-    tags: { type: array, items: { type: string } }
-  required: [title, description, tags]
-  additionalProperties: false
----
-Catalog this image.
-`;
 
 /** A structured answer derived from the image, so each file gets its own. */
 function answer(version: string) {
@@ -92,7 +75,7 @@ describe('metadata write-back (exiftool)', () => {
     await makeImage(path.join(photos, '照片 c.jpg'), { width: 50, height: 30, seed: 3 });
     await makeImage(path.join(photos, '=d.jpg'), { width: 30, height: 30, seed: 4 });
     await writeFile(path.join(photos, 'broken.jpg'), 'not a jpeg');
-    await writeFile(path.join(work, 'record.md'), TEMPLATE);
+    await writeFile(path.join(work, 'record.md'), RECORD_TEMPLATE);
     const run = await cli(['catalog', 'photos', '--prompt', 'record.md', '--endpoint', server.url, '--model', 'glm-test',
       '--cache', 'cache.db', '-o', 'catalog.jsonl', '-q']);
     assert.equal(run.code, 1, run.stderr); // broken.jpg

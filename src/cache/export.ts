@@ -7,6 +7,7 @@ import type { Sink } from '../emit/sink.js';
 import { compileValidator, parseJsonAnswer } from '../pipeline/parse.js';
 import { hasTable } from './existing.js';
 import { loadJobs, type JobSummary } from './jobs.js';
+import { reviewApplies, type Decision } from './reviews.js';
 
 export interface ExportFilter {
   /** Full fingerprints; empty means every job. */
@@ -156,7 +157,7 @@ export async function exportResults(db: Database.Database, sink: Sink, filter: E
           reviewed_at: new Date(row.reviewed_at ?? 0).toISOString(),
           output: row.edit === null ? null : output(row.edit, row.job),
           model_output: output(row.decided_on ?? '', row.job),
-          applies: row.decision === 'edited' || row.decided_on === row.output,
+          applies: reviewApplies({ decision: row.decision as Decision, modelOutput: row.decided_on ?? '' }, row.output),
         },
       };
       batch += `${JSON.stringify(record)}\n`;

@@ -27,6 +27,14 @@ export interface Review {
 
 export type ReviewInput = Omit<Review, 'revision'>;
 
+/**
+ * Whether a decision stands for the answer `raw` cached now: an edit is about the image and always
+ * does; an acceptance or a rejection judged one answer, and a job asked again has another.
+ */
+export function reviewApplies(review: Pick<Review, 'decision' | 'modelOutput'>, raw: string): boolean {
+  return review.decision === 'edited' || review.modelOutput === raw;
+}
+
 export interface SaveOutcome {
   review: Review;
   /** The save this one replaced, when the saver had not seen it (another tab, another person). */

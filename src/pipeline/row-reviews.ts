@@ -2,7 +2,7 @@
 // `output` (the model's answer moves to `model_output`), a rejection empties it. A decision on
 // another answer than today's (the job was asked again) is not applied, except an edit, which is
 // about the image; an image whose content changed has another key, so its old review never applies.
-import type { Review, ReviewStore } from '../cache/reviews.js';
+import { reviewApplies, type Review, type ReviewStore } from '../cache/reviews.js';
 import { objectOrText, type CatalogRow } from '../emit/columns.js';
 
 export class RowReviews {
@@ -33,7 +33,7 @@ export class RowReviews {
 
 /** `row` with `review` applied, when it applies to the answer `raw`. */
 export function reviewed(row: CatalogRow, review: Review | undefined, raw: string, structured: boolean): CatalogRow {
-  if (!review || (review.decision !== 'edited' && review.modelOutput !== raw)) return row;
+  if (!review || !reviewApplies(review, raw)) return row;
   const output = review.decision === 'rejected' ? null : review.decision === 'edited' ? editedValue(review.output, structured) : row.output;
   return {
     ...row, review: review.decision, reviewer: review.reviewer, reviewed_at: new Date(review.reviewedAt).toISOString(), output, model_output: row.output,

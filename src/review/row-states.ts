@@ -2,7 +2,7 @@
 // decision on another image or another answer of the model), the rule row-reviews.ts applies to
 // catalogs. Worked out for every row once at start-up (one pass, and only for jobs someone has
 // reviewed), then again for a row whenever it is shown or decided on.
-import type { Review, ReviewStore } from '../cache/reviews.js';
+import { reviewApplies, type Review, type ReviewStore } from '../cache/reviews.js';
 import type { ReviewRow } from './rows.js';
 
 export const STATES = ['unreviewed', 'accepted', 'edited', 'rejected', 'stale', 'none'] as const;
@@ -24,7 +24,7 @@ export interface Judgement {
 
 /** The state a review gives: an edit always applies; acceptance and rejection only to the answer they judged. */
 export function stateOf(review: Review | undefined, raw: string, older: Review | undefined): RowState {
-  if (review) return review.decision === 'edited' || review.modelOutput === raw ? review.decision : 'stale';
+  if (review) return reviewApplies(review, raw) ? review.decision : 'stale';
   return older ? 'stale' : 'unreviewed';
 }
 

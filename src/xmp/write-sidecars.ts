@@ -123,14 +123,9 @@ export async function writeSidecars(rows: readonly CatalogRow[], options: Sideca
       fail(`image not found at ${image} (run from the folder the catalog was made in, or pass --base)`);
       continue;
     }
-    let existing: string | undefined;
-    let mode: number;
-    try {
-      ({ text: existing, mode } = await readSidecar(sidecar));
-    } catch (error) {
-      fail(error instanceof NotASidecar ? error.message : `cannot read ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
-      continue;
-    }
+    const read = await readOrFail(sidecar, fail);
+    if (!read) continue;
+    const { text: existing, mode } = read;
     let outcome: MergeOutcome;
     try {
       outcome = mergeSidecar(existing, fields, row.model, options.overwrite, sidecar);
@@ -159,19 +154,24 @@ export async function writeSidecars(rows: readonly CatalogRow[], options: Sideca
   return report;
 }
 
+/** A sidecar as it is (text undefined: none yet), or undefined after `fail` was told why it cannot be read. */
+async function readOrFail(sidecar: string, fail: (reason: string) => void): Promise<Awaited<ReturnType<typeof readSidecar>> | undefined> {
+  try {
+    return await readSidecar(sidecar);
+  } catch (error) {
+    fail(error instanceof NotASidecar ? error.message : `cannot read ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+    return undefined;
+  }
+}
+
 /**
  * A rejected answer: what we wrote for it earlier comes out of its sidecar (if there is one), so that
  * text a person judged wrong does not live on in Lightroom or darktable. Someone else's stays.
  */
 async function withdraw(sidecar: string, dryRun: boolean, report: SidecarReport, fail: (reason: string) => void): Promise<void> {
-  let existing: string | undefined;
-  let mode: number;
-  try {
-    ({ text: existing, mode } = await readSidecar(sidecar));
-  } catch (error) {
-    fail(error instanceof NotASidecar ? error.message : `cannot read ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
-    return;
-  }
+  const read = await readOrFail(sidecar, fail);
+  if (!read) return;
+  const { text: existing, mode } = read;
   if (existing === undefined) return;
   let xml: string | undefined;
   try {
