@@ -1,5 +1,6 @@
 // examples/: the sample-scan generator, the receipt template, the jq/sqlite-utils/exiftool recipes,
-// the cron wrapper and the vLLM script, each run for real against the loopback fake server.
+// the cron wrapper, the vLLM script, the Kubernetes Job and the SLURM array, each run for real
+// against the loopback fake server.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
@@ -12,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { parse as parseCsv } from 'csv-parse/sync';
 import sharp from 'sharp';
+import { parseAllDocuments } from 'yaml';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type Reply } from './helpers/fake-openai.js';
 import { BIN, parseJsonl, ROOT, runCli, scratchFolders } from './helpers/cli.js';
 
@@ -33,6 +35,7 @@ const SCRIPTS = [
   'recipes/sqlite-utils.sh',
   'recipes/exiftool.sh',
   'vllm/serve-and-catalog.sh',
+  'slurm/catalog-array.sh',
 ];
 
 // What the "model" reads on each sample: OCR text for text prompts, receipt fields for the template.
@@ -774,6 +777,153 @@ setTimeout(() => createServer((req, res) => {
     assert.equal(parseJsonl(await readFile(env.OUT!, 'utf8')).length, 6);
     const models = await fetch(`${server.url}/models`);
     assert.equal(models.status, 200);
+  });
+});
+
+/** Every row of a catalog file, and whether it came from the cache. */
+async function catalogRows(file: string): Promise<Record<string, unknown>[]> {
+  return parseJsonl(await readFile(file, 'utf8'));
+}
+
+/** A folder with only `glm-vision` in it (this clone's bin), for scripts that call it by name. */
+async function glmVisionOnPath(dir: string): Promise<string> {
+  const bin = path.join(dir, 'bin');
+  await mkdir(bin, { recursive: true });
+  await symlink(BIN, path.join(bin, 'glm-vision'));
+  return `${bin}:${path.dirname(process.execPath)}:/usr/bin:/bin`;
+}
+
+describe('examples/kubernetes', () => {
+  const dir = path.join(EXAMPLES, 'kubernetes');
+  interface Container { name: string; command?: string[]; args?: string[]; env?: { name: string; value?: string }[];
+    envFrom?: { configMapRef?: { name: string } }[]; volumeMounts?: { name: string; mountPath: string }[] }
+  interface Manifest { apiVersion: string; kind: string; metadata: { name: string }; spec?: Record<string, unknown>; data?: Record<string, string> }
+  interface JobSpec { completionMode?: string; completions?: number; parallelism?: number;
+    template: { spec: { restartPolicy: string; containers: Container[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] } } }
+
+  async function manifests(file: string): Promise<Manifest[]> {
+    const docs = parseAllDocuments(await readFile(path.join(dir, file), 'utf8'));
+    for (const d of docs) assert.deepEqual(d.errors, [], `${file}: ${d.errors.join('; ')}`);
+    return docs.map((d) => d.toJS() as Manifest);
+  }
+  const jobIn = (all: Manifest[]): { job: Manifest; spec: JobSpec; container: Container } => {
+    const job = all.find((m) => m.kind === 'Job');
+    assert.ok(job, 'a Job');
+    const spec = job.spec as unknown as JobSpec;
+    return { job, spec, container: spec.template.spec.containers[0] as Container };
+  };
+  const script = (c: Container): string => [...(c.command ?? []), ...(c.args ?? [])].join(' ');
+  const configMap = (all: Manifest[]): Record<string, string> => all.find((m) => m.kind === 'ConfigMap')?.data ?? {};
+
+  it('catalog-job.yaml: an Indexed Job whose pods run --shard auto with GLM_VISION_SHARDS = completions, caches on a shared claim', async () => {
+    const all = await manifests('catalog-job.yaml');
+    const { job, spec, container } = jobIn(all);
+    assert.equal(job.apiVersion, 'batch/v1');
+    assert.equal(spec.completionMode, 'Indexed');
+    assert.ok(Number.isInteger(spec.completions) && (spec.completions as number) > 1, 'completions: N parts');
+    assert.ok(Number.isInteger(spec.parallelism) && (spec.parallelism as number) >= 1 && (spec.parallelism as number) <= (spec.completions as number));
+    assert.equal(spec.template.spec.restartPolicy, 'Never', 'a Job pod must not restart in place (podFailurePolicy needs Never)');
+    assert.equal(container.env?.find((e) => e.name === 'GLM_VISION_SHARDS')?.value, String(spec.completions));
+    assert.match(script(container), /glm-vision catalog \/archive --shard auto/);
+    // The cache and the part catalog are named by the index, on the claim mounted at /work.
+    assert.match(script(container), /--cache "\/work\/caches\/part-\$JOB_COMPLETION_INDEX\.db"/);
+    const work = container.volumeMounts?.find((m) => m.mountPath === '/work');
+    const claim = spec.template.spec.volumes.find((v) => v.name === work?.name)?.persistentVolumeClaim?.claimName;
+    const pvc = all.find((m) => m.kind === 'PersistentVolumeClaim' && m.metadata.name === claim);
+    assert.ok(pvc, `the claim ${claim} for the caches is declared`);
+    assert.deepEqual((pvc.spec as { accessModes: string[] }).accessModes, ['ReadWriteMany'], 'every pod writes to it');
+    assert.ok(container.envFrom?.some((e) => e.configMapRef?.name === all.find((m) => m.kind === 'ConfigMap')?.metadata.name));
+    assert.match(configMap(all).GLM_VISION_ENDPOINT ?? '', /^http:\/\/vllm:8000\/v1$/, 'the vLLM Service');
+  });
+
+  it('merge-job.yaml: merges the same caches on the same claim, with the same settings, and catalogs the whole archive', async () => {
+    const parts = jobIn(await manifests('catalog-job.yaml'));
+    const { job, spec, container } = jobIn(await manifests('merge-job.yaml'));
+    assert.equal(job.apiVersion, 'batch/v1');
+    assert.equal(spec.completionMode, undefined);
+    assert.match(script(container), /glm-vision cache merge \/work\/caches\/part-\*\.db --cache \/work\/archive\.db/);
+    assert.match(script(container), /glm-vision catalog \/archive --cache \/work\/archive\.db -o/);
+    assert.doesNotMatch(script(container), /--shard/);
+    assert.deepEqual(spec.template.spec.volumes, parts.spec.template.spec.volumes);
+    assert.deepEqual(container.volumeMounts, parts.container.volumeMounts);
+    assert.deepEqual(container.envFrom, parts.container.envFrom);
+  });
+
+  it("the pods' script for two parts, then the merge job's: each file asked once, the whole catalog from the merged cache asks nothing", { timeout: 120_000 }, async () => {
+    const work = await workspace();
+    const folder = await archive(work);
+    const all = await manifests('catalog-job.yaml');
+    // As the pods would run them, with the volumes' mount points moved into this test's folder.
+    const local = (c: Container): string => (c.args?.[0] ?? '').replaceAll('/archive', folder).replaceAll('/work', path.join(work, 'volume'));
+    const env = { ...configMap(all), GLM_VISION_ENDPOINT: server.url, GLM_VISION_SHARDS: '2', GLM_VISION_QUIET: '1', PATH: await glmVisionOnPath(work) };
+    const before = server.chatRequests().length;
+    for (const index of ['0', '1']) {
+      const pod = await run('/bin/sh', ['-c', local(jobIn(all).container)], { env: { ...env, JOB_COMPLETION_INDEX: index } });
+      assert.equal(pod.code, 0, `pod ${index} (the torn JPEG fails: exit 1, done): ${pod.stderr}`);
+    }
+    assert.equal(server.chatRequests().length - before, 6, 'six images, six requests between the two pods');
+    const parts = await readdir(path.join(work, 'volume', 'parts'));
+    assert.deepEqual(parts.sort(), ['part-0.jsonl', 'part-1.jsonl']);
+    const merged = await run('/bin/sh', ['-c', local(jobIn(await manifests('merge-job.yaml')).container)], { env });
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.equal(server.chatRequests().length - before, 6, 'the merged cache answers everything');
+    const rows = await catalogRows(path.join(work, 'volume', 'catalog.jsonl'));
+    assert.equal(rows.length, 7);
+    assert.deepEqual(rows.filter((r) => r.status === 'ok').map((r) => r.cached), Array(6).fill(true));
+  });
+});
+
+describe('examples/slurm/catalog-array.sh', () => {
+  const script = path.join(EXAMPLES, 'slurm', 'catalog-array.sh');
+
+  it('asks for an array range in #SBATCH and runs every part with --shard auto', async () => {
+    const text = await readFile(script, 'utf8');
+    assert.match(text, /^#SBATCH --array=\d+-\d+(:\d+)?$/m);
+    assert.match(text, /catalog "\$ARCHIVE" --shard auto/);
+  });
+
+  it('two array tasks (ids 1 and 2), then the merge step: each file asked once, the merged catalog asks nothing', { timeout: 120_000 }, async () => {
+    const dir = await workspace();
+    const env = {
+      ARCHIVE: await archive(dir), WORK: path.join(dir, 'shared'), ENDPOINT: server.url, MODEL: 'm', GLM_VISION: BIN, GLM_VISION_QUIET: '1',
+      SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '2', SLURM_ARRAY_TASK_COUNT: '2', SLURM_ARRAY_TASK_STEP: '1',
+    };
+    const before = server.chatRequests().length;
+    for (const id of ['1', '2']) {
+      const task = await run('bash', [script], { env: { ...env, SLURM_ARRAY_TASK_ID: id } });
+      assert.equal(task.code, 0, task.stderr);
+    }
+    assert.equal(server.chatRequests().length - before, 6);
+    assert.deepEqual((await readdir(path.join(env.WORK, 'caches'))).filter((f) => f.endsWith('.db')).sort(), ['part-1.db', 'part-2.db']);
+    const merge = await run('bash', [script, 'merge'], { env: { ARCHIVE: env.ARCHIVE, WORK: env.WORK, ENDPOINT: server.url, MODEL: 'm', GLM_VISION: BIN } });
+    assert.equal(merge.code, 0, merge.stderr);
+    assert.match(merge.stderr, /some files failed; see the error rows in .*catalog\.jsonl/);
+    assert.equal(server.chatRequests().length - before, 6, 'the merged cache answers everything');
+    const rows = await catalogRows(path.join(env.WORK, 'catalog.jsonl'));
+    assert.equal(rows.length, 7);
+    assert.deepEqual(rows.filter((r) => r.status === 'ok').map((r) => r.cached), Array(6).fill(true));
+  });
+
+  it('submit: the array, then the merge job with --dependency=afterok on its id', async () => {
+    const dir = await workspace();
+    const calls = path.join(dir, 'sbatch-calls');
+    const sbatch = path.join(dir, 'sbatch');
+    // Records each call's arguments, one per line, and answers as --parsable does.
+    await writeFile(sbatch, `#!/bin/sh\nn=$(( $(cat "${calls}.n" 2>/dev/null || echo 0) + 1 ))\necho $n >"${calls}.n"\nprintf '%s\\n' "$@" >"${calls}.$n"\necho "$((4000 + n));cluster1"\n`);
+    await chmod(sbatch, 0o755);
+    const res = await run('bash', [script, 'submit'], { env: { PATH: `${dir}:/usr/bin:/bin`, WORK: path.join(dir, 'shared') } });
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual((await readFile(`${calls}.1`, 'utf8')).trim().split('\n'), ['--parsable', script]);
+    const merge = (await readFile(`${calls}.2`, 'utf8')).trim().split('\n');
+    assert.ok(merge.includes('--dependency=afterok:4001'), merge.join(' '));
+    assert.ok(merge.includes(`--wrap=${script} merge`), merge.join(' '));
+    assert.match(res.stdout, /array job 4001; merge job 4002/);
+  });
+
+  it('outside an array the part step exits 2 and says how to submit it', async () => {
+    const res = await run('bash', [script], { env: { WORK: path.join(await workspace(), 'shared') } });
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /not a task of a job array; run it with sbatch/);
   });
 });
 

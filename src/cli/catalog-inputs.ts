@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import { sha256 } from '../pipeline/hash.js';
+import { shardLabel, type Shard } from '../pipeline/shard.js';
 import { splitFileList } from '../pipeline/walk.js';
 import { FORMATS, type Format } from '../emit/writers.js';
 import { UsageError } from '../support/errors.js';
@@ -12,8 +13,12 @@ import { oneOf } from '../config/validate.js';
 import type { CatalogOptions } from '../config/options.js';
 import type { CliIO } from './io.js';
 
-/** The command line as recorded in the runs table: secrets replaced. */
-export function redactArgs(argv: string[]): string[] {
+/**
+ * The command line as recorded in the runs table: secrets replaced, and --shard auto as the
+ * part it resolved to, so the record says which part a pod did (and reruns it anywhere).
+ */
+export function recordedArgs(argv: string[], shard: Shard | undefined): string[] {
+  const part = shard?.from !== undefined ? shardLabel(shard) : undefined;
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -22,6 +27,11 @@ export function redactArgs(argv: string[]): string[] {
       i++;
     } else if (a.startsWith('--api-key=')) {
       out.push('--api-key=***');
+    } else if (part !== undefined && a === '--shard') {
+      out.push(a, part);
+      i++;
+    } else if (part !== undefined && a.startsWith('--shard=')) {
+      out.push(`--shard=${part}`);
     } else {
       out.push(a);
     }
@@ -71,10 +81,11 @@ export function inputsLabel(paths: string[], flags: Pick<CatalogOptions, 'filesF
 }
 
 /** The same inputs, walked the same way, on any night: what "the last run over these inputs" means. */
-export function inputsKey(inputs: string[], flags: CatalogOptions, cwd: string): string {
+export function inputsKey(inputs: string[], flags: CatalogOptions, cwd: string, shard: Shard | undefined): string {
   const key = {
     inputs: inputs.map((p) => path.resolve(cwd, p)).sort(),
-    include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, shard: flags.shard ?? null,
+    // The part, not the words: a pod's --shard auto and a rerun with --shard i/n are the same inputs.
+    include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, shard: shard ? shardLabel(shard) : null,
   };
   return sha256(Buffer.from(JSON.stringify(key)));
 }

@@ -14,14 +14,14 @@ import { checkUnusedVariables, checkVariables, type Lang } from '../prompt/rende
 import { runCatalog, type CatalogJob } from '../run.js';
 import { planWalk } from '../pipeline/walk.js';
 import { parsePages } from '../pages/select.js';
-import { inShard, parseShard, shardOf } from '../pipeline/shard.js';
+import { inShard, parseShard, shardLabel, shardOf } from '../pipeline/shard.js';
 import type { CatalogFlags, CatalogOptions } from '../config/options.js';
 import { parseFlags } from '../config/parse-flags.js';
 import { keyValue } from '../config/validate.js';
 import type { CliIO } from './io.js';
 import { defaultMaxPixels } from './defaults.js';
 import { backendKind, makeBackend } from './catalog-backend.js';
-import { checkMetricsFile, inputPaths, inputsKey, inputsLabel, nothingFound, outputFormat, redactArgs } from './catalog-inputs.js';
+import { checkMetricsFile, inputPaths, inputsKey, inputsLabel, nothingFound, outputFormat, recordedArgs } from './catalog-inputs.js';
 import { trapInterrupts } from './signals.js';
 
 export type { CatalogFlags };
@@ -96,7 +96,8 @@ async function catalog(
     maxInputPixels: flags.maxInputPixels,
     jpegQuality: JPEG_QUALITY,
   };
-  const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+  const shard = flags.shard !== undefined ? parseShard(flags.shard, io.env) : undefined;
+  if (shard?.from !== undefined) warn(`--shard auto: part ${shardLabel(shard)} (${shard.from})`);
   const toStdout = flags.output === undefined || flags.output === '-';
   const walkOptions = { include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, followSymlinks: !!flags.followSymlinks };
   const pages: PageOptions = {
@@ -134,7 +135,7 @@ async function catalog(
       files: shard ? shardOf(walk.files(), shard) : walk.files(),
       expectedFiles: found.kept,
       unreadable,
-      inputsKey: inputsKey(inputs, flags, io.cwd),
+      inputsKey: inputsKey(inputs, flags, io.cwd, shard),
       inputsLabel: label,
       template,
       lang,
@@ -144,7 +145,7 @@ async function catalog(
       refresh: !!flags.refresh,
       retryFailed: !!flags.retryFailed,
       output,
-      args: redactArgs(argv),
+      args: recordedArgs(argv, shard),
       graceMs: GRACE_MS,
       pages,
       groupPages: !!flags.groupPages,

@@ -67,7 +67,7 @@ export const COMMAND_LINE_ONLY: Readonly<Record<string, string>> = {
   'files-from': 'what to catalog is given on the command line',
   output: 'a config file that names the output would overwrite the same catalog from every run below it; give -o FILE',
   format: 'the format follows the -o extension; give --format with -o',
-  shard: 'a forgotten shard would silently catalog part of the archive; give --shard i/n',
+  shard: 'a forgotten shard would silently catalog part of the archive; give --shard i/n or --shard auto',
   refresh: 're-inferring everything is a one-off; give --refresh',
   question: 'give "set": { "question": "..." } instead',
   config: 'a config file cannot name another',
