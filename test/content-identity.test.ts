@@ -177,7 +177,7 @@ describe('a nightly run after the archive wrote its metadata into the originals'
     assert.equal((await catalog()).requests, 4);
     // The cache as glm-vision 0.1 with schema 6 left it: answers, but no identities.
     const db = new Database(cache);
-    db.exec('DELETE FROM contents; DROP TABLE settings; PRAGMA user_version = 8;');
+    db.exec('DELETE FROM contents; DROP TABLE settings; DROP TABLE batch_requests; DROP TABLE batches; PRAGMA user_version = 8;');
     db.close();
 
     const upgraded = await catalog();

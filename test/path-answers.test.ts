@@ -130,7 +130,7 @@ describe('path_answers, the cached re-run\'s table', () => {
       raw.exec(`DROP TRIGGER ${name}`);
     }
     // Schema 5, the last before path_answers (6); what came after it goes too.
-    raw.exec('DROP TABLE path_answers; DROP TABLE contents; DROP TABLE reviews; DROP TABLE settings');
+    raw.exec('DROP TABLE path_answers; DROP TABLE contents; DROP TABLE reviews; DROP TABLE settings; DROP TABLE batch_requests; DROP TABLE batches');
     raw.pragma('user_version = 5');
     raw.close();
 

@@ -200,6 +200,28 @@ const MIGRATIONS: string[] = [
    INSERT INTO settings (key, value)
      SELECT 'identify_answered', '1'
       WHERE EXISTS (SELECT 1 FROM path_answers pa WHERE NOT EXISTS (SELECT 1 FROM contents c WHERE c.sha256 = pa.sha256));`,
+  // Batches handed to a /files + /batches service (batch/). A batch is recorded by its uploaded
+  // file before it is created, so one whose creation was cut off is still found (by that file).
+  // Its requests are pending until its results are imported: a second submit leaves them out.
+  `CREATE TABLE batches (
+     file_id TEXT PRIMARY KEY,
+     id TEXT UNIQUE,
+     endpoint TEXT NOT NULL,
+     name TEXT NOT NULL,
+     requests INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     counts TEXT,
+     output_file TEXT,
+     error_file TEXT,
+     submitted_at INTEGER NOT NULL,
+     checked_at INTEGER,
+     imported_at INTEGER
+   ) WITHOUT ROWID;
+   CREATE TABLE batch_requests (
+     custom_id TEXT NOT NULL,
+     file_id TEXT NOT NULL REFERENCES batches(file_id) ON DELETE CASCADE,
+     PRIMARY KEY (custom_id, file_id)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

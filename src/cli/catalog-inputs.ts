@@ -58,7 +58,7 @@ function isSpecialFile(file: string): boolean {
   }
 }
 
-export async function inputPaths(paths: string[], flags: CatalogOptions, io: CliIO): Promise<string[]> {
+export async function inputPaths(paths: string[], flags: Pick<CatalogOptions, 'filesFrom'>, io: CliIO): Promise<string[]> {
   const all = [...paths];
   if (flags.filesFrom !== undefined) {
     let listing: string;
@@ -103,7 +103,7 @@ export function checkMetricsFile(file: string, cwd: string): string {
   return file;
 }
 
-export function nothingFound(label: string, flags: CatalogOptions, unreadable: number): string {
+export function nothingFound(label: string, flags: Pick<CatalogOptions, 'include' | 'exclude'>, unreadable: number): string {
   const why = [
     ...(flags.include.length || flags.exclude.length ? ['--include/--exclude may leave nothing'] : []),
     ...(unreadable ? [`${plural(unreadable, 'folder')} could not be read`] : []),

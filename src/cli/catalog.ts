@@ -1,41 +1,26 @@
 // `glm-vision catalog`: turns checked flags into a job and runs it.
-import type { Backend, GenerationParams } from '../backends/backend.js';
+import type { Backend } from '../backends/backend.js';
 import { OutputClosed } from '../emit/sink.js';
 import { newRunStats, writeMetrics, type MetricsFile, type RunStats } from '../pipeline/metrics.js';
-import type { PageOptions } from '../pages/document.js';
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
 import { lockCache } from '../cache/run-lock.js';
 import { CacheStore } from '../cache/store.js';
 import { ExitCode, exitCodeFor, NoInput, TemporaryFailure } from '../support/errors.js';
-import { JPEG_QUALITY, type PreprocessOptions } from '../image/preprocess.js';
 import { createProgress } from '../pipeline/progress.js';
-import { langFromEnv, resolveTemplate } from '../prompt/library.js';
-import { checkUnusedVariables, checkVariables, type Lang } from '../prompt/render.js';
 import { runCatalog, type CatalogJob } from '../run.js';
 import { planWalk } from '../pipeline/walk.js';
-import { parsePages } from '../pages/select.js';
-import { inShard, parseShard, shardLabel, shardOf } from '../pipeline/shard.js';
+import { inShard, shardOf } from '../pipeline/shard.js';
 import type { CatalogFlags, CatalogOptions } from '../config/options.js';
 import { parseFlags } from '../config/parse-flags.js';
-import { keyValue } from '../config/validate.js';
 import type { CliIO } from './io.js';
-import { defaultMaxPixels } from './defaults.js';
 import { backendKind, makeBackend } from './catalog-backend.js';
+import { jobSettings } from './catalog-job.js';
 import { checkMetricsFile, inputPaths, inputsKey, inputsLabel, nothingFound, outputFormat, recordedArgs } from './catalog-inputs.js';
 import { trapInterrupts } from './signals.js';
 
 export type { CatalogFlags };
 
 const GRACE_MS = 30_000;
-
-/** Where each template variable came from, for the message about one that no template uses. */
-function variableOrigin(flags: CatalogOptions): (name: string) => string {
-  return (name) => {
-    if (name === 'question' && flags.question !== undefined) return '--question';
-    const pair = flags.set.find((p) => p.startsWith(`${name}=`)) ?? `${name}=…`;
-    return flags.setFrom ? `--set ${pair} (from ${flags.setFrom})` : `--set ${pair}`;
-  };
-}
 
 export async function catalogCommand(paths: string[], given: CatalogFlags, argv: string[], io: CliIO): Promise<ExitCode> {
   const stats = newRunStats(Date.now());
@@ -73,44 +58,9 @@ async function catalog(
     if (!flags.quiet) io.stderr.write(`glm-vision: ${message}\n`);
   };
   const loud = (message: string): void => void io.stderr.write(`glm-vision: ${message}\n`);
-  const lang: Lang = flags.lang ?? langFromEnv(io.env);
-  const template = resolveTemplate(flags.prompt, lang);
-  const variables: Record<string, string> = {};
-  for (const pair of flags.set) {
-    const [k, v] = keyValue('--set', pair);
-    variables[k] = v;
-  }
-  if (flags.question !== undefined) variables.question = flags.question;
-  checkVariables(template, variables);
-  checkUnusedVariables(template, variables, variableOrigin(flags));
-
-  const generation: GenerationParams = {
-    maxTokens: flags.maxTokens ?? template.maxTokens,
-    temperature: flags.temperature ?? template.temperature,
-    topP: flags.topP ?? template.topP,
-    seed: flags.seed,
-  };
   const kind = backendKind(flags);
-  const preprocess: PreprocessOptions = {
-    maxPixels: flags.maxPixels ?? defaultMaxPixels(kind),
-    maxInputPixels: flags.maxInputPixels,
-    jpegQuality: JPEG_QUALITY,
-  };
-  const shard = flags.shard !== undefined ? parseShard(flags.shard, io.env) : undefined;
-  if (shard?.from !== undefined) warn(`--shard auto: part ${shardLabel(shard)} (${shard.from})`);
+  const { lang, template, variables, generation, preprocess, shard, walkOptions, pages } = jobSettings(flags, kind, io, warn);
   const toStdout = flags.output === undefined || flags.output === '-';
-  const walkOptions = { include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, followSymlinks: !!flags.followSymlinks };
-  const pages: PageOptions = {
-    pages: parsePages(flags.pages),
-    dpi: flags.dpi,
-    maxPages: flags.maxPages,
-    maxPixels: preprocess.maxPixels,
-    maxInputPixels: preprocess.maxInputPixels,
-    renderMemoryMb: flags.renderMemory,
-    renderCpuLimitS: flags.renderCpuLimit,
-    // What the PDF libraries print, with the file's name; nothing under -q.
-    onWarning: (file, message) => warn(`${file}: PDF reader: ${message}`),
-  };
   const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: !!flags.bom };
   const inputs = await inputPaths(paths, flags, io);
   const dbPath = flags.cache ?? defaultCachePath(io.env);

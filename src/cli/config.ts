@@ -36,10 +36,10 @@ function printWarnings(settings: Settings, quiet: boolean, io: CliIO): void {
   if (!quiet) for (const w of settings.warnings) io.stderr.write(`glm-vision: ${w}\n`);
 }
 
-/** The catalog's flags with the settings merged in. */
-export function catalogSettings(cmd: Command, io: CliIO): CatalogFlags {
+/** The catalog's flags with the settings merged in (also of batch export and submit, which share them). */
+export function catalogSettings<F extends Pick<CatalogFlags, 'setFrom' | 'quiet'> = CatalogFlags>(cmd: Command, io: CliIO): F {
   const settings = applySettings(cmd, io);
-  const flags = cmd.opts<CatalogFlags>();
+  const flags = cmd.opts<F>();
   printWarnings(settings, !!flags.quiet, io);
   const set = settings.resolved.get('set')?.source;
   if (set?.kind === 'config') flags.setFrom = `the config file ${set.file}`;

@@ -40,6 +40,21 @@ Exit codes:
   2    usage error (bad --endpoint URL or --timeout)
 `;
 
+/** Written in --help and the README; keep the two in step. */
+export const BATCH_EXIT_CODES_HELP = `
+Exit codes:
+  0    done: export wrote its files (or had nothing to write), import stored or skipped every line,
+       fetch imported every finished batch and none is still running
+  1    some files or pages could not be exported, some result lines stored nothing (each is listed
+       with FILE:LINE), or a fetched batch failed, expired or was cancelled
+  2    usage error, or the batch service refused a request (API key, path, file)
+  66   no input: a path or result file is missing, or the inputs hold no image or PDF
+  74   a request file could not be written (the files there were are left as they were)
+  75   the batch service could not be reached or had trouble (429, 5xx), or fetch found batches
+       still running: run it again later
+  130  interrupted: no request file was written
+`;
+
 /**
  * The local engine's default pixel budget: 128 merged tokens (about 316×316). A 2B model on a 2-core CPU
  * spends most of its time on the vision encoder and the prompt, which grow with the image.

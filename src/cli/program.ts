@@ -7,8 +7,9 @@ import { ExitCode, exitCodeFor } from '../support/errors.js';
 import { VERSION } from '../support/version.js';
 import { optionsFor, type CacheStatsFlags, type DoctorFlags, type ExportFlags, type ModelsPullFlags, type PromptsFlags, type PruneFlags, type ReportFlags, type ReviewFlags, type WriteFlags, type XmpFlags } from '../config/options.js';
 import type { ReviewExportFlags, ReviewImportFlags } from '../config/options.js';
+import type { BatchExportFlags, BatchFetchFlags, BatchImportFlags, BatchStatusFlags, BatchSubmitFlags } from '../config/options.js';
 import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spec.js';
-import { CONFIG_HELP, DOCTOR_EXIT_CODES_HELP, EXIT_CODES_HELP } from './defaults.js';
+import { BATCH_EXIT_CODES_HELP, CONFIG_HELP, DOCTOR_EXIT_CODES_HELP, EXIT_CODES_HELP } from './defaults.js';
 import type { CliIO } from './io.js';
 
 export { EXIT_CODES_HELP };
@@ -168,6 +169,42 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     .action(async (flags: ReviewExportFlags) => {
       const { reviewExportCommand } = await import('./review-io.js');
       result.code = await reviewExportCommand(flags, io);
+    });
+
+  // The catalog's requests as OpenAI batch files, for vllm run-batch or a /files + /batches service.
+  const batch = program.command('batch')
+    .description("Catalog through offline batches: write the cache's missing requests as OpenAI batch files, or submit them to a /files + /batches service, and import the results into the cache.")
+    .addHelpText('after', BATCH_EXIT_CODES_HELP);
+  command(batch, 'batch export', 'write a request line for every image or page the cache does not answer (the same flags as catalog)')
+    .argument('[paths...]', 'image files and folders, as for catalog')
+    .action(async (paths: string[], _flags: unknown, cmd: Command) => {
+      // The catalog's settings (config file, environment): the same job as the catalog run that follows.
+      const flags = (await import('./config.js')).catalogSettings<BatchExportFlags>(cmd, io);
+      const { batchExportCommand } = await import('./batch.js');
+      result.code = await batchExportCommand(paths, flags, io);
+    });
+  command(batch, 'batch import', "store the answers of result files (vllm run-batch's output, a batch service's output and error files) in the cache")
+    .argument('<results...>', 'result files (JSONL, one result per line)')
+    .action(async (files: string[], flags: BatchImportFlags) => {
+      const { batchImportCommand } = await import('./batch.js');
+      result.code = await batchImportCommand(files, flags, io);
+    });
+  command(batch, 'batch submit', "export the cache's missing requests and hand them to a /files + /batches service (--endpoint); leaves out requests already in a pending batch")
+    .argument('[paths...]', 'image files and folders, as for catalog')
+    .action(async (paths: string[], _flags: unknown, cmd: Command) => {
+      const flags = (await import('./config.js')).catalogSettings<BatchSubmitFlags>(cmd, io);
+      const { batchSubmitCommand } = await import('./batch.js');
+      result.code = await batchSubmitCommand(paths, flags, io);
+    });
+  command(batch, 'batch status', 'every batch submitted from this cache, as its service reports it now')
+    .action(async (flags: BatchStatusFlags) => {
+      const { batchStatusCommand } = await import('./batch.js');
+      result.code = await batchStatusCommand(flags, io);
+    });
+  command(batch, 'batch fetch', 'download the results of finished batches and import them into the cache')
+    .action(async (flags: BatchFetchFlags) => {
+      const { batchFetchCommand } = await import('./batch.js');
+      result.code = await batchFetchCommand(flags, io);
     });
 
   command(program, 'doctor', 'Check this machine before a catalog run (Node, image decoders, ONNX Runtime, cache, endpoints, model); print a fix for each problem.')

@@ -17,7 +17,8 @@ export type Check =
 export type CommandName =
   | 'catalog' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models pull'
   | 'cache stats' | 'cache export' | 'cache prune' | 'cache vacuum' | 'cache merge' | 'doctor'
-  | 'review' | 'review import' | 'review export';
+  | 'review' | 'review import' | 'review export'
+  | 'batch export' | 'batch import' | 'batch submit' | 'batch status' | 'batch fetch';
 
 /** What the README's "Every setting" table says where the other fields cannot. */
 export interface SettingDoc {

@@ -1,6 +1,7 @@
 // The option table: every command's options, each declared once (catalog-options.ts,
 // command-options.ts). The command line's options, the settings, `glm-vision config`'s listing,
 // the typed flags and the README's "Every setting" table are all made from it.
+import { BATCH_OPTIONS } from './batch-options.js';
 import { CATALOG_OPTIONS } from './catalog-options.js';
 import { COMMAND_OPTIONS } from './command-options.js';
 import { REVIEW_IO_OPTIONS } from './review-io-options.js';
@@ -13,6 +14,7 @@ export const OPTIONS = [
   ...COMMAND_OPTIONS,
   ...REVIEW_IO_OPTIONS,
   ...REVIEW_OPTIONS,
+  ...BATCH_OPTIONS,
 ] as const satisfies readonly OptionSpec[];
 
 type Table = typeof OPTIONS;
@@ -40,3 +42,10 @@ export type WriteFlags = FlagsOf<Table, 'cache vacuum'>;
 export type ReviewImportFlags = FlagsOf<Table, 'review import'>;
 export type ReviewExportFlags = FlagsOf<Table, 'review export'>;
 export type ReviewFlags = FlagsOf<Table, 'review'>;
+export type BatchExportFlags = FlagsOf<Table, 'batch export'> & Pick<CatalogFlags, 'setFrom'>;
+/** batch export's and batch submit's flags once checked and parsed. */
+export type BatchExportOptions = ParsedOf<Table, 'batch export'> & Pick<CatalogFlags, 'setFrom'>;
+export type BatchSubmitFlags = FlagsOf<Table, 'batch submit'> & Pick<CatalogFlags, 'setFrom'>;
+export type BatchImportFlags = FlagsOf<Table, 'batch import'>;
+export type BatchStatusFlags = FlagsOf<Table, 'batch status'>;
+export type BatchFetchFlags = FlagsOf<Table, 'batch fetch'>;

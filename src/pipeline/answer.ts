@@ -1,6 +1,6 @@
 // Asks the backend about one prepared image and turns the reply into a
 // cacheable answer; an empty or malformed structured answer gets one more try.
-import type { Backend, InferRequest } from '../backends/backend.js';
+import type { Backend, InferRequest, InferResult } from '../backends/backend.js';
 import { FileFailure } from '../support/errors.js';
 import { AnswerError, cleanAnswer, parseJsonAnswer } from './parse.js';
 import type { CachedResult } from '../cache/store.js';
@@ -43,6 +43,29 @@ function judge(
   }
 }
 
+/**
+ * A server's reply judged as the pipeline judges every answer, online or from a batch file: the
+ * answer to cache, or why it cannot be one (online, worth one more try). A content filter's
+ * refusal is the file's failure.
+ */
+export function judgeReply(
+  reply: InferResult, validate: ValidateFunction | undefined, promptName: string, maxTokens: number, latencyMs: number | null,
+): Answer | { problem: string } {
+  if (reply.finishReason === 'content_filter') {
+    throw new FileFailure("the server's content filter withheld the answer");
+  }
+  const text = cleanAnswer(reply.text);
+  const status = reply.finishReason === 'length' ? 'truncated' : 'ok';
+  // An empty or malformed answer is a glitch; never cache it as an answer.
+  const judged = judge(text, status, validate, maxTokens);
+  if ('problem' in judged) return judged;
+  const { value, note } = judged;
+  return {
+    status, output: text, value, note, prompt: promptName, model: reply.model,
+    tokensIn: reply.tokensIn ?? null, tokensOut: reply.tokensOut ?? null, latencyMs,
+  };
+}
+
 export async function ask(
   backend: Pick<Backend, 'infer'>,
   request: InferRequest,
@@ -54,21 +77,10 @@ export async function ask(
     const started = performance.now();
     const reply = await backend.infer(request, signal);
     const latencyMs = Math.round(performance.now() - started);
-    if (reply.finishReason === 'content_filter') {
-      throw new FileFailure("the server's content filter withheld the answer");
-    }
-    const text = cleanAnswer(reply.text);
-    const status = reply.finishReason === 'length' ? 'truncated' : 'ok';
-    // An empty or malformed answer is a glitch worth one more try; never cache it as an answer.
-    const judged = judge(text, status, validate, request.generation.maxTokens);
-    if ('problem' in judged) {
-      if (attempt === 0) continue;
-      throw new FileFailure(`${judged.problem} (after 2 attempts)`);
-    }
-    const { value, note } = judged;
-    return {
-      status, output: text, value, note, prompt: promptName, model: reply.model,
-      tokensIn: reply.tokensIn ?? null, tokensOut: reply.tokensOut ?? null, latencyMs,
-    };
+    const answer = judgeReply(reply, validate, promptName, request.generation.maxTokens, latencyMs);
+    if (!('problem' in answer)) return answer;
+    // Worth one more try.
+    if (attempt === 0) continue;
+    throw new FileFailure(`${answer.problem} (after 2 attempts)`);
   }
 }

@@ -3,7 +3,7 @@
 // image holds a staged permit until the model has it, so no more images are
 // decoded ahead of the model than the run allows.
 import type { ValidateFunction } from 'ajv';
-import type { Backend, GenerationParams, ImageInput, SourceInfo } from '../backends/backend.js';
+import type { Backend, GenerationParams, ImageInput, InferRequest, SourceInfo } from '../backends/backend.js';
 import type { CachedResult } from '../cache/store.js';
 import type { Template } from '../prompt/template.js';
 import { FileFailure } from '../support/errors.js';
@@ -30,6 +30,12 @@ export interface ImageToAsk {
   remember: (source: SourceInfo) => void;
 }
 
+/**
+ * Who answers an image the cache does not: by default the backend (ask); `batch export` writes the
+ * request to a batch file instead. `key` is the image's cache key.
+ */
+export type Asker = (key: string, request: InferRequest, signal: AbortSignal) => Promise<Answer>;
+
 export class Answers {
   private readonly inflight = new Map<string, Promise<Answer>>();
   private calls = 0;
@@ -49,6 +55,7 @@ export class Answers {
     private readonly generation: GenerationParams,
     private readonly validate: ValidateFunction | undefined,
     private readonly stats: RunStats,
+    private readonly asker: Asker = (_key, request, signal) => ask(this.counted, request, this.validate, this.template.name, signal),
   ) {}
 
   /** Inference calls made, for the metrics when the backend does not count its own. */
@@ -85,13 +92,13 @@ export class Answers {
     const { prepared, settle } = step;
     const { template } = this;
     try {
-      const request = {
+      const request: InferRequest = {
         image: prepared.image, system: template.system, prompt: image.prompt, generation: this.generation,
         schema: template.schema, schemaName: template.name,
       };
       const answer = await control.infer.add(() => {
         image.release();
-        return ask(this.counted, request, this.validate, template.name, control.signal);
+        return this.asker(image.key, request, control.signal);
       }, { signal: control.signal });
       cache.saveAnswer(image.key, answer);
       this.stats.tokensIn += answer.tokensIn ?? 0;

@@ -27,6 +27,12 @@ export type { OpenAIBackendOptions } from './backend-options.js';
 type Failed = { ok: false; failure: FailureInfo; outcome: Outcome; retryAfterMs?: number };
 type AttemptResult = { ok: true; result: InferResult } | Failed;
 
+/** What of the openai backend changes answers, for the job fingerprint: a batch file's requests share it. */
+export function openaiFingerprint(flavor: Flavor, model: string): Record<string, unknown> {
+  // No URLs or keys: adding replicas or rotating keys keeps the cache valid.
+  return { backend: 'openai', flavor, model };
+}
+
 export function createOpenAIBackend(options: OpenAIBackendOptions): Backend {
   return new OpenAIBackend(options);
 }
@@ -97,8 +103,7 @@ class OpenAIBackend implements Backend {
   }
 
   fingerprint(): Record<string, unknown> {
-    // No URLs or keys: adding replicas or rotating keys keeps the cache valid.
-    return { backend: 'openai', flavor: this.flavor, model: this.model };
+    return openaiFingerprint(this.flavor, this.model);
   }
 
   stats(): BackendStats {

@@ -23,3 +23,9 @@ export {
 export { parseErrorBody } from './error-body.js';
 export { AUTH_FIX_KEY, AUTH_FIX_NO_KEY, formatSeconds } from './errors.js';
 export { displayEndpoint, normalizeEndpoint, oneLine, redact } from './redact.js';
+// What batch files share with the online requests: the fingerprint, the body, the answer's reading.
+export { openaiFingerprint } from './client.js';
+export { batchLine, batchUrl } from './batch-line.js';
+export { isRecord, readResponse, type ResolvedFlavor } from './flavors.js';
+export { AttemptTimeout, fetchText } from './http.js';
+export { probeFlavor } from './detect-flavor.js';

@@ -1,0 +1,73 @@
+// One line of a batch's output or error file, judged as the online run judges an answer
+// (flavors.ts reads the completion, answer.ts cleans and checks it): the answer to cache, or why not.
+// {"id", "custom_id", "response": {"status_code", "request_id", "body": {chat completion}}, "error": null | {...}}
+import { isRecord, readResponse } from '../backends/openai/index.js';
+import type { ValidateFunction } from 'ajv';
+import { judgeReply, type Answer } from '../pipeline/answer.js';
+import { FileFailure } from '../support/errors.js';
+import { parseCustomId } from './custom-id.js';
+
+/** What a result needs of its job: how its answers are checked and labelled. */
+export interface ResultJob {
+  prompt: string;
+  model: string;
+  maxTokens: number;
+  validate: ValidateFunction | undefined;
+}
+
+export type JudgedLine =
+  | { kind: 'garbage'; why: string }
+  | { kind: 'unknown'; customId: string; why: string }
+  | { kind: 'failed'; customId: string; why: string }
+  | { kind: 'answer'; customId: string; job: string; key: string; answer: Answer };
+
+/** The custom_id of a line, if it has one: for finding duplicates before judging. */
+export function customIdOf(text: string): string | undefined {
+  const line = parse(text);
+  return isRecord(line) && typeof line.custom_id === 'string' ? line.custom_id : undefined;
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The message of an error object, as services write them ({message, code} or {error: {...}}). */
+function describeError(error: unknown): string {
+  if (!isRecord(error)) return String(error);
+  const inner = isRecord(error.error) ? error.error : error;
+  const message = typeof inner.message === 'string' ? inner.message : JSON.stringify(inner);
+  const code = inner.code ?? inner.type;
+  return code === undefined || code === null ? message : `${String(code)}: ${message}`;
+}
+
+export function judgeLine(text: string, jobOf: (job: string) => ResultJob | undefined): JudgedLine {
+  const line = parse(text);
+  if (line === undefined) return { kind: 'garbage', why: 'not JSON' };
+  if (!isRecord(line)) return { kind: 'garbage', why: 'not a JSON object' };
+  const id = line.custom_id;
+  if (typeof id !== 'string') return { kind: 'garbage', why: 'no custom_id' };
+  const parsed = parseCustomId(id);
+  if (!parsed) return { kind: 'unknown', customId: id, why: 'not a glm-vision request (job-key)' };
+  const job = jobOf(parsed.job);
+  if (!job) return { kind: 'unknown', customId: id, why: `job ${parsed.job.slice(0, 12)} is not in this cache: exported from another cache?` };
+  const failed = (why: string): JudgedLine => ({ kind: 'failed', customId: id, why });
+  if (line.error !== undefined && line.error !== null) return failed(`the service's error: ${describeError(line.error)}`);
+  const response = line.response;
+  if (!isRecord(response)) return failed('no response');
+  const status = response.status_code;
+  if (status !== 200) return failed(`HTTP ${String(status)}${isRecord(response.body) ? `: ${describeError(response.body)}` : ''}`);
+  const read = readResponse('generic', response.body, job.model);
+  if (!read.ok) return failed(`the response is not an answer: ${read.reason}`);
+  try {
+    const answer = judgeReply(read.result, job.validate, job.prompt, job.maxTokens, null);
+    if ('problem' in answer) return failed(answer.problem);
+    return { kind: 'answer', customId: id, job: parsed.job, key: parsed.key, answer };
+  } catch (error) {
+    if (error instanceof FileFailure) return failed(error.message);
+    throw error;
+  }
+}
