@@ -21,7 +21,7 @@ export function reportConcurrency(backend: Backend, control: RunControl, tally: 
   stats.levels = levels;
   for (const l of levels) warn(levelLine(l));
   // The local engine's pace is the model's, on the same cores.
-  if (backend.kind !== 'openai') return;
+  if (backend.kind !== 'openai' || levels.length === 0) return;
   const verdict = control.supply.verdict();
   const line = verdict && supplyLine(verdict, os.availableParallelism(), tally);
   if (line) warn(line);

@@ -21,6 +21,8 @@ export interface SlotServerStats {
   firstAt: number | undefined;
   lastAt: number | undefined;
   answered: number;
+  /** When each inference request arrived. */
+  arrivedAt: number[];
   /** When each 429 was sent. */
   rejectedAt: number[];
   peakRunning: number;
@@ -36,7 +38,7 @@ export interface SlotServer {
 }
 
 export async function startSlotServer(o: SlotServerOptions): Promise<SlotServer> {
-  const stats: SlotServerStats = { firstAt: undefined, lastAt: undefined, answered: 0, rejectedAt: [], peakRunning: 0, peakWaiting: 0, metricsReads: 0 };
+  const stats: SlotServerStats = { firstAt: undefined, lastAt: undefined, answered: 0, arrivedAt: [], rejectedAt: [], peakRunning: 0, peakWaiting: 0, metricsReads: 0 };
   let running = 0;
   let inFlight = 0;
   const queue: (() => void)[] = [];
@@ -69,6 +71,7 @@ export async function startSlotServer(o: SlotServerOptions): Promise<SlotServer>
     handler: async (req) => {
       const now = performance.now();
       stats.firstAt ??= now;
+      stats.arrivedAt.push(now);
       if (o.rejectAbove !== undefined && inFlight >= o.rejectAbove) {
         stats.rejectedAt.push(now);
         return { type: 'status', status: 429, headers: { 'retry-after': String(o.retryAfterS ?? 1) } };
