@@ -29,6 +29,7 @@ import { compileValidator } from './pipeline/parse.js';
 import { okCount, type Progress, type Tally } from './pipeline/progress.js';
 import { RowReviews } from './pipeline/row-reviews.js';
 import { RunControl } from './pipeline/run-control.js';
+import { reportConcurrency } from './pipeline/levels.js';
 import { Rows } from './pipeline/rows.js';
 import { countRows, newTally, tallyCounts } from './pipeline/tally.js';
 import type { FileEntry } from './pipeline/walk.js';
@@ -99,6 +100,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
 
   // The stages, each with one job (see the top of this file).
   const control = new RunControl(ctx.stop, ctx.abort, backend.concurrency);
+  backend.onConcurrency?.((n) => control.setInferConcurrency(n));
   const cache = new JobCache(store, {
     jobId, pages: job.pages, usesPageText: placeholders(template.body).includes('page_text'),
     retryFailed: job.retryFailed, refresh: job.refresh, cutOff: () => control.signal.aborted || control.interrupted(),
@@ -125,7 +127,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     const writer = await createWriter(sink, { format: job.output.format, fields: template.fields, bom: job.output.bom });
     // One row per file: pages joined (always for exiftool, whose rows are files).
     const group = job.groupPages || job.output.format === 'exiftool';
-    line = new OrderedWriter(writer, (r) => (group ? groupPages(r, job.output.format === 'jsonl') : r), Math.max(64, backend.concurrency * 4));
+    line = new OrderedWriter(writer, (r) => (group ? groupPages(r, job.output.format === 'jsonl') : r), Math.max(64, (backend.maxConcurrency ?? backend.concurrency) * 4));
     ctx.progress.start(job.expectedFiles);
 
     const stopNow = (): boolean => control.stopNow();
@@ -213,6 +215,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       retries: wire?.retries ?? 0,
     });
     ctx.progress.stop(tally, Date.now() - started);
+    reportConcurrency(backend, control, tally, ctx.warn, stats);
     reportUnreadable(job.unreadable, ctx.loud);
   }
   // After the catalog is written: the catalog is never late for it.

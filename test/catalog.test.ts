@@ -434,7 +434,9 @@ describe('catalog against an OpenAI-compatible server', () => {
 
 describe('usage errors', () => {
   const cases: [string[], RegExp][] = [
-    [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--concurrency', '-3', '.'], /Expected positive integer for --concurrency but received "-3"/],
+    [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--concurrency', '-3', '.'], /Expected auto or a positive integer for --concurrency but received "-3"/],
+    [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '-j', 'many', '.'], /Expected auto or a positive integer for --concurrency but received "many"/],
+    [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--max-concurrency', '0', '.'], /Expected positive integer for --max-concurrency but received "0"/],
     [['catalog', '--endpoint', 'nope', '--model', 'm', '.'], /Expected an http\(s\) URL/],
     [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '.'], /--model NAME is required/],
     [['catalog', '--endpoint', 'http://127.0.0.1:1/v1', '--model', 'm', '--prompt', 'qa', '.'], /needs --question/],

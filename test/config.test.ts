@@ -147,8 +147,9 @@ describe('config files', () => {
   it('wrong types, bad values and bad JSON are errors naming the file, the key and the value', async () => {
     const t = await tree({ endpoint: server.url, concurrency: '16' });
     const cases: [string, RegExp][] = [
-      [JSON.stringify({ concurrency: '16' }), /Expected a number for "concurrency" in \S+glm-vision\.config\.json but received "16"/],
-      [JSON.stringify({ concurrency: -3 }), /Expected positive integer for "concurrency" in \S+glm-vision\.config\.json but received -3\n/],
+      [JSON.stringify({ concurrency: '16' }), /Expected "auto" or a number for "concurrency" in \S+glm-vision\.config\.json but received "16"/],
+      [JSON.stringify({ concurrency: -3 }), /Expected auto or a positive integer for "concurrency" in \S+glm-vision\.config\.json but received -3\n/],
+      [JSON.stringify({ 'max-concurrency': 0 }), /Expected positive integer for "max-concurrency" in \S+glm-vision\.config\.json but received 0\n/],
       [JSON.stringify({ endpoint: ['ftp://x'] }), /for "endpoint" in \S+glm-vision\.config\.json but received "ftp:\/\/x"/],
       [JSON.stringify({ hidden: 'yes' }), /Expected true or false for "hidden" in \S+ but received "yes"/],
       ['{\n  "model": "m",\n  "retries": 2,\n}\n', /Invalid JSON in config file \S+glm-vision\.config\.json at line 4, column 1/],
@@ -164,7 +165,7 @@ describe('config files', () => {
     await writeFile(t.configFile, '{}');
     const env = await runMain(['catalog', t.photos], { cwd: t.cwd, env: { GLM_VISION_CONCURRENCY: 'lots' } });
     assert.equal(env.code, 2);
-    assert.match(env.stderr, /Expected positive integer for \$GLM_VISION_CONCURRENCY but received "lots"/);
+    assert.match(env.stderr, /Expected auto or a positive integer for \$GLM_VISION_CONCURRENCY but received "lots"/);
   });
 });
 
@@ -178,6 +179,8 @@ describe('glm-vision config', () => {
     assert.deepEqual(s.timeout, { value: 60, source: 'env', from: 'GLM_VISION_TIMEOUT' });
     assert.deepEqual(s.model, { value: 'config-model', source: 'config', from: t.configFile });
     assert.deepEqual(s.concurrency, { value: 4, source: 'config', from: t.configFile });
+    const auto = await tree({ concurrency: 'auto' });
+    assert.deepEqual((await configJson([], { cwd: auto.cwd })).settings.concurrency, { value: 'auto', source: 'config', from: auto.configFile });
     assert.deepEqual(s.include, { value: ['*.jpg'], source: 'config', from: t.configFile });
     assert.deepEqual(s.prompt?.value, path.join(t.root, 'prompts', 'mine.md'), 'a prompt file resolves against the config folder');
     assert.deepEqual(s.lock, { value: 'wait', source: 'default' });
@@ -195,7 +198,8 @@ describe('glm-vision config', () => {
     assert.equal(table.code, 0, table.stderr);
     assert.ok(!table.stdout.includes(key), 'the key is not printed');
     assert.match(table.stdout, new RegExp(`^api-key +\\*\\*\\*\\*6789 +config ${t.configFile}$`, 'm'));
-    assert.match(table.stdout, /^concurrency +16 +default$/m);
+    assert.match(table.stdout, /^concurrency +auto +default$/m);
+    assert.match(table.stdout, /^max-concurrency +512 +default$/m);
     assert.equal(table.stderr, '', 'no warning for a file only its owner can read');
 
     const json = await configJson([], { cwd: t.cwd, env: { OPENAI_API_KEY: 'sk-env-secret-abcdefghij' } });

@@ -102,13 +102,32 @@ export interface BackendStats {
   retries: number;
 }
 
+/** Where --concurrency auto left one endpoint, for the summary and --metrics-file. */
+export interface EndpointLevel {
+  /** The endpoint as shown to users. */
+  endpoint: string;
+  /** Requests in flight it allowed at the end of the run, and at most. */
+  level: number;
+  peak: number;
+  /** What set it: the server's /metrics, or answers per second. */
+  source: 'metrics' | 'throughput';
+  /** The cap that 429s, 503s or timeouts set, if any did. */
+  ceiling?: number;
+}
+
 export interface Backend {
   /** Decodes and shapes one image the way this backend's model takes it; a file that cannot be read rejects with a FileFailure. */
   prepare(input: ImageInput): Promise<Prepared>;
   /** 'openai' or 'onnx'. */
   readonly kind: string;
-  /** How many requests the pipeline should keep in flight. */
+  /** How many requests the pipeline should keep in flight (now: under --concurrency auto it changes). */
   readonly concurrency: number;
+  /** The most `concurrency` can become (windows and buffers are sized for it); absent: it never changes. */
+  readonly maxConcurrency?: number;
+  /** Calls `listener` with the new `concurrency` whenever it changes (--concurrency auto). */
+  onConcurrency?(listener: (concurrency: number) => void): void;
+  /** Under --concurrency auto: the level each endpoint reached. */
+  levels?(): EndpointLevel[];
   /** Everything about this backend that changes answers (model, preprocessing…), for the job fingerprint. */
   fingerprint(): Record<string, unknown>;
   /**

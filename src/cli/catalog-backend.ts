@@ -71,6 +71,7 @@ export async function makeBackend(
     apiKey: apiKeyFrom(flags, io.env),
     flavor: flags.flavor,
     concurrency: flags.concurrency,
+    maxConcurrency: flags.maxConcurrency,
     timeoutMs: flags.timeout * 1000,
     retries: flags.retries,
     warn,

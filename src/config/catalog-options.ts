@@ -3,7 +3,7 @@
 // README's "Every setting" table. Data only: --help reads this before any command loads.
 import {
   DEFAULT_DPI, DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PAGES, DEFAULT_PROMPT, DEFAULT_RENDER_CPU_LIMIT_S,
-  DEFAULT_RENDER_MEMORY_MB, FLAVORS, LOCK_MODES, MIN_THREAD_MEMORY_MB,
+  DEFAULT_MAX_CONCURRENCY, DEFAULT_RENDER_MEMORY_MB, FLAVORS, LOCK_MODES, MIN_THREAD_MEMORY_MB,
 } from './constants.js';
 import { DTYPES } from '../models/model-dir.js';
 import { DEFAULT_MODEL } from '../models/defaults.js';
@@ -63,7 +63,10 @@ export const CATALOG_OPTIONS = [
     help: 'API key (default: $GLM_VISION_API_KEY, $OPENAI_API_KEY, $ZHIPUAI_API_KEY)', doc: { file: 'string' } },
   { key: 'flavor', value: '<name>', kind: 'string', default: 'auto', check: { type: 'choice', of: FLAVORS }, commands: C, setting: 5,
     help: 'server quirks: auto|vllm|sglang|zhipu|ollama|llamacpp|openai|infer' },
-  { key: 'concurrency', short: '-j', value: '<n>', kind: 'integer', default: '16', check: positive, commands: C, setting: 6, help: 'requests in flight' },
+  { key: 'concurrency', short: '-j', value: '<n|auto>', kind: 'integer', default: 'auto', check: { type: 'intOrAuto', min: 1 }, commands: C, setting: 6,
+    help: 'requests in flight: auto (each endpoint its own number, following the server) or a fixed number for the run', doc: { value: 'N|auto' } },
+  { key: 'max-concurrency', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_CONCURRENCY), check: positive, commands: C, setting: 6.5,
+    help: 'with --concurrency auto: the most requests in flight at one endpoint' },
   { key: 'timeout', value: '<seconds>', kind: 'number', default: '300', check: { type: 'number', min: 0, max: 86_400, minOpen: true }, commands: C, setting: 7,
     help: 'per-request timeout', doc: { file: 'seconds, > 0 and ≤ 86400' } },
   { key: 'retries', value: '<n>', kind: 'integer', default: '5', check: nonNegative, commands: C, setting: 8, help: 'retries for 408/409/429/5xx, resets and timeouts' },

@@ -17,6 +17,8 @@ export function runCheck(check: Check, label: string, value: string): string | n
   switch (check.type) {
     case 'int':
       return integer(label, value, check.min, check.what, check.max);
+    case 'intOrAuto':
+      return value.trim() === 'auto' ? 'auto' : integer(label, value, check.min, 'auto or a positive integer');
     case 'maxPixels':
       return maxPixelsFlag(label, value);
     case 'number':

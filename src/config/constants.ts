@@ -22,6 +22,12 @@ export const MIN_THREAD_MEMORY_MB = 96;
 export const DEFAULT_PROMPT = 'describe';
 
 /**
+ * --max-concurrency: above vLLM's and SGLang's usual batch (256 sequences) with room for a queue;
+ * each request in flight holds its image (about 0.2 MB at the default --max-pixels).
+ */
+export const DEFAULT_MAX_CONCURRENCY = 512;
+
+/**
  * report: thumbnails at --thumb-size 256 that one page holds as data: URIs before `--thumbnails-in auto`
  * writes them to a folder instead (fewer for larger sizes, by area). About 10-30 MB of page (README).
  */

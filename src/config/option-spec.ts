@@ -7,6 +7,8 @@ export type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list';
 /** How a value is checked; config/checks.ts runs it. Bounds are data so the README table can say them. */
 export type Check =
   | { type: 'int'; min: number; max?: number; what?: string }
+  /** `auto`, or an integer of at least min (--concurrency). */
+  | { type: 'intOrAuto'; min: number }
   | { type: 'maxPixels' }
   | { type: 'number'; min: number; max: number; minOpen?: boolean }
   | { type: 'choice'; of: readonly string[] }
@@ -101,7 +103,9 @@ export type FlagsOf<T extends readonly OptionSpec[], C extends CommandName> = {
 
 type Checked<O, Else> = O extends { check: { type: 'int' | 'number' | 'maxPixels' } }
   ? number
-  : O extends { check: { type: 'choice'; of: readonly (infer V)[] } }
+  : O extends { check: { type: 'intOrAuto' } }
+    ? number | 'auto'
+    : O extends { check: { type: 'choice'; of: readonly (infer V)[] } }
     ? V
     : Else;
 

@@ -58,6 +58,10 @@ function toValue(setting: Setting, raw: unknown, label: string): Value {
       return raw;
     case 'integer':
     case 'number':
+      if (raw === 'auto' && setting.option.check?.type === 'intOrAuto') return raw;
+      if (typeof raw !== 'number' && setting.option.check?.type === 'intOrAuto') {
+        throw new UsageError(`Expected "auto" or a number for ${label} but received ${shown(raw)}`);
+      }
       if (typeof raw !== 'number') throw new UsageError(`Expected a number for ${label} but received ${shown(raw)}`);
       return String(raw);
     case 'list':

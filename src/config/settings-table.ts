@@ -22,6 +22,8 @@ function checkCell(check: Check | undefined): string | undefined {
   switch (check?.type) {
     case 'int':
       return check.max === undefined ? `integer ≥ ${check.min}` : `integer ${check.min}–${check.max}`;
+    case 'intOrAuto':
+      return `${code('"auto"')} or integer ≥ ${check.min}`;
     case 'maxPixels':
       return 'integer ≥ 784';
     case 'number':

@@ -1,6 +1,7 @@
 // A run's figures in the Prometheus text exposition format, for node_exporter's
 // textfile collector: written whole at the end of every run, whatever its exit.
 import { readFile } from 'node:fs/promises';
+import type { EndpointLevel } from '../backends/backend.js';
 import { fileSink } from '../emit/sink.js';
 import { ExitCode } from '../support/errors.js';
 
@@ -21,12 +22,14 @@ export interface RunStats {
   tokensIn: number;
   tokensOut: number;
   unreadableFolders: number;
+  /** --concurrency auto: where each endpoint's level went. */
+  levels: EndpointLevel[];
 }
 
 export function newRunStats(startedAt: number): RunStats {
   return {
     startedAt, filesFound: 0, rows: { ok: 0, error: 0, truncated: 0 }, cached: 0, pages: 0, documentsOpened: 0,
-    requests: 0, retries: 0, tokensIn: 0, tokensOut: 0, unreadableFolders: 0,
+    requests: 0, retries: 0, tokensIn: 0, tokensOut: 0, unreadableFolders: 0, levels: [],
   };
 }
 
@@ -109,6 +112,13 @@ export function formatMetrics(
     },
     { name: 'last_run_unreadable_folders', help: 'Folders below the inputs the last run could not read.', samples: [{ value: stats.unreadableFolders }] },
   ];
+  if (stats.levels.length > 0) {
+    const each = (value: (l: EndpointLevel) => number): Family['samples'] => stats.levels.map((l) => ({ labels: { endpoint: l.endpoint }, value: value(l) }));
+    families.push(
+      { name: 'last_run_concurrency', help: 'Requests in flight each endpoint allowed when the last run ended (--concurrency auto).', samples: each((l) => l.level) },
+      { name: 'last_run_concurrency_peak', help: 'The most requests in flight each endpoint allowed in the last run (--concurrency auto).', samples: each((l) => l.peak) },
+    );
+  }
   if (stats.previousFiles !== undefined) {
     families.push({
       name: 'previous_run_files_found', help: 'Files the run before it found in the same inputs, for the same job.',

@@ -6,12 +6,15 @@ import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import PQueue from 'p-queue';
 import { Semaphore } from '../support/semaphore.js';
+import { SupplyWatch } from './supply.js';
 
 export class RunControl {
   /** Reading, hashing, decoding and rendering: CPU work, one per core (at least 2). */
   readonly prepare: PQueue;
-  /** Requests to the backend, as many as it takes at once. */
+  /** Requests to the backend, as many as it takes at once (under --concurrency auto, that changes). */
   readonly infer: PQueue;
+  /** Whether preparation kept the inference queue fed. */
+  readonly supply: SupplyWatch;
   /** Images read, decoded or rendered but not yet with the model. */
   readonly staged: Semaphore;
   /** Documents open (each holds its file, and PDFium its parsed objects). */
@@ -28,9 +31,17 @@ export class RunControl {
     private readonly abort: AbortSignal,
     inferConcurrency: number,
     cpus = os.availableParallelism(),
+    now: () => number = () => performance.now(),
   ) {
     this.prepare = new PQueue({ concurrency: Math.max(2, cpus) });
     this.infer = new PQueue({ concurrency: inferConcurrency });
+    this.supply = new SupplyWatch(this.prepare, this.infer, now);
+    for (const queue of [this.prepare, this.infer]) {
+      queue.on('active', () => this.supply.update());
+      queue.on('next', () => this.supply.update());
+    }
+    this.infer.on('add', () => this.supply.handedOver());
+    this.prepare.on('add', () => this.supply.update());
     this.staged = new Semaphore(Math.max(4, 2 * cpus));
     this.openDocuments = new Semaphore(Math.max(2, cpus));
     // Every queued and in-flight request listens to this one signal.
@@ -61,6 +72,11 @@ export class RunControl {
   /** No new work: interrupted, failed, or ended. */
   stopNow(): boolean {
     return this.ended || this.stop.aborted || this.fatalError !== undefined;
+  }
+
+  /** The backend's concurrency changed (--concurrency auto): the inference queue follows. */
+  setInferConcurrency(n: number): void {
+    this.infer.concurrency = Math.max(1, n);
   }
 
   /** An error that is not one file's ends the run; queued and in-flight work stops. */

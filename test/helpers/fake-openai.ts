@@ -47,6 +47,11 @@ export interface FakeOpenAIOptions {
    * {"detail":"Not Found"}. Such chat requests still count in chatRequests().
    */
   v1Only?: boolean;
+  /**
+   * Prometheus text for GET /metrics on the server's root (as vLLM and SGLang serve it),
+   * made at each request; without it /metrics answers 404.
+   */
+  metrics?: () => string;
   /** Timers for 'delay' replies (default: the real ones); a FakeClock lets a test move time. */
   timers?: { setTimeout(callback: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
 }
@@ -393,6 +398,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         object: 'list',
         data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.owned_by ?? 'vllm' })),
       });
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics' && options.metrics !== undefined) {
+      const text = Buffer.from(options.metrics(), 'utf8');
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': String(text.length) });
+      res.end(text);
       return;
     }
     if (!inferenceRoute) {

@@ -2,6 +2,7 @@
 import type { PreprocessOptions } from '../../image/preprocess.js';
 import { UsageError } from '../../support/errors.js';
 import { FLAVORS, type Flavor } from './flavors.js';
+import type { Timers } from './metrics-poller.js';
 import { normalizeEndpoint, redact } from './redact.js';
 
 export interface OpenAIBackendOptions {
@@ -10,8 +11,14 @@ export interface OpenAIBackendOptions {
   model: string;
   apiKey?: string;
   flavor: Flavor;
-  /** Exposed as backend.concurrency. */
-  concurrency: number;
+  /** Requests in flight, all endpoints together; auto: a level per endpoint that follows the server. */
+  concurrency: number | 'auto';
+  /** auto: the most in flight at one endpoint (default DEFAULT_MAX_LEVEL). */
+  maxConcurrency?: number;
+  /** auto: how often a server's /metrics is read. */
+  metricsPollMs?: number;
+  /** auto: the timers that poll /metrics and end Retry-After pauses (default: the real ones, unref'd). */
+  timers?: Timers;
   /** Per attempt, headers and body included. */
   timeoutMs: number;
   /** Retries after the first attempt. */
@@ -34,7 +41,9 @@ export function validateOptions(options: OpenAIBackendOptions, secrets: readonly
   };
   if (!FLAVORS.includes(options.flavor)) fail(`unknown flavor "${String(options.flavor)}"; expected one of ${FLAVORS.join(', ')}`);
   if (typeof options.model !== 'string' || options.model.trim() === '') fail('no model name given for the openai backend');
-  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) fail(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
+  const { concurrency, maxConcurrency } = options;
+  if (concurrency !== 'auto' && (!Number.isInteger(concurrency) || concurrency < 1)) fail(`concurrency must be auto or a whole number ≥ 1, got ${concurrency}`);
+  if (maxConcurrency !== undefined && (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)) fail(`max concurrency must be a whole number ≥ 1, got ${maxConcurrency}`);
   if (!(options.timeoutMs > 0)) fail(`timeout must be positive, got ${options.timeoutMs} ms`);
   if (!Number.isInteger(options.retries) || options.retries < 0) fail(`retries must be a whole number ≥ 0, got ${options.retries}`);
   if (options.endpoints.length === 0) fail('no endpoint given for the openai backend');

@@ -2,9 +2,10 @@
 // SGLang, Zhipu, Ollama, llama.cpp, api.openai.com) or a bare /infer server.
 
 import { authorization, splitCredentials } from './credentials.js';
-import type { Backend, BackendStats, ImageInput, InferRequest, InferResult, Prepared } from '../backend.js';
+import type { Backend, BackendStats, EndpointLevel, ImageInput, InferRequest, InferResult, Prepared } from '../backend.js';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../image/preprocess.js';
 import { TemporaryFailure } from '../../support/errors.js';
+import { AutoLevels } from './auto-levels.js';
 import { validateOptions, type OpenAIBackendOptions } from './backend-options.js';
 import { configProblem, type Verdict } from './config-rule.js';
 import { configurationError } from './configuration-error.js';
@@ -18,6 +19,9 @@ import { FlavorResolver } from './flavor-resolver.js';
 import type { Flavor, ResolvedFlavor } from './flavors.js';
 import { buildRequest, readResponse } from './flavors.js';
 import { AttemptTimeout, defaultSleep, fetchText, raceAbort } from './http.js';
+import { DEFAULT_INITIAL_LEVEL, DEFAULT_MAX_LEVEL } from './level-controller.js';
+import { DEFAULT_POLL_MS, realTimers } from './metrics-poller.js';
+import { metricsUrl, readMetrics } from './server-metrics.js';
 import { displayEndpoint, oneLine, redact } from './redact.js';
 import { classifyStatus, describeNetworkError, isConnectionLevel, isRetryable } from './retry-policy.js';
 import { parseRetryAfter, retryDelay } from '../../support/retry-policy.js';
@@ -39,7 +43,10 @@ export function createOpenAIBackend(options: OpenAIBackendOptions): Backend {
 
 class OpenAIBackend implements Backend {
   readonly kind = 'openai';
-  readonly concurrency: number;
+  readonly maxConcurrency: number;
+  private readonly fixed: number | undefined;
+  /** --concurrency auto: the level of each endpoint. */
+  private readonly auto: AutoLevels | undefined;
   private readonly model: string;
   private readonly flavor: Flavor;
   private readonly apiKey: string | undefined;
@@ -68,7 +75,6 @@ class OpenAIBackend implements Backend {
     this.model = options.model;
     this.flavor = options.flavor;
     this.apiKey = apiKey;
-    this.concurrency = options.concurrency;
     this.imageOptions = options.image ?? {
       maxPixels: DEFAULT_MAX_PIXELS, maxInputPixels: DEFAULT_MAX_INPUT_PIXELS, jpegQuality: JPEG_QUALITY,
     };
@@ -88,6 +94,18 @@ class OpenAIBackend implements Backend {
       flavor: this.flavor, model: this.model, timeoutMs: this.timeoutMs, fetch: this.fetchFn,
       headersFor: (ep) => this.headersFor(ep), warn: safeWarn,
     });
+    if (options.concurrency === 'auto') {
+      this.auto = new AutoLevels(this.pool.endpoints, {
+        initial: DEFAULT_INITIAL_LEVEL, max: options.maxConcurrency ?? DEFAULT_MAX_LEVEL, now: this.now,
+        timers: options.timers ?? realTimers, pollMs: options.metricsPollMs ?? DEFAULT_POLL_MS,
+        readMetrics: (ep, signal) =>
+          readMetrics(this.fetchFn, metricsUrl(ep.url), this.headersFor(ep), signal, Math.min(this.timeoutMs, 10_000)),
+      });
+      this.maxConcurrency = this.auto.max;
+    } else {
+      this.fixed = options.concurrency;
+      this.maxConcurrency = options.concurrency;
+    }
     const base: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     for (const target of targets) {
       const headers = { ...base };
@@ -96,6 +114,18 @@ class OpenAIBackend implements Backend {
       if (auth !== undefined) headers.authorization = auth;
       this.headers.set(target.url, headers);
     }
+  }
+
+  get concurrency(): number {
+    return this.auto?.level ?? this.fixed ?? 1;
+  }
+
+  onConcurrency(listener: (concurrency: number) => void): void {
+    this.auto?.onLevel(listener);
+  }
+
+  levels(): EndpointLevel[] {
+    return this.auto?.report() ?? [];
   }
 
   prepare(data: ImageInput): Promise<Prepared> {
@@ -123,20 +153,21 @@ class OpenAIBackend implements Backend {
         await this.pause(retryDelay(attempt - 1, this.random, last.retryAfterMs), signal);
         await this.throwIfStopping(signal);
       }
-      const ep = this.pool.acquire(previous);
+      const ep = await this.acquire(previous, signal);
+      const sent = { sentAt: this.now(), inFlightAtSend: ep.inFlight };
+      this.auto?.sent(ep);
       let outcome: Outcome = 'unknown';
+      let result: AttemptResult | undefined;
       try {
-        const result = await this.attempt(ep, request, signal, attempt > 0);
+        result = await this.attempt(ep, request, signal, attempt > 0);
         attempts++;
-        if (result.ok) {
-          outcome = { reached: true };
-          return result.result;
-        }
-        outcome = result.outcome;
-        last = result;
+        outcome = result.ok ? { reached: true } : result.outcome;
       } finally {
         this.pool.release(ep, outcome, token);
+        this.auto?.settled(ep, result, sent);
       }
+      if (result.ok) return result.result;
+      last = result;
       if (!isRetryable(last.failure.kind)) break;
       previous = ep;
     }
@@ -149,6 +180,18 @@ class OpenAIBackend implements Backend {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.auto?.close();
+  }
+
+  /** An endpoint with room (auto: below its level and not paused by a Retry-After), counted in flight. */
+  private async acquire(avoid: Endpoint | undefined, signal: AbortSignal): Promise<Endpoint> {
+    const auto = this.auto;
+    if (!auto) return this.pool.acquire(avoid);
+    for (;;) {
+      const ep = this.pool.acquireIf((e) => auto.admits(e), avoid);
+      if (ep) return ep;
+      await auto.waitForRoom(signal);
+    }
   }
 
   private async pause(ms: number, signal: AbortSignal): Promise<void> {

@@ -75,6 +75,21 @@ export class EndpointPool {
     return chosen;
   }
 
+  /**
+   * As acquire, among the live endpoints that `admits` (--concurrency auto); undefined when
+   * some are live and none has room. When all are set aside, acquire's probe goes out.
+   */
+  acquireIf(admits: (ep: Endpoint) => boolean, avoid?: Endpoint): Endpoint | undefined {
+    const now = this.options.now();
+    const live = this.endpoints.filter((ep) => this.isAvailable(ep, now));
+    if (live.length === 0) return this.acquire(avoid);
+    const open = live.filter(admits);
+    if (open.length === 0) return undefined;
+    const chosen = this.leastBusy(preferOthers(open, avoid));
+    chosen.inFlight++;
+    return chosen;
+  }
+
   /** Records how an attempt by `request` (any object identifying it) went. */
   release(ep: Endpoint, outcome: Outcome, request: object): void {
     ep.inFlight = Math.max(0, ep.inFlight - 1);
