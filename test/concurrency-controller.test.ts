@@ -2,7 +2,7 @@
 // service time, on a fake clock: nothing here waits for real time.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AutoLevels } from '../src/backends/openai/auto-levels.js';
+import { AutoLevels, nextReadMs } from '../src/backends/openai/auto-levels.js';
 import type { Endpoint } from '../src/backends/openai/endpoint-pool.js';
 import { LevelController } from '../src/backends/openai/level-controller.js';
 import { MetricsPoller } from '../src/backends/openai/metrics-poller.js';
@@ -87,7 +87,7 @@ function simulate(o: Sim): SimResult {
       if (remaining === 0 && inFlight === 0) return;
       c.observed(clock.now(), { running, waiting: queue.length }, inFlight);
       pump();
-      clock.setTimeout(poll, every);
+      clock.setTimeout(poll, nextReadMs(c, every));
     };
     poll();
   }
@@ -129,6 +129,17 @@ describe('--concurrency auto: the controller', () => {
       const level = r.controller.level;
       assert.ok(level >= slots && level <= slots + slack(slots), `K=${slots}: held at ${level}`);
       assert.equal(r.controller.source, 'metrics');
+    }
+  });
+
+  it('with the server metrics, a short run uses at least 96% of the server, ramp-up included', () => {
+    // The bench's shape: 2,000 requests; K/L = 46 answers/s; /metrics every 250 ms, sooner while climbing.
+    for (const slots of [32, 128, 256]) {
+      const serviceMs = (slots * 1000) / 46;
+      const r = simulate({ slots, serviceMs, requests: 2000, metricsEveryMs: 250 });
+      const share = (2000 * serviceMs) / slots / ((r.answeredAt.at(-1) ?? 0) - (r.sentAt[0] ?? 0));
+      assert.ok(share >= 0.96, `K=${slots}: ${(share * 100).toFixed(1)}% of the server used`);
+      assert.ok(r.peakWaiting <= slots + slack(slots), `K=${slots}: ${r.peakWaiting} waiting on the server`);
     }
   });
 
@@ -236,7 +247,7 @@ describe('--concurrency auto: server metrics', () => {
     const clock = new FakeClock();
     let reads = 0;
     const poller = new MetricsPoller({
-      read: async () => (reads++, undefined), pollMs: 100, timers: clock, onLoad: () => assert.fail('no load'), onLost: () => assert.fail('never had any'),
+      read: async () => (reads++, undefined), pollMs: () => 100, timers: clock, onLoad: () => assert.fail('no load'), onLost: () => assert.fail('never had any'),
     });
     poller.start();
     poller.start();
@@ -252,7 +263,7 @@ describe('--concurrency auto: server metrics', () => {
     const loads: unknown[] = [];
     let lost = 0;
     const poller = new MetricsPoller({
-      read: async () => answers.shift(), pollMs: 100, timers: clock, onLoad: (l) => loads.push(l), onLost: () => lost++,
+      read: async () => answers.shift(), pollMs: () => 100, timers: clock, onLoad: (l) => loads.push(l), onLost: () => lost++,
     });
     poller.start();
     for (let i = 0; i < 6; i++) {

@@ -28,6 +28,14 @@ interface Slot {
   pauseTimer?: unknown;
 }
 
+/** How much more often /metrics is read while the level climbs. */
+const CLIMB_SPEEDUP = 5;
+
+/** While the server runs all it gets, each reading may double the level: read sooner then. */
+export function nextReadMs(controller: LevelController, pollMs: number): number {
+  return controller.climbing ? Math.max(10, Math.round(pollMs / CLIMB_SPEEDUP)) : pollMs;
+}
+
 export class AutoLevels {
   private readonly slots = new Map<Endpoint, Slot>();
   private readonly listeners: ((total: number) => void)[] = [];
@@ -40,7 +48,7 @@ export class AutoLevels {
       const controller = new LevelController({ initial: options.initial, max: options.max });
       const poller = new MetricsPoller({
         read: () => options.readMetrics(ep, this.closing.signal),
-        pollMs: options.pollMs,
+        pollMs: () => nextReadMs(controller, options.pollMs),
         timers: options.timers,
         onLoad: (load) => this.changed(ep, () => controller.observed(options.now(), load, ep.inFlight)),
         onLost: () => this.changed(ep, () => controller.metricsLost(options.now())),

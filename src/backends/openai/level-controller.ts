@@ -176,6 +176,11 @@ export class LevelController {
     }
   }
 
+  /** Metrics say the server runs all it gets and the level may still double: read them sooner. */
+  get climbing(): boolean {
+    return this.source === 'metrics' && this.capacity === undefined && this.level < Math.min(this.max, this.ceiling);
+  }
+
   /** The metrics went away: answers per second decide from now on. */
   metricsLost(now: number): void {
     this.source = 'throughput';

@@ -21,7 +21,8 @@ export const realTimers: Timers = {
 export interface PollerOptions {
   /** GETs the metrics URL: the body of a 2xx answer, else undefined (never throws). */
   read: () => Promise<string | undefined>;
-  pollMs: number;
+  /** The wait before the next read, asked after each one. */
+  pollMs: () => number;
   timers: Timers;
   onLoad: (load: ServerLoad) => void;
   /** The server had metrics and stopped answering them. */
@@ -71,6 +72,6 @@ export class MetricsPoller {
     this.timer = this.options.timers.setTimeout(() => {
       this.timer = undefined;
       void this.read();
-    }, this.options.pollMs);
+    }, this.options.pollMs());
   }
 }
