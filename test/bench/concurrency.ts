@@ -16,7 +16,7 @@ import { fmt, judge } from './report.js';
 
 const IMAGES = 2_000;
 const SLOTS = [8, 32, 128, 256] as const;
-const CLIENT_SHARE = 0.2;
+const CLIENT_SHARE = 0.1;
 const SHARE_TARGET = 0.95;
 const FREE_TIER = { slots: 64, limit: 8, seconds: 25 };
 
