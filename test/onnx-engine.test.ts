@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { Engine, type EngineRow } from '../src/backends/onnx/engine.js';
 import { processImage, visionConfigFrom, withMaxPixels } from '../src/backends/onnx/image-processor.js';
 import { TextCodec } from '../src/backends/onnx/text.js';
+import { VisionEncoder, type EncoderImage } from '../src/backends/onnx/vision-encoder.js';
+import ort from 'onnxruntime-node';
 import { generateTinyModel } from './tiny-model/index.js';
 import { makeImage, makeMultiPageTiff } from './helpers/images.js';
 import { makePdf } from './helpers/pdfs.js';
@@ -161,6 +163,56 @@ for (const family of FAMILIES) {
     });
   });
 }
+
+describe('onnx engine: vision encoder calls', () => {
+  // The tiny encoder reads the grid as the real one does (positions of each image's merge windows), so these
+  // checks fail if the engine sends a grid that does not belong to its patches.
+  const encoderOf = async (modelDir: string): Promise<{ encoder: VisionEncoder; session: ort.InferenceSession }> => {
+    const session = await ort.InferenceSession.create(path.join(modelDir, 'onnx', 'vision_encoder.onnx'));
+    return { encoder: new VisionEncoder(session), session };
+  };
+  const jobs = async (): Promise<EncoderImage[]> => {
+    const cfg = withMaxPixels(visionConfigFrom(JSON.parse(await readFile(path.join(dir, 'qwen2_vl', 'preprocessor_config.json'), 'utf8')), 'qwen2_vl', 'p.json'), 200_000);
+    return Promise.all(images.slice(0, 4).map(async (f) => processImage(await readFile(f), cfg, { maxInputPixels: 1e8 })));
+  };
+  const flat = (parts: readonly unknown[]): number[] => parts.flatMap((p) => Array.from(p as Float32Array));
+  const maxDiff = (a: number[], b: number[]): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] ?? NaN))), 0);
+
+  it('one call for a batch gives each image the features it gets alone, and so does the one-image-per-call fallback', async () => {
+    const single = path.join(dir, 'qwen2_vl-one-image');
+    await generateTinyModel({ family: 'qwen2_vl', outDir: single, seed: 7, visionOneImagePerCall: true });
+    const batch = await jobs();
+    const multi = await encoderOf(path.join(dir, 'qwen2_vl'));
+    const fallback = await encoderOf(single);
+    try {
+      const together = flat(await multi.encoder.encode(batch));
+      const alone = flat((await Promise.all(batch.map((b) => multi.encoder.encode([b])))).flat());
+      assert.ok(maxDiff(together, alone) < 1e-5, 'batched vs alone');
+      assert.ok(maxDiff(flat(await fallback.encoder.encode(batch)), alone) < 1e-5, 'fallback vs alone');
+      // The fallback is remembered: the next batch goes one image per call straight away, with the same result.
+      assert.ok(maxDiff(flat(await fallback.encoder.encode(batch)), alone) < 1e-5, 'second batch on the fallback');
+    } finally {
+      await multi.session.release();
+      await fallback.session.release();
+    }
+  });
+
+  it('a transposed or reordered grid changes the features', async () => {
+    // Two images of 24 patches each, 4×6 and 6×4 patches.
+    const image = (grid: [number, number, number], seed: number): EncoderImage => ({
+      pixelValues: Float32Array.from({ length: 24 * 1176 }, (_, i) => Math.sin(i * 0.013 + seed)), grid, tokens: 6,
+    });
+    const [a, b] = [image([1, 4, 6], 1), image([1, 6, 4], 2)];
+    const { encoder, session } = await encoderOf(path.join(dir, 'qwen2_vl'));
+    try {
+      const right = flat(await encoder.encode([a, b]));
+      assert.ok(maxDiff(flat(await encoder.encode([{ ...a, grid: [1, 6, 4] }])), right.slice(0, right.length / 2)) > 0.1, 'transposed grid');
+      assert.ok(maxDiff(flat(await encoder.encode([{ ...a, grid: b.grid }, { ...b, grid: a.grid }])), right) > 0.1, 'grids swapped between images');
+    } finally {
+      await session.release();
+    }
+  });
+});
 
 describe('onnx engine: document pages', () => {
   it('PDF and TIFF pages reach the local engine as pixels, each page its own answer', async () => {

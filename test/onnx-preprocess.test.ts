@@ -14,12 +14,13 @@ import {
   type VisionConfig,
 } from '../src/backends/onnx/image-processor.js';
 import { ropePositions, type RopeOptions } from '../src/backends/onnx/rope-index.js';
+import { preprocessorConfig, resolveSpec, type PreprocessorLayout } from './tiny-model/index.js';
 
 const MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
 const STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
 // Qwen2-VL-2B-Instruct's and GLM-4.6V's shipped budgets.
 const QWEN: VisionConfig = {
-  patchSize: 14, mergeSize: 2, temporalPatchSize: 2, mean: MEAN, std: STD,
+  patchSize: 14, mergeSize: 2, temporalPatchSize: 2, rescaleFactor: 1 / 255, mean: MEAN, std: STD,
   minPixels: 3136, maxPixels: 12_845_056, family: 'qwen2_vl',
 };
 const GLM: VisionConfig = { ...QWEN, minPixels: 12_544, maxPixels: 9_633_792, family: 'glm' };
@@ -29,25 +30,42 @@ const size = (height: number, width: number) => ({ height, width });
 
 describe('visionConfigFrom', () => {
   const common = { patch_size: 14, merge_size: 2, temporal_patch_size: 2, image_mean: MEAN, image_std: STD };
-  it('reads the Qwen and GLM layouts', () => {
-    assert.deepEqual(
-      visionConfigFrom({ ...common, min_pixels: 3136, max_pixels: 12_845_056 }, 'qwen2_vl', 'p.json'),
-      QWEN,
-    );
-    assert.deepEqual(
-      visionConfigFrom({ ...common, size: { shortest_edge: 12_544, longest_edge: 9_633_792 } }, 'glm', 'p.json'),
-      GLM,
-    );
-    const glmFlat = visionConfigFrom({ ...common, min_pixels: 12_544, max_pixels: 9_633_792 }, 'glm', 'p.json');
-    assert.equal(glmFlat.maxPixels, 9_633_792);
+  const generated = (family: 'qwen2_vl' | 'glm', preprocessorLayout?: PreprocessorLayout) =>
+    preprocessorConfig(resolveSpec({ family, outDir: '', ...(preprocessorLayout ? { preprocessorLayout } : {}) }));
+  it('reads the three Qwen layouts the generator writes identically, and GLM\'s', () => {
+    for (const layout of ['saved', 'original', 'size-edges'] as const) {
+      assert.deepEqual(visionConfigFrom(generated('qwen2_vl', layout), 'qwen2_vl', 'p.json'), QWEN, layout);
+    }
+    assert.deepEqual(visionConfigFrom(generated('glm'), 'glm', 'p.json'), GLM);
   });
-  it('prefers min_pixels/max_pixels for Qwen and size for GLM, as the Python processors do', () => {
+  it('lets top-level min_pixels/max_pixels win over size for Qwen, and reads only size for GLM, as the Python processors do', () => {
     const both = { ...common, min_pixels: 1000, max_pixels: 2000, size: { shortest_edge: 3000, longest_edge: 4000 } };
-    assert.deepEqual(
-      [visionConfigFrom(both, 'qwen2_vl', 'p.json').minPixels, visionConfigFrom(both, 'qwen2_vl', 'p.json').maxPixels],
-      [1000, 2000],
+    const budget = (cfg: unknown, family: 'qwen2_vl' | 'glm') => {
+      const c = visionConfigFrom(cfg, family, 'p.json');
+      return [c.minPixels, c.maxPixels];
+    };
+    assert.deepEqual(budget(both, 'qwen2_vl'), [1000, 2000]);
+    assert.deepEqual(budget({ ...both, size: { min_pixels: 3000, max_pixels: 4000 } }, 'qwen2_vl'), [1000, 2000]);
+    assert.deepEqual(budget({ ...common, size: { min_pixels: 3000, max_pixels: 4000 } }, 'qwen2_vl'), [3000, 4000]);
+    assert.deepEqual(budget(both, 'glm'), [3000, 4000]);
+    // Glm4vImageProcessor never reads min_pixels/max_pixels.
+    assert.throws(
+      () => visionConfigFrom({ ...common, min_pixels: 12_544, max_pixels: 9_633_792 }, 'glm', 'g.json'),
+      /g\.json: "size.shortest_edge" is missing/,
     );
-    assert.deepEqual([visionConfigFrom(both, 'glm', 'p.json').minPixels, visionConfigFrom(both, 'glm', 'p.json').maxPixels], [3000, 4000]);
+  });
+  it('honours do_rescale, rescale_factor and do_normalize; refuses do_resize false and filters other than BICUBIC', () => {
+    const qwen = generated('qwen2_vl');
+    const read = (changes: Record<string, unknown>) => visionConfigFrom({ ...qwen, ...changes }, 'qwen2_vl', '/m/p.json');
+    assert.equal(read({ do_rescale: false }).rescaleFactor, 1);
+    assert.equal(read({ rescale_factor: 0.5 }).rescaleFactor, 0.5);
+    const plain = read({ do_normalize: false, image_mean: undefined, image_std: 'ignored' });
+    assert.deepEqual([plain.mean, plain.std], [[0, 0, 0], [1, 1, 1]]);
+    assert.throws(() => read({ do_resize: false }), /\/m\/p\.json: "do_resize" is false; glm-vision always resizes/);
+    assert.throws(() => read({ resample: 2 }), /"resample" is 2 \(BILINEAR\); glm-vision resizes only with 3 \(BICUBIC\)/);
+    assert.throws(() => read({ do_rescale: 'yes' }), /"do_rescale" is not true or false/);
+    assert.throws(() => read({ rescale_factor: 0 }), /"rescale_factor" is not a positive number/);
+    assert.equal(read({ resample: undefined }).rescaleFactor, 1 / 255, 'BICUBIC is the default');
   });
   it('names the file and the field for a missing or invalid value', () => {
     const ok = { ...common, min_pixels: 3136, max_pixels: 12_845_056 };
@@ -66,7 +84,6 @@ describe('visionConfigFrom', () => {
     bad({ ...ok, min_pixels: -1 }, /"min_pixels" is not a positive integer/);
     bad({ ...ok, min_pixels: 5000, max_pixels: 4000 }, /minimum pixel budget 5000 exceeds the maximum 4000/);
     bad([1, 2], /not a JSON object/);
-    assert.throws(() => visionConfigFrom({ ...common }, 'glm', 'g.json'), /g\.json: "size.shortest_edge" \(or "min_pixels"\) is missing/);
   });
 });
 
@@ -247,6 +264,15 @@ describe('processImage', () => {
         }
       }
     }
+  });
+
+  it('skips rescaling and normalisation when the config turns them off', async () => {
+    const png = await solid(56, 56, { r: 255, g: 0, b: 128 }).png().toBuffer();
+    const rescaled = await processImage(png, { ...QWEN, mean: [0, 0, 0], std: [1, 1, 1] }, NO_LIMIT);
+    const raw = await processImage(png, { ...QWEN, rescaleFactor: 1, mean: [0, 0, 0], std: [1, 1, 1] }, NO_LIMIT);
+    // numpy: (u8.astype(float64) * (1/255)).astype(float32), and the bytes as they are
+    for (const [c, v] of [1, 0, 0.501960813999176].entries()) assert.equal(rescaled.pixelValues[c * 392 + 5], v);
+    for (const [c, v] of [255, 0, 128].entries()) assert.equal(raw.pixelValues[c * 392 + 5], v);
   });
 
   it('gives shapes consistent with the grid and values within the normalised range', async () => {

@@ -9,6 +9,7 @@ import { createRng, sampleToken } from '../src/backends/onnx/sampler.js';
 import type { SamplingParams } from '../src/backends/onnx/sampler.js';
 import { UsageError } from '../src/support/errors.js';
 import { bpeModel } from './tiny-model/tokenizer.js';
+import { generateTinyModel, resolveSpec, type ChatTemplatePlace } from './tiny-model/index.js';
 
 // ---- fixtures: a byte-level BPE tokenizer shaped like Qwen2's and GLM-4's tokenizer.json ----
 
@@ -383,6 +384,23 @@ describe('chat templates', () => {
       },
     });
     assert.equal((await TextCodec.load(list, opts)).renderChat({ user: 'x' }, 0), 'DEFAULT <|im_end|>');
+  });
+
+  it('renders a generated GLM-OCR model\'s template the same from each place it can live', async () => {
+    const places: ChatTemplatePlace[] = ['tokenizer_config', 'tokenizer_config_list', 'chat_template.jinja', 'chat_template.json'];
+    const rendered: string[] = [];
+    for (const place of places) {
+      const dir = path.join(root, `glm-${place}`);
+      await generateTinyModel({ family: 'glm', outDir: dir, chatTemplateIn: place, dtypes: [''], layers: 1 });
+      const imageTokenId = resolveSpec({ family: 'glm', outDir: dir }).ids.image!;
+      const codec = await TextCodec.load(dir, { imageTokenId, family: 'glm' });
+      rendered.push(codec.renderChat({ system: 'Be brief.', user: 'Describe this.' }, 1));
+    }
+    assert.equal(
+      rendered[0],
+      '[gMASK]<sop><|system|>\nBe brief.<|user|>\n<|begin_of_image|><|image|><|end_of_image|>Describe this./nothink<|assistant|>\n<think></think>\n',
+    );
+    assert.deepEqual(rendered, places.map(() => rendered[0]));
   });
 
   it('names the files it needs when they are missing', async () => {

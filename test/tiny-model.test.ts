@@ -229,8 +229,8 @@ for (const { family, modelType } of VARIANTS) {
         'tokenizer.json',
         'tokenizer_config.json',
       ];
-      if (family === 'glm') expected.push('chat_template.jinja');
-      else {
+      // The GLM template sits in tokenizer_config.json, where transformers.js reads it.
+      if (family === 'qwen2_vl') {
         expected.push(
           'onnx/decoder_model_merged_fp16.onnx',
           'onnx/decoder_model_merged_fp16.onnx_data',
@@ -255,8 +255,17 @@ for (const { family, modelType } of VARIANTS) {
         assert.equal(c.vision_end_token_id, tok('<|vision_end|>'));
         assert.deepEqual(eos, [tok('<|im_end|>'), tok('<|endoftext|>')]);
         assert.deepEqual(c.rope_scaling.mrope_section.reduce((a: number, b: number) => a + b, 0), runner.headDim / 2);
-        const pre = await readJson(join(options().outDir, 'preprocessor_config.json'));
+        // The form transformers saves: every attribute, sorted, 567 bytes like the onnx-community export's file.
+        const file = await readFile(join(options().outDir, 'preprocessor_config.json'), 'utf8');
+        assert.equal(Buffer.byteLength(file), 567);
+        const pre = JSON.parse(file) as Json;
+        assert.deepEqual(Object.keys(pre), [...Object.keys(pre)].sort());
+        assert.deepEqual(
+          [pre.do_resize, pre.do_rescale, pre.do_normalize, pre.do_convert_rgb, pre.resample, pre.rescale_factor],
+          [true, true, true, true, 3, 1 / 255],
+        );
         assert.deepEqual([pre.min_pixels, pre.max_pixels, pre.patch_size, pre.merge_size], [3136, 12845056, 14, 2]);
+        assert.deepEqual(pre.size, { max_pixels: 12845056, min_pixels: 3136 });
       } else {
         assert.equal(c.model_type, modelType);
         assert.equal(c.image_token_id, tok('<|image|>'));
@@ -344,6 +353,38 @@ for (const { family, modelType } of VARIANTS) {
       assert.ok(values.every(Number.isFinite), 'non-finite image features');
       const rms = Math.sqrt(values.reduce((a, v) => a + v * v, 0) / values.length);
       assert.ok(rms > 0.01 && rms < 10, `activation scale ${rms}`);
+    });
+
+    it('makes the features depend on the grid: a transposed or reordered grid changes them', async () => {
+      const grids = [
+        [1, 4, 6],
+        [1, 6, 4],
+      ];
+      const pixels = Float32Array.from({ length: 48 * PATCH_DIM }, (_, i) => Math.cos(i * 0.11));
+      const one = pixels.slice(0, 24 * PATCH_DIM);
+      const features = async (p: Float32Array, g: number[][]) => (await runner.encodeImages(p, g)).data as Float32Array;
+      const right = await features(one, [grids[0]!]);
+      assertDiffer(right, await features(one, [grids[1]!]), 0.1, 'a transposed grid');
+      assertDiffer(right, await features(one, [[1, 2, 12]]), 0.1, 'another grid with the same patch count');
+      // Same patches, grids in the other order: each image's features change, though the token counts do not.
+      const both = await features(pixels, grids);
+      assertDiffer(both, await features(pixels, [grids[1]!, grids[0]!]), 0.1, 'swapped grids of two images');
+      assertClose(both.subarray(0, right.length), right, 1e-5, 'first image of two vs alone');
+    });
+
+    it('has a one-image-per-call variant that refuses a second image', async () => {
+      const dir = join(root, `${modelType}-one-image`);
+      await generateTinyModel({ ...options(), outDir: dir, dtypes: [''], visionOneImagePerCall: true });
+      const single = await new Runner(dir).load();
+      try {
+        const pixels = Float32Array.from({ length: 32 * PATCH_DIM }, (_, i) => Math.sin(i * 0.29));
+        const alone = await single.encodeImages(pixels.slice(0, 16 * PATCH_DIM), [[1, 4, 4]]);
+        const reference = await runner.encodeImages(pixels.slice(0, 16 * PATCH_DIM), [[1, 4, 4]]);
+        assertClose(alone.data as Float32Array, reference.data as Float32Array, 1e-5, 'same weights as the multi-image export');
+        await assert.rejects(single.encodeImages(pixels, [[1, 4, 4], [1, 4, 4]]));
+      } finally {
+        await single.release();
+      }
     });
 
     it('prefills and decodes 3 greedy steps with the KV cache, matching a full recomputation', async () => {
@@ -588,7 +629,7 @@ describe('tiny model chat templates', () => {
     );
   });
 
-  it('renders the GLM templates from chat_template.jinja, with and without thinking', async () => {
+  it('renders the GLM templates from tokenizer_config.json, with and without thinking', async () => {
     const expectations = {
       glm_ocr: '<|assistant|>\n<think></think>\n',
       glm46v: '<|assistant|>\n<think></think>',
@@ -597,7 +638,7 @@ describe('tiny model chat templates', () => {
     for (const [modelType, suffix] of Object.entries(expectations)) {
       const dir = join(root, `tpl-${modelType}`);
       await generateTinyModel({ family: 'glm', modelType: modelType as TinyModelOptions['modelType'], outDir: dir });
-      const template = await readFile(join(dir, 'chat_template.jinja'), 'utf8');
+      const { chat_template: template } = await readJson(join(dir, 'tokenizer_config.json'));
       const prefix =
         '[gMASK]<sop><|system|>\nYou catalogue photos.<|user|>\n<|begin_of_image|><|image|><|end_of_image|>Describe this image.';
       assert.equal(render(template, { enable_thinking: false }), `${prefix}/nothink${suffix}`);
@@ -625,6 +666,41 @@ describe('tiny model chat templates', () => {
 });
 
 describe('tiny model generator options', () => {
+  it('writes the chat template in each place transformers keeps one', async () => {
+    const dir = (place: string) => join(root, `place-${place}`);
+    const places = ['tokenizer_config', 'tokenizer_config_list', 'chat_template.jinja', 'chat_template.json'] as const;
+    for (const place of places) await generateTinyModel({ family: 'glm', outDir: dir(place), chatTemplateIn: place, dtypes: [''] });
+    const config = async (place: string) => readJson(join(dir(place), 'tokenizer_config.json'));
+    const template = (await config('tokenizer_config')).chat_template as string;
+    assert.match(template, /^\[gMASK\]<sop>/);
+    const list = (await config('tokenizer_config_list')).chat_template as Json[];
+    assert.deepEqual(list.map((t) => t.name), ['tool_use', 'default']);
+    assert.equal(list[1]?.template, template);
+    assert.equal(await readFile(join(dir('chat_template.jinja'), 'chat_template.jinja'), 'utf8'), template);
+    assert.equal((await readJson(join(dir('chat_template.json'), 'chat_template.json'))).chat_template, template);
+    for (const place of ['chat_template.jinja', 'chat_template.json'] as const) {
+      assert.equal((await config(place)).chat_template, undefined, `${place}: tokenizer_config.json has no template`);
+      assert.deepEqual(await listFiles(dir(place)), tinyModelFiles({ family: 'glm', outDir: '', chatTemplateIn: place, dtypes: [''] }));
+    }
+  });
+
+  it('writes the three layouts of Qwen\'s preprocessor_config.json', async () => {
+    const layout = async (preprocessorLayout: 'original' | 'size-edges') => {
+      const dir = join(root, `layout-${preprocessorLayout}`);
+      await generateTinyModel({ family: 'qwen2_vl', outDir: dir, preprocessorLayout, dtypes: [''] });
+      return readJson(join(dir, 'preprocessor_config.json'));
+    };
+    const original = await layout('original');
+    assert.deepEqual(Object.keys(original).sort(), [
+      'image_mean', 'image_processor_type', 'image_std', 'max_pixels', 'merge_size', 'min_pixels', 'patch_size',
+      'processor_class', 'temporal_patch_size',
+    ]);
+    const edges = await layout('size-edges');
+    assert.deepEqual(edges.size, { shortest_edge: 3136, longest_edge: 12845056 });
+    assert.equal(edges.min_pixels, undefined);
+    assert.throws(() => tinyModelFiles({ family: 'glm', outDir: '', preprocessorLayout: 'original' }), /needs --family qwen2_vl/);
+  });
+
   it('is deterministic for a seed and changes with it', async () => {
     const data = async (seed: number, name: string): Promise<Buffer> => {
       const dir = join(root, name);

@@ -1,13 +1,13 @@
 // `npm run bench`: speed targets for glm-vision, measured against the real CLI
 // (node bin/glm-vision.js over dist/): cold throughput, the cached re-run, PDF
-// pages and limits, the in-process ONNX engine on a tiny generated model,
-// start-up time, memory and re-run time over 100,000 files, and an 80,000-row
-// report (page, thumbnail folder, Chromium), and keeping a K-slot server busy
-// (--concurrency auto beside fixed -j). Prints a table
+// pages and limits, the in-process ONNX engine on a tiny generated model, its
+// resize on 12 MP photos, start-up time, memory and re-run time over 100,000
+// files, an 80,000-row report (page, thumbnail folder, Chromium), and keeping a
+// K-slot server busy (--concurrency auto beside fixed -j). Prints a table
 // and writes .bench/results.json. A missed target is reported as FAIL; the exit
 // code is 0 unless the bench itself could not run (1), or was interrupted (130).
 //
-//   npm run bench [-- --only cold|cached|identity|pdf|limits|onnx|startup|scale|report|concurrency] [--runs N]
+//   npm run bench [-- --only cold|cached|identity|pdf|limits|onnx|resize|startup|scale|report|concurrency] [--runs N]
 //   GLM_VISION_BENCH_DIR      fixtures and results (default: .bench/ in the repo)
 //   GLM_VISION_BENCH_THREADS  VIPS_CONCURRENCY for both sides, and the onnx engine's --threads (default: os.availableParallelism())
 //   GLM_VISION_BENCH_RSS      gnu-time | proc-poll (default: gnu-time when /usr/bin/time exists)
@@ -24,6 +24,7 @@ import { onnxEngine } from './onnx.js';
 import { pdfPages } from './pdf.js';
 import { pdfLimits } from './pdf-limits.js';
 import { reportPages } from './report-page.js';
+import { resizeSpeed } from './resize.js';
 import { scaleRuns } from './scale.js';
 import { metadataRerun } from './identity.js';
 import { startupTime } from './startup.js';
@@ -31,7 +32,7 @@ import { ROOT, type BenchContext } from './context.js';
 import { hasGnuTime, killAll, type RssMethod } from './proc.js';
 import { renderTable, writeJson, type Report } from './report.js';
 
-const SECTIONS = ['cold', 'cached', 'identity', 'pdf', 'limits', 'onnx', 'startup', 'scale', 'report', 'concurrency'] as const;
+const SECTIONS = ['cold', 'cached', 'identity', 'pdf', 'limits', 'onnx', 'resize', 'startup', 'scale', 'report', 'concurrency'] as const;
 const USAGE = `usage: npm run bench [-- --only ${SECTIONS.join('|')}] [--runs N]`;
 
 /** A bad option or environment variable: printed as one line, no stack. */
@@ -116,6 +117,7 @@ async function main(): Promise<number> {
       ['pdf', pdfPages],
       ['limits', pdfLimits],
       ['onnx', onnxEngine],
+      ['resize', resizeSpeed],
       ['startup', startupTime],
       ['scale', scaleRuns],
       ['report', reportPages],

@@ -1,14 +1,17 @@
 /**
  * npm run tiny-model -- --family qwen2_vl|glm --out DIR [--layers N] [--hidden N] [--vocab N] [--heads N]
  *   [--kv-heads N] [--seed N] [--dtypes "",fp16] [--no-logits-to-keep] [--model-type glm4v|glm_ocr|glm46v]
+ *   [--preprocessor-layout saved|original|size-edges] [--chat-template-in PLACE] [--vision-one-image-per-call]
  */
 import { parseArgs } from 'node:util';
 import { generateTinyModel, tinyModelFiles } from './generate.js';
-import type { Family, ModelType, TinyModelOptions } from './spec.js';
+import type { ChatTemplatePlace, Family, ModelType, PreprocessorLayout, TinyModelOptions } from './spec.js';
 
 const USAGE =
   'usage: npm run tiny-model -- --family qwen2_vl|glm --out DIR [--layers N] [--hidden N] [--vocab N] ' +
-  '[--heads N] [--kv-heads N] [--seed N] [--dtypes "",fp16] [--no-logits-to-keep] [--model-type glm4v|glm_ocr|glm46v]';
+  '[--heads N] [--kv-heads N] [--seed N] [--dtypes "",fp16] [--no-logits-to-keep] [--model-type glm4v|glm_ocr|glm46v] ' +
+  '[--preprocessor-layout saved|original|size-edges] ' +
+  '[--chat-template-in tokenizer_config|tokenizer_config_list|chat_template.jinja|chat_template.json] [--vision-one-image-per-call]';
 
 function int(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -31,6 +34,9 @@ async function main(): Promise<void> {
       dtypes: { type: 'string' },
       'no-logits-to-keep': { type: 'boolean' },
       'model-type': { type: 'string' },
+      'preprocessor-layout': { type: 'string' },
+      'chat-template-in': { type: 'string' },
+      'vision-one-image-per-call': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -52,6 +58,9 @@ async function main(): Promise<void> {
     seed: int('seed', values.seed),
     dtypes: values.dtypes === undefined ? undefined : values.dtypes.split(','),
     logitsToKeep: !values['no-logits-to-keep'],
+    preprocessorLayout: values['preprocessor-layout'] as PreprocessorLayout | undefined,
+    chatTemplateIn: values['chat-template-in'] as ChatTemplatePlace | undefined,
+    visionOneImagePerCall: values['vision-one-image-per-call'],
   };
   const started = Date.now();
   await generateTinyModel(options);

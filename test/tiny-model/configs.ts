@@ -175,19 +175,7 @@ export function generationConfig(spec: TinySpec): Json {
 }
 
 export function preprocessorConfig(spec: TinySpec): Json {
-  if (spec.family === 'qwen2_vl') {
-    return {
-      min_pixels: 3136,
-      max_pixels: 12845056,
-      patch_size: 14,
-      temporal_patch_size: 2,
-      merge_size: 2,
-      image_mean: CLIP_MEAN,
-      image_std: CLIP_STD,
-      image_processor_type: 'Qwen2VLImageProcessor',
-      processor_class: 'Qwen2VLProcessor',
-    };
-  }
+  if (spec.family === 'qwen2_vl') return qwenPreprocessorConfig(spec);
   const glm41 = spec.modelType === 'glm4v';
   return {
     size: { shortest_edge: 12544, longest_edge: 9633792 },
@@ -200,4 +188,31 @@ export function preprocessorConfig(spec: TinySpec): Json {
     image_processor_type: glm41 ? 'Glm4vImageProcessor' : 'Glm46VImageProcessor',
     processor_class: glm41 ? 'Glm4vProcessor' : 'Glm46VProcessor',
   };
+}
+
+const QWEN_MIN_PIXELS = 3136;
+const QWEN_MAX_PIXELS = 12845056;
+
+function qwenPreprocessorConfig(spec: TinySpec): Json {
+  const geometry = { patch_size: 14, temporal_patch_size: 2, merge_size: 2 };
+  const names = { image_processor_type: 'Qwen2VLImageProcessor', processor_class: 'Qwen2VLProcessor' };
+  switch (spec.preprocessorLayout) {
+    case 'original': // Qwen/Qwen2-VL-2B-Instruct's own file
+      return { min_pixels: QWEN_MIN_PIXELS, max_pixels: QWEN_MAX_PIXELS, ...geometry, image_mean: CLIP_MEAN, image_std: CLIP_STD, ...names };
+    case 'size-edges': // transformers ≥ 4.5x keeps the budget in size only
+      return {
+        do_convert_rgb: true, do_normalize: true, do_rescale: true, do_resize: true,
+        image_mean: CLIP_MEAN, image_std: CLIP_STD, ...geometry, resample: 3, rescale_factor: 1 / 255,
+        size: { shortest_edge: QWEN_MIN_PIXELS, longest_edge: QWEN_MAX_PIXELS }, ...names,
+      };
+    case 'saved': {
+      // Every attribute, keys sorted, as save_pretrained writes it (567 bytes, the onnx-community export's size).
+      const all: Json = {
+        ...names, ...geometry, do_convert_rgb: true, do_normalize: true, do_rescale: true, do_resize: true,
+        image_mean: CLIP_MEAN, image_std: CLIP_STD, min_pixels: QWEN_MIN_PIXELS, max_pixels: QWEN_MAX_PIXELS,
+        resample: 3, rescale_factor: 1 / 255, size: { max_pixels: QWEN_MAX_PIXELS, min_pixels: QWEN_MIN_PIXELS },
+      };
+      return Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));
+    }
+  }
 }

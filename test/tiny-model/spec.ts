@@ -5,6 +5,15 @@ export type ModelType = 'qwen2_vl' | 'glm4v' | 'glm_ocr' | 'glm46v';
 export type GraphName = 'vision_encoder' | 'embed_tokens' | 'decoder_model_merged';
 /** File-name suffix of a dtype variant, as in onnx-community repos: '' (fp32) or '_fp16'. */
 export type DtypeSuffix = '' | '_fp16';
+/**
+ * Qwen's preprocessor_config.json: as transformers saves it (the onnx-community export's 567 bytes), the original
+ * Qwen repo's 9 keys, or the newer `size: {shortest_edge, longest_edge}` form.
+ */
+const PREPROCESSOR_LAYOUTS = ['saved', 'original', 'size-edges'] as const;
+export type PreprocessorLayout = (typeof PREPROCESSOR_LAYOUTS)[number];
+/** Where the chat template lives: tokenizer_config.json (a string, or a list of named templates), or its own file. */
+const TEMPLATE_PLACES = ['tokenizer_config', 'tokenizer_config_list', 'chat_template.jinja', 'chat_template.json'] as const;
+export type ChatTemplatePlace = (typeof TEMPLATE_PLACES)[number];
 
 export interface TinyModelOptions {
   family: Family;
@@ -26,6 +35,12 @@ export interface TinyModelOptions {
   logitsToKeep?: boolean;
   /** Graphs whose weights go to `<name>.onnx_data` (default vision_encoder and decoder_model_merged). */
   externalData?: readonly GraphName[];
+  /** Qwen only (default 'saved'). */
+  preprocessorLayout?: PreprocessorLayout;
+  /** Default tokenizer_config, where transformers.js reads it. */
+  chatTemplateIn?: ChatTemplatePlace;
+  /** A vision encoder that fails on more than one image per call, as some exports do (default false). */
+  visionOneImagePerCall?: boolean;
 }
 
 export interface TinySpec {
@@ -58,6 +73,9 @@ export interface TinySpec {
   externalData: GraphName[];
   /** Name of the vision encoder's grid input. */
   gridInputName: 'grid_thw' | 'image_grid_thw';
+  visionOneImagePerCall: boolean;
+  preprocessorLayout: PreprocessorLayout;
+  chatTemplateIn: ChatTemplatePlace;
   /** Special tokens in id order; they take the top ids of the vocabulary. */
   specialTokens: SpecialToken[];
   /** Role name → token id, for the config files. */
@@ -141,6 +159,11 @@ function positiveInt(name: string, value: number): number {
   return value;
 }
 
+function oneOf<T extends string>(name: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got ${value}`);
+  return value;
+}
+
 function parseDtypes(dtypes: readonly string[] | undefined): DtypeSuffix[] {
   const out = new Set<DtypeSuffix>();
   for (const raw of dtypes ?? ['']) {
@@ -165,6 +188,7 @@ export function resolveSpec(options: TinyModelOptions): TinySpec {
   if (family === 'glm' && !['glm4v', 'glm_ocr', 'glm46v'].includes(modelType)) {
     throw new Error(`--model-type must be glm4v, glm_ocr or glm46v, got ${modelType}`);
   }
+  if (family === 'glm' && options.preprocessorLayout) throw new Error('--preprocessor-layout needs --family qwen2_vl');
   const layers = positiveInt('layers', options.layers ?? 2);
   const hidden = positiveInt('hidden', options.hidden ?? 64);
   const vocab = positiveInt('vocab', options.vocab ?? 512);
@@ -244,6 +268,9 @@ export function resolveSpec(options: TinyModelOptions): TinySpec {
     suffixes: parseDtypes(options.dtypes),
     externalData: [...(options.externalData ?? ['vision_encoder', 'decoder_model_merged'])],
     gridInputName: modelType === 'qwen2_vl' ? 'grid_thw' : 'image_grid_thw',
+    visionOneImagePerCall: options.visionOneImagePerCall ?? false,
+    preprocessorLayout: oneOf('preprocessor-layout', options.preprocessorLayout ?? 'saved', PREPROCESSOR_LAYOUTS),
+    chatTemplateIn: oneOf('chat-template-in', options.chatTemplateIn ?? 'tokenizer_config', TEMPLATE_PLACES),
     specialTokens,
     ids,
   };

@@ -4,7 +4,6 @@
  * filler tokens up to the vocabulary size, and the family's special tokens on the top ids.
  */
 import type { TinySpec } from './spec.js';
-import { qwenChatTemplate } from './templates.js';
 
 type Json = Record<string, unknown>;
 
@@ -140,7 +139,9 @@ export function bpeModel(vocab: Record<string, number>, merges: readonly (string
   };
 }
 
-export function tokenizerConfig(spec: TinySpec): Json {
+/** `chatTemplate`: the chat_template value, when the template lives in this file. */
+export function tokenizerConfig(spec: TinySpec, chatTemplate?: unknown): Json {
+  const template = chatTemplate === undefined ? {} : { chat_template: chatTemplate };
   const decoder: Record<string, Json> = {};
   for (const t of spec.specialTokens) {
     decoder[String(t.id)] = {
@@ -159,7 +160,7 @@ export function tokenizerConfig(spec: TinySpec): Json {
       added_tokens_decoder: decoder,
       additional_special_tokens: specials.filter((s) => s !== '<|endoftext|>'),
       bos_token: null,
-      chat_template: qwenChatTemplate(),
+      ...template,
       clean_up_tokenization_spaces: false,
       eos_token: '<|im_end|>',
       errors: 'replace',
@@ -175,6 +176,7 @@ export function tokenizerConfig(spec: TinySpec): Json {
   return {
     added_tokens_decoder: decoder,
     additional_special_tokens: specials.filter((s) => s !== '<|endoftext|>'),
+    ...template,
     clean_up_tokenization_spaces: false,
     do_lower_case: false,
     eos_token: '<|endoftext|>',

@@ -1,17 +1,17 @@
 // Turns an image into what a Qwen2-VL / GLM-V vision encoder takes: the Python
 // Hugging Face image processors (Qwen2VLImageProcessor, Glm4vImageProcessor),
 // redone with sharp and plain loops.
-import { FileFailure } from '../../support/errors.js';
 import { probeImage } from '../../image/preprocess.js';
 import type { ImageInput, PatchImage, SourceInfo } from '../backend.js';
 import type { VisionConfig } from './vision-config.js';
 import { patchify, smartResize } from './patches.js';
-import { resizeBicubic } from './resize-bicubic.js';
+import { decodeResized } from './resample.js';
 
 // The tests and the bench import these from here.
 export { visionConfigFrom, withMaxPixels, type Family, type VisionConfig } from './vision-config.js';
 export { patchify, smartResize } from './patches.js';
 export { resizeBicubic } from './resize-bicubic.js';
+export { decodeResized, preShrinkSize, PRE_SHRINK } from './resample.js';
 
 /** Patches for the vision encoder, with the original image's facts. */
 export interface ProcessedImage extends Omit<PatchImage, 'kind' | 'ref'> {
@@ -23,6 +23,7 @@ export interface ProcessedImage extends Omit<PatchImage, 'kind' | 'ref'> {
 /**
  * 256-entry table per channel of normalised values, rounded like the Python
  * float32 path: rescale in float64 then cast, (x − mean) / std in float32.
+ * do_rescale false is a factor of 1, do_normalize false a mean of 0 and std of 1.
  */
 function normaliseTables(cfg: VisionConfig): Float32Array[] {
   const f = Math.fround;
@@ -30,53 +31,25 @@ function normaliseTables(cfg: VisionConfig): Float32Array[] {
     const mean = f(cfg.mean[c]!);
     const std = f(cfg.std[c]!);
     const table = new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = f(f(f(v * (1 / 255)) - mean) / std);
+    for (let v = 0; v < 256; v++) table[v] = f(f(f(v * cfg.rescaleFactor) - mean) / std);
     return table;
   });
 }
 
 /**
- * Decodes, orients, flattens and resizes an image to smartResize's size, then
- * normalises and patchifies it.
- *
- * Resampling follows PIL's BICUBIC. When the image grows on either axis it is
- * decoded at full size and resized by resizeBicubic (byte-identical to Pillow);
- * libvips' upsizing sits about half a pixel off PIL's. When it only shrinks,
- * sharp's 'cubic' kernel (the same Catmull-Rom cubic) does it far faster, within
- * a level or two of PIL (libvips box-shrinks large factors first, and JPEGs
- * may shrink in the DCT on load). sharp also applies embedded ICC profiles,
- * which PIL's convert('RGB') ignores.
+ * Decodes, orients, flattens and resizes an image to smartResize's size (see
+ * resample.ts for how close to PIL), then rescales, normalises and patchifies it.
+ * sharp also applies embedded ICC profiles, which PIL's convert('RGB') ignores.
  */
 export async function processImage(
   data: ImageInput,
   cfg: VisionConfig,
   options: { maxInputPixels: number },
 ): Promise<ProcessedImage> {
-  const { decode, source } = await probeImage(data, options.maxInputPixels);
+  const probe = await probeImage(data, options.maxInputPixels);
+  const { source } = probe;
   const target = smartResize(source.height, source.width, cfg);
-
-  const grows = target.width > source.width || target.height > source.height;
-  const { data: raw, info } = await decode((image) => {
-    let pipeline = image
-      .rotate() // EXIF auto-orient, as transformers' load_image does
-      .flatten({ background: '#ffffff' }); // convert_to_rgb composites on white
-    if (!grows) {
-      pipeline = pipeline.resize(target.width, target.height, { fit: 'fill', kernel: 'cubic', fastShrinkOnLoad: false });
-    }
-    return pipeline.toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  });
-  let pixels: Uint8Array = raw;
-  const channels = info.channels;
-  let size = { width: info.width, height: info.height };
-  if (grows) {
-    pixels = resizeBicubic(pixels, size.width, size.height, channels, target.width, target.height);
-    size = target;
-  }
-  if (size.width !== target.width || size.height !== target.height) {
-    throw new FileFailure(
-      `cannot decode image: got ${size.width}×${size.height} pixels, expected ${target.width}×${target.height}`,
-    );
-  }
+  const { pixels, channels } = await decodeResized(probe, target);
 
   const plane = target.width * target.height;
   const chw = new Float32Array(3 * plane);

