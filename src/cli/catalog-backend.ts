@@ -13,6 +13,7 @@ import type { Dtype } from '../models/model-dir.js';
 import type { CatalogOptions } from '../config/options.js';
 import type { CliIO } from './io.js';
 import { apiKeyFrom, defaultBackend, defaultThreads, INFER_MODEL } from './defaults.js';
+import { engineChoicesLine, onnxEvents, openaiEvents, serverChoicesLine, type RunVoice } from './run-lines.js';
 
 export type BackendKind = 'openai' | 'onnx';
 
@@ -35,6 +36,7 @@ function fileDigest(store: CacheStore): (file: string) => Promise<string> {
 
 export async function makeBackend(
   kind: BackendKind, flags: CatalogOptions, io: CliIO, warn: (m: string) => void, image: PreprocessOptions, store: CacheStore, template: Template,
+  voice: RunVoice = { say: () => undefined, phase: () => undefined },
 ): Promise<Backend> {
   if (kind === 'onnx') {
     if (flags.endpoint.length) throw new UsageError('--endpoint is for --backend openai; the onnx backend runs the model in-process');
@@ -44,12 +46,14 @@ export async function makeBackend(
     });
     // Each backend is loaded only when chosen: the onnx engine's tokenizer and templates are no server run's cost.
     const { createOnnxBackend } = await import('../backends/onnx/index.js');
-    return createOnnxBackend({
+    const label = { name: model.repo ?? model.dir, ...(model.commit !== undefined && { revision: model.commit }) };
+    const threads = flags.threads ?? defaultThreads();
+    const backend = await createOnnxBackend({
       dir: model.dir,
       identity: model.hubIdentity,
       dtype: model.dtype ?? dtype,
       device: flags.device,
-      threads: flags.threads ?? defaultThreads(),
+      threads,
       batchSize: flags.batchSize,
       batchWaitMs: flags.batchWaitMs,
       batchTokens: flags.batchTokens,
@@ -57,15 +61,18 @@ export async function makeBackend(
       maxInputPixels: image.maxInputPixels,
       warn,
       digest: fileDigest(store),
+      events: onnxEvents(voice, label, dtype),
     });
+    voice.verbose?.(engineChoicesLine({ model: label, dtype: model.dtype ?? dtype, device: flags.device, threads, concurrency: backend.concurrency }));
+    return backend;
   }
   if (flags.endpoint.length === 0) throw new UsageError('--backend openai needs --endpoint URL, e.g. --endpoint http://localhost:8000/v1');
   const model = flags.model ?? (flags.flavor === 'infer' ? INFER_MODEL : undefined);
   if (!model) {
     throw new UsageError('--model NAME is required with --endpoint: the model name the server serves, e.g. --model zai-org/GLM-4.6V-Flash');
   }
-  const { createOpenAIBackend } = await import('../backends/openai/index.js');
-  return createOpenAIBackend({
+  const { createOpenAIBackend, displayEndpoint } = await import('../backends/openai/index.js');
+  const backend = createOpenAIBackend({
     endpoints: flags.endpoint,
     model,
     apiKey: apiKeyFrom(flags, io.env),
@@ -76,5 +83,11 @@ export async function makeBackend(
     retries: flags.retries,
     warn,
     image,
+    events: openaiEvents(voice),
   });
+  voice.verbose?.(serverChoicesLine({
+    endpoints: flags.endpoint.map((e) => displayEndpoint(e)), model, flavor: flags.flavor, concurrency: flags.concurrency,
+    maxConcurrency: backend.maxConcurrency ?? flags.maxConcurrency, timeoutS: flags.timeout, retries: flags.retries,
+  }));
+  return backend;
 }

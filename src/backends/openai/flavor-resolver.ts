@@ -14,6 +14,8 @@ export interface FlavorResolverOptions {
   headersFor: (ep: Endpoint) => Record<string, string>;
   /** Already redacted. */
   warn: (message: string) => void;
+  /** The flavour an endpoint was found to speak. */
+  detected?: (endpoint: string, flavor: ResolvedFlavor) => void;
 }
 
 export class FlavorResolver {
@@ -48,6 +50,7 @@ export class FlavorResolver {
       timeoutMs: this.options.timeoutMs,
     });
     if (probe.remember) this.detected.set(ep, probe.flavor);
+    this.options.detected?.(ep.label, probe.flavor);
     if (probe.problem !== undefined && !this.detectionWarned.has(ep)) {
       this.detectionWarned.add(ep);
       this.options.warn(
