@@ -12,8 +12,9 @@ const LITERAL = String.raw`(?:'${WORDS}|"${WORDS}|\`${WORDS})`;
 /** The places where text reaches a person. */
 const SINKS: readonly RegExp[] = [
   // new UsageError('…'), new NoInput(`…`), new Error('…') (shown as an internal error)
-  // (Error, RangeError and TypeError are internal: a bug report's text, shown as "internal error")
-  new RegExp(String.raw`new (?!(?:Range|Type)?Error\()[A-Z]\w*(?:Error|Failure|Input|Limit|Closed|Stop|Unreachable)\(\s*${LITERAL}`, 'g'),
+  // (Error, RangeError and TypeError are internal: a bug report's text, shown as "internal error";
+  // FileFailure and its kinds are a row's `error` column, data that stays English in every locale)
+  new RegExp(String.raw`new (?!(?:Range|Type)?Error\(|FileFailure\(|TransientFileFailure\(|DocumentLimit\()[A-Z]\w*(?:Error|Failure|Input|Limit|Closed|Stop|Unreachable)\(\s*${LITERAL}`, 'g'),
   // io.stderr.write('…'), out.write(`…`), warn('…'), log(`…`), note('…'), fail(code, '…')
   new RegExp(String.raw`\b(?:write|warn|log|note|info|say|fail)\((?:[^()'"\`]*,\s*)?\s*${LITERAL}`, 'g'),
   // option tables and commander: help: '…', negate: '…', .description('…'), .argument('<x>', '…'), addHelpText
