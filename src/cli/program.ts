@@ -11,6 +11,7 @@ import type { BatchExportFlags, BatchFetchFlags, BatchImportFlags, BatchStatusFl
 import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spec.js';
 import { BATCH_EXIT_CODES_HELP, CONFIG_HELP, DOCTOR_EXIT_CODES_HELP, EXIT_CODES_HELP } from './defaults.js';
 import type { CliIO } from './io.js';
+import { langForArgs, t, withLang } from '../i18n/index.js';
 
 export { EXIT_CODES_HELP };
 
@@ -41,7 +42,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     // A command's options belong to it, not to its parent: `review import F --cache X` (review has --cache too).
     .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError(t('cli:help.afterError'))
     .addHelpText('after', EXIT_CODES_HELP);
   const command = (parent: Command, name: CommandName, description: string): Command =>
     withOptions(parent.command(name.split(' ').pop() as string).description(description), name);
@@ -216,10 +217,14 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
   return program;
 }
 export async function runProgram(argv: string[], io: CliIO): Promise<number> {
+  return withLang(langForArgs(argv, io.env), () => runIn(argv, io));
+}
+
+async function runIn(argv: string[], io: CliIO): Promise<number> {
   const result = { code: 0 };
   const program = buildProgram(io, argv, result);
   const fail = (code: number, message: string): number => {
-    io.stderr.write(`glm-vision: ${message}\n`);
+    io.stderr.write(`${t('cli:error.prefix', { message })}\n`);
     return code;
   };
   // `glm-vision config | head`: the reader leaving is not an error. Other stdout failures are,
@@ -239,7 +244,7 @@ export async function runProgram(argv: string[], io: CliIO): Promise<number> {
     // A failed write is reported after the command returns: wait until what it printed is out.
     await new Promise<void>((resolve) => io.stdout.write('', () => resolve()));
     if (stdoutFailure && stdoutFailure.code !== 'EPIPE' && result.code === 0) {
-      return fail(ExitCode.cantWrite, `Cannot write to stdout: ${whyWriteFailed(stdoutFailure)}`);
+      return fail(ExitCode.cantWrite, t('cli:error.stdout', { why: whyWriteFailed(stdoutFailure) }));
     }
     return result.code;
   } catch (error) {
@@ -250,6 +255,6 @@ export async function runProgram(argv: string[], io: CliIO): Promise<number> {
     const code = exitCodeFor(error);
     if (code !== ExitCode.internal) return fail(code, (error as Error).message);
     if (io.env.GLM_VISION_DEBUG) io.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    return fail(ExitCode.internal, `internal error: ${(error as Error).message ?? String(error)} (set GLM_VISION_DEBUG=1 for details)`);
+    return fail(ExitCode.internal, t('cli:error.internal', { message: (error as Error).message ?? String(error) }));
   }
 }
