@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import stringWidth from 'string-width';
+import { withLang } from '../src/i18n/index.js';
 import { createProgress, summaryLine, type Tally } from '../src/pipeline/progress.js';
 import { cutToWidth, EtaWindow, fitBar, formatDuration, formatRate, isoTimestamp, runRate } from '../src/pipeline/progress-format.js';
 
@@ -156,4 +157,24 @@ describe('progress in a log (no terminal)', () => {
     assert.equal(lines[0], `${isoTimestamp(new Date(base))} glm-vision: loading model tiny…`);
     assert.equal(lines[1], `${isoTimestamp(new Date(base + 12_000))} glm-vision: 10/100 done, 2 cached, 0 failed, 0.67 images/s, ETA 1m48s`);
   });
+});
+
+describe('in Chinese', () => {
+  it('the bar, the ETA, the log line and the summary, fitted by display width', () => withLang('zh', () => {
+    assert.equal(formatDuration(659.6), '11分00秒');
+    assert.equal(formatDuration(3 * 3600 + 7 * 60 + 40), '3小时08分');
+    const { stream, text } = terminal(60);
+    let now = 0;
+    const p = createProgress(stream, false, { now: () => now, redrawMs: 0 });
+    p.start(300);
+    now = 10_000;
+    p.update(tally({ done: 20, failed: 1 }));
+    const bar = text().split('\r').at(-1)?.replace('<EL>', '') ?? '';
+    assert.match(bar, /20\/300 \| 失败 1 \| 2\.00 张\/秒 \| 剩余 2分20秒$/);
+    assert.ok(stringWidth(bar) <= 57, bar);
+    assert.equal(
+      summaryLine(tally({ done: 300, cached: 300 }), 500),
+      'glm-vision：300/300 个文件：成功 300（其中 300 个来自缓存），失败 0，用时 0.5 秒（600 个文件/秒）',
+    );
+  }));
 });

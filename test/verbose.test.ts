@@ -43,7 +43,7 @@ describe('-v with a server', () => {
     const requests = lines.filter((l) => l.startsWith('glm-vision: request '));
     assert.equal(server.chatRequests().length, 4);
     assert.equal(requests.length, server.chatRequests().length, res.stderr);
-    assert.match(requests[0] ?? '', new RegExp(`^glm-vision: request 1 to ${url}: HTTP 503, server after \\d+ ms$`));
+    assert.match(requests[0] ?? '', new RegExp(`^glm-vision: request 1 to ${url}: HTTP 503, server error after \\d+ ms$`));
     assert.match(requests[1] ?? '', new RegExp(`^glm-vision: request 2 to ${url} \\(retry 1\\): answered in \\d+ ms \\(\\d+ tokens in, \\d+ out\\)$`));
     for (const line of requests.slice(2)) assert.match(line, /: answered in \d+(\.\d\d)? m?s/);
   });

@@ -1,8 +1,9 @@
 // What a catalog run says about its backend: "loading model" while the local
 // engine loads, the engine's one line before its first image, and under
 // --verbose the choices made and a line per request (onnx: per batch).
-import type { EngineInfo, OnnxEvents } from '../backends/onnx/index.js';
+import type { BatchReport, EngineInfo, OnnxEvents } from '../backends/onnx/index.js';
 import type { Exchange, OpenAIEvents } from '../backends/openai/index.js';
+import { t } from '../i18n/index.js';
 import { formatRate } from '../pipeline/progress-format.js';
 
 export interface RunVoice {
@@ -16,10 +17,11 @@ export interface RunVoice {
 
 /** 312 ms, 4.21 s. */
 export function latency(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+  return ms < 1000 ? t('progress:latency.ms', { ms: Math.round(ms) }) : t('progress:latency.s', { s: (ms / 1000).toFixed(2) });
 }
 
 const count = (n: number): string => n.toLocaleString('en-US');
+const line = (text: string): string => t('progress:line', { text });
 
 export interface ModelLabel {
   /** A hub repo, else the folder as given. */
@@ -28,15 +30,28 @@ export interface ModelLabel {
   revision?: string;
 }
 
+const revisionOf = (model: ModelLabel, none: string): string =>
+  (model.revision ? t('progress:engine.revision', { revision: model.revision.slice(0, 12) }) : none);
+
 export function engineLine(model: ModelLabel, info: EngineInfo, dtypeSetting: string): string {
-  const revision = model.revision ? `@${model.revision.slice(0, 12)}` : ' (a folder: no revision)';
-  const dtype = dtypeSetting === 'auto' ? `${info.dtype} (auto)` : info.dtype;
-  return `glm-vision: local engine: ${model.name}${revision}, dtype ${dtype}, device ${info.device}, ${info.threads} threads, ` +
-    `batches of up to ${info.batchSize} images and ${count(info.batchTokens)} visual tokens, waiting up to ${info.batchWaitMs} ms to fill one`;
+  return line(t('progress:engine.line', {
+    model: model.name, revision: revisionOf(model, t('progress:engine.noRevision')),
+    dtype: dtypeSetting === 'auto' ? t('progress:engine.dtypeAuto', { dtype: info.dtype }) : info.dtype,
+    device: info.device, threads: t('progress:engine.threads', { count: info.threads }),
+    batchSize: info.batchSize, batchTokens: count(info.batchTokens), waitMs: info.batchWaitMs,
+  }));
 }
 
 export function loadingPhase(model: ModelLabel): string {
-  return `loading model ${model.name}…`;
+  return t('progress:engine.loading', { model: model.name });
+}
+
+export function batchLine(n: number, b: BatchReport): string {
+  return line(t('progress:verbose.batch', {
+    n, images: t('progress:verbose.images', { count: b.images }), visual: count(b.visualTokens),
+    in: count(b.tokensIn), out: count(b.tokensOut), latency: latency(b.ms),
+    speed: formatRate(b.tokensOut / Math.max(b.ms / 1000, 1e-3)),
+  }));
 }
 
 export function onnxEvents(voice: RunVoice, model: ModelLabel, dtypeSetting: string): OnnxEvents {
@@ -48,24 +63,23 @@ export function onnxEvents(voice: RunVoice, model: ModelLabel, dtypeSetting: str
       voice.phase(undefined);
       voice.say(engineLine(model, info, dtypeSetting));
     },
-    ...(verbose && {
-      batch: (b) => verbose(
-        `glm-vision: batch ${++batches}: ${b.images} ${b.images === 1 ? 'image' : 'images'}, ${count(b.visualTokens)} visual tokens, ` +
-          `${count(b.tokensIn)} tokens in, ${count(b.tokensOut)} out, in ${latency(b.ms)} ` +
-          `(${formatRate(b.tokensOut / Math.max(b.ms / 1000, 1e-3))} tokens/s)`,
-      ),
-    }),
+    ...(verbose && { batch: (b) => verbose(batchLine(++batches, b)) }),
   };
 }
 
 export function exchangeLine(n: number, e: Exchange): string {
-  const retry = e.attempt > 0 ? ` (retry ${e.attempt})` : '';
+  const retry = e.attempt > 0 ? t('progress:verbose.retry', { n: e.attempt }) : '';
   if (e.failure === undefined) {
-    const tokens = e.tokensIn !== undefined && e.tokensOut !== undefined ? ` (${count(e.tokensIn)} tokens in, ${count(e.tokensOut)} out)` : '';
-    return `glm-vision: request ${n} to ${e.endpoint}${retry}: answered in ${latency(e.ms)}${tokens}`;
+    const tokens = e.tokensIn !== undefined && e.tokensOut !== undefined
+      ? t('progress:verbose.tokens', { in: count(e.tokensIn), out: count(e.tokensOut) })
+      : '';
+    return line(t('progress:verbose.answered', { n, endpoint: e.endpoint, retry, latency: latency(e.ms), tokens }));
   }
-  const status = e.status !== undefined ? `HTTP ${e.status}, ` : '';
-  return `glm-vision: request ${n} to ${e.endpoint}${retry}: ${status}${e.failure.replace('_', ' ')} after ${latency(e.ms)}`;
+  return line(t('progress:verbose.failed', {
+    n, endpoint: e.endpoint, retry, latency: latency(e.ms),
+    status: e.status !== undefined ? t('progress:verbose.status', { status: e.status }) : '',
+    failure: t(`progress:failure.${e.failure}`),
+  }));
 }
 
 export function openaiEvents(voice: RunVoice): OpenAIEvents | undefined {
@@ -74,7 +88,7 @@ export function openaiEvents(voice: RunVoice): OpenAIEvents | undefined {
   let requests = 0;
   return {
     exchange: (e) => verbose(exchangeLine(++requests, e)),
-    flavor: (endpoint, flavor) => verbose(`glm-vision: ${endpoint} speaks ${flavor} (detected)`),
+    flavor: (endpoint, flavor) => verbose(line(t('progress:verbose.flavor', { endpoint, flavor }))),
   };
 }
 
@@ -89,10 +103,12 @@ export interface ServerChoices {
 }
 
 export function serverChoicesLine(c: ServerChoices): string {
-  const level = c.concurrency === 'auto' ? `auto (up to ${c.maxConcurrency} per endpoint)` : String(c.concurrency);
-  const endpoints = `${c.endpoints.length === 1 ? 'endpoint' : 'endpoints'} ${c.endpoints.join(', ')}`;
-  return `glm-vision: backend openai, flavour ${c.flavor}, ${endpoints}, model ${c.model}, concurrency ${level}, ` +
-    `timeout ${c.timeoutS} s, ${c.retries} retries`;
+  return line(t('progress:verbose.server', {
+    flavor: c.flavor, model: c.model, timeout: c.timeoutS,
+    endpoints: t('progress:verbose.endpoints', { count: c.endpoints.length, list: c.endpoints.join(', ') }),
+    level: c.concurrency === 'auto' ? t('progress:verbose.levelAuto', { max: c.maxConcurrency }) : c.concurrency,
+    retries: t('progress:verbose.retries', { count: c.retries }),
+  }));
 }
 
 export interface EngineChoices {
@@ -104,7 +120,8 @@ export interface EngineChoices {
 }
 
 export function engineChoicesLine(c: EngineChoices): string {
-  const revision = c.model.revision ? `@${c.model.revision.slice(0, 12)}` : '';
-  return `glm-vision: backend onnx, model ${c.model.name}${revision}, dtype ${c.dtype}, device ${c.device}, ` +
-    `${c.threads} threads, concurrency ${c.concurrency} (requests prepared ahead of the batches)`;
+  return line(t('progress:verbose.engine', {
+    model: `${c.model.name}${revisionOf(c.model, '')}`, dtype: c.dtype, device: c.device,
+    threads: t('progress:engine.threads', { count: c.threads }), concurrency: c.concurrency,
+  }));
 }

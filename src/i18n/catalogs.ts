@@ -3,13 +3,17 @@
 // so a missing or extra key fails the type check (and test/i18n.test.ts says which).
 import cliEn from './en/cli.js';
 import cliZh from './zh/cli.js';
+import progressEn from './en/progress.js';
+import progressZh from './zh/progress.js';
 
 export const en = {
   cli: cliEn,
+  progress: progressEn,
 };
 
 export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   cli: cliZh,
+  progress: progressZh,
 };
 
 export const catalogs = { en, zh };

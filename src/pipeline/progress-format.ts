@@ -1,18 +1,19 @@
 // The progress line's pieces, as pure functions: durations, rates, the ETA's
 // window, timestamps, and fitting the bar to the terminal's width.
 import stringWidth from 'string-width';
+import { t } from '../i18n/index.js';
 import type { Tally } from './progress.js';
 
 /** Whole seconds as `45s`, `1m05s`, `2h03m` or `3d04h`: rounded first, so 659.6 s is `11m00s`, never `10m60s`. */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const pad = (n: number): string => String(n).padStart(2, '0');
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 60) return t('progress:duration.s', { s });
+  if (s < 3600) return t('progress:duration.ms', { m: Math.floor(s / 60), s: pad(s % 60) });
   const minutes = Math.round(s / 60);
-  if (minutes < 100 * 60) return `${Math.floor(minutes / 60)}h${pad(minutes % 60)}m`;
+  if (minutes < 100 * 60) return t('progress:duration.hm', { h: Math.floor(minutes / 60), m: pad(minutes % 60) });
   const hours = Math.round(s / 3600);
-  return `${Math.floor(hours / 24)}d${pad(hours % 24)}h`;
+  return t('progress:duration.dh', { d: Math.floor(hours / 24), h: pad(hours % 24) });
 }
 
 export interface Rate {

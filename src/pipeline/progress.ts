@@ -2,7 +2,7 @@
 // 10 s. Everything else a run prints on stderr goes through print(), so that on
 // a terminal it lands above the bar, never over it.
 import type { Writable } from 'node:stream';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import { EtaWindow, fitBar, formatDuration, formatRate, isoTimestamp, runRate, type BarPart, type Rate } from './progress-format.js';
 
 export interface Tally {
@@ -41,17 +41,21 @@ export function okCount(tally: Tally): number {
 }
 
 function rateText(rate: Rate, short: boolean): string {
-  const unit = rate.unit === 'images' ? (short ? 'img/s' : 'images/s') : 'files/s';
-  return `${formatRate(rate.perSecond)} ${unit}`;
+  const key = rate.unit === 'files' ? 'progress:rate.files' : short ? 'progress:rate.imagesShort' : 'progress:rate.images';
+  return t(key, { rate: formatRate(rate.perSecond) });
 }
 
 export function summaryLine(tally: Tally, elapsedMs: number): string {
-  const ok = okCount(tally);
-  const truncated = tally.truncated ? `, ${tally.truncated} truncated` : '';
-  const items = tally.pages ? `items (${plural(tally.pages, 'page')})` : 'files';
   const rate = runRate(tally, elapsedMs);
-  const speed = rate ? ` (${rateText(rate, false)})` : '';
-  return `glm-vision: ${tally.done}/${tally.total} ${items}, ${ok} ok${truncated} (${tally.cached} cached), ${tally.failed} failed in ${(elapsedMs / 1000).toFixed(1)} s${speed}`;
+  return t('progress:line', {
+    text: t('progress:summary.line', {
+      done: tally.done, total: tally.total, ok: okCount(tally), cached: tally.cached, failed: tally.failed,
+      items: tally.pages ? t('progress:summary.items', { pages: t('progress:summary.pages', { count: tally.pages }) }) : t('progress:summary.files'),
+      truncated: tally.truncated ? t('progress:summary.truncated', { n: tally.truncated }) : '',
+      seconds: (elapsedMs / 1000).toFixed(1),
+      speed: rate ? t('progress:summary.speed', { rate: rateText(rate, false) }) : '',
+    }),
+  });
 }
 
 const withNewline = (text: string): string => (text.endsWith('\n') ? text : `${text}\n`);
@@ -63,10 +67,10 @@ export function createProgress(stderr: Stderr, quiet: boolean, options: Progress
 }
 
 /** The ETA's text, once rows have been done over a measurable time. */
-function etaText(eta: EtaWindow, t: Tally): string | undefined {
-  if (t.done >= t.total) return undefined;
-  const seconds = eta.seconds(t.total - t.done);
-  return seconds === undefined ? undefined : `ETA ${formatDuration(seconds)}`;
+function etaText(eta: EtaWindow, tally: Tally): string | undefined {
+  if (tally.done >= tally.total) return undefined;
+  const seconds = eta.seconds(tally.total - tally.done);
+  return seconds === undefined ? undefined : t('progress:eta', { time: formatDuration(seconds) });
 }
 
 function terminalProgress(out: Stderr, now: () => number, redrawMs: number): Progress {
@@ -80,17 +84,19 @@ function terminalProgress(out: Stderr, now: () => number, redrawMs: number): Pro
   let eta = new EtaWindow();
 
   const line = (): string => {
-    const t = tally;
-    const parts: BarPart[] = [{ text: `cached ${t.cached}`, keep: 1 }, { text: `failed ${t.failed}`, keep: t.failed > 0 ? 4 : 2 }];
+    const parts: BarPart[] = [
+      { text: t('progress:bar.cached', { n: tally.cached }), keep: 1 },
+      { text: t('progress:bar.failed', { n: tally.failed }), keep: tally.failed > 0 ? 4 : 2 },
+    ];
     if (phase !== undefined) {
       parts.push({ text: phase, keep: 6 });
     } else {
-      const rate = runRate(t, now() - started);
+      const rate = runRate(tally, now() - started);
       if (rate) parts.push({ text: rateText(rate, true), keep: 3 });
-      const left = etaText(eta, t);
+      const left = etaText(eta, tally);
       if (left) parts.push({ text: left, keep: 5 });
     }
-    return fitBar(out.columns || 80, t.total > 0 ? t.done / t.total : 0, `${t.done}/${t.total}`, parts);
+    return fitBar(out.columns || 80, tally.total > 0 ? tally.done / tally.total : 0, `${tally.done}/${tally.total}`, parts);
   };
   const draw = (): void => {
     clearTimeout(timer);
@@ -118,13 +124,13 @@ function terminalProgress(out: Stderr, now: () => number, redrawMs: number): Pro
       active = true;
       draw();
     },
-    update: (t) => {
-      tally = { ...t };
-      eta.add(now(), t.done);
+    update: (next) => {
+      tally = { ...next };
+      eta.add(now(), next.done);
       if (active) redraw();
     },
-    stop: (t, elapsed) => {
-      tally = { ...t };
+    stop: (last, elapsed) => {
+      tally = { ...last };
       phase = undefined;
       if (active) {
         draw();
@@ -132,7 +138,7 @@ function terminalProgress(out: Stderr, now: () => number, redrawMs: number): Pro
         shown = false;
         active = false;
       }
-      out.write(`${summaryLine(t, elapsed)}\n`);
+      out.write(`${summaryLine(last, elapsed)}\n`);
     },
     print: (text) => {
       if (!shown) return void out.write(withNewline(text));
@@ -155,19 +161,20 @@ function logProgress(out: Stderr, now: () => number): Progress {
   const stamp = (): string => isoTimestamp(new Date(now()));
   return {
     start: () => {},
-    update: (t) => {
-      eta.add(now(), t.done);
+    update: (tally) => {
+      eta.add(now(), tally.done);
       if (now() - last < 10_000) return;
       last = now();
-      const rate = runRate(t, last - started);
-      const left = etaText(eta, t);
-      const tail = [rate && rateText(rate, false), left].filter(Boolean).map((s) => `, ${s}`).join('');
-      out.write(`${stamp()} glm-vision: ${t.done}/${t.total} done, ${t.cached} cached, ${t.failed} failed${tail}\n`);
+      const rate = runRate(tally, last - started);
+      const more = [rate && rateText(rate, false), etaText(eta, tally)].filter((p) => !!p);
+      const text = t('progress:log.line', { done: tally.done, total: tally.total, cached: tally.cached, failed: tally.failed }) +
+        more.map((part) => t('progress:log.more', { part })).join('');
+      out.write(`${stamp()} ${t('progress:line', { text })}\n`);
     },
-    stop: (t, elapsed) => void out.write(`${summaryLine(t, elapsed)}\n`),
+    stop: (tally, elapsed) => void out.write(`${summaryLine(tally, elapsed)}\n`),
     print: (text) => void out.write(withNewline(text)),
     phase: (text) => {
-      if (text !== undefined) out.write(`${stamp()} glm-vision: ${text}\n`);
+      if (text !== undefined) out.write(`${stamp()} ${t('progress:line', { text })}\n`);
     },
   };
 }
