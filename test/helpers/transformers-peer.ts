@@ -71,6 +71,15 @@ export class Peer {
     };
   }
 
+  /** transformers.js end to end on one image, as its users run it: its own processing, then greedy generate(). */
+  async answer(file: string, prompt: string, maxTokens: number): Promise<number[]> {
+    const image = await RawImage.read(file);
+    const inputs = (await this.processor(this.chat(prompt), image)) as Record<string, Tensor>;
+    const width = (inputs.input_ids as Tensor).dims[1] as number;
+    const out = (await this.model.generate({ ...inputs, max_new_tokens: maxTokens, do_sample: false } as never)) as Tensor;
+    return ((out.tolist() as bigint[][])[0] as bigint[]).slice(width).map(Number);
+  }
+
   /** Token ids, left-padded, with each image token repeated once per visual token, as the processor does. */
   encode(rows: PeerRow[]): { input_ids: Tensor; attention_mask: Tensor } {
     const texts = rows.map((r) => this.chat(r.prompt).replace(this.imageToken, this.imageToken.repeat((r.grid[0] * r.grid[1] * r.grid[2]) / this.merge)));
