@@ -7,6 +7,7 @@ import { sha256 } from '../pipeline/hash.js';
 import { shardLabel, type Shard } from '../pipeline/shard.js';
 import { splitFileList } from '../pipeline/walk.js';
 import { FORMATS, type Format } from '../emit/writers.js';
+import { OutputError } from '../emit/sink.js';
 import { UsageError } from '../support/errors.js';
 import { plural } from '../support/words.js';
 import { oneOf } from '../config/validate.js';
@@ -101,6 +102,18 @@ export function checkMetricsFile(file: string, cwd: string): string {
   }
   if (!ok) throw new UsageError(`Cannot write --metrics-file ${file}: the folder ${dir} does not exist`);
   return file;
+}
+
+/** -o into a folder that is missing fails before anything is walked or asked (exit 74), not when the catalog is written. */
+export function checkOutputFolder(file: string, cwd: string): void {
+  const dir = path.dirname(path.resolve(cwd, file));
+  let ok: boolean;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new OutputError(`Cannot write ${file}: the folder ${dir} does not exist`);
 }
 
 export function nothingFound(label: string, flags: Pick<CatalogOptions, 'include' | 'exclude'>, unreadable: number): string {

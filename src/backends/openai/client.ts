@@ -173,7 +173,7 @@ class OpenAIBackend implements Backend {
     }
     if (last === undefined) throw new Error('unreachable: no attempt was made');
     if (isConnectionLevel(last.failure.kind, last.failure.status) && this.pool.allDown(token)) {
-      throw new TemporaryFailure(`every endpoint is unreachable: ${this.pool.describe()}`);
+      throw new TemporaryFailure(`every endpoint is unreachable: ${this.pool.describe()}. ${this.pool.nextStep()}`);
     }
     throw failureError(last.failure, attempts);
   }

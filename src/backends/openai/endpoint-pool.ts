@@ -146,6 +146,13 @@ export class EndpointPool {
     return this.endpoints.map((ep) => `${ep.label} (${ep.problem ?? 'unreachable'})`).join(', ');
   }
 
+  /** What a person checks next when none answers: the servers, then doctor on each. */
+  nextStep(): string {
+    const labels = this.endpoints.map((ep) => ep.label);
+    const where = labels.length === 1 ? `Is the server running at ${labels[0]}?` : `Are the servers running at ${labels.join(', ')}?`;
+    return `${where} Try: glm-vision doctor ${labels.map((l) => `--endpoint ${l}`).join(' ')}`;
+  }
+
   private isAvailable(ep: Endpoint, now: number): boolean {
     if (now < ep.cooldownUntil) return false;
     // After a cooldown, one probe at a time until it answers again.
