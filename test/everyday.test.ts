@@ -1,7 +1,9 @@
 // Everyday use (issue 19, points 3 and 4): ask, prompt suggestions, errors before the summary,
 // the next step after an unreachable server, and rows that keep an unusable answer.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +11,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { defaultReply, startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
 import { parseJsonl, runMain, scratchFolders } from './helpers/cli.js';
+import { makeVectorPdf } from './helpers/pdfs.js';
 
 let server: FakeOpenAI;
 before(async () => {
@@ -77,6 +80,69 @@ describe('glm-vision ask', () => {
     assert.match(folder.stderr, /is a folder: use glm-vision catalog/);
     const missing = await runMain(['ask', path.join(dir, 'nope.jpg'), ...serverFlags(path.join(dir, 'c.db'))]);
     assert.equal(missing.code, 66, missing.stderr);
+  });
+});
+
+/**
+ * The cache's content, as a digest of the database and its WAL: a dry run must leave it as it was.
+ * A missing WAL and an empty one hold the same (a read-only reader of a WAL database may create it).
+ */
+async function cacheState(db: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of [db, `${db}-wal`]) hash.update(existsSync(file) ? await readFile(file) : '');
+  return hash.digest('hex');
+}
+
+describe('catalog --dry-run', () => {
+  it('counts files, cached answers, pages, requests and tokens, and sends, writes and caches nothing', async () => {
+    const dir = await workspace();
+    const folder = path.join(dir, 'in');
+    await mkdir(folder);
+    await makeImage(path.join(folder, 'a.jpg'), { width: 560, height: 280, seed: 21 });
+    const cache = path.join(dir, 'c.db');
+    const first = await runMain(['catalog', '-q', ...serverFlags(cache), folder]);
+    assert.equal(first.code, 0, first.stderr);
+    await makeImage(path.join(folder, 'b.jpg'), { width: 280, height: 280, seed: 22 });
+    await makeImage(path.join(folder, 'c.jpg'), { width: 280, height: 280, seed: 23 });
+    await writeFile(path.join(folder, 'd.pdf'), await makeVectorPdf(3));
+    const before = await cacheState(cache);
+    const start = server.requests.length;
+    const out = path.join(dir, 'catalog.csv');
+
+    const human = await runMain(['catalog', '--dry-run', ...serverFlags(cache), '-o', out, folder]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(human.stdout, '');
+    assert.match(human.stderr, /files found\s+4\n/);
+    assert.match(human.stderr, /pages \(documents\)\s+3\n/);
+    assert.match(human.stderr, /cache answers\s+1\n/);
+    assert.match(human.stderr, /requests to send\s+5\n/);
+    assert.match(human.stderr, /time\s+about \d+ (s|min)/, 'a time from the first run');
+
+    const json = await runMain(['catalog', '-n', '--json', ...serverFlags(cache), folder]);
+    const plan = JSON.parse(json.stdout) as Record<string, number>;
+    assert.equal(plan.files, 4);
+    assert.equal(plan.cached, 1);
+    assert.equal(plan.pages, 3);
+    assert.equal(plan.requests, 5);
+    assert.equal(plan.pastRuns, 1);
+    // b.jpg and c.jpg: 10×10 blocks of 28 px each; the pages at the --max-pixels budget (1003520 / 784).
+    assert.ok(plan.promptTokens! > 2 * 100 + 3 * 1280, String(plan.promptTokens));
+    assert.ok(plan.promptTokens! < 2 * 100 + 3 * 1280 + 5 * 400, String(plan.promptTokens));
+
+    assert.equal(server.requests.length - start, 0, 'no request of any kind');
+    assert.equal(await cacheState(cache), before, 'the cache is unchanged');
+    assert.equal(existsSync(out), false, 'no catalog written');
+  });
+
+  it('a cache that does not exist is not created, and says there are no past runs', async () => {
+    const dir = await workspace();
+    await makeImage(path.join(dir, 'a.jpg'), { width: 64, height: 64, seed: 24 });
+    const cache = path.join(dir, 'new', 'c.db');
+    const res = await runMain(['catalog', '--dry-run', ...serverFlags(cache), dir]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /requests to send\s+1\n/);
+    assert.match(res.stderr, /no past runs/);
+    assert.equal(existsSync(path.dirname(cache)), false);
   });
 });
 

@@ -25,8 +25,12 @@ export type { CatalogFlags };
 const GRACE_MS = 30_000;
 
 export async function catalogCommand(paths: string[], given: CatalogFlags, argv: string[], io: CliIO): Promise<ExitCode> {
-  const stats = newRunStats(Date.now());
   const label = inputsLabel(paths, given);
+  if (given.dryRun) {
+    const { dryRun } = await import('./catalog-dry-run.js');
+    return dryRun(paths, label, { ...parseFlags('catalog', given), setFrom: given.setFrom }, io);
+  }
+  const stats = newRunStats(Date.now());
   const metrics = given.metricsFile === undefined
     ? undefined
     : { file: checkMetricsFile(given.metricsFile, io.cwd), inputs: label };
