@@ -77,7 +77,7 @@ describe('glm-vision ask', () => {
     const dir = await workspace();
     const folder = await runMain(['ask', dir, ...serverFlags(path.join(dir, 'c.db'))]);
     assert.equal(folder.code, 2);
-    assert.match(folder.stderr, /is a folder: use glm-vision catalog/);
+    assert.match(folder.stderr, /is a folder: catalog a folder with glm-vision catalog/);
     const missing = await runMain(['ask', path.join(dir, 'nope.jpg'), ...serverFlags(path.join(dir, 'c.db'))]);
     assert.equal(missing.code, 66, missing.stderr);
   });
@@ -112,11 +112,11 @@ describe('catalog --dry-run', () => {
     const human = await runMain(['catalog', '--dry-run', ...serverFlags(cache), '-o', out, folder]);
     assert.equal(human.code, 0, human.stderr);
     assert.equal(human.stdout, '');
-    assert.match(human.stderr, /files found\s+4\n/);
-    assert.match(human.stderr, /pages \(documents\)\s+3\n/);
-    assert.match(human.stderr, /cache answers\s+1\n/);
-    assert.match(human.stderr, /requests to send\s+5\n/);
-    assert.match(human.stderr, /time\s+about \d+ (s|min)/, 'a time from the first run');
+    assert.match(human.stderr, /files found: 4\n/);
+    assert.match(human.stderr, /pages of documents: 3\n/);
+    assert.match(human.stderr, /answered by the cache: 1\n/);
+    assert.match(human.stderr, /requests to send: 5\n/);
+    assert.match(human.stderr, /time: about \d+ (s|min) \([\d.]+ s a request, from 1 past runs of this job\)/, 'a time from the first run');
 
     const json = await runMain(['catalog', '-n', '--json', ...serverFlags(cache), folder]);
     const plan = JSON.parse(json.stdout) as Record<string, number>;
@@ -134,13 +134,32 @@ describe('catalog --dry-run', () => {
     assert.equal(existsSync(out), false, 'no catalog written');
   });
 
+  it('speaks Chinese under a Chinese locale; --json keeps its keys', async () => {
+    const dir = await workspace();
+    await makeImage(path.join(dir, 'a.jpg'), { width: 64, height: 64, seed: 25 });
+    const cache = path.join(dir, 'c.db');
+    const zh = await runMain(['catalog', '-n', ...serverFlags(cache), dir], { env: { LANG: 'zh_CN.UTF-8' } });
+    assert.match(zh.stderr, /试运行/);
+    assert.match(zh.stderr, /待发送请求：1 个/);
+    const [en, zhJson] = await Promise.all([
+      runMain(['catalog', '-n', '--json', ...serverFlags(cache), dir], { env: { LANG: 'en_US.UTF-8' } }),
+      runMain(['catalog', '-n', '--json', ...serverFlags(cache), dir], { env: { LANG: 'zh_CN.UTF-8' } }),
+    ]);
+    // The same keys and counts; only the tokens differ, as the locale also picks the prompt's language.
+    const [a, b] = [en, zhJson].map((r) => JSON.parse(r.stdout) as Record<string, number>);
+    assert.deepEqual(Object.keys(b!), Object.keys(a!));
+    assert.deepEqual({ ...b, promptTokens: 0 }, { ...a, promptTokens: 0 });
+    const prompt = await runMain(['ask', path.join(dir, 'a.jpg'), '-p', 'descibe', ...serverFlags(cache)], { env: { LANG: 'zh_CN.UTF-8' } });
+    assert.match(prompt.stderr, /未知的提示词“descibe”。您是不是想用“describe”？/);
+  });
+
   it('a cache that does not exist is not created, and says there are no past runs', async () => {
     const dir = await workspace();
     await makeImage(path.join(dir, 'a.jpg'), { width: 64, height: 64, seed: 24 });
     const cache = path.join(dir, 'new', 'c.db');
     const res = await runMain(['catalog', '--dry-run', ...serverFlags(cache), dir]);
     assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stderr, /requests to send\s+1\n/);
+    assert.match(res.stderr, /requests to send: 1\n/);
     assert.match(res.stderr, /no past runs/);
     assert.equal(existsSync(path.dirname(cache)), false);
   });

@@ -8,6 +8,7 @@ import type { AskFlags, CatalogOptions } from '../config/options.js';
 import { parseFlags } from '../config/parse-flags.js';
 import type { CatalogRow } from '../emit/columns.js';
 import { newRunStats } from '../pipeline/metrics.js';
+import { t } from '../i18n/index.js';
 import { UsageError, type ExitCode } from '../support/errors.js';
 import { catalog } from './catalog.js';
 import type { CliIO } from './io.js';
@@ -41,7 +42,7 @@ function checkImage(image: string, cwd: string): void {
   } catch {
     // A missing file is the walk's to report (exit 66), as for catalog.
   }
-  if (isFolder) throw new UsageError(`ask takes one image or PDF, and ${image} is a folder: use glm-vision catalog ${image}`);
+  if (isFolder) throw new UsageError(t('ask:error.folder', { image }));
 }
 
 export async function askCommand(
@@ -65,6 +66,6 @@ export async function askCommand(
   if (parsed.json) io.stdout.write(`${line}\n`);
   else if (row.status !== 'error') io.stdout.write(`${answerText(row.output)}\n`);
   // Under --json the row says it; otherwise stderr does (even under -q: it is the outcome).
-  if (!parsed.json && row.error !== null) io.stderr.write(`glm-vision: ${image}: ${row.error}\n`);
+  if (!parsed.json && row.error !== null) io.stderr.write(`${t('cli:error.prefix', { message: `${image}: ${row.error}` })}\n`);
   return code;
 }

@@ -15,7 +15,7 @@ import { inShard, shardOf } from '../pipeline/shard.js';
 import { planWalk } from '../pipeline/walk.js';
 import { placeholders } from '../prompt/template.js';
 import { ExitCode, NoInput, UsageError } from '../support/errors.js';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import { backendKind, type BackendKind } from './catalog-backend.js';
 import { inputPaths, nothingFound } from './catalog-inputs.js';
 import { jobSettings, type JobSettings } from './catalog-job.js';
@@ -27,7 +27,7 @@ async function jobOf(kind: BackendKind, flags: CatalogOptions, settings: JobSett
   const { template, variables, generation, preprocess } = settings;
   if (kind === 'openai') {
     const model = flags.model ?? (flags.flavor === 'infer' ? INFER_MODEL : undefined);
-    if (!model) throw new UsageError('--model NAME is required with --endpoint: the model name the server serves, e.g. --model zai-org/GLM-4.6V-Flash');
+    if (!model) throw new UsageError(t('dryrun:model.required'));
     const { openaiFingerprint } = await import('../backends/openai/index.js');
     return fingerprint(jobSpec(openaiFingerprint(flags.flavor, model), template, variables, generation, preprocess));
   }
@@ -42,31 +42,34 @@ interface Report extends DryRunPlan {
 }
 
 function duration(seconds: number): string {
-  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 90) return t('dryrun:duration.s', { n: Math.round(seconds) });
   const minutes = Math.round(seconds / 60);
-  return minutes < 90 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return minutes < 90 ? t('dryrun:duration.min', { n: minutes }) : t('dryrun:duration.h', { h: Math.floor(minutes / 60), min: minutes % 60 });
 }
 
 function describe(r: Report, pace: RunPace | undefined): string[] {
   const n = (x: number): string => x.toLocaleString('en-US');
   const time = pace === undefined || r.estimatedSeconds === null
-    ? 'no past runs in this cache to estimate the time from'
-    : `about ${duration(r.estimatedSeconds)} (${pace.secondsPerRequest.toFixed(2)} s a request over ${plural(pace.runs, 'past run')}${pace.sameJob ? ' of this job' : ''})`;
+    ? t('dryrun:time.none')
+    : t('dryrun:time', {
+      duration: duration(r.estimatedSeconds), seconds: pace.secondsPerRequest.toFixed(2), runs: pace.runs,
+      ofJob: pace.sameJob ? t('dryrun:time.ofJob') : '',
+    });
   return [
-    `dry run: nothing is sent, written or cached`,
-    `  files found        ${n(r.files)}`,
-    ...(r.pages ? [`  pages (documents)  ${n(r.pages)}`] : []),
-    `  cache answers      ${n(r.cached)}`,
-    ...(r.failing ? [`  would fail         ${n(r.failing)} (unreadable, not an image, or a remembered failure)`] : []),
-    `  requests to send   ${n(r.requests)}`,
-    `  prompt tokens      about ${n(r.promptTokens)} (images by the resize rule, plus the prompt's text)`,
-    `  time               ${time}`,
+    t('dryrun:title'),
+    t('dryrun:files', { n: n(r.files) }),
+    ...(r.pages ? [t('dryrun:pages', { n: n(r.pages) })] : []),
+    t('dryrun:cached', { n: n(r.cached) }),
+    ...(r.failing ? [t('dryrun:failing', { n: n(r.failing) })] : []),
+    t('dryrun:requests', { n: n(r.requests) }),
+    t('dryrun:tokens', { n: n(r.promptTokens) }),
+    time,
   ];
 }
 
 export async function dryRun(paths: string[], label: string, flags: CatalogOptions, io: CliIO): Promise<ExitCode> {
   const warn = (message: string): void => {
-    if (!flags.quiet) io.stderr.write(`glm-vision: ${message}\n`);
+    if (!flags.quiet) io.stderr.write(`${t('cli:error.prefix', { message })}\n`);
   };
   const kind = backendKind(flags);
   const settings = jobSettings(flags, kind, io, warn);
@@ -102,7 +105,7 @@ export async function dryRun(paths: string[], label: string, flags: CatalogOptio
       pastRuns: pace?.runs ?? 0,
     };
     if (flags.json) io.stdout.write(`${JSON.stringify(report)}\n`);
-    else io.stderr.write(`glm-vision: ${describe(report, pace).join('\n')}\n`);
+    else io.stderr.write(`${t('cli:error.prefix', { message: describe(report, pace).join('\n') })}\n`);
     return ExitCode.ok;
   } finally {
     store.close();

@@ -13,6 +13,7 @@ import { plural } from '../support/words.js';
 import { oneOf } from '../config/validate.js';
 import type { CatalogOptions } from '../config/options.js';
 import type { CliIO } from './io.js';
+import { t } from '../i18n/index.js';
 
 /**
  * The command line as recorded in the runs table: secrets replaced, and --shard auto as the
@@ -113,7 +114,7 @@ export function checkOutputFolder(file: string, cwd: string): void {
   } catch {
     ok = false;
   }
-  if (!ok) throw new OutputError(`Cannot write ${file}: the folder ${dir} does not exist`);
+  if (!ok) throw new OutputError(t('ask:output.noFolder', { file, dir }));
 }
 
 export function nothingFound(label: string, flags: Pick<CatalogOptions, 'include' | 'exclude'>, unreadable: number): string {

@@ -12,6 +12,7 @@ import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spe
 import { BATCH_EXIT_CODES_HELP, CONFIG_HELP, DOCTOR_EXIT_CODES_HELP, EXIT_CODES_HELP } from './defaults.js';
 import { tellError, wasTold, errorLine } from './error-line.js';
 import type { CliIO } from './io.js';
+import { langForArgs, t, withLang } from '../i18n/index.js';
 
 export { EXIT_CODES_HELP };
 
@@ -42,7 +43,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     // A command's options belong to it, not to its parent: `review import F --cache X` (review has --cache too).
     .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError(t('cli:help.afterError'))
     .addHelpText('after', EXIT_CODES_HELP);
   const command = (parent: Command, name: CommandName, description: string): Command =>
     withOptions(parent.command(name.split(' ').pop() as string).description(description), name);
@@ -57,9 +58,9 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
       result.code = await catalogCommand(paths, flags, argv, io);
     });
 
-  command(program, 'ask', 'Ask about one image or PDF and print just the answer; the same backends, cache, templates and settings as catalog.')
-    .argument('<image>', 'an image file or a PDF')
-    .argument('[question]', 'the question (prompt qa); without one, the image is described')
+  command(program, 'ask', t('ask:command.description'))
+    .argument('<image>', t('ask:argument.image'))
+    .argument('[question]', t('ask:argument.question'))
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (image: string, question: string | undefined, _flags: unknown, cmd: Command) => {
       const flags = (await import('./config.js')).catalogSettings<AskFlags>(cmd, io);
@@ -227,10 +228,14 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
   return program;
 }
 export async function runProgram(argv: string[], io: CliIO): Promise<number> {
+  return withLang(langForArgs(argv, io.env), () => runIn(argv, io));
+}
+
+async function runIn(argv: string[], io: CliIO): Promise<number> {
   const result = { code: 0 };
   const program = buildProgram(io, argv, result);
   const fail = (code: number, message: string): number => {
-    io.stderr.write(`glm-vision: ${message}\n`);
+    io.stderr.write(`${t('cli:error.prefix', { message })}\n`);
     return code;
   };
   // `glm-vision config | head`: the reader leaving is not an error. Other stdout failures are,
@@ -250,7 +255,7 @@ export async function runProgram(argv: string[], io: CliIO): Promise<number> {
     // A failed write is reported after the command returns: wait until what it printed is out.
     await new Promise<void>((resolve) => io.stdout.write('', () => resolve()));
     if (stdoutFailure && stdoutFailure.code !== 'EPIPE' && result.code === 0) {
-      return fail(ExitCode.cantWrite, `Cannot write to stdout: ${whyWriteFailed(stdoutFailure)}`);
+      return fail(ExitCode.cantWrite, t('cli:error.stdout', { why: whyWriteFailed(stdoutFailure) }));
     }
     return result.code;
   } catch (error) {

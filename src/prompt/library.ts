@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closest } from '../config/suggest.js';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { loadTemplate, type Template } from './template.js';
 import type { Lang } from './render.js';
@@ -31,8 +32,8 @@ export function resolveTemplate(spec: string, lang: Lang): Template {
     if (existsSync(spec)) return loadTemplate(spec);
     const names = builtinNames(lang);
     const guess = closest(spec, names);
-    const hint = guess === undefined ? '' : ` Did you mean "${guess}"?`;
-    throw new UsageError(`Unknown prompt "${spec}".${hint} Built-in prompts: ${names.join(', ')}; or give a template file path.`);
+    const values = { name: spec, guess, names: names.join(', ') };
+    throw new UsageError(guess === undefined ? t('ask:prompt.unknown', values) : t('ask:prompt.didYouMean', values));
   }
   const template = loadTemplate(file);
   if (template.name !== spec) throw new UsageError(`Invalid prompt template ${file}: "name" is "${template.name}", expected "${spec}"`);
