@@ -45,6 +45,13 @@ describe('answers', () => {
     assert.throws(() => parseJsonAnswer('{"a": 1}', v), /does not match the schema/);
     assert.throws(() => parseJsonAnswer('no json here', v), /not JSON/);
   });
+
+  it("holds answers to the schema's formats (ajv-formats), naming the field", () => {
+    const v = compileValidator({ type: 'object', properties: { date: { type: 'string', format: 'date' }, mail: { type: 'string', format: 'email' } } });
+    assert.deepEqual(parseJsonAnswer('{"date": "1987-06-05", "mail": "a@b.cn"}', v), { date: '1987-06-05', mail: 'a@b.cn' });
+    assert.throws(() => parseJsonAnswer('{"date": "1987-02-30"}', v), /field 'date': must match format "date"/);
+    assert.throws(() => parseJsonAnswer('{"mail": "archive office"}', v), /field 'mail': must match format "email"/);
+  });
 });
 
 describe('CSV cells', () => {
