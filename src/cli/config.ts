@@ -13,7 +13,6 @@ import { table } from '../support/text-table.js';
 import type { CliIO } from './io.js';
 
 // In defaults.ts, which main.ts reads to build the options without loading this module.
-export { CONFIG_HELP } from './defaults.js';
 
 /**
  * Fills the options commander did not get from the command line with the environment's and the

@@ -20,11 +20,11 @@ const SHARED_KEYS = [
 type SharedKey = (typeof SHARED_KEYS)[number];
 type Catalog = (typeof CATALOG_OPTIONS)[number];
 /** A catalog entry given to export and submit: the same flag, help, check and environment. */
-type Rehomed<O> = O extends { key: SharedKey } ? Omit<O, 'commands' | 'setting'> & { commands: typeof MAKERS } : never;
+type Rehomed<O> = O extends { key: SharedKey } ? Omit<O, 'commands' | 'setting'> & { commands: typeof MAKERS; helpOf: 'catalog' } : never;
 
 const SHARED = (CATALOG_OPTIONS as readonly OptionSpec[])
   .filter((o) => (SHARED_KEYS as readonly string[]).includes(o.key))
-  .map(({ setting: _setting, ...o }) => ({ ...o, commands: MAKERS })) as unknown as readonly Rehomed<Catalog>[];
+  .map(({ setting: _setting, ...o }) => ({ ...o, commands: MAKERS, helpOf: 'catalog' })) as unknown as readonly Rehomed<Catalog>[];
 
 const OWN = [
   { key: 'output', short: '-o', value: '<file>', kind: 'string', default: 'requests.jsonl', commands: ['batch export'],
