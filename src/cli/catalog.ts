@@ -61,7 +61,7 @@ async function catalog(
   const kind = backendKind(flags);
   const { lang, template, variables, generation, preprocess, shard, walkOptions, pages } = jobSettings(flags, kind, io, warn);
   const toStdout = flags.output === undefined || flags.output === '-';
-  const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: !!flags.bom };
+  const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: flags.bom };
   const inputs = await inputPaths(paths, flags, io);
   const dbPath = flags.cache ?? defaultCachePath(io.env);
   const store = new CacheStore(openDatabase(dbPath));

@@ -111,6 +111,8 @@ function derivedDefault(key: string, get: (key: string) => Value | undefined, en
     case 'model':
       if (backend === 'onnx') return { value: null, note: `the template's, else ${DEFAULT_MODEL}` };
       return get('flavor') === 'infer' ? { value: INFER_MODEL, note: 'flavor infer' } : { value: null, note: 'required with an endpoint' };
+    case 'bom':
+      return { value: null, note: 'on in a file written with -o, off on stdout and pipes' };
     case 'temperature':
     case 'top-p':
     case 'max-tokens':

@@ -81,7 +81,7 @@ export default {
     after: [
       'Precedence: command-line flags, then environment variables, then the config file, then defaults.',
       'The config file: --config FILE, else $GLM_VISION_CONFIG, else the nearest {{file}} in the current folder or above it (--no-config: none). Its keys are the long flag names:',
-      '  { "endpoint": ["http://gpu1:8000/v1"], "model": "zai-org/GLM-4.6V-Flash", "max-pixels": 1003520 }',
+      '  { "endpoint": ["http://gpu1:8000/v1"], "model": "zai-org/GLM-4.6V-Flash" }',
       'Environment: GLM_VISION_<KEY>, upper case with _ (GLM_VISION_MAX_PIXELS=1003520); the API key also from $OPENAI_API_KEY or $ZHIPUAI_API_KEY.',
     ].join('\n'),
   },

@@ -79,7 +79,7 @@ export default {
     after: [
       '优先级：命令行选项，其次环境变量，再次配置文件，最后默认值。',
       '配置文件：--config FILE，否则 $GLM_VISION_CONFIG，否则当前或上级文件夹中最近的 {{file}}（--no-config：不读取）。其中的键就是长选项名：',
-      '  { "endpoint": ["http://gpu1:8000/v1"], "model": "zai-org/GLM-4.6V-Flash", "max-pixels": 1003520 }',
+      '  { "endpoint": ["http://gpu1:8000/v1"], "model": "zai-org/GLM-4.6V-Flash" }',
       '环境变量：GLM_VISION_<KEY>，大写并用 _ 连接（GLM_VISION_MAX_PIXELS=1003520）;API 密钥也可取自 $OPENAI_API_KEY 或 $ZHIPUAI_API_KEY。',
     ].join('\n'),
   },

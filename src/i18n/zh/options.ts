@@ -2,7 +2,7 @@
 // 英文原文在选项表里（src/config/*-options.ts）,en/options.ts 由它生成;test/help.test.ts 检查两边的键一一对应。
 export default {
   config: {
-    json: '输出 JSON:{config,settings:{KEY:{value,source,from?,note?}}}',
+    json: '输出 JSON：{config, settings: {KEY: {value, source, from?, note?}}}',
   },
   catalog: {
     'files-from': '从 FILE 读取路径，- 表示标准输入（按换行或 NUL 分隔）',
@@ -23,7 +23,7 @@ export default {
     timeout: '单个请求的超时',
     retries: '遇到 408/409/429/5xx、连接重置和超时时的重试次数',
     dtype: 'onnx：模型精度（图的变体）auto|fp32|fp16|q4|q4f16|int8|uint8|q8|bnb4',
-    device: 'onnx:cpu|cuda|auto（auto：装了 CUDA 执行提供程序就用 CUDA，否则用 CPU）',
+    device: 'onnx：cpu|cuda|auto（auto：装了 CUDA 执行提供程序就用 CUDA，否则用 CPU）',
     threads: 'onnx：模型使用的 CPU 线程数（默认：全部核心）',
     'batch-size': 'onnx：一批最多几张图',
     'batch-wait-ms': 'onnx：请求为凑满一批最多等待多久（毫秒）',
@@ -36,7 +36,7 @@ export default {
     'top-p': '核采样 top-p（默认：模板里的值）',
     'max-tokens': '回答长度上限（默认：模板里的值）',
     seed: '采样随机种子（服务端支持时有效）',
-    'max-pixels': '把图片缩小到最多 N 像素（默认：服务端 1003520,onnx 本地引擎 100352）',
+    'max-pixels': '把图片缩小到最多 N 像素（默认：服务端 1003520，onnx 本地引擎 100352）',
     'max-input-pixels': '拒绝超过 N 像素的图片（防解压炸弹）',
     pages: 'PDF 和多页 TIFF 取哪些页：all、first、N、N-M、N- 或列表如 1-3,7',
     dpi: '以 N dpi 渲染 PDF 页面（再缩放到 --max-pixels 以内）',
@@ -47,8 +47,8 @@ export default {
     'no-group-pages': '每页一行（覆盖配置文件或环境变量）',
     output: '把编目表写入 FILE 而不是标准输出（- 表示标准输出）。运行完成后才替换文件：中断或失败的运行保留原文件不变，已完成的回答留在缓存里。设备或 FIFO 则直接写入',
     format: '编目表格式（默认：按 -o 的扩展名，否则 jsonl）；exiftool：供 exiftool -csv= 使用的 CSV（XMP 描述、标题、关键词）',
-    bom: 'CSV 开头写入 UTF-8 BOM（字节顺序标记，供 Excel 识别编码）',
-    'no-bom': '不写 BOM（覆盖配置文件或环境变量）',
+    bom: 'CSV 开头写入 UTF-8 BOM（字节顺序标记），Excel 靠它才能正确显示中文（默认：用 -o 写入文件时写，输出到标准输出或管道时不写）',
+    'no-bom': '不写 BOM，写入文件时也不写（覆盖配置文件或环境变量）',
     'metrics-file': '每次运行结束时把运行指标以 Prometheus 文本格式原子地写入 FILE（供 node_exporter 的 textfile collector 采集）',
     cache: '缓存数据库（默认：$GLM_VISION_CACHE 或 ~/.cache/glm-vision/cache.db）',
     refresh: '忽略缓存结果：重新推理并替换（中断后再次运行同样的 --refresh 会从停下的地方接着做）',
@@ -129,7 +129,7 @@ export default {
     config: '像 catalog 一样从 FILE 读取服务端点、模型、密钥和缓存（默认：最近的 glm-vision.config.json）',
     'no-config': '不读取任何配置文件',
     timeout: '每个服务端点的时间限制',
-    json: '以 JSON 数组输出各项检查：{check,status,detail,fix}',
+    json: '以 JSON 数组输出各项检查：{check, status, detail, fix}',
   },
   'review import': {
     cache: '缓存数据库（默认：$GLM_VISION_CACHE、配置文件里的 "cache"，或 ~/.cache/glm-vision/cache.db）',
@@ -144,7 +144,8 @@ export default {
     output: '写入 FILE 而不是标准输出（- 表示标准输出）。普通文件在导出完成后才原子替换',
     format: 'csv 或 jsonl（默认：按 -o 的扩展名，否则 jsonl）',
     job: '只导出这个任务（cache stats 给出的指纹前缀；可重复）',
-    bom: 'CSV 开头写入 UTF-8 BOM（字节顺序标记，供 Excel 识别编码）',
+    bom: 'CSV 开头写入 UTF-8 BOM（字节顺序标记），Excel 靠它才能正确显示中文（默认：用 -o 写入文件时写，输出到标准输出或管道时不写）',
+    'no-bom': '不写 BOM，写入文件时也不写',
   },
   review: {
     job: '只看这个任务的行（指纹前缀，见 cache stats）；不给编目表时：要审核的任务（默认：最近一次运行的任务）',
