@@ -11,8 +11,9 @@ import type { BatchExportFlags, BatchFetchFlags, BatchImportFlags, BatchStatusFl
 import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spec.js';
 import { CONFIG_NAME } from '../config/find.js';
 import { helpConfiguration, helpWidth, wrapText } from './help-layout.js';
-import { helpLang, helpText, type HelpText } from './help-text.js';
+import { helpText, type HelpText } from './help-text.js';
 import type { CliIO } from './io.js';
+import { langForArgs, t, withLang } from '../i18n/index.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -56,7 +57,7 @@ function examples(text: HelpText, key: string): (width: number) => string {
 }
 
 function buildProgram(io: CliIO, argv: string[], result: { code: number }): Command {
-  const text = helpText(helpLang(argv, io.env));
+  const text = helpText;
   const program = new Command('glm-vision')
     .description(text.command('glm-vision.description'))
     .version(VERSION, '-V, --version', text.command('help.version'))
@@ -72,7 +73,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
       getOutHelpWidth: () => helpWidth(io.stdout),
       getErrHelpWidth: () => helpWidth(io.stderr),
     })
-    .showHelpAfterError(text.command('help.afterError'))
+    .showHelpAfterError(t('cli:help.afterError'))
     .addHelpText('after', after(io, exitCodes(text, 'catalog')));
   const command = (parent: Command, name: CommandName): Command =>
     withOptions(parent.command(name.split(' ').pop() as string).description(text.command(`${name}.description`)), name, text);
@@ -247,10 +248,14 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
   return program;
 }
 export async function runProgram(argv: string[], io: CliIO): Promise<number> {
+  return withLang(langForArgs(argv, io.env), () => runIn(argv, io));
+}
+
+async function runIn(argv: string[], io: CliIO): Promise<number> {
   const result = { code: 0 };
   const program = buildProgram(io, argv, result);
   const fail = (code: number, message: string): number => {
-    io.stderr.write(`glm-vision: ${message}\n`);
+    io.stderr.write(`${t('cli:error.prefix', { message })}\n`);
     return code;
   };
   // `glm-vision config | head`: the reader leaving is not an error. Other stdout failures are,
@@ -270,7 +275,7 @@ export async function runProgram(argv: string[], io: CliIO): Promise<number> {
     // A failed write is reported after the command returns: wait until what it printed is out.
     await new Promise<void>((resolve) => io.stdout.write('', () => resolve()));
     if (stdoutFailure && stdoutFailure.code !== 'EPIPE' && result.code === 0) {
-      return fail(ExitCode.cantWrite, `Cannot write to stdout: ${whyWriteFailed(stdoutFailure)}`);
+      return fail(ExitCode.cantWrite, t('cli:error.stdout', { why: whyWriteFailed(stdoutFailure) }));
     }
     return result.code;
   } catch (error) {
@@ -281,6 +286,6 @@ export async function runProgram(argv: string[], io: CliIO): Promise<number> {
     const code = exitCodeFor(error);
     if (code !== ExitCode.internal) return fail(code, (error as Error).message);
     if (io.env.GLM_VISION_DEBUG) io.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    return fail(ExitCode.internal, `internal error: ${(error as Error).message ?? String(error)} (set GLM_VISION_DEBUG=1 for details)`);
+    return fail(ExitCode.internal, t('cli:error.internal', { message: (error as Error).message ?? String(error) }));
   }
 }

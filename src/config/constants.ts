@@ -4,7 +4,6 @@
 // re-export them from here.
 import os from 'node:os';
 import path from 'node:path';
-import type { Lang } from '../prompt/render.js';
 
 export const DEFAULT_MAX_PIXELS = 1_003_520; // 1280 merged 28-px patches
 export const DEFAULT_MAX_INPUT_PIXELS = 268_402_689; // sharp's own default (0x3FFF × 0x3FFF)
@@ -39,11 +38,8 @@ export const FLAVORS: readonly Flavor[] = ['auto', 'vllm', 'sglang', 'zhipu', 'o
 export type LockMode = 'wait' | 'skip' | 'none';
 export const LOCK_MODES: readonly LockMode[] = ['wait', 'skip', 'none'];
 
-/** The language from the locale: LC_ALL, then LC_MESSAGES, then LANG; English otherwise. */
-export function langFromEnv(env: NodeJS.ProcessEnv): Lang {
-  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
-  return /^zh/i.test(locale) ? 'zh' : 'en';
-}
+// One rule for the language of prompts and of messages (src/i18n).
+export { langFromEnv } from '../i18n/index.js';
 
 export function defaultCachePath(env: NodeJS.ProcessEnv): string {
   if (env.GLM_VISION_CACHE) return env.GLM_VISION_CACHE;

@@ -46,9 +46,10 @@ export interface OptionSpec {
   group?: HelpGroup;
   /** commander's value name, `<n>`; none for a switch. */
   value?: string;
-  help: string;
-  /** Also `--no-KEY`, with this help. */
-  negate?: string;
+  /** Also `--no-KEY`. The help of both is in the options catalogs (i18n/<lang>/options.ts). */
+  negate?: true;
+  /** Values the help fills in (`{{model}}`), where they come from constants. */
+  helpValues?: Readonly<Record<string, string>>;
   /** Only `--no-KEY` (commander then defaults KEY to true). */
   negatedOnly?: boolean;
   kind: Kind;
@@ -93,7 +94,7 @@ type Raw<O> = O extends { kind: 'boolean' }
   ? boolean
   : O extends { repeatable: true }
     ? string[]
-    : O extends { negate: string }
+    : O extends { negate: true }
       ? string | false
       : string;
 

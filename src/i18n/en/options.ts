@@ -1,15 +1,162 @@
-// The English help of every option, keyed like zh/options.ts: by command (an entry's helpOf, else
-// its first command), then by option key, `no-KEY` for the --no- form. Made from the option table,
-// which stays the one place an option and its English help are declared (the README's option tables
-// are made from the same strings).
-import { OPTIONS } from '../../config/options.js';
-import { helpCommandOf, type OptionSpec } from '../../config/option-spec.js';
-
-const catalog: Record<string, Record<string, string>> = {};
-for (const o of OPTIONS as readonly OptionSpec[]) {
-  const entries = (catalog[helpCommandOf(o)] ??= {});
-  entries[o.key] ??= o.help;
-  if (o.negate !== undefined) entries[`no-${o.key}`] ??= o.negate;
-}
-
-export default catalog;
+// Each option's help, keyed by command and option key (`catalog.include`), `no-KEY` for its --no-
+// form. The command is the table entry's first command (or its helpOf: batch export's copies of
+// catalog's options share catalog's help). The README's option tables are made from these strings.
+export default {
+  // config
+  'config.json': 'print JSON: {config, settings: {KEY: {value, source, from?, note?}}}',
+  // catalog
+  'catalog.files-from': 'read paths from FILE, or - for stdin (newline- or NUL-separated)',
+  'catalog.include': 'only files matching GLOB (repeatable)',
+  'catalog.exclude': 'skip files and folders matching GLOB (repeatable)',
+  'catalog.hidden': 'include hidden files and folders',
+  'catalog.no-hidden': 'skip hidden files and folders (overrides a config file or the environment)',
+  'catalog.follow-symlinks': 'follow symbolic links inside folders (loops are detected)',
+  'catalog.no-follow-symlinks': 'do not follow symbolic links (overrides a config file or the environment)',
+  'catalog.shard': 'catalog only part i of n of the files (split by path), for n machines sharing one archive; auto: the part a Kubernetes Indexed Job or SLURM array gives',
+  'catalog.backend': 'inference backend (default: openai with --endpoint, else onnx)',
+  'catalog.endpoint': 'OpenAI-compatible base URL, e.g. http://localhost:8000/v1 (repeatable)',
+  'catalog.model': 'model name as the server knows it, or (onnx) a folder or a Hugging Face id org/name[@revision]',
+  'catalog.api-key': 'API key (default: $GLM_VISION_API_KEY, $OPENAI_API_KEY, $ZHIPUAI_API_KEY)',
+  'catalog.flavor': 'server quirks: auto|vllm|sglang|zhipu|ollama|llamacpp|openai|infer',
+  'catalog.concurrency': 'requests in flight: auto (each endpoint its own number, following the server) or a fixed number for the run',
+  'catalog.max-concurrency': 'with --concurrency auto: the most requests in flight at one endpoint',
+  'catalog.timeout': 'per-request timeout',
+  'catalog.retries': 'retries for 408/409/429/5xx, resets and timeouts',
+  'catalog.dtype': 'onnx: graph variant auto|fp32|fp16|q4|q4f16|int8|uint8|q8|bnb4',
+  'catalog.device': 'onnx: cpu|cuda|auto (auto: CUDA when its provider is installed, else CPU)',
+  'catalog.threads': 'onnx: CPU threads for the model (default: all cores)',
+  'catalog.batch-size': 'onnx: most images in one batch',
+  'catalog.batch-wait-ms': 'onnx: how long a request waits for a fuller batch',
+  'catalog.batch-tokens': 'onnx: most visual tokens in one batch',
+  'catalog.prompt': 'built-in prompt name or a template file',
+  'catalog.lang': 'language of built-in prompts (default: from LANG, else en)',
+  'catalog.question': 'the question for --prompt qa (same as --set question=TEXT)',
+  'catalog.set': 'set a template variable (repeatable)',
+  'catalog.temperature': 'sampling temperature (default: the template\'s)',
+  'catalog.top-p': 'nucleus sampling (default: the template\'s)',
+  'catalog.max-tokens': 'answer length limit (default: the template\'s)',
+  'catalog.seed': 'sampling seed, where the server supports it',
+  'catalog.max-pixels': 'resize images to at most N pixels (default: 1003520 for servers, 100352 for the onnx engine)',
+  'catalog.max-input-pixels': 'refuse images larger than N pixels (decompression-bomb guard)',
+  'catalog.pages': 'pages of PDFs and multi-page TIFFs: all, first, N, N-M, N- or a list such as 1-3,7',
+  'catalog.dpi': 'render PDF pages at N dots per inch (then fit to --max-pixels)',
+  'catalog.max-pages': 'a document with more pages selected than N is one error row (PDF-bomb guard)',
+  'catalog.render-memory': 'memory for rendering PDFs, all threads together (each of N threads gets MB/N); a document needing more is one error row',
+  'catalog.render-cpu-limit': 'CPU time opening a PDF or rendering one page may take; a document over it is one error row',
+  'catalog.group-pages': 'one row per document, its pages\' answers joined (JSONL: an array), instead of one row per page',
+  'catalog.no-group-pages': 'one row per page (overrides a config file or the environment)',
+  'catalog.output': 'write the catalog to FILE instead of stdout (- is stdout). A file is replaced only when the run completes: an interrupted or failed run leaves it as it was, with the finished answers in the cache. A device or FIFO is written into directly',
+  'catalog.format': 'catalog format (default: from the -o extension, else jsonl); exiftool: a CSV for exiftool -csv= (XMP description, title, keywords)',
+  'catalog.bom': 'start a CSV with a UTF-8 byte-order mark, which Excel needs to read Chinese (default: in a file written with -o, not on stdout or a pipe)',
+  'catalog.no-bom': 'no byte-order mark, also in a file (overrides a config file or the environment)',
+  'catalog.metrics-file': 'write the run\'s metrics in Prometheus text format to FILE (node_exporter\'s textfile collector), atomically, at the end of every run',
+  'catalog.cache': 'cache database (default: $GLM_VISION_CACHE or ~/.cache/glm-vision/cache.db)',
+  'catalog.refresh': 'ignore cached results: infer again and replace them (the same --refresh run again after an interrupt carries on where it stopped)',
+  'catalog.retry-failed': 'open again the documents the cache remembers as failed for a reason of their own (encrypted, corrupt, over a limit); --refresh does too',
+  'catalog.no-retry-failed': 'use remembered failures (overrides a config file or the environment)',
+  'catalog.allow-empty': 'write an empty catalog (exit 0) when the inputs hold no image or PDF, instead of exit 66',
+  'catalog.no-allow-empty': 'exit 66 when the inputs hold nothing (overrides a config file or the environment)',
+  'catalog.lock': 'another run on the same cache: wait for it, skip this run (exit 75), or none (no lock)',
+  'catalog.quiet': 'no progress, warnings or summary on stderr',
+  'catalog.no-quiet': 'progress, warnings and summary (overrides a config file or the environment)',
+  'catalog.config': 'read settings from FILE (default: $GLM_VISION_CONFIG, else the nearest glm-vision.config.json here or above; see glm-vision config)',
+  'catalog.no-config': 'read no config file',
+  // report
+  'report.output': 'write the page to FILE instead of stdout (- is stdout). A regular file is replaced atomically, only once the page and its thumbnail folder are complete: a failed or interrupted run leaves them as they were. A device or FIFO is written into directly',
+  'report.base': 'the folder the catalog run started in: SourceFile paths are relative to it (default: the current folder)',
+  'report.thumb-size': 'longest side of the thumbnails, 32 to 1024',
+  'report.thumbnails': 'no thumbnails: do not read the images at all',
+  'report.concurrency': 'images decoded at once',
+  'report.max-input-pixels': 'no thumbnail for images larger than N pixels (decompression-bomb guard)',
+  'report.only': 'only rows that are ok|error|truncated|unreviewed|rejected (repeatable: rows matching any are kept)',
+  'report.limit': 'only the first N rows (after --only), in catalog order',
+  'report.thumbnails-in': 'page: data: URIs inside the page; folder: files in PAGE_files/ beside it (needs -o FILE); auto: the folder above {{thumbnails}} thumbnails at 256 px',
+  'report.quiet': 'no warnings or summary on stderr',
+  // xmp
+  'xmp.sidecars': 'write an XMP sidecar beside each image, merged into one that exists',
+  'xmp.csv': 'write the CSV that `exiftool -csv=FILE -sep "; " DIR` applies (to -o FILE or stdout)',
+  'xmp.sidecar-name': 'sidecar naming: photo.jpg.xmp (darktable, digiKam) or photo.xmp (Lightroom)',
+  'xmp.base': 'the folder the catalog run started in, which SourceFile paths are relative to (default: the current folder)',
+  'xmp.title': 'catalog fields for the title, first non-empty wins (default: title,caption)',
+  'xmp.description': 'catalog fields for the description (default: description,summary,caption; text jobs: the answer)',
+  'xmp.keywords': 'catalog fields whose lists become keywords (default: tags,keywords,subjects,subject,objects)',
+  'xmp.overwrite': 'replace a title, description or note that someone else wrote (default: keep it)',
+  'xmp.dry-run': 'report what would change; write nothing',
+  'xmp.output': 'with --csv: write to FILE instead of stdout (- is stdout). A regular file is replaced atomically, only once the CSV is complete: a failed run leaves it as it was. A device or FIFO is written into directly',
+  'xmp.quiet': 'no summary on stderr unless something failed',
+  // prompts list
+  'prompts list.lang': 'language (default: from LANG, else en)',
+  // models pull
+  'models pull.dtype': 'graph variant auto|fp32|fp16|q4|q4f16|int8|uint8|q8|bnb4',
+  'models pull.quiet': 'no progress on stderr',
+  // cache stats
+  'cache stats.cache': 'cache database (default: $GLM_VISION_CACHE, the config file\'s "cache", or ~/.cache/glm-vision/cache.db)',
+  'cache stats.runs': 'how many recent runs to list',
+  'cache stats.json': 'print one JSON object instead of tables',
+  'cache stats.config': 'the config file whose "cache" to use (default: the nearest glm-vision.config.json)',
+  'cache stats.no-config': 'read no config file',
+  // cache merge
+  'cache merge.cache': 'cache database to merge into, created if missing (default: $GLM_VISION_CACHE, the config file\'s "cache", or ~/.cache/glm-vision/cache.db)',
+  // cache export
+  'cache export.output': 'write to FILE instead of stdout (- is stdout). A regular file is replaced atomically, only once the export is complete: a failed run leaves it as it was. A device or FIFO is written into directly',
+  'cache export.job': 'only this job (a fingerprint prefix from cache stats; repeatable)',
+  'cache export.model': 'only answers from this model (repeatable)',
+  'cache export.quiet': 'no summary on stderr',
+  // cache prune
+  'cache prune.older-than': 'remove answers inferred before AGE ago (90d, 12h, 2w, 1y) or before a date (YYYY-MM-DD)',
+  'cache prune.unused-for': 'remove the answers of jobs no run has used for AGE',
+  'cache prune.missing': 'forget indexed files that no longer exist, then the answers no indexed file has',
+  'cache prune.relative-to': 'with --missing: the folder relative paths in the index are relative to (else they are kept)',
+  'cache prune.force': 'with --missing: prune even when every indexed file is missing (an unmounted archive looks like that)',
+  'cache prune.job': 'only answers of this job; alone: all its answers (repeatable)',
+  'cache prune.dry-run': 'report what would be removed; remove nothing',
+  'cache prune.lock': 'another run on the same cache: wait for it, or skip (exit 75)',
+  'cache prune.json': 'print the report as JSON',
+  // doctor
+  'doctor.endpoint': 'also check this OpenAI-compatible base URL, e.g. http://localhost:8000/v1 (repeatable)',
+  'doctor.model': 'with --endpoint: the model the servers must serve; without: the local model (folder or Hugging Face id) to look for (default: {{model}})',
+  'doctor.api-key': 'API key for the endpoints (default: $GLM_VISION_API_KEY, $OPENAI_API_KEY, $ZHIPUAI_API_KEY)',
+  'doctor.cache': 'cache database to check (default: $GLM_VISION_CACHE or ~/.cache/glm-vision/cache.db)',
+  'doctor.config': 'take endpoints, model, key and cache from FILE, as catalog does (default: the nearest glm-vision.config.json)',
+  'doctor.no-config': 'read no config file',
+  'doctor.timeout': 'time limit for each endpoint',
+  'doctor.json': 'print the checks as a JSON array of {check, status, detail, fix}',
+  // review import
+  'review import.cache': 'cache database (default: $GLM_VISION_CACHE, the config file\'s "cache", or ~/.cache/glm-vision/cache.db)',
+  'review import.job': 'the job of rows without a job column (a fingerprint prefix from cache stats)',
+  'review import.reviewer': 'who decided, for rows without a reviewer (default: the user running the command)',
+  'review import.dry-run': 'check the file and report what would be imported; change nothing',
+  'review import.quiet': 'no summary on stderr',
+  'review import.config': 'the config file whose "cache" to use (default: the nearest glm-vision.config.json)',
+  'review import.no-config': 'read no config file',
+  // review export
+  'review export.output': 'write to FILE instead of stdout (- is stdout). A regular file is replaced atomically, only once the export is complete',
+  'review export.format': 'csv or jsonl (default: from the -o extension, else jsonl)',
+  'review export.job': 'only this job (a fingerprint prefix from cache stats; repeatable)',
+  'review export.bom': 'start a CSV with a UTF-8 byte-order mark, which Excel needs to read Chinese (default: in a file written with -o, not on stdout or a pipe)',
+  'review export.no-bom': 'no byte-order mark, also in a file',
+  // review
+  'review.job': 'only this job\'s rows (a fingerprint prefix, see cache stats); without a catalog: the job to review (default: the job of the most recent run)',
+  'review.cache': 'cache database the decisions are saved in (default: $GLM_VISION_CACHE, the config file\'s "cache", or ~/.cache/glm-vision/cache.db)',
+  'review.config': 'the config file whose "cache" to use (default: the nearest glm-vision.config.json)',
+  'review.no-config': 'read no config file',
+  'review.base': 'the folder the catalog run started in: SourceFile paths are relative to it (default: the current folder)',
+  'review.port': 'port on 127.0.0.1 (0: a free one)',
+  'review.reviewer': 'the name decisions are recorded under (default: your user name)',
+  'review.lang': 'language of the page (default: from LANG, else en)',
+  'review.open': 'also open the page in the default browser (default: only print its URL)',
+  // batch export
+  'batch export.output': 'the request file; past a limit the next requests go to FILE-2.jsonl, FILE-3.jsonl… beside it. Each file is written atomically, once the export is complete',
+  'batch export.max-requests': 'most requests in one file (a batch)',
+  'batch export.max-bytes': 'most bytes in one file (a batch)',
+  // batch import
+  'batch import.cache': 'cache database (default: $GLM_VISION_CACHE, the config file\'s "cache", or ~/.cache/glm-vision/cache.db)',
+  'batch import.quiet': 'no summary on stderr unless something failed',
+  'batch import.config': 'the config file whose "cache" (and endpoints, key) to use (default: the nearest glm-vision.config.json)',
+  'batch import.no-config': 'read no config file',
+  // batch status
+  'batch status.api-key': 'API key for the batch service (default: $GLM_VISION_API_KEY, $OPENAI_API_KEY, $ZHIPUAI_API_KEY)',
+  'batch status.timeout': 'time limit for each request to the batch service',
+  'batch status.offline': 'show what the cache last heard of each batch; ask no server',
+  'batch status.json': 'print a JSON array of the batches instead of a table',
+};

@@ -1,0 +1,39 @@
+// The message catalogs, one module per namespace and language. Adding a namespace: a file in
+// en/ and zh/ and a line in each table below; zh/'s files are typed `Translation<typeof en…>`,
+// so a missing or extra key fails the type check (and test/i18n.test.ts says which).
+import cliEn from './en/cli.js';
+import commandsEn from './en/commands.js';
+import optionsEn from './en/options.js';
+import cliZh from './zh/cli.js';
+import commandsZh from './zh/commands.js';
+import optionsZh from './zh/options.js';
+
+export const en = {
+  cli: cliEn,
+  commands: commandsEn,
+  options: optionsEn,
+};
+
+export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
+  cli: cliZh,
+  commands: commandsZh,
+  options: optionsZh,
+};
+
+export const catalogs = { en, zh };
+
+type PluralSuffix = 'zero' | 'one' | 'two' | 'few' | 'many' | 'other';
+type Base<K> = K extends `${infer B}_${PluralSuffix}` ? B : K;
+
+/**
+ * A catalog's translation: every key of the English one, where a plural message needs only the
+ * forms of the other language (Chinese has just `_other`).
+ */
+export type Translation<E> = {
+  [K in keyof E as K extends `${string}_${Exclude<PluralSuffix, 'other'>}` ? never : K]: string;
+};
+
+/** 'namespace:key', plural forms named once by their base. */
+export type MessageKey = {
+  [N in keyof typeof en & string]: `${N}:${Base<keyof (typeof en)[N] & string>}`;
+}[keyof typeof en & string];

@@ -1,0 +1,85 @@
+// The message catalogs: both languages hold the same messages with the same placeholders, and
+// no user-facing text is written in the code outside them (beyond the shrinking pending list).
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { catalogs } from '../src/i18n/catalogs.js';
+import { langForArgs, langFromEnv, t, tIn, withLang } from '../src/i18n/index.js';
+import { PENDING } from './i18n-pending.js';
+import { countByFile, scanSources } from './tools/i18n-scan.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const PLURAL = /_(zero|one|two|few|many|other)$/;
+const placeholders = (text: string): string[] => [...text.matchAll(/\{\{\s*([\w.]+)/g)].map((m) => m[1] as string).sort();
+
+describe('message catalogs', () => {
+  const en = catalogs.en as Record<string, Record<string, string>>;
+  const zh = catalogs.zh as Record<string, Record<string, string>>;
+
+  it('have the same namespaces in English and Chinese', () => {
+    assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
+  });
+
+  for (const ns of Object.keys(en)) {
+    it(`${ns}: every English message has its Chinese one, with the same placeholders`, () => {
+      const english = en[ns] as Record<string, string>;
+      const chinese = zh[ns] ?? {};
+      // Chinese has one plural form: `_other` stands for every English form.
+      const expected = new Set(Object.keys(english).map((k) => (PLURAL.test(k) ? k.replace(PLURAL, '_other') : k)));
+      const missing = [...expected].filter((k) => !(k in chinese));
+      const extra = Object.keys(chinese).filter((k) => !expected.has(k));
+      assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, `zh/${ns}.ts`);
+      for (const [key, text] of Object.entries(english)) {
+        assert.ok(text.trim() !== '', `en/${ns}.ts: ${key} is empty`);
+        const other = chinese[PLURAL.test(key) ? key.replace(PLURAL, '_other') : key] as string;
+        assert.ok(other.trim() !== '', `zh/${ns}.ts: ${key} is empty`);
+        // `count` may be left out of a form ("one file"), never a value the sentence needs.
+        const need = placeholders(text).filter((p) => p !== 'count');
+        assert.deepEqual(placeholders(other).filter((p) => p !== 'count'), [...new Set(need)].sort().filter((p, i, a) => a.indexOf(p) === i),
+          `${ns}:${key} fills {{${need.join('}}, {{')}}} in English but {{${placeholders(other).join('}}, {{')}}} in Chinese`);
+      }
+    });
+  }
+});
+
+describe('t()', () => {
+  it('speaks the language of the call, English outside one', async () => {
+    assert.match(t('cli:error.stdout', { why: 'EIO' }), /^Cannot write to stdout: EIO$/);
+    const inZh = await withLang('zh', async () => {
+      await Promise.resolve(); // the language follows async work
+      return t('cli:error.stdout', { why: 'EIO' });
+    });
+    assert.equal(inZh, '无法写入标准输出：EIO');
+    assert.equal(tIn('zh', 'cli:help.afterError'), '（使用 --help 查看用法）');
+  });
+
+  it('takes the language from --lang, else LC_ALL, LC_MESSAGES, LANG, else English', () => {
+    assert.equal(langForArgs(['catalog', '--lang', 'zh', 'x'], { LANG: 'en_US.UTF-8' }), 'zh');
+    assert.equal(langForArgs(['catalog', '--lang=en'], { LANG: 'zh_CN.UTF-8' }), 'en');
+    assert.equal(langForArgs(['catalog', '--', '--lang', 'zh'], {}), 'en');
+    assert.equal(langFromEnv({ LC_ALL: 'zh_TW.UTF-8', LANG: 'en_US.UTF-8' }), 'zh');
+    assert.equal(langFromEnv({ LC_MESSAGES: 'zh_CN', LANG: 'en_US.UTF-8' }), 'zh');
+    assert.equal(langFromEnv({ LC_ALL: 'C', LANG: 'zh_CN.UTF-8' }), 'en');
+    assert.equal(langFromEnv({}), 'en');
+  });
+});
+
+describe('user-facing text lives in the catalogs', () => {
+  const counts = countByFile(scanSources(ROOT));
+
+  it('no file writes more English outside the catalogs than test/i18n-pending.ts allows', () => {
+    const over = [...counts].filter(([file, n]) => n > (PENDING[file] ?? 0)).map(([file, n]) => `${file}: ${n} (pending list: ${PENDING[file] ?? 0})`);
+    assert.deepEqual(over, [], 'move these messages into src/i18n/en and zh (node --import tsx test/tools/i18n-scan.ts --list shows them)');
+  });
+
+  it('the pending list is not larger than what is left (it only shrinks)', () => {
+    const stale = Object.entries(PENDING).filter(([file, n]) => n > (counts.get(file) ?? 0)).map(([file, n]) => `${file}: listed ${n}, found ${counts.get(file) ?? 0}`);
+    assert.deepEqual(stale, [], 'lower these counts in test/i18n-pending.ts (or remove the file)');
+  });
+
+  it('the scan finds English handed to an error, a write and a help text', () => {
+    // The scan itself, on the kinds of line it must catch: a scan that finds nothing proves nothing.
+    const finds = scanSources(path.join(ROOT, 'test', 'fixtures', 'i18n-scan'), '.ts.txt');
+    assert.deepEqual(finds.map((f) => f.line).sort((a, b) => a - b), [3, 4, 5, 6, 8]);
+  });
+});
