@@ -85,7 +85,7 @@ export async function catalog(
   const kind = backendKind(flags);
   const { lang, template, variables, generation, preprocess, shard, walkOptions, pages } = jobSettings(flags, kind, io, warn);
   const toStdout = flags.output === undefined || flags.output === '-';
-  const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: !!flags.bom };
+  const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: flags.bom };
   if (!toStdout) checkOutputFolder(output.file as string, io.cwd);
   const inputs = await inputPaths(paths, flags, io);
   const dbPath = flags.cache ?? defaultCachePath(io.env);

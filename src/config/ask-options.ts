@@ -15,21 +15,25 @@ const SHARED_KEYS = [
 ] as const;
 type SharedKey = (typeof SHARED_KEYS)[number];
 type Catalog = (typeof CATALOG_OPTIONS)[number];
-/** A catalog entry given to ask: the same flag, help, check and environment; --prompt's default is ask's own (qa or describe). */
-type Rehomed<O> = O extends { key: SharedKey } ? Omit<O, 'commands' | 'setting' | 'default'> & { commands: typeof ASK } & (O extends { key: 'prompt' } ? unknown : Pick<O, Extract<'default', keyof O>>) : never;
-
-const PROMPT_HELP = 'built-in prompt name or a template file (default: qa with a QUESTION, else describe)';
+/**
+ * A catalog entry given to ask: the same flag, help, check and environment; --prompt's default and
+ * help are ask's own (qa or describe).
+ */
+type Rehomed<O> = O extends { key: SharedKey }
+  ? Omit<O, 'commands' | 'setting' | 'default'> & { commands: typeof ASK }
+    & (O extends { key: 'prompt' } ? unknown : Pick<O, Extract<'default', keyof O>> & { helpOf: 'catalog' })
+  : never;
 
 const SHARED = (CATALOG_OPTIONS as readonly OptionSpec[])
   .filter((o) => (SHARED_KEYS as readonly string[]).includes(o.key))
   .map(({ setting: _setting, ...o }) => {
-    if (o.key !== 'prompt') return { ...o, commands: ASK };
+    if (o.key !== 'prompt') return { ...o, commands: ASK, helpOf: 'catalog' };
     const { default: _default, ...rest } = o;
-    return { ...rest, help: PROMPT_HELP, commands: ASK };
+    return { ...rest, commands: ASK };
   }) as unknown as readonly Rehomed<Catalog>[];
 
 const OWN = [
-  { key: 'json', kind: 'boolean', commands: ASK, help: 'print the catalog row (one JSON object, as catalog writes it) instead of the answer alone' },
+  { key: 'json', kind: 'boolean', commands: ASK },
 ] as const satisfies readonly OptionSpec[];
 
 export const ASK_OPTIONS = [...SHARED, ...OWN] as const;

@@ -10,7 +10,7 @@ import { REVIEW_OPTIONS } from './review-options.js';
 import type { CommandName, FlagsOf, OptionSpec, ParsedOf } from './option-spec.js';
 
 export const OPTIONS = [
-  { key: 'json', kind: 'boolean', commands: ['config'], help: 'print JSON: {config, settings: {KEY: {value, source, from?, note?}}}' },
+  { key: 'json', kind: 'boolean', commands: ['config'] },
   ...CATALOG_OPTIONS,
   ...COMMAND_OPTIONS,
   ...REVIEW_IO_OPTIONS,

@@ -3,21 +3,29 @@
 // so a missing or extra key fails the type check (and test/i18n.test.ts says which).
 import askEn from './en/ask.js';
 import cliEn from './en/cli.js';
+import commandsEn from './en/commands.js';
 import dryrunEn from './en/dryrun.js';
+import optionsEn from './en/options.js';
 import askZh from './zh/ask.js';
 import cliZh from './zh/cli.js';
+import commandsZh from './zh/commands.js';
 import dryrunZh from './zh/dryrun.js';
+import optionsZh from './zh/options.js';
 
 export const en = {
-  cli: cliEn,
   ask: askEn,
+  cli: cliEn,
+  commands: commandsEn,
   dryrun: dryrunEn,
+  options: optionsEn,
 };
 
 export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
-  cli: cliZh,
   ask: askZh,
+  cli: cliZh,
+  commands: commandsZh,
   dryrun: dryrunZh,
+  options: optionsZh,
 };
 
 export const catalogs = { en, zh };
