@@ -3,13 +3,29 @@
 // so a missing or extra key fails the type check (and test/i18n.test.ts says which).
 import cliEn from './en/cli.js';
 import cliZh from './zh/cli.js';
+import batchEn from './en/batch.js';
+import batchZh from './zh/batch.js';
+import serverEn from './en/server.js';
+import serverZh from './zh/server.js';
+import imageEn from './en/image.js';
+import imageZh from './zh/image.js';
+import doctorEn from './en/doctor.js';
+import doctorZh from './zh/doctor.js';
 
 export const en = {
+  batch: batchEn,
+  server: serverEn,
+  image: imageEn,
   cli: cliEn,
+  doctor: doctorEn,
 };
 
 export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
+  batch: batchZh,
+  server: serverZh,
+  image: imageZh,
   cli: cliZh,
+  doctor: doctorZh,
 };
 
 export const catalogs = { en, zh };
