@@ -28,6 +28,9 @@ const HEADERS = [
   'batch:header.endpoint',
 ] as const;
 
+/** The table's columns of counts, right-aligned. */
+const NUMBERS = new Set([2, 3, 4]);
+
 /** Problems listed in full before "and N more". */
 const SHOWN_PROBLEMS = 100;
 
@@ -153,7 +156,7 @@ export async function batchStatusCommand(given: BatchStatusFlags, io: CliIO): Pr
     }
     if (flags.json) io.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
     else if (all.length === 0) io.stdout.write(`${t('batch:status.none')}\n`);
-    else io.stdout.write(`${table(HEADERS.map((h) => t(h)), all.map(cells), new Set([2, 3, 4])).join('\n')}\n`);
+    else io.stdout.write(`${table(HEADERS.map((h) => t(h)), all.map(cells), NUMBERS).join('\n')}\n`);
     return exitCode;
   } finally {
     db.close();

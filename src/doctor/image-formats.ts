@@ -37,7 +37,7 @@ export async function checkImageFormats(sharp: typeof SharpType): Promise<CheckR
   const untested = [...IMAGE_EXTENSIONS].filter((ext) => !FORMAT_SAMPLES.some((s) => s.extensions.includes(ext)));
   const parts = [decoded.length ? t('doctor:formats.decodes', { formats: decoded.map((s) => s.name).join(', ') }) : t('doctor:formats.decodes_nothing')];
   if (failed.length > 0) {
-    const files = failed.map((f) => f.sample.files ?? f.sample.extensions.map((e) => `.${e}`).join(' ')).join(', ');
+    const files = failed.map((f) => (f.sample.files && t(f.sample.files)) ?? f.sample.extensions.map((e) => `.${e}`).join(' ')).join(', ');
     const formats = failed.map((f) => t('doctor:formats.failed_format', { format: f.sample.name, problem: f.problem })).join(', ');
     parts.push(t('doctor:formats.cannot', { formats, files }));
   }

@@ -1,31 +1,43 @@
 // The message catalogs, one module per namespace and language. Adding a namespace: a file in
 // en/ and zh/ and a line in each table below; zh/'s files are typed `Translation<typeof en…>`,
 // so a missing or extra key fails the type check (and test/i18n.test.ts says which).
-import cliEn from './en/cli.js';
-import cliZh from './zh/cli.js';
 import batchEn from './en/batch.js';
 import batchZh from './zh/batch.js';
-import serverEn from './en/server.js';
-import serverZh from './zh/server.js';
-import imageEn from './en/image.js';
-import imageZh from './zh/image.js';
+import cliEn from './en/cli.js';
+import cliZh from './zh/cli.js';
 import doctorEn from './en/doctor.js';
 import doctorZh from './zh/doctor.js';
+import engineEn from './en/engine.js';
+import engineZh from './zh/engine.js';
+import imageEn from './en/image.js';
+import imageZh from './zh/image.js';
+import modelsEn from './en/models.js';
+import modelsZh from './zh/models.js';
+import pagesEn from './en/pages.js';
+import pagesZh from './zh/pages.js';
+import serverEn from './en/server.js';
+import serverZh from './zh/server.js';
 
 export const en = {
   batch: batchEn,
-  server: serverEn,
-  image: imageEn,
   cli: cliEn,
   doctor: doctorEn,
+  engine: engineEn,
+  image: imageEn,
+  models: modelsEn,
+  pages: pagesEn,
+  server: serverEn,
 };
 
 export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   batch: batchZh,
-  server: serverZh,
-  image: imageZh,
   cli: cliZh,
   doctor: doctorZh,
+  engine: engineZh,
+  image: imageZh,
+  models: modelsZh,
+  pages: pagesZh,
+  server: serverZh,
 };
 
 export const catalogs = { en, zh };

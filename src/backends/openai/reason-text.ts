@@ -16,6 +16,7 @@ const REASONS: Record<string, MessageKey> = {
   'socket closed': 'server:net.socket_closed',
   'socket hang up': 'server:net.socket_hang_up',
   'fetch failed': 'server:net.fetch_failed',
+  'bad port': 'server:net.bad_port',
   unreachable: 'server:net.unreachable',
 };
 

@@ -39,6 +39,7 @@ export default {
   'formats.decodes': 'decodes {{formats}}',
   'formats.decodes_nothing': 'decodes nothing',
   'formats.cannot': 'cannot decode {{formats}}: {{files}} files become error rows',
+  'formats.files.heic': '.heic and HEVC-coded .heif',
   'formats.untested': 'not tested: {{extensions}}',
   'formats.failed_format': '{{format}} ({{problem}})',
   'formats.problem.size': 'decoded as {{width}}x{{height}}',

@@ -28,6 +28,7 @@ export default {
   'net.socket_closed': 'socket closed',
   'net.socket_hang_up': 'socket hang up',
   'net.fetch_failed': 'fetch failed',
+  'net.bad_port': 'bad port',
   'net.no_answer': 'no answer within {{time}}',
   'net.unreachable': 'unreachable',
   'closed': 'the openai backend was closed',

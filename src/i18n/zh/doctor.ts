@@ -35,6 +35,7 @@ export default {
   'formats.decodes': '可解码 {{formats}}',
   'formats.decodes_nothing': '无法解码任何格式',
   'formats.cannot': '无法解码 {{formats}}：{{files}} 文件将成为错误行',
+  'formats.files.heic': '.heic 及 HEVC 编码的 .heif',
   'formats.untested': '未测试：{{extensions}}',
   'formats.failed_format': '{{format}}（{{problem}}）',
   'formats.problem.size': '解码尺寸为 {{width}}x{{height}}',

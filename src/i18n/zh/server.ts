@@ -26,6 +26,7 @@ export default {
   'net.socket_closed': '套接字已关闭',
   'net.socket_hang_up': '连接被对方挂断（socket hang up）',
   'net.fetch_failed': '请求失败',
+  'net.bad_port': '端口被屏蔽',
   'net.no_answer': '{{time}} 内无响应',
   'net.unreachable': '无法连接',
   'closed': 'openai 后端已关闭',
