@@ -44,7 +44,7 @@ export function checkLocalModel(options: LocalModelOptions): CheckResult {
   const what = !cache.exists()
     ? t('doctor:model.not_cached', { label, cache: cacheDir })
     : commit === undefined
-      ? t('doctor:model.unresolved', { label, cache: cacheDir, revision: id.revision })
+      ? t('doctor:model.unresolved', { label, cache: cacheDir, revision: id.revision, ref: id.revision })
       : t('doctor:model.incomplete', { label, cache: cacheDir });
   if (isOffline(options.env)) {
     const fix = t('doctor:model.offline.fix', { model });

@@ -184,7 +184,7 @@ async function sizeOf(file: string): Promise<number> {
 
 // Every way out names all the flags it needs: "--endpoint URL" alone is refused for want of --model.
 function unreachableMessage(id: HubId, endpoint: string, cacheDir: string, why: string): string {
-  return t('models:hub.unreachable', { endpoint, repo: id.repo, why, serverModel: SERVER_MODEL, cache: cacheDir });
+  return t('models:hub.unreachable', { endpoint, repo: id.repo, pull: id.repo, why, serverModel: SERVER_MODEL, cache: cacheDir });
 }
 
 const GRAPH = /^onnx\/(vision_encoder|embed_tokens|decoder_model_merged)(_[a-z0-9]+)?\.onnx$/;

@@ -85,7 +85,7 @@ export function servesModel(served: readonly string[], wanted: string): boolean 
 export function modelAdvice(model: string, served: readonly string[]): { problem: string; fix: string } {
   const problem = served.length ? t('server:model.not_served', { model, served: listed(served) }) : t('server:model.not_served_any', { model });
   const fix = served.length
-    ? t(served.length > 1 ? 'server:fix.use_model.others' : 'server:fix.use_model', { served: served[0], model })
+    ? t(served.length > 1 ? 'server:fix.use_model.others' : 'server:fix.use_model', { served: served[0], model, name: model })
     : t('server:fix.load_model', { model, docs: serveDocs() });
   return { problem, fix };
 }

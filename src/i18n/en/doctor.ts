@@ -166,7 +166,7 @@ export default {
   'model.broken.fix': 'pull it again: glm-vision models rm {{repo}} && glm-vision models pull {{model}}',
   'model.cached': '{{label}} (commit {{commit}}) in {{cache}}: {{type}}, complete for --dtype {{dtypes}}',
   'model.not_cached': '{{label}} is not in the Hugging Face cache at {{cache}}',
-  'model.unresolved': '{{label}} is in the Hugging Face cache at {{cache}}, but revision {{revision}} was never resolved there (no refs/{{revision}})',
+  'model.unresolved': '{{label}} is in the Hugging Face cache at {{cache}}, but revision {{revision}} was never resolved there (no refs/{{ref}})',
   'model.incomplete': '{{label}} is incomplete in the Hugging Face cache at {{cache}}: no dtype has all its files',
   'model.offline.fix': 'HF_HUB_OFFLINE is set: run glm-vision models pull {{model}} where the Hub is reachable and copy the cache folder here (or point HF_HUB_CACHE at one that has it)',
   'model.pull.fix': 'glm-vision models pull {{model}} (or point HF_HUB_CACHE at a cache that has it)',

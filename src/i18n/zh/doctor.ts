@@ -153,7 +153,7 @@ export default {
   'model.broken.fix': '重新拉取：glm-vision models rm {{repo}} && glm-vision models pull {{model}}',
   'model.cached': '{{label}}（提交 {{commit}}）位于 {{cache}}：{{type}}，以下 --dtype 的文件齐全：{{dtypes}}',
   'model.not_cached': '{{label}} 不在 Hugging Face 缓存 {{cache}} 中',
-  'model.unresolved': '{{label}} 在 Hugging Face 缓存 {{cache}} 中，但修订版本 {{revision}} 从未在此解析过（没有 refs/{{revision}}）',
+  'model.unresolved': '{{label}} 在 Hugging Face 缓存 {{cache}} 中，但修订版本 {{revision}} 从未在此解析过（没有 refs/{{ref}}）',
   'model.incomplete': '{{label}} 在 Hugging Face 缓存 {{cache}} 中不完整：没有任何 dtype 的文件齐全',
   'model.offline.fix': '已设置 HF_HUB_OFFLINE：请在能访问 Hub 的机器上运行 glm-vision models pull {{model}}，再把缓存文件夹复制到这里（或让 HF_HUB_CACHE 指向已有该模型的缓存）',
   'model.pull.fix': 'glm-vision models pull {{model}}（或让 HF_HUB_CACHE 指向已有该模型的缓存）',

@@ -24,7 +24,7 @@ export default {
   'progress.done': 'glm-vision：已下载 {{name}}',
   'offline.missing': '已设置 HF_HUB_OFFLINE，且 {{name}} 在 Hugging Face 缓存 {{cache}} 中不完整。请在能访问 Hub 的机器上拉取（glm-vision models pull {{repo}}），再把缓存文件夹复制到这里，或取消 HF_HUB_OFFLINE。',
   'offline.missing_dtype': '已设置 HF_HUB_OFFLINE，且 {{name}} 在 Hugging Face 缓存 {{cache}} 中缺少 --dtype {{dtype}} 所需的文件。请在能访问 Hub 的机器上拉取（glm-vision models pull {{repo}}），再把缓存文件夹复制到这里，或取消 HF_HUB_OFFLINE。',
-  'hub.unreachable': '无法连接 {{endpoint}} 上的 Hugging Face Hub 来下载 {{repo}}（{{why}}）。解决办法：(1) 不用本地推理引擎，改用模型服务端：--endpoint http://HOST:8000/v1 --model {{serverModel}}（--model 是服务端提供的模型名称；vLLM 的部署见 README）；(2) 使用你已有的模型文件夹：--model /path/to/folder（ONNX 导出：config.json、tokenizer.json、onnx/...）；(3) 在能访问 Hub 的机器上运行“glm-vision models pull {{repo}}”，把它的 Hugging Face 缓存（~/.cache/huggingface/hub）复制到本机的 {{cache}}，并设置 HF_HUB_OFFLINE=1，这样不会发出任何请求；(4) 使用 Hub 镜像，例如 HF_ENDPOINT=https://hf-mirror.com。',
+  'hub.unreachable': '无法连接 {{endpoint}} 上的 Hugging Face Hub 来下载 {{repo}}（{{why}}）。解决办法：(1) 不用本地推理引擎，改用模型服务端：--endpoint http://HOST:8000/v1 --model {{serverModel}}（--model 是服务端提供的模型名称；vLLM 的部署见 README）；(2) 使用你已有的模型文件夹：--model /path/to/folder（ONNX 导出：config.json、tokenizer.json、onnx/...）；(3) 在能访问 Hub 的机器上运行“glm-vision models pull {{pull}}”，把它的 Hugging Face 缓存（~/.cache/huggingface/hub）复制到本机的 {{cache}}，并设置 HF_HUB_OFFLINE=1，这样不会发出任何请求；(4) 使用 Hub 镜像，例如 HF_ENDPOINT=https://hf-mirror.com。',
   'hub.not_api': '{{url}}：返回的不是模型 API 的结果（没有“sha”和“siblings”）',
   'hub.check_twice': '{{file}} 两次校验均未通过：{{problem}}',
   'hub.published': '{{file}}：Hub 公布的是 {{etag}}（{{size}} 字节），但其文件列表中是 {{listedEtag}}（{{listedSize}} 字节）；镜像可能正在更新，请稍后再试',
