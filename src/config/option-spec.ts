@@ -17,7 +17,7 @@ export type Check =
   | { type: 'pages' };
 
 export type CommandName =
-  | 'catalog' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models pull'
+  | 'catalog' | 'ask' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models pull'
   | 'cache stats' | 'cache export' | 'cache prune' | 'cache vacuum' | 'cache merge' | 'doctor'
   | 'review' | 'review import' | 'review export'
   | 'batch export' | 'batch import' | 'batch submit' | 'batch status' | 'batch fetch';

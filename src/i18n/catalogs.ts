@@ -1,12 +1,16 @@
 // The message catalogs, one module per namespace and language. Adding a namespace: a file in
 // en/ and zh/ and a line in each table below; zh/'s files are typed `Translation<typeof en…>`,
 // so a missing or extra key fails the type check (and test/i18n.test.ts says which).
+import askEn from './en/ask.js';
+import askZh from './zh/ask.js';
 import batchEn from './en/batch.js';
 import batchZh from './zh/batch.js';
 import cliEn from './en/cli.js';
 import cliZh from './zh/cli.js';
 import doctorEn from './en/doctor.js';
 import doctorZh from './zh/doctor.js';
+import dryrunEn from './en/dryrun.js';
+import dryrunZh from './zh/dryrun.js';
 import engineEn from './en/engine.js';
 import engineZh from './zh/engine.js';
 import imageEn from './en/image.js';
@@ -19,9 +23,11 @@ import serverEn from './en/server.js';
 import serverZh from './zh/server.js';
 
 export const en = {
+  ask: askEn,
   batch: batchEn,
   cli: cliEn,
   doctor: doctorEn,
+  dryrun: dryrunEn,
   engine: engineEn,
   image: imageEn,
   models: modelsEn,
@@ -30,9 +36,11 @@ export const en = {
 };
 
 export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
+  ask: askZh,
   batch: batchZh,
   cli: cliZh,
   doctor: doctorZh,
+  dryrun: dryrunZh,
   engine: engineZh,
   image: imageZh,
   models: modelsZh,

@@ -174,7 +174,7 @@ class OpenAIBackend implements Backend {
     }
     if (last === undefined) throw new Error('unreachable: no attempt was made');
     if (isConnectionLevel(last.failure.kind, last.failure.status) && this.pool.allDown(token)) {
-      throw new TemporaryFailure(t('server:unreachable.all', { endpoints: this.pool.describe() }));
+      throw new TemporaryFailure(t('ask:unreachable.all', { endpoints: this.pool.describe(), next: this.pool.nextStep() }));
     }
     throw failureError(last.failure, attempts);
   }

@@ -145,6 +145,13 @@ export class EndpointPool {
     return this.endpoints.map((ep) => t('server:unreachable.endpoint', { url: ep.label, problem: reasonText(ep.problem ?? 'unreachable') })).join(', ');
   }
 
+  /** What a person checks next when none answers: the servers, then doctor on each. */
+  nextStep(): string {
+    const labels = this.endpoints.map((ep) => ep.label);
+    const flags = labels.map((l) => `--endpoint ${l}`).join(' ');
+    return labels.length === 1 ? t('ask:unreachable.nextOne', { url: labels[0], flags }) : t('ask:unreachable.nextMany', { urls: labels.join(', '), flags });
+  }
+
   private isAvailable(ep: Endpoint, now: number): boolean {
     if (now < ep.cooldownUntil) return false;
     // After a cooldown, one probe at a time until it answers again.

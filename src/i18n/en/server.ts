@@ -32,7 +32,6 @@ export default {
   'net.no_answer': 'no answer within {{time}}',
   'net.unreachable': 'unreachable',
   'closed': 'the openai backend was closed',
-  'unreachable.all': 'every endpoint is unreachable: {{endpoints}}',
   'unreachable.endpoint': '{{url}} ({{problem}})',
   'pool.back': 'endpoint {{url}} is answering again',
   'pool.aside_one': 'endpoint {{url}} set aside for {{time}} after {{count}} connection failure in a row ({{problem}})',

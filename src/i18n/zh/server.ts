@@ -30,7 +30,6 @@ export default {
   'net.no_answer': '{{time}} 内无响应',
   'net.unreachable': '无法连接',
   'closed': 'openai 后端已关闭',
-  'unreachable.all': '所有服务地址都无法连接：{{endpoints}}',
   'unreachable.endpoint': '{{url}}（{{problem}}）',
   'pool.back': '服务地址 {{url}} 已恢复响应',
   'pool.aside_other': '服务地址 {{url}} 连续 {{count}} 次连接失败（{{problem}}），暂停使用 {{time}}',
