@@ -10,6 +10,7 @@ import type { ReviewExportFlags, ReviewImportFlags } from '../config/options.js'
 import type { BatchExportFlags, BatchFetchFlags, BatchImportFlags, BatchStatusFlags, BatchSubmitFlags } from '../config/options.js';
 import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spec.js';
 import { BATCH_EXIT_CODES_HELP, CONFIG_HELP, DOCTOR_EXIT_CODES_HELP, EXIT_CODES_HELP } from './defaults.js';
+import { commanderError, helpWords } from './commander-words.js';
 import type { CliIO } from './io.js';
 import { langForArgs, t, withLang } from '../i18n/index.js';
 
@@ -37,11 +38,16 @@ function withOptions(cmd: Command, name: CommandName): Command {
 function buildProgram(io: CliIO, argv: string[], result: { code: number }): Command {
   const program = new Command('glm-vision')
     .description('Catalog folders of scans and photos with a vision-language model (GLM-4.6V-Flash and friends).')
-    .version(VERSION, '-V, --version')
+    .version(VERSION, '-V, --version', t('commander:help.version'))
+    // commander's own words in the call's language; subcommands copy these as they are made.
+    .helpOption('-h, --help', t('commander:help.option'))
+    .helpCommand('help [command]', t('commander:help.command'))
+    .configureHelp(helpWords())
     .exitOverride()
     // A command's options belong to it, not to its parent: `review import F --cache X` (review has --cache too).
     .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({ outputError: (s, write) => write(commanderError(s)) })
     .showHelpAfterError(t('cli:help.afterError'))
     .addHelpText('after', EXIT_CODES_HELP);
   const command = (parent: Command, name: CommandName, description: string): Command =>
@@ -93,9 +99,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     });
 
   const models = program.command('models').description("The local engine's models, in the shared Hugging Face cache ($HF_HUB_CACHE).");
-  models
-    .command('list')
-    .description('list the models in the Hugging Face cache, with size, refs and complete dtypes')
+  command(models, 'models list', 'list the models in the Hugging Face cache, with size, refs and complete dtypes')
     .action(async () => {
       const { modelsList } = await import('./models.js');
       result.code = modelsList(io);
@@ -106,17 +110,13 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
       const { modelsPull } = await import('./models.js');
       result.code = await modelsPull(id, flags, io);
     });
-  models
-    .command('info')
-    .description("what the cache has of a model, and the Hub's download size for each dtype")
+  command(models, 'models info', "what the cache has of a model, and the Hub's download size for each dtype")
     .argument('<id>', 'org/name or org/name@revision')
     .action(async (id: string) => {
       const { modelsInfo } = await import('./models.js');
       result.code = await modelsInfo(id, io);
     });
-  models
-    .command('rm')
-    .description('delete a model (every revision) from the Hugging Face cache')
+  command(models, 'models rm', 'delete a model (every revision) from the Hugging Face cache')
     .argument('<id>', 'org/name')
     .action(async (id: string) => {
       const { modelsRm } = await import('./models.js');
@@ -254,7 +254,8 @@ async function runIn(argv: string[], io: CliIO): Promise<number> {
     if (error instanceof OutputClosed) return result.code; // the reader went away (`| head`)
     const code = exitCodeFor(error);
     if (code !== ExitCode.internal) return fail(code, (error as Error).message);
-    if (io.env.GLM_VISION_DEBUG) io.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    const stack = (error as Error).stack ?? String(error);
+    if (io.env.GLM_VISION_DEBUG) io.stderr.write(`${stack}\n`);
     return fail(ExitCode.internal, t('cli:error.internal', { message: (error as Error).message ?? String(error) }));
   }
 }

@@ -11,7 +11,7 @@ import type { OptionSpec } from './option-spec.js';
 
 const C = ['catalog', 'config'] as const;
 const positive = { type: 'int', min: 1 } as const;
-const nonNegative = { type: 'int', min: 0, what: 'non-negative integer' } as const;
+const nonNegative = { type: 'int', min: 0 } as const;
 const globs = 'glob or array of globs';
 
 export const CATALOG_OPTIONS = [
@@ -77,12 +77,12 @@ export const CATALOG_OPTIONS = [
     help: 'refuse images larger than N pixels (decompression-bomb guard)' },
   { key: 'pages', value: '<spec>', kind: 'string', default: 'all', check: { type: 'pages' }, commands: C, setting: 22,
     help: 'pages of PDFs and multi-page TIFFs: all, first, N, N-M, N- or a list such as 1-3,7', doc: { file: '`all`, `first`, `N`, `N-M`, `N-` or a comma list' } },
-  { key: 'dpi', value: '<n>', kind: 'integer', default: String(DEFAULT_DPI), check: { type: 'int', min: 10, max: 2400, what: 'an integer from 10 to 2400' },
+  { key: 'dpi', value: '<n>', kind: 'integer', default: String(DEFAULT_DPI), check: { type: 'int', min: 10, max: 2400 },
     commands: C, setting: 23, help: 'render PDF pages at N dots per inch (then fit to --max-pixels)' },
   { key: 'max-pages', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_PAGES), check: positive, commands: C, setting: 24,
     help: 'a document with more pages selected than N is one error row (PDF-bomb guard)' },
   { key: 'render-memory', value: '<MB>', kind: 'integer', default: String(DEFAULT_RENDER_MEMORY_MB),
-    check: { type: 'int', min: MIN_THREAD_MEMORY_MB, max: 1_048_576, what: `an integer of at least ${MIN_THREAD_MEMORY_MB} (MB)` }, commands: C, setting: 25,
+    check: { type: 'int', min: MIN_THREAD_MEMORY_MB, max: 1_048_576 }, commands: C, setting: 25,
     help: 'memory for rendering PDFs, all threads together (each of N threads gets MB/N); a document needing more is one error row', doc: { value: 'MB' } },
   { key: 'render-cpu-limit', value: '<seconds>', kind: 'number', default: String(DEFAULT_RENDER_CPU_LIMIT_S),
     check: { type: 'number', min: 0, max: 86_400, minOpen: true }, commands: C, setting: 26,

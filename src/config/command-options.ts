@@ -13,6 +13,11 @@ const LOCK_HELP = `another run on the same cache: ${CACHE_LOCK_MODES.join(' for 
 const OUTPUT_TAIL = 'A regular file is replaced atomically, only once';
 const CACHE_TOOLS = ['cache stats', 'cache export', 'cache prune', 'cache vacuum', 'cache merge'] as const;
 const CACHE_WRITERS = ['cache prune', 'cache vacuum', 'cache merge'] as const;
+/** The commands whose --lang sets only the language of what they say (langForArgs reads it before commander). */
+const MESSAGES_ONLY = [
+  'report', 'xmp', 'models list', 'models pull', 'models info', 'models rm', ...CACHE_TOOLS, 'doctor', 'review import', 'review export',
+  'batch import', 'batch status', 'batch fetch',
+] as const;
 const fields = (what: string): string => `catalog fields ${what}`;
 /** report --only: a row status, or how far it was reviewed (the catalog's review column). */
 export const REPORT_ONLY = ['ok', 'error', 'truncated', 'unreviewed', 'rejected'] as const;
@@ -25,7 +30,7 @@ export const COMMAND_OPTIONS = [
     help: `write the page to FILE instead of stdout (- is stdout). ${OUTPUT_TAIL} the page and its thumbnail folder are complete: a failed or interrupted run leaves them as they were. A device or FIFO is written into directly` },
   { key: 'base', value: '<dir>', kind: 'string', commands: ['report'],
     help: 'the folder the catalog run started in: SourceFile paths are relative to it (default: the current folder)' },
-  { key: 'thumb-size', value: '<px>', kind: 'integer', default: '256', check: { type: 'int', min: 32, max: 1024, what: 'integer from 32 to 1024' },
+  { key: 'thumb-size', value: '<px>', kind: 'integer', default: '256', check: { type: 'int', min: 32, max: 1024 },
     commands: ['report'], help: 'longest side of the thumbnails, 32 to 1024' },
   { key: 'thumbnails', negatedOnly: true, kind: 'boolean', commands: ['report'], help: 'no thumbnails: do not read the images at all' },
   { key: 'concurrency', short: '-j', value: '<n>', kind: 'integer', default: String(Math.min(4, os.availableParallelism())), check: { type: 'int', min: 1 },
@@ -67,7 +72,7 @@ export const COMMAND_OPTIONS = [
   // cache
   { key: 'cache', value: '<file>', kind: 'string', commands: ['cache stats', 'cache export', 'cache prune', 'cache vacuum'], help: `cache database ${CACHE_HELP}` },
   { key: 'cache', value: '<file>', kind: 'string', commands: ['cache merge'], help: `cache database to merge into, created if missing ${CACHE_HELP}` },
-  { key: 'runs', value: '<n>', kind: 'integer', default: '5', check: { type: 'int', min: 0, what: 'non-negative integer' }, commands: ['cache stats'],
+  { key: 'runs', value: '<n>', kind: 'integer', default: '5', check: { type: 'int', min: 0 }, commands: ['cache stats'],
     help: 'how many recent runs to list' },
   { key: 'json', kind: 'boolean', commands: ['cache stats'], help: 'print one JSON object instead of tables' },
   { key: 'output', short: '-o', value: '<file>', kind: 'string', commands: ['cache export'],
@@ -105,4 +110,7 @@ export const COMMAND_OPTIONS = [
   { key: 'timeout', value: '<seconds>', kind: 'number', default: '10', check: { type: 'number', min: 0, max: 3600, minOpen: true }, commands: ['doctor'],
     help: 'time limit for each endpoint' },
   { key: 'json', kind: 'boolean', commands: ['doctor'], help: 'print the checks as a JSON array of {check, status, detail, fix}' },
+  // The commands with no --lang of their own (catalog's, review's and prompts' also choose the prompts' or the page's).
+  { key: 'lang', value: '<en|zh>', kind: 'string', check: { type: 'choice', of: ['en', 'zh'] }, commanderChoices: true, commands: MESSAGES_ONLY,
+    help: 'language of messages (default: from LC_ALL, LC_MESSAGES or LANG, else en)' },
 ] as const satisfies readonly OptionSpec[];

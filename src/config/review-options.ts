@@ -18,7 +18,7 @@ export const REVIEW_OPTIONS = [
   { key: 'base', value: '<dir>', kind: 'string', commands: R,
     help: 'the folder the catalog run started in: SourceFile paths are relative to it (default: the current folder)',
     doc: { value: 'DIR', default: 'the current folder' } },
-  { key: 'port', value: '<n>', kind: 'integer', default: '0', check: { type: 'int', min: 0, max: 65535, what: 'port from 0 to 65535' }, commands: R,
+  { key: 'port', value: '<n>', kind: 'integer', default: '0', check: { type: 'int', min: 0, max: 65535 }, commands: R,
     help: 'port on 127.0.0.1 (0: a free one)', doc: { value: 'N', default: '`0` (a free port)' } },
   { key: 'reviewer', value: '<name>', kind: 'string', commands: R,
     help: 'the name decisions are recorded under (default: your user name)', doc: { value: 'NAME', default: 'your user name on this machine' } },

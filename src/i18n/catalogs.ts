@@ -3,13 +3,25 @@
 // so a missing or extra key fails the type check (and test/i18n.test.ts says which).
 import cliEn from './en/cli.js';
 import cliZh from './zh/cli.js';
+import commanderEn from './en/commander.js';
+import commanderZh from './zh/commander.js';
+import configEn from './en/config.js';
+import configZh from './zh/config.js';
+import promptEn from './en/prompt.js';
+import promptZh from './zh/prompt.js';
 
 export const en = {
   cli: cliEn,
+  commander: commanderEn,
+  config: configEn,
+  prompt: promptEn,
 };
 
 export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   cli: cliZh,
+  commander: commanderZh,
+  config: configZh,
+  prompt: promptZh,
 };
 
 export const catalogs = { en, zh };

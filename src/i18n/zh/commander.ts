@@ -1,0 +1,30 @@
+import type { Translation } from '../catalogs.js';
+import type en from '../en/commander.js';
+
+export default {
+  'title.usage': '用法：',
+  'title.arguments': '参数：',
+  'title.options': '选项：',
+  'title.commands': '命令：',
+  'title.globalOptions': '全局选项：',
+  'help.option': '显示命令的帮助',
+  'help.command': '显示命令的帮助',
+  'help.version': '显示版本号',
+  'help.extras': '{{description}}（{{extras}}）',
+  'help.extrasOnly': '（{{extras}}）',
+  'help.separator': '，',
+  'help.choices': '可选值：{{choices}}',
+  'help.default': '默认值：{{value}}',
+  'help.preset': '预设值：{{value}}',
+  'help.env': '环境变量：{{name}}',
+  'error.unknownOption': "错误：未知选项 '{{option}}'",
+  'error.unknownCommand': "错误：未知命令 '{{command}}'",
+  'error.missingArgument': "错误：缺少必需的参数 '{{argument}}'",
+  'error.optionMissingArgument': "错误：选项 '{{option}}' 缺少参数值",
+  'error.missingMandatoryOptionValue': "错误：必须给出选项 '{{option}}'",
+  'error.excessArguments_other': '错误：参数过多，应为 {{count}} 个，实际给了 {{got}} 个。',
+  'error.excessArgumentsFor_other': "错误：'{{command}}' 的参数过多，应为 {{count}} 个，实际给了 {{got}} 个。",
+  'error.invalidChoice': "错误：选项 '{{option}}' 的值 '{{value}}' 无效。可选值：{{choices}}。",
+  'error.didYouMean': '（是不是想用 {{suggestion}}？）',
+  'error.didYouMeanOneOf': '（是不是想用以下之一：{{suggestions}}？）',
+} satisfies Translation<typeof en>;
