@@ -82,6 +82,8 @@ export interface RunContext {
   abort: AbortSignal;
   /** Filled in as the run goes, for --metrics-file; complete also when the run throws. */
   stats: RunStats;
+  /** Tells a person the error that ends the run, before its summary (the CLI then does not tell it again). */
+  tellError?: (error: unknown) => void;
 }
 
 export interface RunOutcome {
@@ -122,6 +124,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   let sink: Sink | undefined;
   let line: OrderedWriter | undefined;
   let exitCode: ExitCode;
+  let failure: { error: unknown } | undefined;
   try {
     sink = job.output.file ? await fileSink(job.output.file) : stdoutSink(ctx.stdout);
     const writer = await createWriter(sink, { format: job.output.format, fields: template.fields, bom: job.output.bom });
@@ -198,6 +201,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     control.cancel(error);
     await Promise.all(line?.unfinished() ?? []);
     if (!(error instanceof OutputClosed)) {
+      failure = { error };
       await sink?.discard();
       store.endRun(runId, tallyCounts(tally), exitCodeFor(error));
       throw error;
@@ -214,7 +218,10 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       requests: wire?.requests ?? answers.requests,
       retries: wire?.retries ?? 0,
     });
-    ctx.progress.stop(tally, Date.now() - started);
+    // The error first: a summary line above it would read as the run's outcome.
+    ctx.progress.stop(tally, Date.now() - started, () => {
+      if (failure) ctx.tellError?.(failure.error);
+    });
     reportConcurrency(backend, control, tally, ctx.warn, stats);
     reportUnreadable(job.unreadable, ctx.loud);
   }

@@ -124,7 +124,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     assert.ok(names.some((n) => n?.endsWith('中文.png')));
     const header = Object.keys(records[0] as object);
     assert.deepEqual(header.slice(0, 5), ['SourceFile', 'page', 'pages', 'sha256', 'bytes']);
-    assert.deepEqual(header.slice(-8), ['review', 'reviewer', 'reviewed_at', 'output', 'model_output', 'tokens_in', 'tokens_out', 'latency_ms']);
+    assert.deepEqual(header.slice(-9), ['review', 'reviewer', 'reviewed_at', 'output', 'model_output', 'tokens_in', 'tokens_out', 'latency_ms', 'raw_output']);
   });
 
   it('neutralises a formula in a model answer cell', async () => {

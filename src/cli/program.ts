@@ -3,14 +3,15 @@
 // argv here; it returns an exit code and never throws: expected errors print one line, never a stack.
 import { Command, CommanderError, Option } from 'commander';
 import { OutputClosed, whyWriteFailed } from '../emit/sink.js';
-import { ExitCode, exitCodeFor } from '../support/errors.js';
+import { ExitCode } from '../support/errors.js';
 import { VERSION } from '../support/version.js';
 import { optionsFor, type CacheStatsFlags, type DoctorFlags, type ExportFlags, type ModelsPullFlags, type PromptsFlags, type PruneFlags, type ReportFlags, type ReviewFlags, type WriteFlags, type XmpFlags } from '../config/options.js';
-import type { ReviewExportFlags, ReviewImportFlags } from '../config/options.js';
+import type { AskFlags, ReviewExportFlags, ReviewImportFlags } from '../config/options.js';
 import type { BatchExportFlags, BatchFetchFlags, BatchImportFlags, BatchStatusFlags, BatchSubmitFlags } from '../config/options.js';
 import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spec.js';
 import { BATCH_EXIT_CODES_HELP, CONFIG_HELP, DOCTOR_EXIT_CODES_HELP, EXIT_CODES_HELP } from './defaults.js';
 import { commanderError, helpWords } from './commander-words.js';
+import { tellError, wasTold, errorLine } from './error-line.js';
 import type { CliIO } from './io.js';
 import { langForArgs, t, withLang } from '../i18n/index.js';
 
@@ -61,6 +62,16 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
       const flags = (await import('./config.js')).catalogSettings(cmd, io);
       const { catalogCommand } = await import('./catalog.js');
       result.code = await catalogCommand(paths, flags, argv, io);
+    });
+
+  command(program, 'ask', t('ask:command.description'))
+    .argument('<image>', t('ask:argument.image'))
+    .argument('[question]', t('ask:argument.question'))
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (image: string, question: string | undefined, _flags: unknown, cmd: Command) => {
+      const flags = (await import('./config.js')).catalogSettings<AskFlags>(cmd, io);
+      const { askCommand } = await import('./ask.js');
+      result.code = await askCommand(image, question, flags, cmd.getOptionValueSource('prompt') === 'cli', argv, io);
     });
 
   command(program, 'config', 'Print the settings a catalog run with the same options would use, and where each comes from: flag, environment, config file or default.')
@@ -252,10 +263,8 @@ async function runIn(argv: string[], io: CliIO): Promise<number> {
       return error.exitCode === 0 ? 0 : ExitCode.usage;
     }
     if (error instanceof OutputClosed) return result.code; // the reader went away (`| head`)
-    const code = exitCodeFor(error);
-    if (code !== ExitCode.internal) return fail(code, (error as Error).message);
-    const stack = (error as Error).stack ?? String(error);
-    if (io.env.GLM_VISION_DEBUG) io.stderr.write(`${stack}\n`);
-    return fail(ExitCode.internal, t('cli:error.internal', { message: (error as Error).message ?? String(error) }));
+    // A catalog run prints its error before its summary.
+    if (!wasTold(error)) tellError(error, io);
+    return errorLine(error).code;
   }
 }

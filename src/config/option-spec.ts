@@ -17,7 +17,7 @@ export type Check =
   | { type: 'pages' };
 
 export type CommandName =
-  | 'catalog' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models list' | 'models pull' | 'models info' | 'models rm'
+  | 'catalog' | 'ask' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models list' | 'models pull' | 'models info' | 'models rm'
   | 'cache stats' | 'cache export' | 'cache prune' | 'cache vacuum' | 'cache merge' | 'doctor'
   | 'review' | 'review import' | 'review export'
   | 'batch export' | 'batch import' | 'batch submit' | 'batch status' | 'batch fetch';

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closest } from '../config/suggest.js';
 import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { loadTemplate, type Template } from './template.js';
@@ -29,7 +30,10 @@ export function resolveTemplate(spec: string, lang: Lang): Template {
   const file = path.join(PROMPTS_DIR, lang, `${spec}.md`);
   if (!existsSync(file)) {
     if (existsSync(spec)) return loadTemplate(spec);
-    throw new UsageError(t('prompt:find.unknown', { name: spec, names: builtinNames(lang).join(', ') }));
+    const names = builtinNames(lang);
+    const guess = closest(spec, names);
+    const values = { name: spec, guess, names: names.join(', ') };
+    throw new UsageError(guess === undefined ? t('ask:prompt.unknown', values) : t('ask:prompt.didYouMean', values));
   }
   const template = loadTemplate(file);
   if (template.name !== spec) throw new UsageError(t('prompt:find.wrongName', { file, name: template.name, expected: spec }));

@@ -1,7 +1,6 @@
 // Prompt templates: finding them, their front matter, their variables.
 export default {
   'find.noFile': 'Prompt template file not found: {{file}}',
-  'find.unknown': 'Unknown prompt "{{name}}". Built-in prompts: {{names}}; or give a template file path.',
   'find.wrongName': 'Invalid prompt template {{file}}: "name" is "{{name}}", expected "{{expected}}"',
   'file.unreadable': 'Cannot read prompt template {{file}}: {{why}}',
   // A template's mistake: 'Invalid prompt template FILE: ' and the problem.

@@ -3,7 +3,6 @@ import type en from '../en/prompt.js';
 
 export default {
   'find.noFile': '找不到提示词模板文件：{{file}}',
-  'find.unknown': '没有名为 "{{name}}" 的提示词。内置提示词有：{{names}}；也可以给出模板文件的路径。',
   'find.wrongName': '提示词模板 {{file}} 有误："name" 是 "{{name}}"，应为 "{{expected}}"',
   'file.unreadable': '无法读取提示词模板 {{file}}：{{why}}',
   'invalid.frontMatter': '提示词模板 {{file}} 有误：文件开头必须是由两行 "---" 围起来的 YAML 头部（front matter）',
