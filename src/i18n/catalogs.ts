@@ -4,7 +4,9 @@
 import askEn from './en/ask.js';
 import batchEn from './en/batch.js';
 import cliEn from './en/cli.js';
+import commanderEn from './en/commander.js';
 import commandsEn from './en/commands.js';
+import configEn from './en/config.js';
 import doctorEn from './en/doctor.js';
 import dryrunEn from './en/dryrun.js';
 import engineEn from './en/engine.js';
@@ -12,11 +14,14 @@ import imageEn from './en/image.js';
 import modelsEn from './en/models.js';
 import optionsEn from './en/options.js';
 import pagesEn from './en/pages.js';
+import promptEn from './en/prompt.js';
 import serverEn from './en/server.js';
 import askZh from './zh/ask.js';
 import batchZh from './zh/batch.js';
 import cliZh from './zh/cli.js';
+import commanderZh from './zh/commander.js';
 import commandsZh from './zh/commands.js';
+import configZh from './zh/config.js';
 import doctorZh from './zh/doctor.js';
 import dryrunZh from './zh/dryrun.js';
 import engineZh from './zh/engine.js';
@@ -24,13 +29,16 @@ import imageZh from './zh/image.js';
 import modelsZh from './zh/models.js';
 import optionsZh from './zh/options.js';
 import pagesZh from './zh/pages.js';
+import promptZh from './zh/prompt.js';
 import serverZh from './zh/server.js';
 
 export const en = {
   ask: askEn,
   batch: batchEn,
   cli: cliEn,
+  commander: commanderEn,
   commands: commandsEn,
+  config: configEn,
   doctor: doctorEn,
   dryrun: dryrunEn,
   engine: engineEn,
@@ -38,6 +46,7 @@ export const en = {
   models: modelsEn,
   options: optionsEn,
   pages: pagesEn,
+  prompt: promptEn,
   server: serverEn,
 };
 
@@ -45,7 +54,9 @@ export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   ask: askZh,
   batch: batchZh,
   cli: cliZh,
+  commander: commanderZh,
   commands: commandsZh,
+  config: configZh,
   doctor: doctorZh,
   dryrun: dryrunZh,
   engine: engineZh,
@@ -53,6 +64,7 @@ export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   models: modelsZh,
   options: optionsZh,
   pages: pagesZh,
+  prompt: promptZh,
   server: serverZh,
 };
 
