@@ -11,6 +11,7 @@ import type { Writable } from 'node:stream';
 import type { Backend, GenerationParams } from './backends/backend.js';
 import { ReviewStore } from './cache/reviews.js';
 import type { CacheStore } from './cache/store.js';
+import { wantsBom } from './emit/bom.js';
 import type { CatalogRow } from './emit/columns.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from './emit/sink.js';
 import { createWriter, type Format } from './emit/writers.js';
@@ -36,7 +37,7 @@ import type { FileEntry } from './pipeline/walk.js';
 import type { Lang } from './prompt/render.js';
 import { placeholders, type Template } from './prompt/template.js';
 import { ExitCode, exitCodeFor } from './support/errors.js';
-import { plural } from './support/words.js';
+import { t } from './i18n/index.js';
 
 export interface CatalogJob {
   /** What the walk finds (this shard's part), in path order, a batch at a time, as the run takes them. */
@@ -57,7 +58,8 @@ export interface CatalogJob {
   refresh: boolean;
   /** Open again the documents whose own failures the cache remembers. */
   retryFailed: boolean;
-  output: { file?: string; format: Format; bom: boolean };
+  /** bom: --bom / --no-bom, else undefined (emit/bom.ts decides by where the CSV goes). */
+  output: { file?: string; format: Format; bom?: boolean };
   /** The command line with secrets removed, for the runs table. */
   args: string[];
   /** How long an interrupted run waits for requests in flight. */
@@ -82,6 +84,8 @@ export interface RunContext {
   abort: AbortSignal;
   /** Filled in as the run goes, for --metrics-file; complete also when the run throws. */
   stats: RunStats;
+  /** Tells a person the error that ends the run, before its summary (the CLI then does not tell it again). */
+  tellError?: (error: unknown) => void;
 }
 
 export interface RunOutcome {
@@ -122,9 +126,10 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   let sink: Sink | undefined;
   let line: OrderedWriter | undefined;
   let exitCode: ExitCode;
+  let failure: { error: unknown } | undefined;
   try {
     sink = job.output.file ? await fileSink(job.output.file) : stdoutSink(ctx.stdout);
-    const writer = await createWriter(sink, { format: job.output.format, fields: template.fields, bom: job.output.bom });
+    const writer = await createWriter(sink, { format: job.output.format, fields: template.fields, bom: wantsBom(job.output.bom, sink) });
     // One row per file: pages joined (always for exiftool, whose rows are files).
     const group = job.groupPages || job.output.format === 'exiftool';
     line = new OrderedWriter(writer, (r) => (group ? groupPages(r, job.output.format === 'jsonl') : r), Math.max(64, (backend.maxConcurrency ?? backend.concurrency) * 4));
@@ -198,6 +203,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     control.cancel(error);
     await Promise.all(line?.unfinished() ?? []);
     if (!(error instanceof OutputClosed)) {
+      failure = { error };
       await sink?.discard();
       store.endRun(runId, tallyCounts(tally), exitCodeFor(error));
       throw error;
@@ -214,7 +220,10 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       requests: wire?.requests ?? answers.requests,
       retries: wire?.retries ?? 0,
     });
-    ctx.progress.stop(tally, Date.now() - started);
+    // The error first: a summary line above it would read as the run's outcome.
+    ctx.progress.stop(tally, Date.now() - started, () => {
+      if (failure) ctx.tellError?.(failure.error);
+    });
     reportConcurrency(backend, control, tally, ctx.warn, stats);
     reportUnreadable(job.unreadable, ctx.loud);
   }
@@ -237,10 +246,9 @@ function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown
   if (previous) stats.previousFiles = previous.files;
   // An unmounted share or a renamed folder looks like an archive that shrank overnight.
   if (previous && files < previous.files / 2) {
-    ctx.loud(
-      `found ${plural(files, 'file')}; the last run over ${job.inputsLabel} found ${previous.files.toLocaleString('en-US')}` +
-        ` (on ${new Date(previous.endedAt).toISOString().slice(0, 10)}): is a share unmounted or a folder renamed?`,
-    );
+    ctx.loud(t('cli:catalog.shrunk', {
+      count: files, inputs: job.inputsLabel, previous: previous.files.toLocaleString('en-US'), date: new Date(previous.endedAt).toISOString().slice(0, 10),
+    }));
   }
   // A --refresh ignores answers older than itself, or than the same --refresh that was cut off.
   let refreshSince: number | null = null;
@@ -249,7 +257,7 @@ function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown
     refreshSince = resumed ?? Date.now();
     store.ignoreAnswersBefore(refreshSince);
     if (resumed !== undefined) {
-      ctx.warn(`carrying on the --refresh begun ${new Date(resumed).toISOString()}, which did not finish: answers since then are kept`);
+      ctx.warn(t('cli:catalog.refreshResumed', { since: new Date(resumed).toISOString() }));
     }
   }
   return store.startRun(job.args, jobId, job.inputsKey, files, refreshSince);
@@ -259,7 +267,6 @@ function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown
 function reportUnreadable(folders: CatalogJob['unreadable'], loud: (message: string) => void): void {
   if (folders.length === 0) return;
   const shown = folders.slice(0, 20).map((f) => `  ${f.dir} (${f.reason})`);
-  if (folders.length > shown.length) shown.push(`  … and ${folders.length - shown.length} more`);
-  const them = folders.length === 1 ? 'it' : 'them';
-  loud(`${plural(folders.length, 'folder')} could not be read; the files in ${them} are not in the catalog:\n${shown.join('\n')}`);
+  if (folders.length > shown.length) shown.push(`  ${t('cli:catalog.unreadable.more', { count: folders.length - shown.length })}`);
+  loud(t('cli:catalog.unreadable', { count: folders.length, folders: shown.join('\n') }));
 }

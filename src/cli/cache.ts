@@ -15,6 +15,7 @@ import { cacheStats, renderStats } from '../cache/stats.js';
 import { vacuumCache } from '../cache/vacuum.js';
 import { Interrupted } from '../cache/write-transaction.js';
 import { isStdoutDash, outputSink, type Sink } from '../emit/sink.js';
+import { t } from '../i18n/index.js';
 import { ExitCode, UsageError } from '../support/errors.js';
 import { sharedSettings } from './config.js';
 import type { CliIO } from './io.js';
@@ -49,16 +50,13 @@ async function withWriteAccess(
   lock: LockMode,
   io: CliIO,
   work: (signal: AbortSignal) => Promise<void>,
-  /** What a first Ctrl-C does, for commands that cannot stop half way (VACUUM). */
-  firstSignal = 'stopping without changing the cache',
+  /** A first Ctrl-C finishes the work, for commands that cannot stop half way (VACUUM). */
+  finishes = false,
 ): Promise<number> {
-  const unlock = await lockCache(file, lock, () =>
-    io.stderr.write(`glm-vision: waiting for the glm-vision run using the cache ${file} to finish\n`),
-  );
+  const say = (message: string): void => void io.stderr.write(`${t('cli:error.prefix', { message })}\n`);
+  const unlock = await lockCache(file, lock, () => say(t('cli:cache.waiting', { file })));
   const { stop, release } = trapInterrupts({
-    first: (signal) => {
-      io.stderr.write(`glm-vision: ${signal}: ${firstSignal}; press Ctrl-C again to stop at once (the cache stays as it was)\n`);
-    },
+    first: (signal) => say(t(finishes ? 'cli:cache.signalVacuum' : 'cli:cache.signal', { signal })),
     second: (signal) => {
       // SQLite drops an unfinished transaction, and the lock is released on exit.
       release();
@@ -70,7 +68,7 @@ async function withWriteAccess(
     return ExitCode.ok;
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error;
-    io.stderr.write(`glm-vision: ${error.message}; the cache ${file} was left as it was\n`);
+    say(t('cli:cache.interrupted', { message: error.message, file }));
     return ExitCode.interrupted;
   } finally {
     release();
@@ -105,7 +103,11 @@ export async function cacheExportCommand(flags: ExportFlags, io: CliIO): Promise
     sink = await outputSink(flags.output, io.stdout, { cwd: io.cwd });
     const count = await exportResults(db, sink, { jobs, models: flags.model });
     await sink.commit();
-    if (!flags.quiet) io.stderr.write(`glm-vision: exported ${count} results from ${file}${flags.output !== undefined && !isStdoutDash(flags.output) ? ` to ${flags.output}` : ''}\n`);
+    if (!flags.quiet) {
+      const toFile = flags.output !== undefined && !isStdoutDash(flags.output);
+      const message = toFile ? t('cli:cache.exportedTo', { count, file, output: flags.output }) : t('cli:cache.exported', { count, file });
+      io.stderr.write(`${t('cli:error.prefix', { message })}\n`);
+    }
     return ExitCode.ok;
   } catch (error) {
     // OutputClosed (`| head`) included: main() takes it as the reader having what it wanted.
@@ -121,18 +123,18 @@ function pruneCriteria(flags: PruneFlags, io: CliIO, now: number): Omit<PruneCri
   const criteria: Omit<PruneCriteria, 'jobs'> = {};
   if (flags.olderThan !== undefined) criteria.olderThan = cutoffFrom('--older-than', flags.olderThan, now);
   if (flags.unusedFor !== undefined) criteria.unusedSince = cutoffFrom('--unused-for', flags.unusedFor, now);
-  if (flags.relativeTo !== undefined && !flags.missing) throw new UsageError('--relative-to goes with --missing');
-  if (flags.force && !flags.missing) throw new UsageError('--force goes with --missing');
+  if (flags.relativeTo !== undefined && !flags.missing) throw new UsageError(t('cli:prune.relativeToWithoutMissing'));
+  if (flags.force && !flags.missing) throw new UsageError(t('cli:prune.forceWithoutMissing'));
   if (flags.missing) {
     let relativeTo: string | undefined;
     if (flags.relativeTo !== undefined) {
       relativeTo = path.resolve(io.cwd, flags.relativeTo);
-      if (!existsSync(relativeTo)) throw new UsageError(`No such folder for --relative-to: ${flags.relativeTo}`);
+      if (!existsSync(relativeTo)) throw new UsageError(t('cli:prune.noFolder', { dir: flags.relativeTo }));
     }
     criteria.missing = { relativeTo, force: !!flags.force };
   }
   if (criteria.olderThan === undefined && criteria.unusedSince === undefined && !criteria.missing && flags.job.length === 0) {
-    throw new UsageError('Nothing to prune: give --older-than DURATION, --unused-for DURATION, --missing or --job FINGERPRINT');
+    throw new UsageError(t('cli:prune.nothing'));
   }
   return criteria;
 }
@@ -146,21 +148,20 @@ export async function cachePruneCommand(flags: PruneFlags, io: CliIO): Promise<n
       const jobs = resolveJobs(loadJobs(db), flags.job, file);
       const report = await pruneCache(db, file, { ...criteria, jobs }, { dryRun: !!flags.dryRun, signal });
       if (flags.json) return printJson(io, { cache: file, ...report });
-      const verb = report.dry_run ? 'that would be removed' : 'removed';
+      const dry = report.dry_run;
       const r = report.results;
       const lines = [
-        report.dry_run ? `dry run: nothing was removed from ${file}` : `pruned ${file}`,
-        `results ${verb}: ${r.total} (${r.older_than} too old, ${r.unused} of unused jobs, ${r.job} of --job, ${r.missing} of files gone)`,
-        `image records ${verb}: ${report.images} (no answer uses them)`,
+        dry ? t('cli:prune.dryRun', { file }) : t('cli:prune.done', { file }),
+        t(dry ? 'cli:prune.resultsDry' : 'cli:prune.results', { total: r.total, old: r.older_than, unused: r.unused, job: r.job, missing: r.missing }),
+        t(dry ? 'cli:prune.imagesDry' : 'cli:prune.images', { count: report.images }),
       ];
       const f = report.files;
       if (f) {
-        lines.push(`file index: ${f.checked} paths checked, ${f.missing} gone (${report.dry_run ? 'would be forgotten' : 'forgotten'})${f.unreadable ? `, ${f.unreadable} could not be checked (kept)` : ''}`);
-        if (report.pages) lines.push(`document pages ${verb}: ${report.pages} (their files are gone)`);
-        if (report.reviews) lines.push(`reviews ${verb}: ${report.reviews} (no indexed file has their image any more)`);
-        if (f.relative_skipped) {
-          lines.push(`file index: ${f.relative_skipped} relative paths not checked (kept); give --relative-to DIR, the folder the catalog ran in`);
-        }
+        const files = f.unreadable ? (dry ? 'cli:prune.filesUnreadableDry' : 'cli:prune.filesUnreadable') : dry ? 'cli:prune.filesDry' : 'cli:prune.files';
+        lines.push(t(files, { checked: f.checked, missing: f.missing, unreadable: f.unreadable }));
+        if (report.pages) lines.push(t(dry ? 'cli:prune.pagesDry' : 'cli:prune.pages', { count: report.pages }));
+        if (report.reviews) lines.push(t(dry ? 'cli:prune.reviewsDry' : 'cli:prune.reviews', { count: report.reviews }));
+        if (f.relative_skipped) lines.push(t('cli:prune.relativeSkipped', { count: f.relative_skipped }));
       }
       io.stdout.write(`${lines.join('\n')}\n`);
     });
@@ -177,24 +178,20 @@ export async function cacheVacuumCommand(flags: WriteFlags, io: CliIO): Promise<
     const report = await vacuumCache(file);
     if (flags.json) return printJson(io, { cache: file, ...report });
     const saved = report.before.total - report.after.total;
-    io.stdout.write(
-      `${file}: ${fileSize(report.before.total)} before, ${fileSize(report.after.total)} after (${fileSize(Math.max(0, saved))} freed)\n` +
-        (report.wal_busy ? 'a reader kept part of the WAL; it is emptied at the next run or vacuum\n' : ''),
-    );
-  }, 'finishing the vacuum, which cannot stop half way');
+    const sizes = { file, before: fileSize(report.before.total), after: fileSize(report.after.total), freed: fileSize(Math.max(0, saved)) };
+    io.stdout.write(`${t('cli:vacuum.done', sizes)}\n${report.wal_busy ? `${t('cli:vacuum.walBusy')}\n` : ''}`);
+  }, true);
 }
 
 function describeCounts(c: MergeCounts): string {
-  return [
-    `results ${c.results.added} added, ${c.results.replaced} replaced, ${c.results.kept} kept`,
-    `jobs ${c.jobs.added} added`,
-    `images ${c.images.added} added`,
-    `pages ${c.pages.added} added`,
-    `file index ${c.files.added} added, ${c.files.updated} updated, ${c.files.kept} kept`,
-    `content identities ${c.contents.added} added`,
-    `reviews ${c.reviews.added} added, ${c.reviews.replaced} replaced, ${c.reviews.kept} kept`,
-    `runs ${c.runs.added} added`,
-  ].join('; ');
+  return t('cli:merge.counts', {
+    resultsAdded: c.results.added, resultsReplaced: c.results.replaced, resultsKept: c.results.kept,
+    jobs: c.jobs.added, images: c.images.added, pages: c.pages.added,
+    filesAdded: c.files.added, filesUpdated: c.files.updated, filesKept: c.files.kept,
+    contents: c.contents.added,
+    reviewsAdded: c.reviews.added, reviewsReplaced: c.reviews.replaced, reviewsKept: c.reviews.kept,
+    runs: c.runs.added,
+  });
 }
 
 export async function cacheMergeCommand(others: string[], flags: WriteFlags, io: CliIO): Promise<number> {
@@ -208,9 +205,9 @@ export async function cacheMergeCommand(others: string[], flags: WriteFlags, io:
     return await withWriteAccess(file, parseFlags('cache merge', flags).lock, io, async (signal) => {
       const report = await mergeCaches(target, file, sources, { signal });
       if (flags.json) return printJson(io, { cache: file, ...report });
-      const lines = report.sources.map((s) => `${s.file}: ${describeCounts(s)}`);
-      if (report.sources.length > 1) lines.push(`total: ${describeCounts(report)}`);
-      io.stdout.write(`merged into ${file}\n${lines.join('\n')}\n`);
+      const lines = report.sources.map((s) => t('cli:merge.source', { file: s.file, counts: describeCounts(s) }));
+      if (report.sources.length > 1) lines.push(t('cli:merge.total', { counts: describeCounts(report) }));
+      io.stdout.write(`${t('cli:merge.done', { file })}\n${lines.join('\n')}\n`);
     });
   } finally {
     for (const s of sources) s.db.close();

@@ -1,10 +1,12 @@
 // `glm-vision catalog`: turns checked flags into a job and runs it.
+import type { Writable } from 'node:stream';
 import type { Backend } from '../backends/backend.js';
 import { OutputClosed } from '../emit/sink.js';
 import { newRunStats, writeMetrics, type MetricsFile, type RunStats } from '../pipeline/metrics.js';
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
 import { lockCache } from '../cache/run-lock.js';
 import { CacheStore } from '../cache/store.js';
+import { t } from '../i18n/index.js';
 import { ExitCode, exitCodeFor, NoInput, TemporaryFailure } from '../support/errors.js';
 import { createProgress } from '../pipeline/progress.js';
 import { runCatalog, type CatalogJob } from '../run.js';
@@ -15,7 +17,8 @@ import { parseFlags } from '../config/parse-flags.js';
 import type { CliIO } from './io.js';
 import { backendKind, makeBackend } from './catalog-backend.js';
 import { jobSettings } from './catalog-job.js';
-import { checkMetricsFile, inputPaths, inputsKey, inputsLabel, nothingFound, outputFormat, recordedArgs } from './catalog-inputs.js';
+import { checkMetricsFile, checkOutputFolder, inputPaths, inputsKey, inputsLabel, nothingFound, outputFormat, recordedArgs } from './catalog-inputs.js';
+import { tellError } from './error-line.js';
 import { trapInterrupts } from './signals.js';
 import type { RunVoice } from './run-lines.js';
 
@@ -24,8 +27,12 @@ export type { CatalogFlags };
 const GRACE_MS = 30_000;
 
 export async function catalogCommand(paths: string[], given: CatalogFlags, argv: string[], io: CliIO): Promise<ExitCode> {
-  const stats = newRunStats(Date.now());
   const label = inputsLabel(paths, given);
+  if (given.dryRun) {
+    const { dryRun } = await import('./catalog-dry-run.js');
+    return dryRun(paths, label, { ...parseFlags('catalog', given), setFrom: given.setFrom }, io);
+  }
+  const stats = newRunStats(Date.now());
   const metrics = given.metricsFile === undefined
     ? undefined
     : { file: checkMetricsFile(given.metricsFile, io.cwd), inputs: label };
@@ -48,15 +55,33 @@ async function saveMetrics(target: MetricsFile, stats: RunStats, exitCode: ExitC
     await writeMetrics(target, stats, exitCode, Date.now());
   } catch (error) {
     if (exitCode === ExitCode.ok || exitCode === ExitCode.someFailed) throw error;
-    io.stderr.write(`glm-vision: ${(error as Error).message}\n`);
+    io.stderr.write(`${t('cli:error.prefix', { message: (error as Error).message })}\n`);
   }
 }
 
-async function catalog(
+const asRunErrors = new WeakMap<object, Error>();
+/** SQLite's "database is locked" as the temporary failure it is (the same object each time: it may be told before it is thrown). */
+function runError(error: unknown): unknown {
+  if (!isBusy(error)) return error;
+  const known = asRunErrors.get(error as object);
+  if (known) return known;
+  const mapped = new TemporaryFailure(t('cli:catalog.cacheLocked', { why: (error as Error).message }));
+  asRunErrors.set(error as object, mapped);
+  return mapped;
+}
+
+/** Where a run's rows go and whether it shows progress: catalog's own, or ask's (rows kept, no progress or summary). */
+export interface RunView {
+  stdout: Writable;
+  progress: boolean;
+}
+
+export async function catalog(
   paths: string[], label: string, flags: CatalogOptions, argv: string[], io: CliIO, stats: RunStats,
+  view: RunView = { stdout: io.stdout, progress: true },
 ): Promise<ExitCode> {
   // Every line a run prints on stderr goes through the progress, which keeps them above its bar.
-  const progress = createProgress(io.stderr, !!flags.quiet);
+  const progress = createProgress(io.stderr, !!flags.quiet || !view.progress);
   const warn = (message: string): void => {
     if (!flags.quiet) progress.print(`glm-vision: ${message}`);
   };
@@ -69,7 +94,8 @@ async function catalog(
   const kind = backendKind(flags);
   const { lang, template, variables, generation, preprocess, shard, walkOptions, pages } = jobSettings(flags, kind, io, warn);
   const toStdout = flags.output === undefined || flags.output === '-';
-  const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: !!flags.bom };
+  const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: flags.bom };
+  if (!toStdout) checkOutputFolder(output.file as string, io.cwd);
   const inputs = await inputPaths(paths, flags, io);
   const dbPath = flags.cache ?? defaultCachePath(io.env);
   const store = new CacheStore(openDatabase(dbPath));
@@ -77,12 +103,12 @@ async function catalog(
   let job: CatalogJob;
   let unlock: () => Promise<void> = async () => undefined;
   try {
-    unlock = await lockCache(dbPath, flags.lock, () => warn(`waiting for another glm-vision run to finish with the cache ${dbPath}`));
+    unlock = await lockCache(dbPath, flags.lock, () => warn(t('cli:catalog.waitingForLock', { cache: dbPath })));
     // Walked before the model is loaded or a request sent: a missing or empty input ends the run here.
     const unreadable: CatalogJob['unreadable'] = [];
     const walk = await planWalk(inputs, {
       ...walkOptions,
-      onSkip: (p, why) => warn(`skipping ${p}: ${why}`),
+      onSkip: (p, why) => warn(t('cli:catalog.skipping', { path: p, why })),
       onUnreadable: (dir, reason) => void unreadable.push({ dir, reason }),
     });
     // The first pass counts (names only); the run streams the second.
@@ -116,20 +142,20 @@ async function catalog(
   }
   const interrupts = trapInterrupts({
     first: (signal) => {
-      const keep = toStdout ? '' : `; ${output.file} is left as it was`;
-      warn(`${signal}: finishing requests in flight (up to ${GRACE_MS / 1000} s), then saving them to the cache${keep}; press Ctrl-C again to stop now`);
+      const values = { signal, seconds: GRACE_MS / 1000, file: output.file };
+      warn(toStdout ? t('cli:catalog.interrupt', values) : t('cli:catalog.interruptFile', values));
     },
   });
   try {
     const { exitCode } = await runCatalog(job, {
-      backend, store, stdout: io.stdout, warn, loud, stats,
+      backend, store, stdout: view.stdout, warn, loud, stats,
       progress,
       stop: interrupts.stop, abort: interrupts.abort,
+      tellError: (error) => tellError(runError(error), io),
     });
     return exitCode;
   } catch (error) {
-    if (isBusy(error)) throw new TemporaryFailure(`The cache is locked by another process: ${(error as Error).message}`);
-    throw error;
+    throw runError(error);
   } finally {
     interrupts.release();
     await backend.close();

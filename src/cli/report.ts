@@ -5,7 +5,8 @@ import { ExitCode, UsageError } from '../support/errors.js';
 import { isStdoutDash } from '../emit/sink.js';
 import { writeReport, type ReportSummary } from '../report/build.js';
 import { VERSION } from '../support/version.js';
-import { fileSize, plural } from '../support/words.js';
+import { fileSize } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import type { CliIO } from './io.js';
 import type { ReportFlags } from '../config/options.js';
 import { parseFlags } from '../config/parse-flags.js';
@@ -20,21 +21,24 @@ export function baseFolder(flag: string | undefined, io: CliIO): string {
   try {
     isDir = statSync(dir).isDirectory();
   } catch {
-    throw new UsageError(`--base ${flag}: no such folder`);
+    throw new UsageError(t('cli:report.noBase', { dir: flag }));
   }
-  if (!isDir) throw new UsageError(`--base ${flag}: not a folder`);
+  if (!isDir) throw new UsageError(t('cli:report.baseNotFolder', { dir: flag }));
   return dir;
 }
 
 function summaryLine(s: ReportSummary, output: string | undefined, thumbnails: boolean): string {
-  const parts = [s.rows === s.total ? plural(s.rows, 'row') : `${s.rows} of ${plural(s.total, 'row')}`];
+  const parts = [s.rows === s.total ? t('cli:report.rows', { count: s.rows }) : t('cli:report.rowsOf', { shown: s.rows, count: s.total })];
   if (thumbnails) {
-    parts.push(plural(s.thumbnails, 'thumbnail'), `${plural(s.missing, 'image')} missing`);
-    if (s.unreadable) parts.push(`${plural(s.unreadable, 'image')} without preview`);
-    if (s.changed) parts.push(`${plural(s.changed, 'image')} changed since cataloguing`);
+    parts.push(t('cli:report.thumbnails', { count: s.thumbnails }), t('cli:report.missing', { count: s.missing }));
+    if (s.unreadable) parts.push(t('cli:report.unreadable', { count: s.unreadable }));
+    if (s.changed) parts.push(t('cli:report.changed', { count: s.changed }));
   }
-  const folder = s.folder ? ` and ${plural(s.folder.files, 'thumbnail file')} in ${path.basename(s.folder.dir)}/ (${fileSize(s.folder.bytes)})` : '';
-  return `glm-vision: report: ${parts.join(', ')}; wrote ${output ?? 'stdout'} (${fileSize(s.bytes)})${folder}\n`;
+  const values = { parts: parts.join(t('cli:list.separator')), output: output ?? t('cli:report.stdout'), size: fileSize(s.bytes) };
+  const message = s.folder
+    ? t('cli:report.summaryFolder', { ...values, count: s.folder.files, dir: path.basename(s.folder.dir), folderSize: fileSize(s.folder.bytes) })
+    : t('cli:report.summary', values);
+  return `${t('cli:error.prefix', { message })}\n`;
 }
 
 export async function reportCommand(catalog: string, given: ReportFlags, io: CliIO): Promise<number> {
@@ -43,7 +47,7 @@ export async function reportCommand(catalog: string, given: ReportFlags, io: Cli
   const base = baseFolder(flags.base, io);
   // An explicit `-o -` asks for the page on stdout, even on a terminal.
   if (flags.output === undefined && io.stdout.isTTY) {
-    throw new UsageError('The report is a whole HTML page: write it to a file with -o report.html (or redirect stdout, or -o - for stdout)');
+    throw new UsageError(t('cli:report.toTerminal'));
   }
   const output = isStdoutDash(flags.output) ? undefined : flags.output;
   const { stop, release } = trapInterrupts();
@@ -62,7 +66,9 @@ export async function reportCommand(catalog: string, given: ReportFlags, io: Cli
     }, io.stdout);
   } catch (error) {
     if (!stop.aborted) throw error;
-    io.stderr.write(`glm-vision: ${String(stop.reason)}: stopped; ${output !== undefined ? `${output} was not written` : 'the page on stdout is incomplete'}\n`);
+    const signal = String(stop.reason);
+    const message = output !== undefined ? t('cli:report.stoppedFile', { signal, file: output }) : t('cli:report.stoppedStdout', { signal });
+    io.stderr.write(`${t('cli:error.prefix', { message })}\n`);
     return ExitCode.interrupted;
   } finally {
     release();
@@ -70,9 +76,9 @@ export async function reportCommand(catalog: string, given: ReportFlags, io: Cli
   if (!flags.quiet) {
     const hidden = summary.missing + summary.unreadable + summary.changed - summary.problems.length;
     for (const problem of summary.problems) io.stderr.write(`glm-vision: ${problem}\n`);
-    if (hidden > 0) io.stderr.write(`glm-vision: and ${plural(hidden, 'more image problem', 'more image problems')} (the report marks each)\n`);
+    if (hidden > 0) io.stderr.write(`${t('cli:error.prefix', { message: t('cli:report.moreProblems', { count: hidden }) })}\n`);
     if (flags.thumbnails && summary.missing > 0 && summary.missing === summary.rows - summary.errorRows) {
-      io.stderr.write(`glm-vision: no image was found under ${base}: pass --base DIR, the folder the catalog run started in\n`);
+      io.stderr.write(`${t('cli:error.prefix', { message: t('cli:report.noImages', { dir: base }) })}\n`);
     }
     io.stderr.write(summaryLine(summary, output, flags.thumbnails));
   }

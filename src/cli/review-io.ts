@@ -4,12 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { openExistingCache } from '../cache/existing.js';
 import { loadJobs, resolveJobs } from '../cache/jobs.js';
+import { wantsBom } from '../emit/bom.js';
 import { isStdoutDash, outputSink, type Sink } from '../emit/sink.js';
 import { readDecisionFile } from '../review-io/decision-file.js';
 import { exportReviews } from '../review-io/export.js';
 import { ImportPlanner, saveImport, type ImportCounts } from '../review-io/import.js';
 import { ExitCode, UsageError } from '../support/errors.js';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import type { ReviewExportFlags, ReviewImportFlags } from '../config/options.js';
 import { parseFlags } from '../config/parse-flags.js';
 import { cachePath } from './cache.js';
@@ -31,16 +32,15 @@ function osUser(io: CliIO): string {
   return io.env.USER ?? io.env.LOGNAME ?? 'unknown';
 }
 
-function describe(c: ImportCounts, verb: string): string {
-  const lines = [
-    `${verb} ${plural(c.accepted + c.edited + c.rejected, 'decision')} (${c.accepted} accepted, ${c.edited} edited, ${c.rejected} rejected), ` +
-      `skipped ${plural(c.skipped, 'unreviewed row')}`,
-  ];
-  if (c.unchanged) lines.push(`${plural(c.unchanged, 'row')} already in the cache as they are (left alone)`);
-  if (c.stale) {
-    lines.push(`${plural(c.stale, 'decision')} made on another answer than the cache holds now (the job was asked again?): only an edit applies to it`);
-  }
-  return lines.map((l) => `glm-vision: review import: ${l}\n`).join('');
+function describe(c: ImportCounts, dryRun: boolean): string {
+  const counts = {
+    count: c.accepted + c.edited + c.rejected, accepted: c.accepted, edited: c.edited, rejected: c.rejected,
+    skipped: t('cli:reviewImport.skipped', { count: c.skipped }),
+  };
+  const lines = [t(dryRun ? 'cli:reviewImport.wouldImport' : 'cli:reviewImport.imported', counts)];
+  if (c.unchanged) lines.push(t('cli:reviewImport.unchanged', { count: c.unchanged }));
+  if (c.stale) lines.push(t('cli:reviewImport.stale', { count: c.stale }));
+  return lines.map((l) => `glm-vision: ${l}\n`).join('');
 }
 
 export function reviewImportCommand(file: string, flags: ReviewImportFlags, io: CliIO): number {
@@ -60,10 +60,10 @@ export function reviewImportCommand(file: string, flags: ReviewImportFlags, io: 
     const plan = flags.dryRun ? run.deferred() : run.immediate();
     if (plan.problems.length > 0) {
       const shown = plan.problems.slice(0, SHOWN_PROBLEMS).map((p) => `  ${p}`);
-      if (plan.problems.length > SHOWN_PROBLEMS) shown.push(`  and ${plan.problems.length - SHOWN_PROBLEMS} more`);
-      throw new UsageError(`review import: ${file}: ${plural(plan.problems.length, 'problem')}; nothing was imported into ${cache}:\n${shown.join('\n')}`);
+      if (plan.problems.length > SHOWN_PROBLEMS) shown.push(`  ${t('cli:reviewImport.more', { count: plan.problems.length - SHOWN_PROBLEMS })}`);
+      throw new UsageError(t('cli:reviewImport.problems', { file, count: plan.problems.length, cache, problems: shown.join('\n') }));
     }
-    if (!flags.quiet) io.stderr.write(describe(plan.counts, flags.dryRun ? 'dry run: would import' : 'imported'));
+    if (!flags.quiet) io.stderr.write(describe(plan.counts, !!flags.dryRun));
     return ExitCode.ok;
   } finally {
     db.close();
@@ -81,9 +81,12 @@ export async function reviewExportCommand(flags: ReviewExportFlags, io: CliIO): 
     const jobs = loadJobs(db);
     const only = resolveJobs(jobs, flags.job, cache);
     sink = await outputSink(flags.output, io.stdout, { cwd: io.cwd });
-    const count = await exportReviews(db, sink, { jobs, only, format, bom: !!flags.bom });
+    const count = await exportReviews(db, sink, { jobs, only, format, bom: wantsBom(flags.bom, sink) });
     await sink.commit();
-    if (!flags.quiet) io.stderr.write(`glm-vision: review export: exported ${plural(count, 'decision')} from ${cache}${toFile ? ` to ${flags.output}` : ''}\n`);
+    if (!flags.quiet) {
+      const message = toFile ? t('cli:reviewExport.exportedTo', { count, cache, output: flags.output }) : t('cli:reviewExport.exported', { count, cache });
+      io.stderr.write(`glm-vision: ${message}\n`);
+    }
     return ExitCode.ok;
   } catch (error) {
     await sink?.discard();

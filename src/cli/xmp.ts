@@ -10,7 +10,7 @@ import { UsageError } from '../support/errors.js';
 import { EXIFTOOL_COLUMNS, exiftoolRecords } from '../xmp/exiftool-csv.js';
 import { DEFAULT_FIELD_MAP, fieldList, provenanceNotes, type FieldMap } from '../xmp/fields.js';
 import { writeSidecars, type SidecarReport } from '../xmp/write-sidecars.js';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import type { CliIO } from './io.js';
 import type { XmpFlags } from '../config/options.js';
 import { parseFlags } from '../config/parse-flags.js';
@@ -18,20 +18,20 @@ import { parseFlags } from '../config/parse-flags.js';
 export type { XmpFlags };
 
 function summary(r: SidecarReport, dryRun: boolean): string[] {
-  const would = dryRun ? 'would be ' : '';
-  const lines = [`${plural(r.created, 'sidecar')} ${would}created, ${r.merged} ${would}merged, ${r.unchanged} unchanged`];
-  const kept = (['title', 'description', 'note'] as const).filter((k) => r.kept[k] > 0).map((k) => plural(r.kept[k], k));
-  if (kept.length) lines.push(`kept ${kept.join(', ')} that someone else wrote (--overwrite replaces them)`);
+  const lines = [t(dryRun ? 'cli:xmp.sidecarsDry' : 'cli:xmp.sidecars', { count: r.created, merged: r.merged, unchanged: r.unchanged })];
+  const kept = (['title', 'description', 'note'] as const).filter((k) => r.kept[k] > 0).map((k) => t(`cli:xmp.kept.${k}`, { count: r.kept[k] }));
+  if (kept.length) lines.push(t('cli:xmp.kept', { fields: kept.join(t('cli:list.separator')) }));
+  // Status values, as the catalog's status and review columns write them.
   const skipped = (['error', 'truncated', 'empty', 'rejected'] as const).filter((k) => r.skipped[k] > 0).map((k) => `${r.skipped[k]} ${k}`);
-  if (skipped.length) lines.push(`skipped rows with no answer to write: ${skipped.join(', ')}`);
-  if (r.withdrawn) lines.push(`${dryRun ? 'would remove' : 'removed'} our earlier text from ${plural(r.withdrawn, 'sidecar')} of rejected answers`);
-  if (r.failed.length) lines.push(`${plural(r.failed.length, 'file')} failed:`, ...r.failed.map((f) => `  ${f.file}: ${f.reason}`));
+  if (skipped.length) lines.push(t('cli:xmp.skipped', { counts: skipped.join(t('cli:list.separator')) }));
+  if (r.withdrawn) lines.push(t(dryRun ? 'cli:xmp.withdrawnDry' : 'cli:xmp.withdrawn', { count: r.withdrawn }));
+  if (r.failed.length) lines.push(t('cli:xmp.failed', { count: r.failed.length }), ...r.failed.map((f) => `  ${f.file}: ${f.reason}`));
   return lines;
 }
 
 export async function xmpCommand(catalog: string, given: XmpFlags, io: CliIO): Promise<number> {
-  if (!!given.sidecars === !!given.csv) throw new UsageError('Say what to write: --sidecars (XMP files beside the images) or --csv (for exiftool -csv=)');
-  if (given.output !== undefined && !given.csv) throw new UsageError('-o is for --csv; sidecars are written beside the images');
+  if (!!given.sidecars === !!given.csv) throw new UsageError(t('cli:xmp.sayWhat'));
+  if (given.output !== undefined && !given.csv) throw new UsageError(t('cli:xmp.outputWithoutCsv'));
   const flags = parseFlags('xmp', given);
   const naming = flags.sidecarName;
   const read = readCatalog(path.resolve(io.cwd, catalog));
@@ -57,8 +57,8 @@ export async function xmpCommand(catalog: string, given: XmpFlags, io: CliIO): P
       throw error;
     }
     const rejected = rows.filter((r) => r.status === 'ok' && r.review === 'rejected').length;
-    const nothing = `${rows.length - records.length} with nothing to write${rejected ? `, ${rejected} of them rejected by a reviewer` : ''}`;
-    if (!flags.quiet) io.stderr.write(`glm-vision: xmp: ${plural(records.length, 'row')} for exiftool (${nothing})\n`);
+    const counts = { count: records.length, nothing: rows.length - records.length, rejected };
+    if (!flags.quiet) io.stderr.write(`glm-vision: xmp: ${t(rejected ? 'cli:xmp.csvRejected' : 'cli:xmp.csv', counts)}\n`);
     return 0;
   }
 

@@ -1,19 +1,75 @@
 // The message catalogs, one module per namespace and language. Adding a namespace: a file in
 // en/ and zh/ and a line in each table below; zh/'s files are typed `Translation<typeof en…>`,
 // so a missing or extra key fails the type check (and test/i18n.test.ts says which).
+import askEn from './en/ask.js';
+import batchEn from './en/batch.js';
 import cliEn from './en/cli.js';
-import cliZh from './zh/cli.js';
+import commanderEn from './en/commander.js';
+import commandsEn from './en/commands.js';
+import configEn from './en/config.js';
+import doctorEn from './en/doctor.js';
+import dryrunEn from './en/dryrun.js';
+import engineEn from './en/engine.js';
+import imageEn from './en/image.js';
+import modelsEn from './en/models.js';
+import optionsEn from './en/options.js';
+import pagesEn from './en/pages.js';
 import progressEn from './en/progress.js';
+import promptEn from './en/prompt.js';
+import serverEn from './en/server.js';
+import askZh from './zh/ask.js';
+import batchZh from './zh/batch.js';
+import cliZh from './zh/cli.js';
+import commanderZh from './zh/commander.js';
+import commandsZh from './zh/commands.js';
+import configZh from './zh/config.js';
+import doctorZh from './zh/doctor.js';
+import dryrunZh from './zh/dryrun.js';
+import engineZh from './zh/engine.js';
+import imageZh from './zh/image.js';
+import modelsZh from './zh/models.js';
+import optionsZh from './zh/options.js';
+import pagesZh from './zh/pages.js';
 import progressZh from './zh/progress.js';
+import promptZh from './zh/prompt.js';
+import serverZh from './zh/server.js';
 
 export const en = {
+  ask: askEn,
+  batch: batchEn,
   cli: cliEn,
+  commander: commanderEn,
+  commands: commandsEn,
+  config: configEn,
+  doctor: doctorEn,
+  dryrun: dryrunEn,
+  engine: engineEn,
+  image: imageEn,
+  models: modelsEn,
+  options: optionsEn,
+  pages: pagesEn,
   progress: progressEn,
+  prompt: promptEn,
+  server: serverEn,
 };
 
 export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
+  ask: askZh,
+  batch: batchZh,
   cli: cliZh,
+  commander: commanderZh,
+  commands: commandsZh,
+  config: configZh,
+  doctor: doctorZh,
+  dryrun: dryrunZh,
+  engine: engineZh,
+  image: imageZh,
+  models: modelsZh,
+  options: optionsZh,
+  pages: pagesZh,
   progress: progressZh,
+  prompt: promptZh,
+  server: serverZh,
 };
 
 export const catalogs = { en, zh };

@@ -19,7 +19,8 @@ export interface Tally {
 export interface Progress {
   start(total: number): void;
   update(tally: Tally): void;
-  stop(tally: Tally, elapsedMs: number): void;
+  /** `before` runs once the bar is gone, before the summary: for an error that ended the run. */
+  stop(tally: Tally, elapsedMs: number, before?: () => void): void;
   /** Lines for a person (warnings, notices): on a terminal, printed above the bar and the bar redrawn. */
   print(text: string): void;
   /** What the run waits on besides answers (the model loading), shown in place of the rate; undefined when over. */
@@ -62,7 +63,9 @@ const withNewline = (text: string): string => (text.endsWith('\n') ? text : `${t
 
 export function createProgress(stderr: Stderr, quiet: boolean, options: ProgressOptions = {}): Progress {
   const now = options.now ?? Date.now;
-  if (quiet) return { start() {}, update() {}, stop() {}, phase() {}, print: (text) => void stderr.write(withNewline(text)) };
+  if (quiet) {
+    return { start() {}, update() {}, stop: (_t, _elapsed, before) => before?.(), phase() {}, print: (text) => void stderr.write(withNewline(text)) };
+  }
   return stderr.isTTY ? terminalProgress(stderr, now, options.redrawMs ?? 100) : logProgress(stderr, now);
 }
 
@@ -129,7 +132,7 @@ function terminalProgress(out: Stderr, now: () => number, redrawMs: number): Pro
       eta.add(now(), next.done);
       if (active) redraw();
     },
-    stop: (last, elapsed) => {
+    stop: (last, elapsed, before) => {
       tally = { ...last };
       phase = undefined;
       if (active) {
@@ -138,6 +141,7 @@ function terminalProgress(out: Stderr, now: () => number, redrawMs: number): Pro
         shown = false;
         active = false;
       }
+      before?.();
       out.write(`${summaryLine(last, elapsed)}\n`);
     },
     print: (text) => {
@@ -171,7 +175,10 @@ function logProgress(out: Stderr, now: () => number): Progress {
         more.map((part) => t('progress:log.more', { part })).join('');
       out.write(`${stamp()} ${t('progress:line', { text })}\n`);
     },
-    stop: (tally, elapsed) => void out.write(`${summaryLine(tally, elapsed)}\n`),
+    stop: (tally, elapsed, before) => {
+      before?.();
+      out.write(`${summaryLine(tally, elapsed)}\n`);
+    },
     print: (text) => void out.write(withNewline(text)),
     phase: (text) => {
       if (text !== undefined) out.write(`${stamp()} ${t('progress:line', { text })}\n`);

@@ -5,6 +5,7 @@ import { authorization, splitCredentials } from './credentials.js';
 import type { Backend, BackendStats, EndpointLevel, ImageInput, InferRequest, InferResult, Prepared } from '../backend.js';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../image/preprocess.js';
 import { TemporaryFailure } from '../../support/errors.js';
+import { t } from '../../i18n/index.js';
 import { AutoLevels } from './auto-levels.js';
 import { validateOptions, type OpenAIBackendOptions, type OpenAIEvents } from './backend-options.js';
 import { configProblem, type Verdict } from './config-rule.js';
@@ -143,7 +144,7 @@ class OpenAIBackend implements Backend {
   }
 
   async infer(request: InferRequest, signal: AbortSignal): Promise<InferResult> {
-    if (this.closed) throw new TemporaryFailure('the openai backend was closed');
+    if (this.closed) throw new TemporaryFailure(t('server:closed'));
     signal.throwIfAborted();
     await this.throwIfStopping(signal);
     let last: Failed | undefined;
@@ -176,7 +177,7 @@ class OpenAIBackend implements Backend {
     }
     if (last === undefined) throw new Error('unreachable: no attempt was made');
     if (isConnectionLevel(last.failure.kind, last.failure.status) && this.pool.allDown(token)) {
-      throw new TemporaryFailure(`every endpoint is unreachable: ${this.pool.describe()}`);
+      throw new TemporaryFailure(t('ask:unreachable.all', { endpoints: this.pool.describe(), next: this.pool.nextStep() }));
     }
     throw failureError(last.failure, attempts);
   }
