@@ -85,7 +85,7 @@ describe('progress without a TTY', () => {
     let text = '';
     const err = Object.assign(new Writable({ write(c, _e, cb) { text += String(c); cb(); } }), { isTTY: false });
     let t = 0;
-    const p = createProgress(err, false, () => t);
+    const p = createProgress(err, false, { now: () => t });
     p.start(10);
     for (let i = 1; i <= 10; i++) {
       t += 3000;

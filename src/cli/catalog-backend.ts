@@ -14,6 +14,7 @@ import type { Dtype } from '../models/model-dir.js';
 import type { CatalogOptions } from '../config/options.js';
 import type { CliIO } from './io.js';
 import { apiKeyFrom, defaultBackend, defaultThreads, INFER_MODEL } from './defaults.js';
+import { engineChoicesLine, onnxEvents, openaiEvents, serverChoicesLine, type RunVoice } from './run-lines.js';
 
 export type BackendKind = 'openai' | 'onnx';
 
@@ -36,6 +37,7 @@ function fileDigest(store: CacheStore): (file: string) => Promise<string> {
 
 export async function makeBackend(
   kind: BackendKind, flags: CatalogOptions, io: CliIO, warn: (m: string) => void, image: PreprocessOptions, store: CacheStore, template: Template,
+  voice: RunVoice = { say: () => undefined, phase: () => undefined },
 ): Promise<Backend> {
   if (kind === 'onnx') {
     if (flags.endpoint.length) throw new UsageError(t('cli:catalog.backend.endpointWithOnnx'));
@@ -45,12 +47,14 @@ export async function makeBackend(
     });
     // Each backend is loaded only when chosen: the onnx engine's tokenizer and templates are no server run's cost.
     const { createOnnxBackend } = await import('../backends/onnx/index.js');
-    return createOnnxBackend({
+    const label = { name: model.repo ?? model.dir, ...(model.commit !== undefined && { revision: model.commit }) };
+    const threads = flags.threads ?? defaultThreads();
+    const backend = await createOnnxBackend({
       dir: model.dir,
       identity: model.hubIdentity,
       dtype: model.dtype ?? dtype,
       device: flags.device,
-      threads: flags.threads ?? defaultThreads(),
+      threads,
       batchSize: flags.batchSize,
       batchWaitMs: flags.batchWaitMs,
       batchTokens: flags.batchTokens,
@@ -58,15 +62,18 @@ export async function makeBackend(
       maxInputPixels: image.maxInputPixels,
       warn,
       digest: fileDigest(store),
+      events: onnxEvents(voice, label, dtype),
     });
+    voice.verbose?.(engineChoicesLine({ model: label, dtype: model.dtype ?? dtype, device: flags.device, threads, concurrency: backend.concurrency }));
+    return backend;
   }
   if (flags.endpoint.length === 0) throw new UsageError(t('cli:catalog.backend.needsEndpoint'));
   const model = flags.model ?? (flags.flavor === 'infer' ? INFER_MODEL : undefined);
   if (!model) {
     throw new UsageError(t('cli:catalog.backend.needsModel'));
   }
-  const { createOpenAIBackend } = await import('../backends/openai/index.js');
-  return createOpenAIBackend({
+  const { createOpenAIBackend, displayEndpoint } = await import('../backends/openai/index.js');
+  const backend = createOpenAIBackend({
     endpoints: flags.endpoint,
     model,
     apiKey: apiKeyFrom(flags, io.env),
@@ -77,5 +84,11 @@ export async function makeBackend(
     retries: flags.retries,
     warn,
     image,
+    events: openaiEvents(voice),
   });
+  voice.verbose?.(serverChoicesLine({
+    endpoints: flags.endpoint.map((e) => displayEndpoint(e)), model, flavor: flags.flavor, concurrency: flags.concurrency,
+    maxConcurrency: backend.maxConcurrency ?? flags.maxConcurrency, timeoutS: flags.timeout, retries: flags.retries,
+  }));
+  return backend;
 }

@@ -20,6 +20,7 @@ import { jobSettings } from './catalog-job.js';
 import { checkMetricsFile, checkOutputFolder, inputPaths, inputsKey, inputsLabel, nothingFound, outputFormat, recordedArgs } from './catalog-inputs.js';
 import { tellError } from './error-line.js';
 import { trapInterrupts } from './signals.js';
+import type { RunVoice } from './run-lines.js';
 
 export type { CatalogFlags };
 
@@ -79,10 +80,17 @@ export async function catalog(
   paths: string[], label: string, flags: CatalogOptions, argv: string[], io: CliIO, stats: RunStats,
   view: RunView = { stdout: io.stdout, progress: true },
 ): Promise<ExitCode> {
+  // Every line a run prints on stderr goes through the progress, which keeps them above its bar.
+  const progress = createProgress(io.stderr, !!flags.quiet || !view.progress);
   const warn = (message: string): void => {
-    if (!flags.quiet) io.stderr.write(`glm-vision: ${message}\n`);
+    if (!flags.quiet) progress.print(`glm-vision: ${message}`);
   };
-  const loud = (message: string): void => void io.stderr.write(`glm-vision: ${message}\n`);
+  const loud = (message: string): void => progress.print(`glm-vision: ${message}`);
+  const voice: RunVoice = {
+    say: (text) => (flags.quiet ? undefined : progress.print(text)),
+    phase: (text) => progress.phase(text),
+    ...(flags.verbose && { verbose: (text: string) => progress.print(text) }),
+  };
   const kind = backendKind(flags);
   const { lang, template, variables, generation, preprocess, shard, walkOptions, pages } = jobSettings(flags, kind, io, warn);
   const toStdout = flags.output === undefined || flags.output === '-';
@@ -126,7 +134,7 @@ export async function catalog(
       pages,
       groupPages: !!flags.groupPages,
     };
-    backend = await makeBackend(kind, flags, io, warn, job.preprocess, store, template);
+    backend = await makeBackend(kind, flags, io, warn, job.preprocess, store, template, voice);
   } catch (error) {
     await unlock();
     store.close();
@@ -141,7 +149,7 @@ export async function catalog(
   try {
     const { exitCode } = await runCatalog(job, {
       backend, store, stdout: view.stdout, warn, loud, stats,
-      progress: createProgress(io.stderr, !!flags.quiet || !view.progress),
+      progress,
       stop: interrupts.stop, abort: interrupts.abort,
       tellError: (error) => tellError(runError(error), io),
     });

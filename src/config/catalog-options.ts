@@ -103,6 +103,8 @@ export const CATALOG_OPTIONS = [
   { key: 'json', group: 'run', kind: 'boolean', commands: ['catalog'] },
   { key: 'quiet', group: 'run', short: '-q', kind: 'boolean', commands: C, setting: 37,
     negate: true },
+  { key: 'verbose', group: 'run', short: '-v', kind: 'boolean', commands: C, setting: 37.5,
+    negate: true },
   { key: 'config', group: 'run', value: '<file>', kind: 'string', commands: C,
     negate: true },
 ] as const satisfies readonly OptionSpec[];

@@ -14,6 +14,7 @@ import imageEn from './en/image.js';
 import modelsEn from './en/models.js';
 import optionsEn from './en/options.js';
 import pagesEn from './en/pages.js';
+import progressEn from './en/progress.js';
 import promptEn from './en/prompt.js';
 import serverEn from './en/server.js';
 import askZh from './zh/ask.js';
@@ -29,6 +30,7 @@ import imageZh from './zh/image.js';
 import modelsZh from './zh/models.js';
 import optionsZh from './zh/options.js';
 import pagesZh from './zh/pages.js';
+import progressZh from './zh/progress.js';
 import promptZh from './zh/prompt.js';
 import serverZh from './zh/server.js';
 
@@ -46,6 +48,7 @@ export const en = {
   models: modelsEn,
   options: optionsEn,
   pages: pagesEn,
+  progress: progressEn,
   prompt: promptEn,
   server: serverEn,
 };
@@ -64,6 +67,7 @@ export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   models: modelsZh,
   options: optionsZh,
   pages: pagesZh,
+  progress: progressZh,
   prompt: promptZh,
   server: serverZh,
 };

@@ -18,6 +18,9 @@ export interface LocalModel {
   dtype?: Dtype;
   /** For a hub model: repo@commit, which names its exact files without hashing gigabytes. */
   hubIdentity?: string;
+  /** For the engine's line: the hub repo and the commit its files come from. */
+  repo?: string;
+  commit?: string;
 }
 
 export async function resolveLocalModel(
@@ -39,7 +42,8 @@ export async function resolveLocalModel(
   if (pulled.downloaded > 0 && !options.quiet) {
     options.stderr.write(`${t('models:pull.ready', { repo: id.repo, dtype: pulled.dtype, dir: pulled.dir })}\n`);
   }
-  return { dir: pulled.dir, dtype: pulled.dtype, hubIdentity: `${id.repo}@${pulled.commit}:${pulled.files.join(',')}` };
+  return { dir: pulled.dir, dtype: pulled.dtype, hubIdentity: `${id.repo}@${pulled.commit}:${pulled.files.join(',')}`,
+    repo: id.repo, commit: pulled.commit };
 }
 
 /** Whether `value` names an existing folder (false when it cannot be stat'ed). */

@@ -60,6 +60,8 @@ export class Engine {
     private readonly argmax: Argmax,
     private readonly kv: KvCache,
     private readonly prefixCache: boolean,
+    /** Where it runs and on how many threads, auto resolved. */
+    readonly placement: { device: 'cpu' | 'cuda'; threads: number },
   ) {}
 
   get family(): Family {
@@ -67,11 +69,11 @@ export class Engine {
   }
 
   static async load(options: EngineOptions, warn: (m: string) => void): Promise<Engine> {
-    const { model, vision, embed, decoder } = await loadSessions(options, warn);
+    const { model, vision, embed, decoder, device, threads } = await loadSessions(options, warn);
     const logits = decoder.outputMetadata.find((m) => m.name === 'logits');
     const argmax = await Argmax.create(logits?.isTensor && logits.type === 'float16' ? 'float16' : 'float32');
     const kv = new KvCache(decoder, kvShape(decoder, model));
-    return new Engine(model, new VisionEncoder(vision), embed, decoder, argmax, kv, options.prefixCache ?? true);
+    return new Engine(model, new VisionEncoder(vision), embed, decoder, argmax, kv, options.prefixCache ?? true, { device, threads });
   }
 
   /** Expands a job's image placeholder and computes its 3-D positions. */

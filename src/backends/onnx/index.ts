@@ -13,12 +13,32 @@ import { visionConfigFrom, withMaxPixels, type VisionConfig } from './vision-con
 import { workerUrl } from '../../support/worker-threads.js';
 import { PreprocessPool } from './preprocess-pool.js';
 import { loadModelDir, pickDtype, type Dtype, type ModelDir } from '../../models/model-dir.js';
-import type { FromWorker, JobMessage, ToWorker, WorkerInit } from './protocol.js';
+import type { BatchReport, FromWorker, JobMessage, ToWorker, WorkerInit } from './protocol.js';
 import { reviveError, type SerializedError } from '../../support/worker-errors.js';
 import { TextCodec } from './text.js';
 
 export { DTYPES, pickDtype, type Dtype } from '../../models/model-dir.js';
 export type { Device } from './engine.js';
+export type { BatchReport } from './protocol.js';
+
+/** How the engine runs, once loaded: for its one line before the first image. */
+export interface EngineInfo {
+  dtype: Dtype;
+  device: 'cpu' | 'cuda';
+  threads: number;
+  batchSize: number;
+  batchTokens: number;
+  batchWaitMs: number;
+}
+
+/** What a person may want to know while the engine works. */
+export interface OnnxEvents {
+  /** The model starts loading (with the first image to answer). */
+  loading?(): void;
+  loaded?(info: EngineInfo): void;
+  /** Each batch the model ran (--verbose). */
+  batch?(report: BatchReport): void;
+}
 
 export interface OnnxBackendOptions {
   dir: string;
@@ -37,6 +57,7 @@ export interface OnnxBackendOptions {
   digest: (file: string) => Promise<string>;
   /** The model's identity when already known (a hub commit and its files): its weights need no hashing. */
   identity?: string;
+  events?: OnnxEvents;
 }
 
 /** A request's failure in the model worker: a setting's fault stops the run; anything else fails this file only. */
@@ -87,6 +108,7 @@ class OnnxBackend implements Backend {
   readonly concurrency: number;
   private readonly pending = new Map<number, { resolve: (o: EngineOutput) => void; reject: (e: unknown) => void }>();
   private nextId = 0;
+  private readonly events: OnnxEvents | undefined;
   private failure: Error | undefined;
   private readonly threads: Threads;
   /** Tokenizer and chat template: loaded with the model, used on this thread. */
@@ -101,6 +123,7 @@ class OnnxBackend implements Backend {
   ) {
     // A batch running, the next one forming, and a choice of shapes for it, so batches need little padding.
     this.concurrency = options.batchSize * 3;
+    this.events = options.events;
     this.threads = this.startThreads(options);
   }
 
@@ -111,11 +134,19 @@ class OnnxBackend implements Backend {
     const init: WorkerInit = {
       dir: this.model.dir, dtype: this.model.dtype, device: options.device, threads: options.threads,
       batchSize: options.batchSize, batchTokens: options.batchTokens, batchWaitMs: options.batchWaitMs, ports, lang: currentLang(),
+      verbose: options.events?.batch !== undefined,
     };
     const { url, execArgv } = workerUrl('worker', import.meta.url);
     const worker = new Worker(url, { workerData: init, transferList: ports, execArgv });
     worker.on('message', (message: FromWorker) => {
+      const events = options.events;
       if (message.type === 'warn') options.warn(message.message);
+      else if (message.type === 'loaded') {
+        events?.loaded?.({
+          dtype: this.model.dtype, device: message.device, threads: message.threads,
+          batchSize: options.batchSize, batchTokens: options.batchTokens, batchWaitMs: options.batchWaitMs,
+        });
+      } else if (message.type === 'batch') events?.batch?.(message.report);
       else if (message.type === 'fatal') this.fail(loadError(message.error));
       else this.settle(message);
     });
@@ -147,6 +178,7 @@ class OnnxBackend implements Backend {
 
   async prepare(data: ImageInput): Promise<Prepared> {
     if (!this.text) {
+      this.events?.loading?.();
       this.threads.worker.postMessage({ type: 'load' } satisfies ToWorker);
       this.loadText().catch(() => undefined); // reported by infer()
     }

@@ -23,6 +23,9 @@ export interface Sessions {
   vision: ort.InferenceSession;
   embed: ort.InferenceSession;
   decoder: ort.InferenceSession;
+  /** Where the sessions run (auto resolved) and the decoder's thread count, for the engine's line. */
+  device: 'cpu' | 'cuda';
+  threads: number;
 }
 
 export async function loadSessions(options: EngineOptions, warn: (m: string) => void): Promise<Sessions> {
@@ -65,7 +68,7 @@ export async function loadSessions(options: EngineOptions, warn: (m: string) => 
   const decoder = await open(model.graphs.decoder_model_merged, {}).catch((e: unknown) => {
     throw describeLoadError(model.graphs.decoder_model_merged, e);
   });
-  return { model, vision, embed, decoder };
+  return { model, vision, embed, decoder, device, threads: base.intraOpNumThreads ?? 1 };
 }
 
 function firstLine(error: unknown): string {

@@ -13,6 +13,8 @@ export interface WorkerInit {
   batchSize: number;
   batchTokens: number;
   batchWaitMs: number;
+  /** Report each batch's size and time (--verbose). */
+  verbose?: boolean;
   /** The model worker's ends of the preprocessing threads' channels. */
   ports: MessagePort[];
   /** The language of the command: the worker's warnings and errors are in it. */
@@ -34,8 +36,19 @@ export type ToWorker =
   | { type: 'release'; ref: number }
   | { type: 'close' };
 
+/** One batch the model ran, for --verbose. */
+export interface BatchReport {
+  images: number;
+  visualTokens: number;
+  tokensIn: number;
+  tokensOut: number;
+  ms: number;
+}
+
 export type FromWorker =
   | { type: 'warn'; message: string }
+  | { type: 'loaded'; device: 'cpu' | 'cuda'; threads: number }
+  | { type: 'batch'; report: BatchReport }
   | { type: 'fatal'; error: SerializedError }
   | { type: 'result'; id: number; output: EngineOutput }
   | { type: 'failed'; id: number; error: SerializedError };

@@ -29,16 +29,36 @@ interface Model {
 let loading: Promise<Model> | undefined;
 function load(): Promise<Model> {
   if (loading) return loading;
-  loading = Engine.load(init, (message) => post({ type: 'warn', message })).then((engine) => ({
-    engine,
-    batcher: new Batcher<EngineRow, EngineOutput>((rows) => engine.generate(rows), {
-      batchSize: init.batchSize,
-      tokenBudget: init.batchTokens,
-      waitMs: init.batchWaitMs,
-    }),
-  }));
+  loading = Engine.load(init, (message) => post({ type: 'warn', message })).then((engine) => {
+    post({ type: 'loaded', ...engine.placement });
+    return {
+      engine,
+      batcher: new Batcher<EngineRow, EngineOutput>((rows) => (init.verbose ? timed(engine, rows) : engine.generate(rows)), {
+        batchSize: init.batchSize,
+        tokenBudget: init.batchTokens,
+        waitMs: init.batchWaitMs,
+      }),
+    };
+  });
   loading.catch((error: unknown) => post({ type: 'fatal', error: serializeError(error) }));
   return loading;
+}
+
+/** A batch, reported with its size and time for --verbose. */
+async function timed(engine: Engine, rows: EngineRow[]): Promise<EngineOutput[]> {
+  const start = performance.now();
+  const out = await engine.generate(rows);
+  post({
+    type: 'batch',
+    report: {
+      images: rows.length,
+      visualTokens: rows.reduce((n, r) => n + r.visualTokens, 0),
+      tokensIn: out.reduce((n, o) => n + o.tokensIn, 0),
+      tokensOut: out.reduce((n, o) => n + o.tokensOut, 0),
+      ms: performance.now() - start,
+    },
+  });
+  return out;
 }
 
 async function infer(id: number, { ref, ...job }: JobMessage): Promise<void> {

@@ -2,7 +2,8 @@
 import type { PreprocessOptions } from '../../image/preprocess.js';
 import { t } from '../../i18n/index.js';
 import { UsageError } from '../../support/errors.js';
-import { FLAVORS, type Flavor } from './flavors.js';
+import type { FailureKind } from './retry-policy.js';
+import { FLAVORS, type Flavor, type ResolvedFlavor } from './flavors.js';
 import type { Timers } from './metrics-poller.js';
 import { normalizeEndpoint, redact } from './redact.js';
 
@@ -33,6 +34,28 @@ export interface OpenAIBackendOptions {
   warn?: (message: string) => void;
   /** How images are shrunk and encoded before sending. */
   image?: PreprocessOptions;
+  events?: OpenAIEvents;
+}
+
+/** One request and its answer (or why there was none), for --verbose. */
+export interface Exchange {
+  /** As shown to users: no credentials. */
+  endpoint: string;
+  /** 0 for the first attempt. */
+  attempt: number;
+  ms: number;
+  status?: number;
+  /** Why the attempt failed; absent when it was answered. */
+  failure?: FailureKind;
+  tokensIn?: number;
+  tokensOut?: number;
+}
+
+/** What a person may want to know while the backend works (--verbose). */
+export interface OpenAIEvents {
+  exchange?(exchange: Exchange): void;
+  /** The flavour an endpoint was found to speak (--flavor auto). */
+  flavor?(endpoint: string, flavor: ResolvedFlavor): void;
 }
 
 /** The endpoints, normalised; a bad option is a UsageError with any secret in it redacted. */

@@ -7,7 +7,7 @@ import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess,
 import { TemporaryFailure } from '../../support/errors.js';
 import { t } from '../../i18n/index.js';
 import { AutoLevels } from './auto-levels.js';
-import { validateOptions, type OpenAIBackendOptions } from './backend-options.js';
+import { validateOptions, type OpenAIBackendOptions, type OpenAIEvents } from './backend-options.js';
 import { configProblem, type Verdict } from './config-rule.js';
 import { configurationError } from './configuration-error.js';
 import { queryModels, type ModelsAnswer } from './diagnose.js';
@@ -66,6 +66,7 @@ class OpenAIBackend implements Backend {
   /** Set by the first answer that says the settings are wrong: no request is sent after it. */
   private stopping: Promise<ConfigurationError> | undefined;
   private readonly counts: BackendStats = { requests: 0, retries: 0 };
+  private readonly events: OpenAIEvents;
 
   constructor(options: OpenAIBackendOptions) {
     const apiKey = options.apiKey === '' ? undefined : options.apiKey;
@@ -87,13 +88,14 @@ class OpenAIBackend implements Backend {
     this.now = options.now ?? Date.now;
     const warn = options.warn ?? ((message: string) => void process.stderr.write(`warning: ${message}\n`));
     const safeWarn = (message: string): void => warn(redact(message, this.secrets));
+    this.events = options.events ?? {};
     this.pool = new EndpointPool(
       targets.map(({ url }) => ({ url, label: displayEndpoint(url) })),
       { now: this.now, warn: safeWarn },
     );
     this.flavors = new FlavorResolver({
       flavor: this.flavor, model: this.model, timeoutMs: this.timeoutMs, fetch: this.fetchFn,
-      headersFor: (ep) => this.headersFor(ep), warn: safeWarn,
+      headersFor: (ep) => this.headersFor(ep), warn: safeWarn, detected: this.events.flavor,
     });
     if (options.concurrency === 'auto') {
       this.auto = new AutoLevels(this.pool.endpoints, {
@@ -166,6 +168,7 @@ class OpenAIBackend implements Backend {
       } finally {
         this.pool.release(ep, outcome, token);
         this.auto?.settled(ep, result, sent);
+        if (result) this.tell(ep, attempt, sent.sentAt, result);
       }
       if (result.ok) return result.result;
       last = result;
@@ -182,6 +185,15 @@ class OpenAIBackend implements Backend {
   async close(): Promise<void> {
     this.closed = true;
     this.auto?.close();
+  }
+
+  /** The --verbose line's facts about one attempt. */
+  private tell(ep: Endpoint, attempt: number, sentAt: number, result: AttemptResult): void {
+    if (!this.events.exchange) return;
+    const ms = this.now() - sentAt;
+    this.events.exchange(result.ok
+      ? { endpoint: ep.label, attempt, ms, tokensIn: result.result.tokensIn, tokensOut: result.result.tokensOut }
+      : { endpoint: ep.label, attempt, ms, status: result.failure.status, failure: result.failure.kind });
   }
 
   /** An endpoint with room (auto: below its level and not paused by a Retry-After), counted in flight. */

@@ -15,6 +15,8 @@ export interface FlavorResolverOptions {
   headersFor: (ep: Endpoint) => Record<string, string>;
   /** Already redacted. */
   warn: (message: string) => void;
+  /** The flavour an endpoint was found to speak. */
+  detected?: (endpoint: string, flavor: ResolvedFlavor) => void;
 }
 
 export class FlavorResolver {
@@ -49,6 +51,7 @@ export class FlavorResolver {
       timeoutMs: this.options.timeoutMs,
     });
     if (probe.remember) this.detected.set(ep, probe.flavor);
+    this.options.detected?.(ep.label, probe.flavor);
     if (probe.problem !== undefined && !this.detectionWarned.has(ep)) {
       this.detectionWarned.add(ep);
       this.options.warn(t('server:flavor.unknown', { url: ep.label, problem: oneLine(probe.problem, 200) }));

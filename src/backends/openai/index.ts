@@ -1,5 +1,6 @@
 export { createOpenAIBackend } from './client.js';
 export type { OpenAIBackendOptions } from './client.js';
+export type { Exchange, OpenAIEvents } from './backend-options.js';
 export { FLAVORS } from './flavors.js';
 export type { ConfigProblem } from './config-rule.js';
 export type { Flavor } from './flavors.js';

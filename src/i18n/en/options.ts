@@ -61,6 +61,8 @@ export default {
   'catalog.json': 'with --dry-run: print the plan as one JSON object on stdout',
   'catalog.quiet': 'no progress, warnings or summary on stderr',
   'catalog.no-quiet': 'progress, warnings and summary (overrides a config file or the environment)',
+  'catalog.verbose': 'say what was chosen (backend, flavour, endpoint, model, dtype, device, concurrency), then one line per request (onnx: per batch) with its latency',
+  'catalog.no-verbose': 'no lines about choices and requests (overrides a config file or the environment)',
   'catalog.config': 'read settings from FILE (default: $GLM_VISION_CONFIG, else the nearest glm-vision.config.json here or above; see glm-vision config)',
   'catalog.no-config': 'read no config file',
   // report

@@ -62,6 +62,8 @@ export default {
   'catalog.json': '与 --dry-run 一起使用：把运行计划作为一个 JSON 对象输出到标准输出',
   'catalog.quiet': '标准错误上不显示进度、警告和汇总',
   'catalog.no-quiet': '显示进度、警告和汇总（覆盖配置文件或环境变量）',
+  'catalog.verbose': '说明所做的选择（后端、服务端类型、服务地址、模型、精度、设备、并发数），并为每个请求（onnx：每个批次）输出一行及其耗时',
+  'catalog.no-verbose': '不输出选择和请求的说明（覆盖配置文件或环境变量）',
   'catalog.config': '从 FILE 读取设置（默认：$GLM_VISION_CONFIG，否则当前或上级目录中最近的 glm-vision.config.json；见 glm-vision config）',
   'catalog.no-config': '不读取任何配置文件',
   // report
