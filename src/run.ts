@@ -15,6 +15,7 @@ import type { CatalogRow } from './emit/columns.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from './emit/sink.js';
 import { createWriter, type Format } from './emit/writers.js';
 import type { PreprocessOptions } from './image/preprocess.js';
+import { t } from './i18n/index.js';
 import { Documents, type PageOptions } from './pages/document.js';
 import { groupPages } from './pages/group.js';
 import { Answers } from './pipeline/answers.js';
@@ -36,7 +37,6 @@ import type { FileEntry } from './pipeline/walk.js';
 import type { Lang } from './prompt/render.js';
 import { placeholders, type Template } from './prompt/template.js';
 import { ExitCode, exitCodeFor } from './support/errors.js';
-import { plural } from './support/words.js';
 
 export interface CatalogJob {
   /** What the walk finds (this shard's part), in path order, a batch at a time, as the run takes them. */
@@ -237,10 +237,10 @@ function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown
   if (previous) stats.previousFiles = previous.files;
   // An unmounted share or a renamed folder looks like an archive that shrank overnight.
   if (previous && files < previous.files / 2) {
-    ctx.loud(
-      `found ${plural(files, 'file')}; the last run over ${job.inputsLabel} found ${previous.files.toLocaleString('en-US')}` +
-        ` (on ${new Date(previous.endedAt).toISOString().slice(0, 10)}): is a share unmounted or a folder renamed?`,
-    );
+    ctx.loud(t('pipeline:run.shrunk', {
+      count: files, inputs: job.inputsLabel, previous: previous.files.toLocaleString('en-US'),
+      date: new Date(previous.endedAt).toISOString().slice(0, 10),
+    }));
   }
   // A --refresh ignores answers older than itself, or than the same --refresh that was cut off.
   let refreshSince: number | null = null;
@@ -249,7 +249,7 @@ function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown
     refreshSince = resumed ?? Date.now();
     store.ignoreAnswersBefore(refreshSince);
     if (resumed !== undefined) {
-      ctx.warn(`carrying on the --refresh begun ${new Date(resumed).toISOString()}, which did not finish: answers since then are kept`);
+      ctx.warn(t('pipeline:run.refreshResumed', { since: new Date(resumed).toISOString() }));
     }
   }
   return store.startRun(job.args, jobId, job.inputsKey, files, refreshSince);
@@ -259,7 +259,6 @@ function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown
 function reportUnreadable(folders: CatalogJob['unreadable'], loud: (message: string) => void): void {
   if (folders.length === 0) return;
   const shown = folders.slice(0, 20).map((f) => `  ${f.dir} (${f.reason})`);
-  if (folders.length > shown.length) shown.push(`  … and ${folders.length - shown.length} more`);
-  const them = folders.length === 1 ? 'it' : 'them';
-  loud(`${plural(folders.length, 'folder')} could not be read; the files in ${them} are not in the catalog:\n${shown.join('\n')}`);
+  if (folders.length > shown.length) shown.push(t('pipeline:run.unreadableMore', { count: folders.length - shown.length }));
+  loud(t('pipeline:run.unreadable', { count: folders.length, list: shown.join('\n') }));
 }

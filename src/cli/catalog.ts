@@ -5,6 +5,7 @@ import { newRunStats, writeMetrics, type MetricsFile, type RunStats } from '../p
 import { openDatabase, defaultCachePath, isBusy } from '../cache/open.js';
 import { lockCache } from '../cache/run-lock.js';
 import { CacheStore } from '../cache/store.js';
+import { t } from '../i18n/index.js';
 import { ExitCode, exitCodeFor, NoInput, TemporaryFailure } from '../support/errors.js';
 import { createProgress } from '../pipeline/progress.js';
 import { runCatalog, type CatalogJob } from '../run.js';
@@ -69,12 +70,12 @@ async function catalog(
   let job: CatalogJob;
   let unlock: () => Promise<void> = async () => undefined;
   try {
-    unlock = await lockCache(dbPath, flags.lock, () => warn(`waiting for another glm-vision run to finish with the cache ${dbPath}`));
+    unlock = await lockCache(dbPath, flags.lock, () => warn(t('cache:lock.waitingRun', { cache: dbPath })));
     // Walked before the model is loaded or a request sent: a missing or empty input ends the run here.
     const unreadable: CatalogJob['unreadable'] = [];
     const walk = await planWalk(inputs, {
       ...walkOptions,
-      onSkip: (p, why) => warn(`skipping ${p}: ${why}`),
+      onSkip: (p, why) => warn(t('pipeline:skip.line', { path: p, why })),
       onUnreadable: (dir, reason) => void unreadable.push({ dir, reason }),
     });
     // The first pass counts (names only); the run streams the second.

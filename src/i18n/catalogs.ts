@@ -1,15 +1,23 @@
 // The message catalogs, one module per namespace and language. Adding a namespace: a file in
 // en/ and zh/ and a line in each table below; zh/'s files are typed `Translation<typeof en…>`,
 // so a missing or extra key fails the type check (and test/i18n.test.ts says which).
+import cacheEn from './en/cache.js';
+import cacheZh from './zh/cache.js';
 import cliEn from './en/cli.js';
 import cliZh from './zh/cli.js';
+import pipelineEn from './en/pipeline.js';
+import pipelineZh from './zh/pipeline.js';
 
 export const en = {
+  cache: cacheEn,
   cli: cliEn,
+  pipeline: pipelineEn,
 };
 
 export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
+  cache: cacheZh,
   cli: cliZh,
+  pipeline: pipelineZh,
 };
 
 export const catalogs = { en, zh };

@@ -1,7 +1,7 @@
 // Progress on stderr: a bar on a TTY, otherwise a plain line at most every 10 s.
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 
 export interface Tally {
   done: number;
@@ -31,10 +31,13 @@ export function okCount(tally: Tally): number {
 }
 
 export function summaryLine(tally: Tally, elapsedMs: number): string {
-  const ok = okCount(tally);
-  const truncated = tally.truncated ? `, ${tally.truncated} truncated` : '';
-  const items = tally.pages ? `items (${plural(tally.pages, 'page')})` : 'files';
-  return `glm-vision: ${tally.done}/${tally.total} ${items}, ${ok} ok${truncated} (${tally.cached} cached), ${tally.failed} failed in ${(elapsedMs / 1000).toFixed(1)} s (${rate(tally, elapsedMs).toFixed(2)} images/s)`;
+  const { done, total } = tally;
+  const items = tally.pages ? t('pipeline:summary.items', { done, total, count: tally.pages }) : t('pipeline:summary.files', { done, total });
+  const values = {
+    items, ok: okCount(tally), truncated: tally.truncated, cached: tally.cached, failed: tally.failed,
+    seconds: (elapsedMs / 1000).toFixed(1), speed: t('pipeline:summary.speed', { rate: rate(tally, elapsedMs).toFixed(2) }),
+  };
+  return t(tally.truncated ? 'pipeline:summary.lineTruncated' : 'pipeline:summary.line', values);
 }
 
 export function createProgress(stderr: Writable & { isTTY?: boolean }, quiet: boolean, now = Date.now): Progress {
