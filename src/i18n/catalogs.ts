@@ -5,18 +5,22 @@ import cacheEn from './en/cache.js';
 import cacheZh from './zh/cache.js';
 import cliEn from './en/cli.js';
 import cliZh from './zh/cli.js';
+import emitEn from './en/emit.js';
+import emitZh from './zh/emit.js';
 import pipelineEn from './en/pipeline.js';
 import pipelineZh from './zh/pipeline.js';
 
 export const en = {
   cache: cacheEn,
   cli: cliEn,
+  emit: emitEn,
   pipeline: pipelineEn,
 };
 
 export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   cache: cacheZh,
   cli: cliZh,
+  emit: emitZh,
   pipeline: pipelineZh,
 };
 
