@@ -10,28 +10,36 @@ import { UsageError } from '../support/errors.js';
 import { EXIFTOOL_COLUMNS, exiftoolRecords } from '../xmp/exiftool-csv.js';
 import { DEFAULT_FIELD_MAP, fieldList, provenanceNotes, type FieldMap } from '../xmp/fields.js';
 import { writeSidecars, type SidecarReport } from '../xmp/write-sidecars.js';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import type { CliIO } from './io.js';
 import type { XmpFlags } from '../config/options.js';
 import { parseFlags } from '../config/parse-flags.js';
 
 export type { XmpFlags };
 
+const say = (line: string): string => t('xmp:line', { line });
+
 function summary(r: SidecarReport, dryRun: boolean): string[] {
-  const would = dryRun ? 'would be ' : '';
-  const lines = [`${plural(r.created, 'sidecar')} ${would}created, ${r.merged} ${would}merged, ${r.unchanged} unchanged`];
-  const kept = (['title', 'description', 'note'] as const).filter((k) => r.kept[k] > 0).map((k) => plural(r.kept[k], k));
-  if (kept.length) lines.push(`kept ${kept.join(', ')} that someone else wrote (--overwrite replaces them)`);
-  const skipped = (['error', 'truncated', 'empty', 'rejected'] as const).filter((k) => r.skipped[k] > 0).map((k) => `${r.skipped[k]} ${k}`);
-  if (skipped.length) lines.push(`skipped rows with no answer to write: ${skipped.join(', ')}`);
-  if (r.withdrawn) lines.push(`${dryRun ? 'would remove' : 'removed'} our earlier text from ${plural(r.withdrawn, 'sidecar')} of rejected answers`);
-  if (r.failed.length) lines.push(`${plural(r.failed.length, 'file')} failed:`, ...r.failed.map((f) => `  ${f.file}: ${f.reason}`));
+  const sep = t('xmp:summary.separator');
+  const lines = [t(dryRun ? 'xmp:summary.sidecarsDry' : 'xmp:summary.sidecars', { count: r.created, merged: r.merged, unchanged: r.unchanged })];
+  const kept = (['title', 'description', 'note'] as const).filter((k) => r.kept[k] > 0).map((k) => t(KEPT[k], { count: r.kept[k] }));
+  if (kept.length) lines.push(t('xmp:summary.kept', { fields: kept.join(sep) }));
+  const skipped = (['error', 'truncated', 'empty', 'rejected'] as const).filter((k) => r.skipped[k] > 0)
+    .map((k) => t(SKIPPED[k], { count: r.skipped[k] }));
+  if (skipped.length) lines.push(t('xmp:summary.skipped', { rows: skipped.join(sep) }));
+  if (r.withdrawn) lines.push(t(dryRun ? 'xmp:summary.withdrawnDry' : 'xmp:summary.withdrawn', { count: r.withdrawn }));
+  if (r.failed.length) lines.push(t('xmp:summary.failed', { count: r.failed.length }), ...r.failed.map((f) => `  ${f.file}: ${f.reason}`));
   return lines;
 }
 
+const KEPT = { title: 'xmp:summary.keptTitle', description: 'xmp:summary.keptDescription', note: 'xmp:summary.keptNote' } as const;
+const SKIPPED = {
+  error: 'xmp:summary.skippedError', truncated: 'xmp:summary.skippedTruncated', empty: 'xmp:summary.skippedEmpty', rejected: 'xmp:summary.skippedRejected',
+} as const;
+
 export async function xmpCommand(catalog: string, given: XmpFlags, io: CliIO): Promise<number> {
-  if (!!given.sidecars === !!given.csv) throw new UsageError('Say what to write: --sidecars (XMP files beside the images) or --csv (for exiftool -csv=)');
-  if (given.output !== undefined && !given.csv) throw new UsageError('-o is for --csv; sidecars are written beside the images');
+  if (!!given.sidecars === !!given.csv) throw new UsageError(t('xmp:usage.what'));
+  if (given.output !== undefined && !given.csv) throw new UsageError(t('xmp:usage.output'));
   const flags = parseFlags('xmp', given);
   const naming = flags.sidecarName;
   const read = readCatalog(path.resolve(io.cwd, catalog));
@@ -57,8 +65,8 @@ export async function xmpCommand(catalog: string, given: XmpFlags, io: CliIO): P
       throw error;
     }
     const rejected = rows.filter((r) => r.status === 'ok' && r.review === 'rejected').length;
-    const nothing = `${rows.length - records.length} with nothing to write${rejected ? `, ${rejected} of them rejected by a reviewer` : ''}`;
-    if (!flags.quiet) io.stderr.write(`glm-vision: xmp: ${plural(records.length, 'row')} for exiftool (${nothing})\n`);
+    const values = { count: records.length, nothing: rows.length - records.length, rejected };
+    if (!flags.quiet) io.stderr.write(`${say(t(rejected ? 'xmp:csv.doneRejected' : 'xmp:csv.done', values))}\n`);
     return 0;
   }
 
@@ -66,6 +74,6 @@ export async function xmpCommand(catalog: string, given: XmpFlags, io: CliIO): P
     base: path.resolve(io.cwd, flags.base ?? '.'), naming, map, note,
     overwrite: !!flags.overwrite, dryRun: !!flags.dryRun, fromCsv,
   });
-  if (!flags.quiet || report.failed.length) io.stderr.write(summary(report, !!flags.dryRun).map((l) => `glm-vision: xmp: ${l}\n`).join(''));
+  if (!flags.quiet || report.failed.length) io.stderr.write(summary(report, !!flags.dryRun).map((l) => `${say(l)}\n`).join(''));
   return report.failed.length ? 1 : 0;
 }

@@ -9,12 +9,15 @@ import emitEn from './en/emit.js';
 import emitZh from './zh/emit.js';
 import pipelineEn from './en/pipeline.js';
 import pipelineZh from './zh/pipeline.js';
+import xmpEn from './en/xmp.js';
+import xmpZh from './zh/xmp.js';
 
 export const en = {
   cache: cacheEn,
   cli: cliEn,
   emit: emitEn,
   pipeline: pipelineEn,
+  xmp: xmpEn,
 };
 
 export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
@@ -22,6 +25,7 @@ export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   cli: cliZh,
   emit: emitZh,
   pipeline: pipelineZh,
+  xmp: xmpZh,
 };
 
 export const catalogs = { en, zh };

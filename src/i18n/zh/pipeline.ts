@@ -2,8 +2,8 @@ import type { Translation } from '../catalogs.js';
 import type en from '../en/pipeline.js';
 
 export default {
-  'summary.line': 'glm-vision：{{items}}，成功 {{ok}} 个（缓存命中 {{cached}} 个），失败 {{failed}} 个，用时 {{seconds}} 秒（{{speed}}）',
-  'summary.lineTruncated': 'glm-vision：{{items}}，成功 {{ok}} 个，被截断 {{truncated}} 个（缓存命中 {{cached}} 个），失败 {{failed}} 个，用时 {{seconds}} 秒（{{speed}}）',
+  'summary.line': 'glm-vision: {{items}}，成功 {{ok}} 个（缓存命中 {{cached}} 个），失败 {{failed}} 个，用时 {{seconds}} 秒（{{speed}}）',
+  'summary.lineTruncated': 'glm-vision: {{items}}，成功 {{ok}} 个，被截断 {{truncated}} 个（缓存命中 {{cached}} 个），失败 {{failed}} 个，用时 {{seconds}} 秒（{{speed}}）',
   'summary.files': '{{done}}/{{total}} 个文件',
   'summary.items_other': '{{done}}/{{total}} 项（含 {{count}} 页）',
   'summary.speed': '每秒 {{rate}} 张图像',
