@@ -9,7 +9,7 @@ import { readDecisionFile } from '../review-io/decision-file.js';
 import { exportReviews } from '../review-io/export.js';
 import { ImportPlanner, saveImport, type ImportCounts } from '../review-io/import.js';
 import { ExitCode, UsageError } from '../support/errors.js';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import type { ReviewExportFlags, ReviewImportFlags } from '../config/options.js';
 import { parseFlags } from '../config/parse-flags.js';
 import { cachePath } from './cache.js';
@@ -31,16 +31,16 @@ function osUser(io: CliIO): string {
   return io.env.USER ?? io.env.LOGNAME ?? 'unknown';
 }
 
-function describe(c: ImportCounts, verb: string): string {
-  const lines = [
-    `${verb} ${plural(c.accepted + c.edited + c.rejected, 'decision')} (${c.accepted} accepted, ${c.edited} edited, ${c.rejected} rejected), ` +
-      `skipped ${plural(c.skipped, 'unreviewed row')}`,
-  ];
-  if (c.unchanged) lines.push(`${plural(c.unchanged, 'row')} already in the cache as they are (left alone)`);
-  if (c.stale) {
-    lines.push(`${plural(c.stale, 'decision')} made on another answer than the cache holds now (the job was asked again?): only an edit applies to it`);
-  }
-  return lines.map((l) => `glm-vision: review import: ${l}\n`).join('');
+function describe(c: ImportCounts, dryRun: boolean): string {
+  // Two counts in one sentence: each is its own phrase, with its own plural.
+  const values = {
+    decisions: t('reviewio:import.decisions', { count: c.accepted + c.edited + c.rejected }), accepted: c.accepted, edited: c.edited,
+    rejected: c.rejected, unreviewed: t('reviewio:import.unreviewedRows', { count: c.skipped }),
+  };
+  const lines = [t(dryRun ? 'reviewio:import.wouldImport' : 'reviewio:import.imported', values)];
+  if (c.unchanged) lines.push(t('reviewio:import.unchanged', { count: c.unchanged }));
+  if (c.stale) lines.push(t('reviewio:import.stale', { count: c.stale }));
+  return lines.map((line) => `${t('reviewio:import.line', { line })}\n`).join('');
 }
 
 export function reviewImportCommand(file: string, flags: ReviewImportFlags, io: CliIO): number {
@@ -60,10 +60,10 @@ export function reviewImportCommand(file: string, flags: ReviewImportFlags, io: 
     const plan = flags.dryRun ? run.deferred() : run.immediate();
     if (plan.problems.length > 0) {
       const shown = plan.problems.slice(0, SHOWN_PROBLEMS).map((p) => `  ${p}`);
-      if (plan.problems.length > SHOWN_PROBLEMS) shown.push(`  and ${plan.problems.length - SHOWN_PROBLEMS} more`);
-      throw new UsageError(`review import: ${file}: ${plural(plan.problems.length, 'problem')}; nothing was imported into ${cache}:\n${shown.join('\n')}`);
+      if (plan.problems.length > SHOWN_PROBLEMS) shown.push(t('reviewio:import.more', { count: plan.problems.length - SHOWN_PROBLEMS }));
+      throw new UsageError(t('reviewio:import.problems', { file, count: plan.problems.length, cache, list: shown.join('\n') }));
     }
-    if (!flags.quiet) io.stderr.write(describe(plan.counts, flags.dryRun ? 'dry run: would import' : 'imported'));
+    if (!flags.quiet) io.stderr.write(describe(plan.counts, !!flags.dryRun));
     return ExitCode.ok;
   } finally {
     db.close();
@@ -83,7 +83,10 @@ export async function reviewExportCommand(flags: ReviewExportFlags, io: CliIO): 
     sink = await outputSink(flags.output, io.stdout, { cwd: io.cwd });
     const count = await exportReviews(db, sink, { jobs, only, format, bom: !!flags.bom });
     await sink.commit();
-    if (!flags.quiet) io.stderr.write(`glm-vision: review export: exported ${plural(count, 'decision')} from ${cache}${toFile ? ` to ${flags.output}` : ''}\n`);
+    if (!flags.quiet) {
+      const done = toFile ? t('reviewio:export.doneTo', { count, cache, output: flags.output }) : t('reviewio:export.done', { count, cache });
+      io.stderr.write(`${done}\n`);
+    }
     return ExitCode.ok;
   } catch (error) {
     await sink?.discard();

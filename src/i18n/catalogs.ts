@@ -9,6 +9,8 @@ import emitEn from './en/emit.js';
 import emitZh from './zh/emit.js';
 import pipelineEn from './en/pipeline.js';
 import pipelineZh from './zh/pipeline.js';
+import reviewioEn from './en/reviewio.js';
+import reviewioZh from './zh/reviewio.js';
 import xmpEn from './en/xmp.js';
 import xmpZh from './zh/xmp.js';
 
@@ -17,6 +19,7 @@ export const en = {
   cli: cliEn,
   emit: emitEn,
   pipeline: pipelineEn,
+  reviewio: reviewioEn,
   xmp: xmpEn,
 };
 
@@ -25,6 +28,7 @@ export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   cli: cliZh,
   emit: emitZh,
   pipeline: pipelineZh,
+  reviewio: reviewioZh,
   xmp: xmpZh,
 };
 
