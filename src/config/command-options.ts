@@ -59,7 +59,7 @@ export const COMMAND_OPTIONS = [
     help: `with --csv: write to FILE instead of stdout (- is stdout). ${OUTPUT_TAIL} the CSV is complete: a failed run leaves it as it was. A device or FIFO is written into directly` },
   { key: 'quiet', short: '-q', kind: 'boolean', commands: ['xmp'], help: 'no summary on stderr unless something failed' },
   // prompts, models
-  { key: 'lang', value: '<en|zh>', kind: 'string', check: { type: 'choice', of: ['en', 'zh'] }, commands: ['prompts list', 'prompts show'],
+  { key: 'lang', value: '<en|zh>', kind: 'string', check: { type: 'choice', of: ['en', 'zh'] }, commands: ['prompts list', 'prompts show', 'report'],
     help: 'language (default: from LANG, else en)' },
   { key: 'dtype', value: '<name>', kind: 'string', default: 'auto', check: { type: 'choice', of: ['auto', ...DTYPES] }, commands: ['models pull'],
     help: 'graph variant auto|fp32|fp16|q4|q4f16|int8|uint8|q8|bnb4' },

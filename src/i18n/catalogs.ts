@@ -9,6 +9,8 @@ import emitEn from './en/emit.js';
 import emitZh from './zh/emit.js';
 import pipelineEn from './en/pipeline.js';
 import pipelineZh from './zh/pipeline.js';
+import reportEn from './en/report.js';
+import reportZh from './zh/report.js';
 import reviewioEn from './en/reviewio.js';
 import reviewioZh from './zh/reviewio.js';
 import xmpEn from './en/xmp.js';
@@ -19,6 +21,7 @@ export const en = {
   cli: cliEn,
   emit: emitEn,
   pipeline: pipelineEn,
+  report: reportEn,
   reviewio: reviewioEn,
   xmp: xmpEn,
 };
@@ -28,6 +31,7 @@ export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   cli: cliZh,
   emit: emitZh,
   pipeline: pipelineZh,
+  report: reportZh,
   reviewio: reviewioZh,
   xmp: xmpZh,
 };
