@@ -11,6 +11,8 @@ import pipelineEn from './en/pipeline.js';
 import pipelineZh from './zh/pipeline.js';
 import reportEn from './en/report.js';
 import reportZh from './zh/report.js';
+import reviewEn from './en/review.js';
+import reviewZh from './zh/review.js';
 import reviewioEn from './en/reviewio.js';
 import reviewioZh from './zh/reviewio.js';
 import xmpEn from './en/xmp.js';
@@ -22,6 +24,7 @@ export const en = {
   emit: emitEn,
   pipeline: pipelineEn,
   report: reportEn,
+  review: reviewEn,
   reviewio: reviewioEn,
   xmp: xmpEn,
 };
@@ -32,6 +35,7 @@ export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   emit: emitZh,
   pipeline: pipelineZh,
   report: reportZh,
+  review: reviewZh,
   reviewio: reviewioZh,
   xmp: xmpZh,
 };
