@@ -37,7 +37,7 @@ function summaryLine(s: ReportSummary, output: string | undefined, thumbnails: b
     if (s.unreadable) parts.push(t('report:summary.unreadable', { count: s.unreadable }));
     if (s.changed) parts.push(t('report:summary.changed', { count: s.changed }));
   }
-  const values = { parts: parts.join(t('report:list.separator')), output: output ?? 'stdout', size: fileSize(s.bytes) };
+  const values = { parts: parts.join(t('report:summary.separator')), output: output ?? 'stdout', size: fileSize(s.bytes) };
   const line = s.folder
     ? t('report:summary.wroteWithFolder', { ...values, count: s.folder.files, folder: `${path.basename(s.folder.dir)}/`, folderSize: fileSize(s.folder.bytes) })
     : t('report:summary.wrote', values);

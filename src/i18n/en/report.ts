@@ -95,6 +95,7 @@ export default {
   'summary.unreadable_other': '{{count}} images without preview',
   'summary.changed_one': '{{count}} image changed since cataloguing',
   'summary.changed_other': '{{count}} images changed since cataloguing',
+  'summary.separator': ', ',
   'summary.wrote': 'glm-vision: report: {{parts}}; wrote {{output}} ({{size}})',
   'summary.wroteWithFolder_one': 'glm-vision: report: {{parts}}; wrote {{output}} ({{size}}) and {{count}} thumbnail file in {{folder}} ({{folderSize}})',
   'summary.wroteWithFolder_other': 'glm-vision: report: {{parts}}; wrote {{output}} ({{size}}) and {{count}} thumbnail files in {{folder}} ({{folderSize}})',

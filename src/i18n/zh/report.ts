@@ -85,6 +85,7 @@ export default {
   'summary.missing_other': '缺少 {{count}} 张图像',
   'summary.unreadable_other': '{{count}} 张图像无法预览',
   'summary.changed_other': '{{count}} 张图像在编目后已改变',
+  'summary.separator': '，',
   'summary.wrote': 'glm-vision: report: {{parts}}；已写入 {{output}}（{{size}}）',
   'summary.wroteWithFolder_other': 'glm-vision: report: {{parts}}；已写入 {{output}}（{{size}}）及 {{folder}} 中的 {{count}} 个缩略图文件（{{folderSize}}）',
 } satisfies Translation<typeof en>;
