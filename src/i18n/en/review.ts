@@ -49,6 +49,7 @@ export default {
   'emptyAnswer': '(empty answer)',
   'noAnswer': '(no answer)',
   'noRows': 'No rows match.',
+  'listPage': 'p. {{page}}/{{pages}}',
   'page': 'page {{page}} of {{pages}}',
   'onePerLine': 'one per line',
   'asJson': 'JSON',

@@ -48,6 +48,7 @@ export default {
   'emptyAnswer': '（空结果）',
   'noAnswer': '（没有结果）',
   'noRows': '没有符合条件的行。',
+  'listPage': '第 {{page}}/{{pages}} 页',
   'page': '第 {{page}} 页，共 {{pages}} 页',
   'onePerLine': '每行一项',
   'asJson': 'JSON',
