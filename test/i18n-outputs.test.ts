@@ -69,7 +69,7 @@ describe('a catalog run in Chinese', () => {
     // A row's error is data: English in every language.
     const failed = parseJsonl(zh.stdout).find((r) => r.status === 'error');
     assert.equal(failed?.error, 'empty file (0 bytes)');
-    const [enMetrics, zhMetrics] = await Promise.all(['en.prom', 'zh.prom'].map((f) => readFile(path.join(dir, f), 'utf8')));
+    const [enMetrics, zhMetrics] = await Promise.all([readFile(path.join(dir, 'en.prom'), 'utf8'), readFile(path.join(dir, 'zh.prom'), 'utf8')]);
     assert.match(zhMetrics, /^# HELP glm_vision_last_run_files_found Files the last run found in its inputs\.$/m);
     assert.equal(untimed(zhMetrics), untimed(enMetrics));
   });
@@ -96,10 +96,12 @@ describe('the cache tools in Chinese', () => {
     const columnOf = (line: string, text: string): number => [...line.slice(0, line.indexOf(text))].reduce((w, c) => w + (/[\u4e00-\u9fff]/.test(c) ? 2 : 1), 0);
     assert.equal(columnOf(lines[heading + 2] as string, 'test-model'), columnOf(header, '模型'));
 
-    const [enJson, zhJson] = await Promise.all([EN, ZH].map((env) => runMain(['cache', 'stats', '--cache', cache, '--json'], { env })));
+    const enJson = await runMain(['cache', 'stats', '--cache', cache, '--json'], { env: EN });
+    const zhJson = await runMain(['cache', 'stats', '--cache', cache, '--json'], { env: ZH });
     assert.equal(zhJson.stdout, enJson.stdout);
 
-    const [enMissing, zhMissing] = await Promise.all([EN, ZH].map((env) => runMain(['cache', 'stats', '--cache', path.join(dir, 'none.db')], { env })));
+    const enMissing = await runMain(['cache', 'stats', '--cache', path.join(dir, 'none.db')], { env: EN });
+    const zhMissing = await runMain(['cache', 'stats', '--cache', path.join(dir, 'none.db')], { env: ZH });
     assert.equal(enMissing.code, 2);
     assert.equal(zhMissing.code, 2);
     assert.match(enMissing.stderr, /^glm-vision: No cache at .*none\.db \(--cache\); nothing was created\./);
