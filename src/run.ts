@@ -11,6 +11,7 @@ import type { Writable } from 'node:stream';
 import type { Backend, GenerationParams } from './backends/backend.js';
 import { ReviewStore } from './cache/reviews.js';
 import type { CacheStore } from './cache/store.js';
+import { wantsBom } from './emit/bom.js';
 import type { CatalogRow } from './emit/columns.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from './emit/sink.js';
 import { createWriter, type Format } from './emit/writers.js';
@@ -57,7 +58,8 @@ export interface CatalogJob {
   refresh: boolean;
   /** Open again the documents whose own failures the cache remembers. */
   retryFailed: boolean;
-  output: { file?: string; format: Format; bom: boolean };
+  /** bom: --bom / --no-bom, else undefined (emit/bom.ts decides by where the CSV goes). */
+  output: { file?: string; format: Format; bom?: boolean };
   /** The command line with secrets removed, for the runs table. */
   args: string[];
   /** How long an interrupted run waits for requests in flight. */
@@ -82,6 +84,8 @@ export interface RunContext {
   abort: AbortSignal;
   /** Filled in as the run goes, for --metrics-file; complete also when the run throws. */
   stats: RunStats;
+  /** Tells a person the error that ends the run, before its summary (the CLI then does not tell it again). */
+  tellError?: (error: unknown) => void;
 }
 
 export interface RunOutcome {
@@ -122,9 +126,10 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
   let sink: Sink | undefined;
   let line: OrderedWriter | undefined;
   let exitCode: ExitCode;
+  let failure: { error: unknown } | undefined;
   try {
     sink = job.output.file ? await fileSink(job.output.file) : stdoutSink(ctx.stdout);
-    const writer = await createWriter(sink, { format: job.output.format, fields: template.fields, bom: job.output.bom });
+    const writer = await createWriter(sink, { format: job.output.format, fields: template.fields, bom: wantsBom(job.output.bom, sink) });
     // One row per file: pages joined (always for exiftool, whose rows are files).
     const group = job.groupPages || job.output.format === 'exiftool';
     line = new OrderedWriter(writer, (r) => (group ? groupPages(r, job.output.format === 'jsonl') : r), Math.max(64, (backend.maxConcurrency ?? backend.concurrency) * 4));
@@ -198,6 +203,7 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
     control.cancel(error);
     await Promise.all(line?.unfinished() ?? []);
     if (!(error instanceof OutputClosed)) {
+      failure = { error };
       await sink?.discard();
       store.endRun(runId, tallyCounts(tally), exitCodeFor(error));
       throw error;
@@ -214,7 +220,10 @@ export async function runCatalog(job: CatalogJob, ctx: RunContext): Promise<RunO
       requests: wire?.requests ?? answers.requests,
       retries: wire?.retries ?? 0,
     });
-    ctx.progress.stop(tally, Date.now() - started);
+    // The error first: a summary line above it would read as the run's outcome.
+    ctx.progress.stop(tally, Date.now() - started, () => {
+      if (failure) ctx.tellError?.(failure.error);
+    });
     reportConcurrency(backend, control, tally, ctx.warn, stats);
     reportUnreadable(job.unreadable, ctx.loud);
   }

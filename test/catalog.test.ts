@@ -111,7 +111,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     const res = await runMain([...base(path.join(dir, 'c.db')), '-o', out, folder]);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, '', 'stdout must carry no data with -o');
-    const records = parseCsv(await readFile(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    const records = parseCsv(await readFile(out, 'utf8'), { columns: true, bom: true }) as Record<string, string>[];
     assert.equal(records.length, 3);
     const names = records.map((r) => r.SourceFile);
     assert.ok(names.includes(`./${path.join(folder, '=HYPERLINK("x").jpg')}`) || names.some((n) => n?.includes('=HYPERLINK')));
@@ -124,7 +124,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     assert.ok(names.some((n) => n?.endsWith('中文.png')));
     const header = Object.keys(records[0] as object);
     assert.deepEqual(header.slice(0, 5), ['SourceFile', 'page', 'pages', 'sha256', 'bytes']);
-    assert.deepEqual(header.slice(-8), ['review', 'reviewer', 'reviewed_at', 'output', 'model_output', 'tokens_in', 'tokens_out', 'latency_ms']);
+    assert.deepEqual(header.slice(-9), ['review', 'reviewer', 'reviewed_at', 'output', 'model_output', 'tokens_in', 'tokens_out', 'latency_ms', 'raw_output']);
   });
 
   it('neutralises a formula in a model answer cell', async () => {
@@ -551,7 +551,7 @@ describe('file names', () => {
     const out = path.join(dir, 'out.csv');
     const csv = await runMain([...base(cache), '-o', out, folder]);
     assert.equal(csv.code, 0, csv.stderr);
-    const parsed = parseCsv(await readFile(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    const parsed = parseCsv(await readFile(out, 'utf8'), { columns: true, bom: true }) as Record<string, string>[];
     assert.deepEqual(parsed.map((r) => path.basename(String(r.SourceFile))), ['caf\\xe9.jpg', '档案,"=1".jpg']);
   });
 });

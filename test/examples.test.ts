@@ -236,7 +236,7 @@ describe('examples/templates/receipt.md', () => {
     const out = path.join(dir, 'receipts.csv');
     const res = await runCli([...catalogArgs(path.join(dir, 'c.db'), '--prompt', RECEIPT_TEMPLATE, '-o', out), SCANS]);
     assert.equal(res.code, 0, res.stderr);
-    const records = parseCsv(await readFile(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    const records = parseCsv(await readFile(out, 'utf8'), { columns: true, bom: true }) as Record<string, string>[];
     const header = Object.keys(records[0] ?? {});
     const fields = ['shop', 'date', 'total', 'currency', 'payment_method', 'items'];
     assert.deepEqual(header.slice(header.indexOf('reviewed_at') + 1, header.indexOf('model_output')), fields);

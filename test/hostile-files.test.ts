@@ -87,10 +87,11 @@ describe('hostile files', () => {
     }
     assert.match(byName.get('bomb.png')?.e ?? '', /100000×100000/);
 
-    // CSV: Python's csv module reads the same rows back, and no cell starts a formula.
+    // CSV: Python's csv module reads the rows back (utf-8-sig: a file starts with a byte-order mark),
+    // and no cell starts a formula.
     const py = tool('python3', ['-c', [
       'import csv, json, sys',
-      'with open(sys.argv[1], newline="", encoding="utf-8") as f: rows = list(csv.reader(f))',
+      'with open(sys.argv[1], newline="", encoding="utf-8-sig") as f: rows = list(csv.reader(f))',
       'print(json.dumps({"header": rows[0], "rows": rows[1:]}))',
     ].join('\n'), csvOut]);
     assert.equal(py.status, 0, py.stderr);

@@ -34,8 +34,8 @@ describe('message catalogs', () => {
         const other = chinese[PLURAL.test(key) ? key.replace(PLURAL, '_other') : key] as string;
         assert.ok(other.trim() !== '', `zh/${ns}.ts: ${key} is empty`);
         // `count` may be left out of a form ("one file"), never a value the sentence needs.
-        const need = placeholders(text).filter((p) => p !== 'count');
-        assert.deepEqual([...new Set(placeholders(other).filter((p) => p !== 'count'))], [...new Set(need)],
+        const need = [...new Set(placeholders(text).filter((p) => p !== 'count'))];
+        assert.deepEqual([...new Set(placeholders(other).filter((p) => p !== 'count'))], need,
           `${ns}:${key} fills {{${need.join('}}, {{')}}} in English but {{${placeholders(other).join('}}, {{')}}} in Chinese`);
       }
     });

@@ -511,7 +511,7 @@ describe('endpoint pool', () => {
     assert.equal(calls.length, 3);
     const second = await rejection(backend.infer(request(), signal()));
     assert.ok(second instanceof TemporaryFailure);
-    assert.equal(second.message, `every endpoint is unreachable: ${A} (no answer within 5 ms)`);
+    assert.equal(second.message, `every endpoint is unreachable: ${A} (no answer within 5 ms). Is the server running at ${A}? Try: glm-vision doctor --endpoint ${A}`);
   });
 
 
@@ -575,7 +575,8 @@ describe('endpoint pool', () => {
     assert.ok(error instanceof TemporaryFailure);
     assert.equal(
       error.message,
-      `every endpoint is unreachable: ${A} (connection refused), ${B} (connection refused)`,
+      `every endpoint is unreachable: ${A} (connection refused), ${B} (connection refused). ` +
+        `Are the servers running at ${A}, ${B}? Try: glm-vision doctor --endpoint ${A} --endpoint ${B}`,
     );
   });
 

@@ -45,6 +45,13 @@ describe('answers', () => {
     assert.throws(() => parseJsonAnswer('{"a": 1}', v), /does not match the schema/);
     assert.throws(() => parseJsonAnswer('no json here', v), /not JSON/);
   });
+
+  it("holds answers to the schema's formats (ajv-formats), naming the field", () => {
+    const v = compileValidator({ type: 'object', properties: { date: { type: 'string', format: 'date' }, mail: { type: 'string', format: 'email' } } });
+    assert.deepEqual(parseJsonAnswer('{"date": "1987-06-05", "mail": "a@b.cn"}', v), { date: '1987-06-05', mail: 'a@b.cn' });
+    assert.throws(() => parseJsonAnswer('{"date": "1987-02-30"}', v), /field 'date': must match format "date"/);
+    assert.throws(() => parseJsonAnswer('{"mail": "archive office"}', v), /field 'mail': must match format "email"/);
+  });
 });
 
 describe('CSV cells', () => {
@@ -58,10 +65,10 @@ describe('CSV cells', () => {
     const row: CatalogRow = {
       SourceFile: 'a.jpg', page: null, pages: null, sha256: 'ab', bytes: 1, width: 2, height: 3, format: 'jpeg', status: 'ok', cached: true,
       error: null, prompt: 'tags', model: 'm', job: 'j1', review: 'edited', reviewer: 'li', reviewed_at: '2026-12-02T10:00:00.000Z', output: { tags: ['x', 'y'], n: 2 },
-      model_output: { tags: ['x'], n: 1 }, tokens_in: 5, tokens_out: 6, latency_ms: 7,
+      model_output: { tags: ['x'], n: 1 }, tokens_in: 5, tokens_out: 6, latency_ms: 7, raw_output: null,
     };
     assert.deepEqual(csvRecord(row, ['tags', 'n']), [
-      'a.jpg', '', '', 'ab', '1', '2', '3', 'jpeg', 'ok', 'true', '', 'tags', 'm', 'j1', 'edited', 'li', '2026-12-02T10:00:00.000Z', 'x; y', '2', '{"tags":["x"],"n":1}', '5', '6', '7',
+      'a.jpg', '', '', 'ab', '1', '2', '3', 'jpeg', 'ok', 'true', '', 'tags', 'm', 'j1', 'edited', 'li', '2026-12-02T10:00:00.000Z', 'x; y', '2', '{"tags":["x"],"n":1}', '5', '6', '7', '',
     ]);
   });
 });

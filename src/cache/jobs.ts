@@ -74,3 +74,24 @@ export function resolveJobs(jobs: ReadonlyMap<string, JobSummary>, prefixes: rea
     return matches[0] as string;
   });
 }
+
+/**
+ * The job a local-model run with these settings last used: the newest job whose spec is `spec` but
+ * for its onnx backend (whose fingerprint needs the model loaded). For catalog --dry-run.
+ */
+export function lastLocalJob(db: Database.Database, sameButBackend: (spec: Record<string, unknown>) => boolean): string | undefined {
+  const rows = db.prepare(
+    `SELECT j.fingerprint, j.spec FROM jobs j LEFT JOIN runs r ON r.job = j.fingerprint
+     GROUP BY j.fingerprint ORDER BY max(coalesce(r.started_at, j.created_at)) DESC`,
+  ).all() as { fingerprint: string; spec: string }[];
+  for (const row of rows) {
+    let spec: Record<string, unknown>;
+    try {
+      spec = obj(JSON.parse(row.spec));
+    } catch {
+      continue;
+    }
+    if (obj(spec.backend).backend === 'onnx' && sameButBackend(spec)) return row.fingerprint;
+  }
+  return undefined;
+}

@@ -7,11 +7,13 @@ import { sha256 } from '../pipeline/hash.js';
 import { shardLabel, type Shard } from '../pipeline/shard.js';
 import { splitFileList } from '../pipeline/walk.js';
 import { FORMATS, type Format } from '../emit/writers.js';
+import { OutputError } from '../emit/sink.js';
 import { UsageError } from '../support/errors.js';
 import { plural } from '../support/words.js';
 import { oneOf } from '../config/validate.js';
 import type { CatalogOptions } from '../config/options.js';
 import type { CliIO } from './io.js';
+import { t } from '../i18n/index.js';
 
 /**
  * The command line as recorded in the runs table: secrets replaced, and --shard auto as the
@@ -101,6 +103,18 @@ export function checkMetricsFile(file: string, cwd: string): string {
   }
   if (!ok) throw new UsageError(`Cannot write --metrics-file ${file}: the folder ${dir} does not exist`);
   return file;
+}
+
+/** -o into a folder that is missing fails before anything is walked or asked (exit 74), not when the catalog is written. */
+export function checkOutputFolder(file: string, cwd: string): void {
+  const dir = path.dirname(path.resolve(cwd, file));
+  let ok: boolean;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new OutputError(t('ask:output.noFolder', { file, dir }));
 }
 
 export function nothingFound(label: string, flags: Pick<CatalogOptions, 'include' | 'exclude'>, unreadable: number): string {

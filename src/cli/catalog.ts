@@ -1,4 +1,5 @@
 // `glm-vision catalog`: turns checked flags into a job and runs it.
+import type { Writable } from 'node:stream';
 import type { Backend } from '../backends/backend.js';
 import { OutputClosed } from '../emit/sink.js';
 import { newRunStats, writeMetrics, type MetricsFile, type RunStats } from '../pipeline/metrics.js';
@@ -16,7 +17,8 @@ import { parseFlags } from '../config/parse-flags.js';
 import type { CliIO } from './io.js';
 import { backendKind, makeBackend } from './catalog-backend.js';
 import { jobSettings } from './catalog-job.js';
-import { checkMetricsFile, inputPaths, inputsKey, inputsLabel, nothingFound, outputFormat, recordedArgs } from './catalog-inputs.js';
+import { checkMetricsFile, checkOutputFolder, inputPaths, inputsKey, inputsLabel, nothingFound, outputFormat, recordedArgs } from './catalog-inputs.js';
+import { tellError } from './error-line.js';
 import { trapInterrupts } from './signals.js';
 
 export type { CatalogFlags };
@@ -24,8 +26,12 @@ export type { CatalogFlags };
 const GRACE_MS = 30_000;
 
 export async function catalogCommand(paths: string[], given: CatalogFlags, argv: string[], io: CliIO): Promise<ExitCode> {
-  const stats = newRunStats(Date.now());
   const label = inputsLabel(paths, given);
+  if (given.dryRun) {
+    const { dryRun } = await import('./catalog-dry-run.js');
+    return dryRun(paths, label, { ...parseFlags('catalog', given), setFrom: given.setFrom }, io);
+  }
+  const stats = newRunStats(Date.now());
   const metrics = given.metricsFile === undefined
     ? undefined
     : { file: checkMetricsFile(given.metricsFile, io.cwd), inputs: label };
@@ -52,8 +58,26 @@ async function saveMetrics(target: MetricsFile, stats: RunStats, exitCode: ExitC
   }
 }
 
-async function catalog(
+const asRunErrors = new WeakMap<object, Error>();
+/** SQLite's "database is locked" as the temporary failure it is (the same object each time: it may be told before it is thrown). */
+function runError(error: unknown): unknown {
+  if (!isBusy(error)) return error;
+  const known = asRunErrors.get(error as object);
+  if (known) return known;
+  const mapped = new TemporaryFailure(`The cache is locked by another process: ${(error as Error).message}`);
+  asRunErrors.set(error as object, mapped);
+  return mapped;
+}
+
+/** Where a run's rows go and whether it shows progress: catalog's own, or ask's (rows kept, no progress or summary). */
+export interface RunView {
+  stdout: Writable;
+  progress: boolean;
+}
+
+export async function catalog(
   paths: string[], label: string, flags: CatalogOptions, argv: string[], io: CliIO, stats: RunStats,
+  view: RunView = { stdout: io.stdout, progress: true },
 ): Promise<ExitCode> {
   const warn = (message: string): void => {
     if (!flags.quiet) io.stderr.write(`glm-vision: ${message}\n`);
@@ -62,7 +86,8 @@ async function catalog(
   const kind = backendKind(flags);
   const { lang, template, variables, generation, preprocess, shard, walkOptions, pages } = jobSettings(flags, kind, io, warn);
   const toStdout = flags.output === undefined || flags.output === '-';
-  const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: !!flags.bom };
+  const output = { ...(toStdout ? {} : { file: flags.output }), format: outputFormat(flags), bom: flags.bom };
+  if (!toStdout) checkOutputFolder(output.file as string, io.cwd);
   const inputs = await inputPaths(paths, flags, io);
   const dbPath = flags.cache ?? defaultCachePath(io.env);
   const store = new CacheStore(openDatabase(dbPath));
@@ -115,14 +140,14 @@ async function catalog(
   });
   try {
     const { exitCode } = await runCatalog(job, {
-      backend, store, stdout: io.stdout, warn, loud, stats,
-      progress: createProgress(io.stderr, !!flags.quiet),
+      backend, store, stdout: view.stdout, warn, loud, stats,
+      progress: createProgress(io.stderr, !!flags.quiet || !view.progress),
       stop: interrupts.stop, abort: interrupts.abort,
+      tellError: (error) => tellError(runError(error), io),
     });
     return exitCode;
   } catch (error) {
-    if (isBusy(error)) throw new TemporaryFailure(`The cache is locked by another process: ${(error as Error).message}`);
-    throw error;
+    throw runError(error);
   } finally {
     interrupts.release();
     await backend.close();

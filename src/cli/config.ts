@@ -13,7 +13,6 @@ import { table } from '../support/text-table.js';
 import type { CliIO } from './io.js';
 
 // In defaults.ts, which main.ts reads to build the options without loading this module.
-export { CONFIG_HELP } from './defaults.js';
 
 /**
  * Fills the options commander did not get from the command line with the environment's and the
@@ -112,6 +111,8 @@ function derivedDefault(key: string, get: (key: string) => Value | undefined, en
     case 'model':
       if (backend === 'onnx') return { value: null, note: `the template's, else ${DEFAULT_MODEL}` };
       return get('flavor') === 'infer' ? { value: INFER_MODEL, note: 'flavor infer' } : { value: null, note: 'required with an endpoint' };
+    case 'bom':
+      return { value: null, note: 'on in a file written with -o, off on stdout and pipes' };
     case 'temperature':
     case 'top-p':
     case 'max-tokens':

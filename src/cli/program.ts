@@ -3,53 +3,85 @@
 // argv here; it returns an exit code and never throws: expected errors print one line, never a stack.
 import { Command, CommanderError, Option } from 'commander';
 import { OutputClosed, whyWriteFailed } from '../emit/sink.js';
-import { ExitCode, exitCodeFor } from '../support/errors.js';
+import { ExitCode } from '../support/errors.js';
 import { VERSION } from '../support/version.js';
 import { optionsFor, type CacheStatsFlags, type DoctorFlags, type ExportFlags, type ModelsPullFlags, type PromptsFlags, type PruneFlags, type ReportFlags, type ReviewFlags, type WriteFlags, type XmpFlags } from '../config/options.js';
-import type { ReviewExportFlags, ReviewImportFlags } from '../config/options.js';
+import type { AskFlags, ReviewExportFlags, ReviewImportFlags } from '../config/options.js';
 import type { BatchExportFlags, BatchFetchFlags, BatchImportFlags, BatchStatusFlags, BatchSubmitFlags } from '../config/options.js';
 import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spec.js';
-import { BATCH_EXIT_CODES_HELP, CONFIG_HELP, DOCTOR_EXIT_CODES_HELP, EXIT_CODES_HELP } from './defaults.js';
+import { CONFIG_NAME } from '../config/find.js';
+import { helpConfiguration, helpWidth, wrapText } from './help-layout.js';
+import { helpText, type HelpText } from './help-text.js';
+import { tellError, wasTold, errorLine } from './error-line.js';
 import type { CliIO } from './io.js';
 import { langForArgs, t, withLang } from '../i18n/index.js';
 
-export { EXIT_CODES_HELP };
-
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** The commander options of one table entry: the flag, and its --no- form. */
-function commanderOptions(o: OptionSpec): Option[] {
-  if (o.negatedOnly) return [new Option(flagsOf(o), o.help)];
-  const option = new Option(flagsOf(o), o.help);
+/** The commander options of one table entry: the flag, and its --no- form, in --help's language and group. */
+function commanderOptions(o: OptionSpec, text: HelpText): Option[] {
+  const grouped = (option: Option): Option => (o.group ? option.helpGroup(text.command(`groups.${o.group}`)) : option);
+  if (o.negatedOnly) return [grouped(new Option(flagsOf(o), text.option(o)))];
+  const option = grouped(new Option(flagsOf(o), text.option(o)));
   if (o.repeatable) option.argParser(collect).default([]);
   else if (o.default !== undefined) option.default(o.default);
   if (o.commanderChoices && o.check?.type === 'choice') option.choices(o.check.of);
-  const negated = o.negate !== undefined ? [new Option(`--no-${o.key}`, o.negate)] : [];
+  const negated = o.negate !== undefined ? [grouped(new Option(`--no-${o.key}`, text.option(o, true)))] : [];
   return [option, ...negated];
 }
 
-/** A command with its options from the table. */
-function withOptions(cmd: Command, name: CommandName): Command {
-  for (const o of optionsFor(name)) for (const option of commanderOptions(o)) cmd.addOption(option);
+/** A command with its options from the table; where they are grouped, -h goes in the last group. */
+function withOptions(cmd: Command, name: CommandName, text: HelpText): Command {
+  const options = optionsFor(name);
+  for (const o of options) for (const option of commanderOptions(o, text)) cmd.addOption(option);
+  const last = options.findLast((o) => o.group)?.group;
+  if (last) cmd.addHelpOption(new Option('-h, --help', text.command('help.helpOption')).helpGroup(text.command(`groups.${last}`)));
   return cmd;
 }
 
+/** Text after a command's options, wrapped to the width of the stream it goes to. */
+function after(io: CliIO, make: (width: number) => string): (context: { error: boolean }) => string {
+  return ({ error }) => make(helpWidth(error ? io.stderr : io.stdout));
+}
+
+/** "Exit codes:" and a line (or more) per code. */
+function exitCodes(text: HelpText, which: 'catalog' | 'doctor' | 'batch'): (width: number) => string {
+  return (width) => {
+    const rows = text.exitCodes(which).map(([code, meaning]) =>
+      wrapText(meaning, width - 7).split('\n').map((line, i) => `  ${(i ? '' : code).padEnd(5)}${line}`).join('\n'));
+    return `\n${text.command('help.exitCodes')}\n${rows.join('\n')}\n`;
+  };
+}
+
+function examples(text: HelpText, key: string): (width: number) => string {
+  return () => `\n${text.command('help.examples')}\n${text.command(key).replace(/^/gm, '  ')}\n`;
+}
+
 function buildProgram(io: CliIO, argv: string[], result: { code: number }): Command {
+  const text = helpText;
   const program = new Command('glm-vision')
-    .description('Catalog folders of scans and photos with a vision-language model (GLM-4.6V-Flash and friends).')
-    .version(VERSION, '-V, --version')
+    .description(text.command('glm-vision.description'))
+    .version(VERSION, '-V, --version', text.command('help.version'))
+    .helpOption('-h, --help', text.command('help.helpOption'))
+    .helpCommand('help [command]', text.command('help.helpCommand'))
+    .configureHelp(helpConfiguration(text))
     .exitOverride()
     // A command's options belong to it, not to its parent: `review import F --cache X` (review has --cache too).
     .enablePositionalOptions()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      getOutHelpWidth: () => helpWidth(io.stdout),
+      getErrHelpWidth: () => helpWidth(io.stderr),
+    })
     .showHelpAfterError(t('cli:help.afterError'))
-    .addHelpText('after', EXIT_CODES_HELP);
-  const command = (parent: Command, name: CommandName, description: string): Command =>
-    withOptions(parent.command(name.split(' ').pop() as string).description(description), name);
+    .addHelpText('after', after(io, exitCodes(text, 'catalog')));
+  const command = (parent: Command, name: CommandName): Command =>
+    withOptions(parent.command(name.split(' ').pop() as string).description(text.command(`${name}.description`)), name, text);
 
-  command(program, 'catalog', 'Describe every image under the given files and folders; write one catalog row per file.')
-    .argument('[paths...]', 'image files and folders (walked recursively)')
-    .addHelpText('after', EXIT_CODES_HELP)
+  command(program, 'catalog')
+    .argument('[paths...]', text.command('catalog.paths'))
+    .addHelpText('after', after(io, (width) => examples(text, 'catalog.examples')(width) + exitCodes(text, 'catalog')(width)))
     .action(async (paths: string[], _flags: unknown, cmd: Command) => {
       // Settings first: a bad config file or environment value fails before the catalog's modules load.
       const flags = (await import('./config.js')).catalogSettings(cmd, io);
@@ -57,95 +89,105 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
       result.code = await catalogCommand(paths, flags, argv, io);
     });
 
-  command(program, 'config', 'Print the settings a catalog run with the same options would use, and where each comes from: flag, environment, config file or default.')
-    .argument('[paths...]', 'ignored, so that config can stand in for catalog in any command line')
-    .addHelpText('after', CONFIG_HELP)
+  command(program, 'ask')
+    .argument('<image>', text.command('ask.image'))
+    .argument('[question]', text.command('ask.question'))
+    .addHelpText('after', after(io, exitCodes(text, 'catalog')))
+    .action(async (image: string, question: string | undefined, _flags: unknown, cmd: Command) => {
+      const flags = (await import('./config.js')).catalogSettings<AskFlags>(cmd, io);
+      const { askCommand } = await import('./ask.js');
+      result.code = await askCommand(image, question, flags, cmd.getOptionValueSource('prompt') === 'cli', argv, io);
+    });
+
+  command(program, 'config')
+    .argument('[paths...]', text.command('config.paths'))
+    .addHelpText('after', after(io, (width) => `\n${wrapText(text.command('config.after', { file: CONFIG_NAME }), width)}\n`))
     .action(async (_paths: string[], _flags: unknown, cmd: Command) => {
       const { configCommand } = await import('./config.js');
       result.code = configCommand(cmd, io);
     });
 
-  command(program, 'report', 'Make one HTML page from a catalog: a thumbnail beside each answer (for a big catalog, in a folder beside the page), filters by status, text search.')
-    .argument('<catalog>', 'a catalog file written by catalog (JSONL or CSV)')
+  command(program, 'report')
+    .argument('<catalog>', text.command('report.catalog'))
     .action(async (catalog: string, flags: ReportFlags) => {
       const { reportCommand } = await import('./report.js');
       result.code = await reportCommand(catalog, flags, io);
     });
 
-  command(program, 'xmp', "Write a catalog's answers as XMP metadata (description, title, keywords) in sidecar files, or as a CSV for exiftool; images are never modified.")
-    .argument('<catalog>', 'a catalog written by glm-vision catalog (.jsonl or .csv)')
+  command(program, 'xmp')
+    .argument('<catalog>', text.command('xmp.catalog'))
     .action(async (catalog: string, flags: XmpFlags) => {
       const { xmpCommand } = await import('./xmp.js');
       result.code = await xmpCommand(catalog, flags, io);
     });
 
-  const prompts = program.command('prompts').description('List and print prompt templates.');
-  command(prompts, 'prompts list', 'list the built-in prompt templates')
+  const prompts = program.command('prompts').description(text.command('prompts.description'));
+  command(prompts, 'prompts list')
     .action(async (flags: PromptsFlags) => {
       const { promptsList } = await import('./prompts.js');
       result.code = promptsList(flags, io);
     });
-  command(prompts, 'prompts show', 'print a template (built-in name or file)')
+  command(prompts, 'prompts show')
     .argument('<name>')
     .action(async (name: string, flags: PromptsFlags) => {
       const { promptsShow } = await import('./prompts.js');
       result.code = promptsShow(name, flags, io);
     });
 
-  const models = program.command('models').description("The local engine's models, in the shared Hugging Face cache ($HF_HUB_CACHE).");
+  const models = program.command('models').description(text.command('models.description'));
   models
     .command('list')
-    .description('list the models in the Hugging Face cache, with size, refs and complete dtypes')
+    .description(text.command('models list.description'))
     .action(async () => {
       const { modelsList } = await import('./models.js');
       result.code = modelsList(io);
     });
-  command(models, 'models pull', 'download a model from the Hub ($HF_ENDPOINT) into the cache; prints its folder')
-    .argument('<id>', 'org/name or org/name@revision')
+  command(models, 'models pull')
+    .argument('<id>', text.command('models.id'))
     .action(async (id: string, flags: ModelsPullFlags) => {
       const { modelsPull } = await import('./models.js');
       result.code = await modelsPull(id, flags, io);
     });
   models
     .command('info')
-    .description("what the cache has of a model, and the Hub's download size for each dtype")
-    .argument('<id>', 'org/name or org/name@revision')
+    .description(text.command('models info.description'))
+    .argument('<id>', text.command('models.id'))
     .action(async (id: string) => {
       const { modelsInfo } = await import('./models.js');
       result.code = await modelsInfo(id, io);
     });
   models
     .command('rm')
-    .description('delete a model (every revision) from the Hugging Face cache')
-    .argument('<id>', 'org/name')
+    .description(text.command('models rm.description'))
+    .argument('<id>', text.command('models rm.id'))
     .action(async (id: string) => {
       const { modelsRm } = await import('./models.js');
       result.code = await modelsRm(id, io);
     });
 
-  const cache = program.command('cache').description('Inspect and maintain the cache database: stats, export, prune, vacuum, merge.');
-  command(cache, 'cache stats', 'what the cache holds: size, files, images, results by job, model and status, last runs')
+  const cache = program.command('cache').description(text.command('cache.description'));
+  command(cache, 'cache stats')
     .action(async (flags: CacheStatsFlags) => {
       const { cacheStatsCommand } = await import('./cache.js');
       result.code = cacheStatsCommand(flags, io);
     });
-  command(cache, 'cache export', 'every cached answer as JSONL, with its image hash, job, model and the paths it is known by')
+  command(cache, 'cache export')
     .action(async (flags: ExportFlags) => {
       const { cacheExportCommand } = await import('./cache.js');
       result.code = await cacheExportCommand(flags, io);
     });
-  command(cache, 'cache prune', 'remove old or unused answers, or those of files that are gone')
+  command(cache, 'cache prune')
     .action(async (flags: PruneFlags) => {
       const { cachePruneCommand } = await import('./cache.js');
       result.code = await cachePruneCommand(flags, io);
     });
-  command(cache, 'cache vacuum', 'empty the WAL and rebuild the database file, giving the space of removed rows back')
+  command(cache, 'cache vacuum')
     .action(async (flags: WriteFlags) => {
       const { cacheVacuumCommand } = await import('./cache.js');
       result.code = await cacheVacuumCommand(flags, io);
     });
-  command(cache, 'cache merge', "add other caches' answers (e.g. from catalog --shard on other machines) to this one; the others are only read")
-    .argument('<other...>', 'cache files to merge in')
+  command(cache, 'cache merge')
+    .argument('<other...>', text.command('cache merge.other'))
     .action(async (others: string[], flags: WriteFlags) => {
       const { cacheMergeCommand } = await import('./cache.js');
       result.code = await cacheMergeCommand(others, flags, io);
@@ -153,20 +195,20 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
 
   // `review [CATALOG…]` serves the review page (its own action); `review import` and `review export`
   // are subcommands: commander runs a subcommand when the first operand names one, else the action.
-  const review = command(program, 'review', 'Review answers on a local web page: accept, edit or reject each; decisions are saved in the cache and kept by later catalog runs. Also: review import, review export.')
+  const review = command(program, 'review')
     .enablePositionalOptions()
-    .argument('[catalogs...]', 'catalogs written by catalog (JSONL or CSV); none: the rows of a cache job (--job)')
+    .argument('[catalogs...]', text.command('review.catalogs'))
     .action(async (catalogs: string[], flags: ReviewFlags) => {
       const { reviewCommand } = await import('./review.js');
       result.code = await reviewCommand(catalogs, flags, io);
     });
-  command(review, 'review import', 'record decisions made elsewhere (a spreadsheet edit of a catalog, a review export): all or none')
-    .argument('<file>', 'a CSV or JSONL file with review, and SourceFile or sha256 (+ page), per row')
+  command(review, 'review import')
+    .argument('<file>', text.command('review import.file'))
     .action(async (file: string, flags: ReviewImportFlags) => {
       const { reviewImportCommand } = await import('./review-io.js');
       result.code = reviewImportCommand(file, flags, io);
     });
-  command(review, 'review export', "write the cache's decisions as CSV or JSONL, in the form review import reads")
+  command(review, 'review export')
     .action(async (flags: ReviewExportFlags) => {
       const { reviewExportCommand } = await import('./review-io.js');
       result.code = await reviewExportCommand(flags, io);
@@ -174,42 +216,42 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
 
   // The catalog's requests as OpenAI batch files, for vllm run-batch or a /files + /batches service.
   const batch = program.command('batch')
-    .description("Catalog through offline batches: write the cache's missing requests as OpenAI batch files, or submit them to a /files + /batches service, and import the results into the cache.")
-    .addHelpText('after', BATCH_EXIT_CODES_HELP);
-  command(batch, 'batch export', 'write a request line for every image or page the cache does not answer (the same flags as catalog)')
-    .argument('[paths...]', 'image files and folders, as for catalog')
+    .description(text.command('batch.description'))
+    .addHelpText('after', after(io, exitCodes(text, 'batch')));
+  command(batch, 'batch export')
+    .argument('[paths...]', text.command('batch.paths'))
     .action(async (paths: string[], _flags: unknown, cmd: Command) => {
       // The catalog's settings (config file, environment): the same job as the catalog run that follows.
       const flags = (await import('./config.js')).catalogSettings<BatchExportFlags>(cmd, io);
       const { batchExportCommand } = await import('./batch.js');
       result.code = await batchExportCommand(paths, flags, io);
     });
-  command(batch, 'batch import', "store the answers of result files (vllm run-batch's output, a batch service's output and error files) in the cache")
-    .argument('<results...>', 'result files (JSONL, one result per line)')
+  command(batch, 'batch import')
+    .argument('<results...>', text.command('batch import.results'))
     .action(async (files: string[], flags: BatchImportFlags) => {
       const { batchImportCommand } = await import('./batch.js');
       result.code = await batchImportCommand(files, flags, io);
     });
-  command(batch, 'batch submit', "export the cache's missing requests and hand them to a /files + /batches service (--endpoint); leaves out requests already in a pending batch")
-    .argument('[paths...]', 'image files and folders, as for catalog')
+  command(batch, 'batch submit')
+    .argument('[paths...]', text.command('batch.paths'))
     .action(async (paths: string[], _flags: unknown, cmd: Command) => {
       const flags = (await import('./config.js')).catalogSettings<BatchSubmitFlags>(cmd, io);
       const { batchSubmitCommand } = await import('./batch.js');
       result.code = await batchSubmitCommand(paths, flags, io);
     });
-  command(batch, 'batch status', 'every batch submitted from this cache, as its service reports it now')
+  command(batch, 'batch status')
     .action(async (flags: BatchStatusFlags) => {
       const { batchStatusCommand } = await import('./batch.js');
       result.code = await batchStatusCommand(flags, io);
     });
-  command(batch, 'batch fetch', 'download the results of finished batches and import them into the cache')
+  command(batch, 'batch fetch')
     .action(async (flags: BatchFetchFlags) => {
       const { batchFetchCommand } = await import('./batch.js');
       result.code = await batchFetchCommand(flags, io);
     });
 
-  command(program, 'doctor', 'Check this machine before a catalog run (Node, image decoders, ONNX Runtime, cache, endpoints, model); print a fix for each problem.')
-    .addHelpText('after', DOCTOR_EXIT_CODES_HELP)
+  command(program, 'doctor')
+    .addHelpText('after', after(io, exitCodes(text, 'doctor')))
     .action(async (flags: DoctorFlags) => {
       const { doctorCommand } = await import('./doctor.js');
       result.code = await doctorCommand(flags, io);
@@ -252,9 +294,8 @@ async function runIn(argv: string[], io: CliIO): Promise<number> {
       return error.exitCode === 0 ? 0 : ExitCode.usage;
     }
     if (error instanceof OutputClosed) return result.code; // the reader went away (`| head`)
-    const code = exitCodeFor(error);
-    if (code !== ExitCode.internal) return fail(code, (error as Error).message);
-    if (io.env.GLM_VISION_DEBUG) io.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    return fail(ExitCode.internal, t('cli:error.internal', { message: (error as Error).message ?? String(error) }));
+    // A catalog run prints its error before its summary.
+    if (!wasTold(error)) tellError(error, io);
+    return errorLine(error).code;
   }
 }

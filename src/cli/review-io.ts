@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openExistingCache } from '../cache/existing.js';
 import { loadJobs, resolveJobs } from '../cache/jobs.js';
+import { wantsBom } from '../emit/bom.js';
 import { isStdoutDash, outputSink, type Sink } from '../emit/sink.js';
 import { readDecisionFile } from '../review-io/decision-file.js';
 import { exportReviews } from '../review-io/export.js';
@@ -81,7 +82,7 @@ export async function reviewExportCommand(flags: ReviewExportFlags, io: CliIO): 
     const jobs = loadJobs(db);
     const only = resolveJobs(jobs, flags.job, cache);
     sink = await outputSink(flags.output, io.stdout, { cwd: io.cwd });
-    const count = await exportReviews(db, sink, { jobs, only, format, bom: !!flags.bom });
+    const count = await exportReviews(db, sink, { jobs, only, format, bom: wantsBom(flags.bom, sink) });
     await sink.commit();
     if (!flags.quiet) {
       const done = toFile ? t('reviewio:export.doneTo', { count, cache, output: flags.output }) : t('reviewio:export.done', { count, cache });

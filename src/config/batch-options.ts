@@ -20,30 +20,25 @@ const SHARED_KEYS = [
 type SharedKey = (typeof SHARED_KEYS)[number];
 type Catalog = (typeof CATALOG_OPTIONS)[number];
 /** A catalog entry given to export and submit: the same flag, help, check and environment. */
-type Rehomed<O> = O extends { key: SharedKey } ? Omit<O, 'commands' | 'setting'> & { commands: typeof MAKERS } : never;
+type Rehomed<O> = O extends { key: SharedKey } ? Omit<O, 'commands' | 'setting'> & { commands: typeof MAKERS; helpOf: 'catalog' } : never;
 
 const SHARED = (CATALOG_OPTIONS as readonly OptionSpec[])
   .filter((o) => (SHARED_KEYS as readonly string[]).includes(o.key))
-  .map(({ setting: _setting, ...o }) => ({ ...o, commands: MAKERS })) as unknown as readonly Rehomed<Catalog>[];
+  .map(({ setting: _setting, ...o }) => ({ ...o, commands: MAKERS, helpOf: 'catalog' })) as unknown as readonly Rehomed<Catalog>[];
 
 const OWN = [
-  { key: 'output', short: '-o', value: '<file>', kind: 'string', default: 'requests.jsonl', commands: ['batch export'],
-    help: 'the request file; past a limit the next requests go to FILE-2.jsonl, FILE-3.jsonl… beside it. Each file is written atomically, once the export is complete' },
-  { key: 'max-requests', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_REQUESTS), check: { type: 'int', min: 1 }, commands: MAKERS,
-    help: 'most requests in one file (a batch)' },
-  { key: 'max-bytes', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_BYTES), check: { type: 'int', min: 1024 }, commands: MAKERS,
-    help: 'most bytes in one file (a batch)' },
-  { key: 'cache', value: '<file>', kind: 'string', commands: ['batch import', 'batch status', 'batch fetch'],
-    help: 'cache database (default: $GLM_VISION_CACHE, the config file\'s "cache", or ~/.cache/glm-vision/cache.db)' },
-  { key: 'api-key', value: '<key>', kind: 'string', commands: SERVER_USERS,
-    help: 'API key for the batch service (default: $GLM_VISION_API_KEY, $OPENAI_API_KEY, $ZHIPUAI_API_KEY)' },
+  { key: 'output', short: '-o', value: '<file>', kind: 'string', default: 'requests.jsonl', commands: ['batch export'] },
+  { key: 'max-requests', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_REQUESTS), check: { type: 'int', min: 1 }, commands: MAKERS },
+  { key: 'max-bytes', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_BYTES), check: { type: 'int', min: 1024 }, commands: MAKERS },
+  { key: 'cache', value: '<file>', kind: 'string', commands: ['batch import', 'batch status', 'batch fetch'] },
+  { key: 'api-key', value: '<key>', kind: 'string', commands: SERVER_USERS },
   { key: 'timeout', value: '<seconds>', kind: 'number', default: '300', check: { type: 'number', min: 0, max: 86_400, minOpen: true },
-    commands: SERVER_USERS, help: 'time limit for each request to the batch service' },
-  { key: 'offline', kind: 'boolean', commands: ['batch status'], help: 'show what the cache last heard of each batch; ask no server' },
-  { key: 'json', kind: 'boolean', commands: ['batch status'], help: 'print a JSON array of the batches instead of a table' },
-  { key: 'quiet', short: '-q', kind: 'boolean', commands: ['batch import', 'batch fetch'], help: 'no summary on stderr unless something failed' },
+    commands: SERVER_USERS },
+  { key: 'offline', kind: 'boolean', commands: ['batch status'] },
+  { key: 'json', kind: 'boolean', commands: ['batch status'] },
+  { key: 'quiet', short: '-q', kind: 'boolean', commands: ['batch import', 'batch fetch'] },
   { key: 'config', value: '<file>', kind: 'string', commands: ['batch import', 'batch status', 'batch fetch'],
-    help: 'the config file whose "cache" (and endpoints, key) to use (default: the nearest glm-vision.config.json)', negate: 'read no config file' },
+    negate: true },
 ] as const satisfies readonly OptionSpec[];
 
 export const BATCH_OPTIONS = [...SHARED, ...OWN] as const;

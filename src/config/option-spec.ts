@@ -16,8 +16,12 @@ export type Check =
   | { type: 'keyValue' }
   | { type: 'pages' };
 
+/** catalog --help's option groups, in the order they are printed (the headings: cli/help-groups.ts). */
+export const HELP_GROUPS = ['inputs', 'model', 'prompt', 'images', 'documents', 'output', 'cache', 'run'] as const;
+export type HelpGroup = (typeof HELP_GROUPS)[number];
+
 export type CommandName =
-  | 'catalog' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models pull'
+  | 'catalog' | 'ask' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models pull'
   | 'cache stats' | 'cache export' | 'cache prune' | 'cache vacuum' | 'cache merge' | 'doctor'
   | 'review' | 'review import' | 'review export'
   | 'batch export' | 'batch import' | 'batch submit' | 'batch status' | 'batch fetch';
@@ -38,11 +42,14 @@ export interface OptionSpec {
   /** The long flag without its dashes; also the config key. */
   key: string;
   short?: string;
+  /** Where --help lists it; options without one are listed under "Options:". */
+  group?: HelpGroup;
   /** commander's value name, `<n>`; none for a switch. */
   value?: string;
-  help: string;
-  /** Also `--no-KEY`, with this help. */
-  negate?: string;
+  /** Also `--no-KEY`. The help of both is in the options catalogs (i18n/<lang>/options.ts). */
+  negate?: true;
+  /** Values the help fills in (`{{model}}`), where they come from constants. */
+  helpValues?: Readonly<Record<string, string>>;
   /** Only `--no-KEY` (commander then defaults KEY to true). */
   negatedOnly?: boolean;
   kind: Kind;
@@ -54,6 +61,8 @@ export interface OptionSpec {
   /** commander refuses other values itself (--backend). */
   commanderChoices?: boolean;
   commands: readonly CommandName[];
+  /** The command whose help text (i18n/<lang>/options.ts) this entry shares: batch export's copies of catalog's. */
+  helpOf?: CommandName;
   /** A catalog setting a config file and the environment may give: its place in `glm-vision config`'s listing. */
   setting?: number;
   /** Environment variables, the first set one wins (default GLM_VISION_<KEY>). */
@@ -65,6 +74,9 @@ export interface OptionSpec {
   splitEnv?: boolean;
   doc?: SettingDoc;
 }
+
+/** Where an entry's help is found in the options catalogs: `options:<command>.<key>`. */
+export const helpCommandOf = (o: OptionSpec): CommandName => o.helpOf ?? (o.commands[0] as CommandName);
 
 /** commander's attribute name of a key: max-pixels → maxPixels. */
 export type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
@@ -82,7 +94,7 @@ type Raw<O> = O extends { kind: 'boolean' }
   ? boolean
   : O extends { repeatable: true }
     ? string[]
-    : O extends { negate: string }
+    : O extends { negate: true }
       ? string | false
       : string;
 

@@ -1,5 +1,6 @@
 // A command's options as a README table (flag, default, meaning), made from the option table, so
 // that the README cannot drift from --help (test/review-units.test.ts compares them).
+import { optionHelp } from './option-help.js';
 import type { CommandName, OptionSpec } from './option-spec.js';
 import { optionsFor } from './options.js';
 
@@ -17,10 +18,10 @@ function defaultCell(o: OptionSpec): string {
   return typeof o.default === 'string' ? code(o.default) : 'none';
 }
 
-/** The help without its "(default: …)", which the table has a column for. */
+/** The English help without its "(default: …)", which the table has a column for. */
 const meaningOf = (o: OptionSpec): string => {
-  const help = o.help.replace(/ \(default: [^()]*\)/g, '');
-  return o.negate !== undefined ? `${help}; \`--no-${o.key}\`: ${o.negate}` : help;
+  const help = optionHelp(o, false, 'en').replace(/ \(default: [^()]*\)/g, '');
+  return o.negate !== undefined ? `${help}; \`--no-${o.key}\`: ${optionHelp(o, true, 'en')}` : help;
 };
 
 /** A cell's `|` would end the cell, even inside code. */

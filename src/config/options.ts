@@ -1,6 +1,7 @@
 // The option table: every command's options, each declared once (catalog-options.ts,
 // command-options.ts). The command line's options, the settings, `glm-vision config`'s listing,
 // the typed flags and the README's "Every setting" table are all made from it.
+import { ASK_OPTIONS } from './ask-options.js';
 import { BATCH_OPTIONS } from './batch-options.js';
 import { CATALOG_OPTIONS } from './catalog-options.js';
 import { COMMAND_OPTIONS } from './command-options.js';
@@ -9,12 +10,13 @@ import { REVIEW_OPTIONS } from './review-options.js';
 import type { CommandName, FlagsOf, OptionSpec, ParsedOf } from './option-spec.js';
 
 export const OPTIONS = [
-  { key: 'json', kind: 'boolean', commands: ['config'], help: 'print JSON: {config, settings: {KEY: {value, source, from?, note?}}}' },
+  { key: 'json', kind: 'boolean', commands: ['config'] },
   ...CATALOG_OPTIONS,
   ...COMMAND_OPTIONS,
   ...REVIEW_IO_OPTIONS,
   ...REVIEW_OPTIONS,
   ...BATCH_OPTIONS,
+  ...ASK_OPTIONS,
 ] as const satisfies readonly OptionSpec[];
 
 type Table = typeof OPTIONS;
@@ -30,6 +32,9 @@ export type CatalogFlags = FlagsOf<Table, 'catalog'> & {
 };
 /** The catalog's flags once checked and parsed (parse-flags.ts). */
 export type CatalogOptions = ParsedOf<Table, 'catalog'> & Pick<CatalogFlags, 'setFrom'>;
+export type AskFlags = FlagsOf<Table, 'ask'> & Pick<CatalogFlags, 'setFrom'>;
+/** ask's flags once checked and parsed. */
+export type AskOptions = ParsedOf<Table, 'ask'> & Pick<CatalogFlags, 'setFrom'>;
 export type ReportFlags = FlagsOf<Table, 'report'>;
 export type XmpFlags = FlagsOf<Table, 'xmp'>;
 export type DoctorFlags = FlagsOf<Table, 'doctor'>;

@@ -1,4 +1,4 @@
-// "Did you mean" for a misspelt config key.
+// "Did you mean" for a misspelt config key or prompt name.
 
 function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);

@@ -5,11 +5,13 @@ export const LEADING_COLUMNS = [
   'SourceFile', 'page', 'pages', 'sha256', 'bytes', 'width', 'height', 'format', 'status', 'cached', 'error', 'prompt', 'model',
   'job', 'review', 'reviewer', 'reviewed_at',
 ] as const;
-export const TRAILING_COLUMNS = ['model_output', 'tokens_in', 'tokens_out', 'latency_ms'] as const;
+export const TRAILING_COLUMNS = ['model_output', 'tokens_in', 'tokens_out', 'latency_ms', 'raw_output'] as const;
 /** Columns that catalogs written before reviews (glm-vision 0.1) lack: a reader takes them as empty. */
 export const REVIEW_COLUMNS = ['job', 'review', 'reviewer', 'reviewed_at', 'model_output'] as const;
 /** Added after the other review columns: a catalog may have those and not this one. */
 export const REVIEWED_AT = 'reviewed_at';
+/** Added last: catalogs written before it end at latency_ms. */
+export const RAW_OUTPUT = 'raw_output';
 
 /** Names a template field may not take (they would collide with fixed columns). */
 export const RESERVED_COLUMNS: ReadonlySet<string> = new Set([
@@ -53,6 +55,8 @@ export interface CatalogRow {
   tokens_in: number | null;
   tokens_out: number | null;
   latency_ms: number | null;
+  /** The model's answer as it came, when it could not become `output` (a structured answer that is not JSON or fails its schema); else null. */
+  raw_output: string | null;
 }
 
 /** A structured answer kept as JSON text (a CSV cell, an edit): its fields, or the text when it holds none. */

@@ -8,7 +8,7 @@ import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { unneutralizeCell } from './neutralize.js';
 import { DECISIONS, type Decision } from '../cache/reviews.js';
-import { LEADING_COLUMNS, objectOrText, REVIEW_COLUMNS, REVIEWED_AT, STATUSES, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
+import { LEADING_COLUMNS, objectOrText, RAW_OUTPUT, REVIEW_COLUMNS, REVIEWED_AT, STATUSES, TRAILING_COLUMNS, type CatalogRow, type Status } from './columns.js';
 
 /** A row as read back; catalogs from before reviews have none of the review columns: empty. */
 export type ReadRow = CatalogRow;
@@ -64,6 +64,7 @@ function toRow(
     tokens_in: numberOrNull(obj.tokens_in),
     tokens_out: numberOrNull(obj.tokens_out),
     latency_ms: numberOrNull(obj.latency_ms),
+    raw_output: stringOrNull(obj.raw_output),
   };
 }
 
@@ -107,11 +108,12 @@ export interface CsvLayout {
 export function csvLayout(header: string[] | undefined, file: string): CsvLayout {
   if (!header) fail(file, undefined, t('emit:read.noHeader'));
   // Catalogs from before page support have no page and pages columns; from before reviews, no review
-  // columns; from the first catalogs with reviews, no reviewed_at.
+  // columns; from the first catalogs with reviews, no reviewed_at; from before raw_output, none.
   const older = new Set<string>([
     ...(header[1] === 'page' ? [] : ['page', 'pages']),
     ...(header.includes('review') ? [] : REVIEW_COLUMNS),
     ...(header.includes(REVIEWED_AT) ? [] : [REVIEWED_AT]),
+    ...(header.includes(RAW_OUTPUT) ? [] : [RAW_OUTPUT]),
   ]);
   const leading = LEADING_COLUMNS.filter((c) => !older.has(c));
   const trailing = TRAILING_COLUMNS.filter((c) => !older.has(c));

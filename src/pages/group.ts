@@ -30,7 +30,14 @@ export function groupPages(rows: CatalogRow[], asArray: boolean): CatalogRow[] {
     tokens_in: sum(rows.map((r) => r.tokens_in)),
     tokens_out: sum(rows.map((r) => r.tokens_out)),
     latency_ms: sum(rows.map((r) => r.latency_ms)),
+    raw_output: rawOutputs(rows),
   }];
+}
+
+/** The pages' unusable answers, each under its page number. */
+function rawOutputs(rows: readonly CatalogRow[]): string | null {
+  const raw = rows.filter((r) => r.raw_output !== null).map((r) => `page ${r.page}: ${r.raw_output}`);
+  return raw.length ? raw.join('\n\n') : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Asks the backend about one prepared image and turns the reply into a
 // cacheable answer; an empty or malformed structured answer gets one more try.
 import type { Backend, InferRequest, InferResult } from '../backends/backend.js';
-import { FileFailure } from '../support/errors.js';
+import { FileFailure, UnusableAnswer, type RawReply } from '../support/errors.js';
 import { AnswerError, cleanAnswer, parseJsonAnswer } from './parse.js';
 import type { CachedResult } from '../cache/store.js';
 import type { ValidateFunction } from 'ajv';
@@ -50,7 +50,7 @@ function judge(
  */
 export function judgeReply(
   reply: InferResult, validate: ValidateFunction | undefined, promptName: string, maxTokens: number, latencyMs: number | null,
-): Answer | { problem: string } {
+): Answer | { problem: string; reply: RawReply } {
   if (reply.finishReason === 'content_filter') {
     throw new FileFailure("the server's content filter withheld the answer");
   }
@@ -58,7 +58,9 @@ export function judgeReply(
   const status = reply.finishReason === 'length' ? 'truncated' : 'ok';
   // An empty or malformed answer is a glitch; never cache it as an answer.
   const judged = judge(text, status, validate, maxTokens);
-  if ('problem' in judged) return judged;
+  if ('problem' in judged) {
+    return { problem: judged.problem, reply: { text, model: reply.model, tokensIn: reply.tokensIn ?? null, tokensOut: reply.tokensOut ?? null, latencyMs } };
+  }
   const { value, note } = judged;
   return {
     status, output: text, value, note, prompt: promptName, model: reply.model,
@@ -81,6 +83,6 @@ export async function ask(
     if (!('problem' in answer)) return answer;
     // Worth one more try.
     if (attempt === 0) continue;
-    throw new FileFailure(`${answer.problem} (after 2 attempts)`);
+    throw new UnusableAnswer(`${answer.problem} (after 2 attempts)`, answer.reply);
   }
 }

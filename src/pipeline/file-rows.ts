@@ -92,7 +92,9 @@ export class FileRows {
       const answered = this.rows.answered({ ...row, ...imageFacts(cache.image(sha)) }, out.result, out.cached, out.answer);
       return [this.reviews.ofImage(answered, sha, out.result.output)];
     } catch (error) {
-      return [this.rows.failed(row, error)];
+      // The image's size is known once it was prepared, even when its answer failed.
+      const image = row.sha256 === null ? undefined : cache.image(row.sha256);
+      return [this.rows.failed(image ? { ...row, ...imageFacts(image) } : row, error)];
     } finally {
       staged();
       if (documentPermit) control.openDocuments.release();

@@ -1,6 +1,6 @@
 // Turns a model's raw answer into the catalog's output: strips GLM's box and
 // thinking markers, and parses and validates structured answers.
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { tIn } from '../i18n/index.js';
 import { newAjv } from '../support/lazy-ajv.js';
 import type { JsonSchema } from '../backends/backend.js';
@@ -41,13 +41,32 @@ export function parseJsonAnswer(text: string, validate: ValidateFunction): Recor
     throw new AnswerError(tIn('en', 'pipeline:answer.notObject', { preview: preview(text) }));
   }
   if (!validate(value)) {
-    const problems = (validate.errors ?? [])
-      .slice(0, 3)
-      .map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim())
-      .join('; ');
+    const problems = (validate.errors ?? []).slice(0, 3).map(schemaProblem).join('; ');
     throw new AnswerError(tIn('en', 'pipeline:answer.schema', { problems }));
   }
   return value as Record<string, unknown>;
+}
+
+/** ajv's `/items/0/name` as `items[0].name`. */
+function fieldName(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part), '');
+}
+
+/** One schema error naming the field it is about: "field 'date': must match format "date"". */
+export function schemaProblem(e: ErrorObject): string {
+  const params = e.params as Record<string, unknown>;
+  const parent = fieldName(e.instancePath);
+  const child = (key: string): string => (parent ? `${parent}.${key}` : key);
+  if (e.keyword === 'required' && typeof params.missingProperty === 'string') return `field '${child(params.missingProperty)}': missing`;
+  if (e.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+    return `field '${child(params.additionalProperty)}': not in the schema`;
+  }
+  const what = e.message ?? e.keyword;
+  return parent ? `field '${parent}': ${what}` : `the answer: ${what}`;
 }
 
 function extractObject(text: string): string | undefined {

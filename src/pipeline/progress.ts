@@ -17,7 +17,8 @@ export interface Tally {
 export interface Progress {
   start(total: number): void;
   update(tally: Tally): void;
-  stop(tally: Tally, elapsedMs: number): void;
+  /** `before` runs once the bar is gone, before the summary: for an error that ended the run. */
+  stop(tally: Tally, elapsedMs: number, before?: () => void): void;
 }
 
 function rate(tally: Tally, elapsedMs: number): number {
@@ -41,7 +42,7 @@ export function summaryLine(tally: Tally, elapsedMs: number): string {
 }
 
 export function createProgress(stderr: Writable & { isTTY?: boolean }, quiet: boolean, now = Date.now): Progress {
-  if (quiet) return { start() {}, update() {}, stop() {} };
+  if (quiet) return { start() {}, update() {}, stop: (_t, _elapsed, before) => before?.() };
   const started = now();
   if (stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -61,9 +62,10 @@ export function createProgress(stderr: Writable & { isTTY?: boolean }, quiet: bo
         if (t.total !== bar.getTotal()) bar.setTotal(t.total);
         bar.update(t.done, { cached: t.cached, failed: t.failed, speed: rate(t, now() - started).toFixed(2) });
       },
-      stop: (t, elapsed) => {
+      stop: (t, elapsed, before) => {
         bar.update(t.done, { cached: t.cached, failed: t.failed, speed: rate(t, elapsed).toFixed(2) });
         bar.stop();
+        before?.();
         stderr.write(`${summaryLine(t, elapsed)}\n`);
       },
     };
@@ -76,6 +78,9 @@ export function createProgress(stderr: Writable & { isTTY?: boolean }, quiet: bo
       last = now();
       stderr.write(`glm-vision: ${t.done}/${t.total} done, ${t.cached} cached, ${t.failed} failed, ${rate(t, last - started).toFixed(2)} images/s\n`);
     },
-    stop: (t, elapsed) => stderr.write(`${summaryLine(t, elapsed)}\n`),
+    stop: (t, elapsed, before) => {
+      before?.();
+      stderr.write(`${summaryLine(t, elapsed)}\n`);
+    },
   };
 }

@@ -6,7 +6,7 @@ import type { ValidateFunction } from 'ajv';
 import type { CachedResult, CacheHit, ImageInfo, PageRecord } from '../cache/store.js';
 import type { CatalogRow } from '../emit/columns.js';
 import type { DocumentKind } from '../pages/document.js';
-import { FileFailure } from '../support/errors.js';
+import { FileFailure, UnusableAnswer } from '../support/errors.js';
 import { answerValue, type Answer } from './answer.js';
 import type { FileEntry } from './walk.js';
 
@@ -23,7 +23,7 @@ export class Rows {
     return {
       SourceFile: file.path, page: null, pages: null, sha256: null, bytes: file.size, width: null, height: null, format: null,
       status: 'error', cached: false, error: null, prompt: this.promptName, model: '', job: this.job, review: null, reviewer: null, reviewed_at: null,
-      output: null, model_output: null, tokens_in: null, tokens_out: null, latency_ms: null,
+      output: null, model_output: null, tokens_in: null, tokens_out: null, latency_ms: null, raw_output: null,
     };
   }
 
@@ -40,6 +40,7 @@ export class Rows {
       width: hit.image?.width ?? null, height: hit.image?.height ?? null, format: hit.image?.format ?? null,
       status: r.status, cached: true, error: note, prompt: r.prompt, model: r.model, job: this.job, review: null, reviewer: null, reviewed_at: null,
       output: value, model_output: null, tokens_in: r.tokensIn, tokens_out: r.tokensOut, latency_ms: r.latencyMs,
+      raw_output: value === null ? r.output : null,
     };
   }
 
@@ -48,13 +49,20 @@ export class Rows {
     const { value, note } = answer ?? answerValue(r.output, r.status, this.validate, this.maxTokens);
     return {
       ...row, status: r.status, cached, error: note, model: r.model, prompt: r.prompt, output: value,
-      tokens_in: r.tokensIn, tokens_out: r.tokensOut, latency_ms: r.latencyMs,
+      tokens_in: r.tokensIn, tokens_out: r.tokensOut, latency_ms: r.latencyMs, raw_output: value === null ? r.output : null,
     };
   }
 
   /** A file's own failure becomes its error row; anything else is not the file's and ends the run. */
   failed(row: CatalogRow, error: unknown): CatalogRow {
     if (!(error instanceof FileFailure)) throw error;
+    if (error instanceof UnusableAnswer) {
+      // What the model said stays in the row, so a template can be debugged from the catalog.
+      const { text, model, tokensIn, tokensOut, latencyMs } = error.reply;
+      return {
+        ...row, status: 'error', error: error.message, model, tokens_in: tokensIn, tokens_out: tokensOut, latency_ms: latencyMs, raw_output: text,
+      };
+    }
     return { ...row, status: 'error', error: error.message };
   }
 

@@ -2,6 +2,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closest } from '../config/suggest.js';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { loadTemplate, type Template } from './template.js';
 import type { Lang } from './render.js';
@@ -28,7 +30,10 @@ export function resolveTemplate(spec: string, lang: Lang): Template {
   const file = path.join(PROMPTS_DIR, lang, `${spec}.md`);
   if (!existsSync(file)) {
     if (existsSync(spec)) return loadTemplate(spec);
-    throw new UsageError(`Unknown prompt "${spec}". Built-in prompts: ${builtinNames(lang).join(', ')}; or give a template file path.`);
+    const names = builtinNames(lang);
+    const guess = closest(spec, names);
+    const values = { name: spec, guess, names: names.join(', ') };
+    throw new UsageError(guess === undefined ? t('ask:prompt.unknown', values) : t('ask:prompt.didYouMean', values));
   }
   const template = loadTemplate(file);
   if (template.name !== spec) throw new UsageError(`Invalid prompt template ${file}: "name" is "${template.name}", expected "${spec}"`);

@@ -11,6 +11,7 @@ export const ErrorCode = {
   fileFailure: 'file_failure',
   documentLimit: 'document_limit',
   transientFileFailure: 'transient_file_failure',
+  unusableAnswer: 'unusable_answer',
 } as const;
 
 /** Bad flags, bad templates, bad configuration: exit 2. */
@@ -63,6 +64,28 @@ export class DocumentLimit extends FileFailure {
 export class TransientFileFailure extends FileFailure {
   // Its name stays 'FileFailure' (as shown to users); the code tells it apart.
   override readonly code: string = ErrorCode.transientFileFailure;
+}
+
+/** What the model said, as the row of an answer that could not be used keeps it. */
+export interface RawReply {
+  text: string;
+  model: string;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  latencyMs: number | null;
+}
+
+/**
+ * The model answered, twice, but not in a usable form (empty, not JSON, or failing the template's
+ * schema): an error row that keeps the answer (raw_output), its model and tokens. Never cached.
+ */
+export class UnusableAnswer extends FileFailure {
+  override name = 'UnusableAnswer';
+  override readonly code: string = ErrorCode.unusableAnswer;
+
+  constructor(message: string, readonly reply: RawReply) {
+    super(message);
+  }
 }
 
 /** The documented exit codes (sysexits.h where one fits). */

@@ -1,5 +1,5 @@
 // A child process for the onnx section, so what it measures runs in a fresh
-// process with nothing else on its event loop. Two modes; each prints one
+// process with nothing else on its event loop. Three modes; each prints one
 // JSON line on stdout.
 //
 //   catalog: `glm-vision catalog ...` run in this process (main() from
@@ -7,6 +7,8 @@
 //     delay monitor on. Also reports what crossed to the model worker (message
 //     sizes, how long each postMessage held the main thread), the longest GC
 //     pause, and the batch sizes as seen from the main thread.
+//   peer: transformers.js on the same model and images, one image at a time
+//     (test/helpers/transformers-peer.ts), timed after loading and one warm-up.
 //   engine: the model alone (Engine from dist/backends/onnx/engine.js, no CLI,
 //     no worker): the same jobs at each batch size, with the time split
 //     between the vision encoder, prompt prefill and decode steps.
@@ -45,7 +47,26 @@ export interface EngineInput {
   batchSizes: number[];
 }
 
-export type ChildInput = CatalogInput | EngineInput;
+/** transformers.js on the same model and images: its own processing and greedy generate(), one image at a time. */
+export interface PeerInput {
+  mode: 'peer';
+  model: string;
+  family: 'qwen2_vl' | 'glm';
+  images: string[];
+  prompt: string;
+  maxTokens: number;
+  threads: number;
+}
+
+export interface PeerResult {
+  /** Processor and model loaded. */
+  loadMs: number;
+  /** The images, after loading (one warm-up image excluded). */
+  wallMs: number;
+  tokensOut: number[];
+}
+
+export type ChildInput = CatalogInput | EngineInput | PeerInput;
 
 export interface CatalogResult {
   code: number;
@@ -269,7 +290,7 @@ type Session = { run: (feeds: Record<string, { dims: readonly number[] }>) => Pr
 async function engine(input: EngineInput): Promise<EngineResult> {
   const { Engine } = (await import(distUrl('backends', 'onnx', 'engine.js'))) as typeof EngineModule;
   const { processImage, visionConfigFrom } = (await import(distUrl('backends', 'onnx', 'image-processor.js'))) as typeof ImageModule;
-  const { loadModelDir } = (await import(distUrl('backends', 'onnx', 'model-dir.js'))) as typeof ModelDirModule;
+  const { loadModelDir } = (await import(distUrl('models', 'model-dir.js'))) as typeof ModelDirModule;
   const { TextCodec } = (await import(distUrl('backends', 'onnx', 'text.js'))) as typeof TextModule;
   const model = loadModelDir(input.model, 'fp32');
   const cfg = visionConfigFrom(model.preprocessorConfig, model.family, model.preprocessorFile);
@@ -338,13 +359,26 @@ async function engine(input: EngineInput): Promise<EngineResult> {
   return { loadMs, batches, identical, rows: jobs.length };
 }
 
+async function peer(input: PeerInput): Promise<PeerResult> {
+  const { Peer } = await import('../helpers/transformers-peer.js');
+  const t0 = performance.now();
+  const p = await Peer.load(input.model, input.family, input.threads || os.availableParallelism());
+  const loadMs = performance.now() - t0;
+  // Warm-up, as the engine mode has: the first run of a session allocates its arenas.
+  await p.answer(input.images[0] as string, input.prompt, input.maxTokens);
+  const tokensOut: number[] = [];
+  const b0 = performance.now();
+  for (const file of input.images) tokensOut.push((await p.answer(file, input.prompt, input.maxTokens)).length);
+  return { loadMs, wallMs: performance.now() - b0, tokensOut };
+}
+
 const raw = process.argv[2];
 if (!raw) {
   process.stderr.write("usage: node --import tsx test/bench/onnx-child.ts '<json>'\n");
   process.exit(2);
 }
 const input = JSON.parse(raw) as ChildInput;
-(input.mode === 'engine' ? engine(input) : catalog(input)).then(
+(input.mode === 'engine' ? engine(input) : input.mode === 'peer' ? peer(input) : catalog(input)).then(
   (result) => {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     // Exit at once: ORT's thread pool or a worker must not keep the child alive.

@@ -25,6 +25,7 @@ import { metricsUrl, readMetrics } from './server-metrics.js';
 import { displayEndpoint, oneLine, redact } from './redact.js';
 import { classifyStatus, describeNetworkError, isConnectionLevel, isRetryable } from './retry-policy.js';
 import { parseRetryAfter, retryDelay } from '../../support/retry-policy.js';
+import { t } from '../../i18n/index.js';
 
 export type { OpenAIBackendOptions } from './backend-options.js';
 
@@ -173,7 +174,7 @@ class OpenAIBackend implements Backend {
     }
     if (last === undefined) throw new Error('unreachable: no attempt was made');
     if (isConnectionLevel(last.failure.kind, last.failure.status) && this.pool.allDown(token)) {
-      throw new TemporaryFailure(`every endpoint is unreachable: ${this.pool.describe()}`);
+      throw new TemporaryFailure(t('ask:unreachable.all', { endpoints: this.pool.describe(), next: this.pool.nextStep() }));
     }
     throw failureError(last.failure, attempts);
   }

@@ -1,6 +1,7 @@
 // Spreads requests over endpoints and sets aside the ones that stop answering.
 
 import { formatSeconds } from './errors.js';
+import { t } from '../../i18n/index.js';
 
 export const FAILURES_BEFORE_COOLDOWN = 3;
 export const COOLDOWN_START_MS = 5_000;
@@ -144,6 +145,13 @@ export class EndpointPool {
   /** "http://a/v1 (connection refused), http://b/v1 (no answer within 60 s)". */
   describe(): string {
     return this.endpoints.map((ep) => `${ep.label} (${ep.problem ?? 'unreachable'})`).join(', ');
+  }
+
+  /** What a person checks next when none answers: the servers, then doctor on each. */
+  nextStep(): string {
+    const labels = this.endpoints.map((ep) => ep.label);
+    const flags = labels.map((l) => `--endpoint ${l}`).join(' ');
+    return labels.length === 1 ? t('ask:unreachable.nextOne', { url: labels[0], flags }) : t('ask:unreachable.nextMany', { urls: labels.join(', '), flags });
   }
 
   private isAvailable(ep: Endpoint, now: number): boolean {
