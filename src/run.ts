@@ -16,7 +16,6 @@ import type { CatalogRow } from './emit/columns.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from './emit/sink.js';
 import { createWriter, type Format } from './emit/writers.js';
 import type { PreprocessOptions } from './image/preprocess.js';
-import { t } from './i18n/index.js';
 import { Documents, type PageOptions } from './pages/document.js';
 import { groupPages } from './pages/group.js';
 import { Answers } from './pipeline/answers.js';
@@ -38,6 +37,7 @@ import type { FileEntry } from './pipeline/walk.js';
 import type { Lang } from './prompt/render.js';
 import { placeholders, type Template } from './prompt/template.js';
 import { ExitCode, exitCodeFor } from './support/errors.js';
+import { t } from './i18n/index.js';
 
 export interface CatalogJob {
   /** What the walk finds (this shard's part), in path order, a batch at a time, as the run takes them. */
@@ -246,9 +246,8 @@ function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown
   if (previous) stats.previousFiles = previous.files;
   // An unmounted share or a renamed folder looks like an archive that shrank overnight.
   if (previous && files < previous.files / 2) {
-    ctx.loud(t('pipeline:run.shrunk', {
-      count: files, inputs: job.inputsLabel, previous: previous.files.toLocaleString('en-US'),
-      date: new Date(previous.endedAt).toISOString().slice(0, 10),
+    ctx.loud(t('cli:catalog.shrunk', {
+      count: files, inputs: job.inputsLabel, previous: previous.files.toLocaleString('en-US'), date: new Date(previous.endedAt).toISOString().slice(0, 10),
     }));
   }
   // A --refresh ignores answers older than itself, or than the same --refresh that was cut off.
@@ -258,7 +257,7 @@ function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown
     refreshSince = resumed ?? Date.now();
     store.ignoreAnswersBefore(refreshSince);
     if (resumed !== undefined) {
-      ctx.warn(t('pipeline:run.refreshResumed', { since: new Date(resumed).toISOString() }));
+      ctx.warn(t('cli:catalog.refreshResumed', { since: new Date(resumed).toISOString() }));
     }
   }
   return store.startRun(job.args, jobId, job.inputsKey, files, refreshSince);
@@ -268,6 +267,6 @@ function startRun(job: CatalogJob, ctx: RunContext, jobId: string, spec: unknown
 function reportUnreadable(folders: CatalogJob['unreadable'], loud: (message: string) => void): void {
   if (folders.length === 0) return;
   const shown = folders.slice(0, 20).map((f) => `  ${f.dir} (${f.reason})`);
-  if (folders.length > shown.length) shown.push(t('pipeline:run.unreadableMore', { count: folders.length - shown.length }));
-  loud(t('pipeline:run.unreadable', { count: folders.length, list: shown.join('\n') }));
+  if (folders.length > shown.length) shown.push(`  ${t('cli:catalog.unreadable.more', { count: folders.length - shown.length })}`);
+  loud(t('cli:catalog.unreadable', { count: folders.length, folders: shown.join('\n') }));
 }

@@ -284,7 +284,7 @@ describe('catalog against an OpenAI-compatible server', () => {
     const folder = await photos(dir, 30, 200);
     const cache = path.join(dir, 'c.db');
     // Async: the fake server lives in this process and must keep answering.
-    const { stdout: out } = await promisify(execFile)('bash', ['-c', `set -o pipefail; node ${JSON.stringify(path.resolve('bin/glm-vision.js'))} ${base(cache).map((a) => JSON.stringify(a)).join(' ')} ${JSON.stringify(folder)} | head -1; echo "exit=$?"`], { encoding: 'utf8' });
+    const { stdout: out } = await promisify(execFile)('bash', ['-c', `set -o pipefail; node ${JSON.stringify(path.resolve('bin/glm-vision.js'))} ${base(cache).map((a) => JSON.stringify(a)).join(' ')} ${JSON.stringify(folder)} | head -1; echo "exit=$?"`], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
     const [first, status] = out.trim().split('\n');
     assert.equal(JSON.parse(first as string).status, 'ok');
     assert.equal(status, 'exit=0');

@@ -119,7 +119,7 @@ describe('the report page in Chinese', () => {
 
     const zh = await runMain(['report', 'catalog.jsonl', '-o', 'zh.html', '--lang', 'zh'], { cwd: dir, env: EN });
     assert.equal(zh.code, 0, zh.stderr);
-    assert.match(zh.stderr, /^glm-vision: report: 4 行，3 张缩略图，缺少 0 张图像，1 张图像无法预览；已写入 zh\.html（[\d.]+ KB）$/m);
+    assert.match(zh.stderr, /^glm-vision: 报告：4 行，3 张缩略图，缺失 0 张图片，1 张图片无法预览；已写入 zh\.html（[\d.]+ KB）$/m);
     const html = await readFile(path.join(dir, 'zh.html'), 'utf8');
     assert.match(html, /<html lang="zh-CN">/);
     assert.match(html, /<title>catalog\.jsonl — glm-vision 编目报告<\/title>/);

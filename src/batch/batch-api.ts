@@ -1,7 +1,8 @@
 // A /files + /batches service: OpenAI's API and the many that copy it (Zhipu's /api/paas/v4,
 // LiteLLM, the vLLM production stack). Upload a request file, create a batch for it, look at it,
 // and read its output and error files.
-import { isRecord, AttemptTimeout, fetchText, displayEndpoint, oneLine, redact, parseErrorBody } from '../backends/openai/index.js';
+import { isRecord, AttemptTimeout, fetchText, displayEndpoint, oneLine, reasonText, redact, parseErrorBody } from '../backends/openai/index.js';
+import { t } from '../i18n/index.js';
 import type { BatchCounts } from '../cache/batches.js';
 import { BatchServiceRefused, BatchServiceUnavailable } from './errors.js';
 
@@ -59,7 +60,7 @@ export class BatchApi {
     form.append('purpose', 'batch');
     form.append('file', new Blob([data], { type: 'application/jsonl' }), name);
     const json = await this.call('POST', '/files', form);
-    if (!isRecord(json) || typeof json.id !== 'string') throw this.garbled('POST /files', 'no file id');
+    if (!isRecord(json) || typeof json.id !== 'string') throw this.garbled('POST /files', t('batch:service.no_file_id'));
     return json.id;
   }
 
@@ -87,7 +88,7 @@ export class BatchApi {
 
   private info(what: string, json: unknown): BatchInfo {
     const info = batchInfo(json);
-    if (!info) throw this.garbled(what, 'no batch id or status');
+    if (!info) throw this.garbled(what, t('batch:service.no_batch'));
     return info;
   }
 
@@ -96,7 +97,7 @@ export class BatchApi {
     try {
       return JSON.parse(text);
     } catch {
-      throw this.garbled(`${method} ${path}`, `not JSON: ${this.clean(text, 120)}`);
+      throw this.garbled(`${method} ${path}`, t('batch:service.not_json', { text: this.clean(text, 120) }));
     }
   }
 
@@ -109,25 +110,25 @@ export class BatchApi {
       fetched = await fetchText(this.fetchFn, this.options.url + path, { method, headers, ...(body === undefined ? {} : { body }) },
         new AbortController().signal, this.options.timeoutMs);
     } catch (error) {
-      const why = error instanceof AttemptTimeout ? `no answer within ${this.options.timeoutMs / 1000} s` : this.clean(String((error as Error).cause ?? (error as Error).message));
-      throw new BatchServiceUnavailable(`${what}: ${why}; nothing is lost, run the command again later`);
+      const why = error instanceof AttemptTimeout
+        ? t('batch:service.timeout', { seconds: this.options.timeoutMs / 1000 })
+        : reasonText(this.clean(String((error as Error).cause ?? (error as Error).message)));
+      throw new BatchServiceUnavailable(t('batch:service.unreachable', { what, why }));
     }
     const { status, text } = fetched;
     if (status >= 200 && status < 300) return { text };
     const said = this.clean(parseErrorBody(text).message, 200);
     if (status === 408 || status === 429 || status >= 500) {
-      throw new BatchServiceUnavailable(`${what}: HTTP ${status}: ${said}; run the command again later`);
+      throw new BatchServiceUnavailable(t('batch:service.busy', { what, status, said }));
     }
-    const hint = status === 401 || status === 403
-      ? ' (check --api-key or $GLM_VISION_API_KEY)'
-      : status === 404 || status === 405
-        ? ' (does this service offer /files and /batches? vLLM\'s own server does not: use batch export, vllm run-batch and batch import)'
-        : '';
-    throw new BatchServiceRefused(`${what}: HTTP ${status}: ${said}${hint}`);
+    const key = status === 401 || status === 403
+      ? 'batch:service.refused.key'
+      : status === 404 || status === 405 ? 'batch:service.refused.no_batches' : 'batch:service.refused';
+    throw new BatchServiceRefused(t(key, { what, status, said }));
   }
 
   private garbled(what: string, why: string): BatchServiceUnavailable {
-    return new BatchServiceUnavailable(`${what} at ${this.label}: the answer has ${why}`);
+    return new BatchServiceUnavailable(t('batch:service.garbled', { what, service: this.label, why }));
   }
 
   private clean(text: string, max?: number): string {

@@ -8,6 +8,7 @@ import { loadJobs } from '../cache/jobs.js';
 import { CacheStore } from '../cache/store.js';
 import { compileValidator } from '../pipeline/parse.js';
 import { customIdOf, judgeLine, type ResultJob } from './result-line.js';
+import { t } from '../i18n/index.js';
 
 /** Result lines from somewhere: a file, or a file a batch service holds. */
 export interface ResultSource {
@@ -89,18 +90,18 @@ export async function importResults(sources: readonly ResultSource[], db: Databa
       const id = judged.kind === 'garbage' ? undefined : judged.customId;
       const copies = id === undefined ? [] : (seen.get(id) ?? []);
       if (copies.length > 1) {
-        report.problems.push(`${where}: duplicate custom_id ${id} (also at ${copies.filter((c) => c !== where).join(', ')}); none of them stored`);
+        report.problems.push(t('batch:line.duplicate', { where, id, others: copies.filter((c) => c !== where).join(', ') }));
         continue;
       }
-      if (judged.kind === 'garbage') report.problems.push(`${where}: ${judged.why}`);
-      else if (judged.kind === 'unknown') report.problems.push(`${where}: unknown custom_id ${judged.customId}: ${judged.why}`);
-      else if (judged.kind === 'failed') report.problems.push(`${where}: ${judged.customId}: ${judged.why}`);
+      if (judged.kind === 'garbage') report.problems.push(t('batch:line.problem', { where, why: judged.why }));
+      else if (judged.kind === 'unknown') report.problems.push(t('batch:line.unknown', { where, id: judged.customId, why: judged.why }));
+      else if (judged.kind === 'failed') report.problems.push(t('batch:line.failed', { where, id: judged.customId, why: judged.why }));
       else if (store.result(judged.key, judged.job)) report.skipped++;
       else {
         const { key, job, answer } = judged;
         batch.push(() => store.saveResult(key, job, answer));
         report.stored++;
-        if (answer.status === 'truncated') report.truncated.push(`${where}: ${judged.customId}: cut off at max_tokens; stored as truncated`);
+        if (answer.status === 'truncated') report.truncated.push(t('batch:line.truncated', { where, id: judged.customId }));
         if (batch.length >= CHUNK) flush();
       }
     }

@@ -5,6 +5,7 @@ import { isRecord, readResponse } from '../backends/openai/index.js';
 import type { ValidateFunction } from 'ajv';
 import { judgeReply, type Answer } from '../pipeline/answer.js';
 import { FileFailure } from '../support/errors.js';
+import { t } from '../i18n/index.js';
 import { parseCustomId } from './custom-id.js';
 
 /** What a result needs of its job: how its answers are checked and labelled. */
@@ -46,22 +47,25 @@ function describeError(error: unknown): string {
 
 export function judgeLine(text: string, jobOf: (job: string) => ResultJob | undefined): JudgedLine {
   const line = parse(text);
-  if (line === undefined) return { kind: 'garbage', why: 'not JSON' };
-  if (!isRecord(line)) return { kind: 'garbage', why: 'not a JSON object' };
+  if (line === undefined) return { kind: 'garbage', why: t('batch:line.not_json') };
+  if (!isRecord(line)) return { kind: 'garbage', why: t('batch:line.not_object') };
   const id = line.custom_id;
-  if (typeof id !== 'string') return { kind: 'garbage', why: 'no custom_id' };
+  if (typeof id !== 'string') return { kind: 'garbage', why: t('batch:line.no_custom_id') };
   const parsed = parseCustomId(id);
-  if (!parsed) return { kind: 'unknown', customId: id, why: 'not a glm-vision request (job-key)' };
+  if (!parsed) return { kind: 'unknown', customId: id, why: t('batch:line.not_ours') };
   const job = jobOf(parsed.job);
-  if (!job) return { kind: 'unknown', customId: id, why: `job ${parsed.job.slice(0, 12)} is not in this cache: exported from another cache?` };
+  if (!job) return { kind: 'unknown', customId: id, why: t('batch:line.other_cache', { job: parsed.job.slice(0, 12) }) };
   const failed = (why: string): JudgedLine => ({ kind: 'failed', customId: id, why });
-  if (line.error !== undefined && line.error !== null) return failed(`the service's error: ${describeError(line.error)}`);
+  if (line.error !== undefined && line.error !== null) return failed(t('batch:line.service_error', { error: describeError(line.error) }));
   const response = line.response;
-  if (!isRecord(response)) return failed('no response');
+  if (!isRecord(response)) return failed(t('batch:line.no_response'));
   const status = response.status_code;
-  if (status !== 200) return failed(`HTTP ${String(status)}${isRecord(response.body) ? `: ${describeError(response.body)}` : ''}`);
+  if (status !== 200) {
+    const values = { status: String(status) };
+    return failed(isRecord(response.body) ? t('batch:line.status_said', { ...values, error: describeError(response.body) }) : t('batch:line.status', values));
+  }
   const read = readResponse('generic', response.body, job.model);
-  if (!read.ok) return failed(`the response is not an answer: ${read.reason}`);
+  if (!read.ok) return failed(t('batch:line.not_answer', { reason: read.reason }));
   try {
     const answer = judgeReply(read.result, job.validate, job.prompt, job.maxTokens, null);
     if ('problem' in answer) return failed(answer.problem);

@@ -4,7 +4,8 @@ import { fileSize } from '../support/words.js';
 import { hasTable } from './existing.js';
 import { footprint, type Footprint } from './footprint.js';
 import { t, type MessageKey } from '../i18n/index.js';
-import { displayWidth, table } from '../support/text-table.js';
+import { table } from '../support/text-table.js';
+import { displayWidth } from '../support/text-width.js';
 import { loadJobs, shortFingerprint, type JobSummary } from './jobs.js';
 
 export interface ResultGroup {

@@ -11,7 +11,7 @@ import type { BatchExportOptions } from '../config/options.js';
 import { inShard, shardOf } from '../pipeline/shard.js';
 import { planWalk } from '../pipeline/walk.js';
 import { NoInput, UsageError } from '../support/errors.js';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import { inputPaths, inputsLabel } from './catalog-inputs.js';
 import { jobSettings } from './catalog-job.js';
 import { apiKeyFrom } from './defaults.js';
@@ -34,7 +34,7 @@ async function resolveFlavor(flags: MakerOptions, model: string, io: CliIO, warn
   if (flags.flavor !== 'auto') return flags.flavor;
   const endpoint = flags.endpoint[0];
   if (endpoint === undefined) {
-    warn('--flavor auto and no --endpoint to ask: writing plain OpenAI-compatible requests; give --flavor vllm (or sglang, zhipu…) for the server that will run them, and the same --flavor to catalog');
+    warn(t('batch:export.flavor_guess'));
     return 'generic';
   }
   const target = splitCredentials(endpoint);
@@ -43,7 +43,7 @@ async function resolveFlavor(flags: MakerOptions, model: string, io: CliIO, warn
     fetch: globalThis.fetch, headers: auth === undefined ? {} : { authorization: auth }, model,
     signal: new AbortController().signal, timeoutMs: flags.timeout * 1000,
   });
-  if (probe.problem !== undefined) warn(`could not tell which server runs at ${target.url} (${probe.problem}); writing plain OpenAI-compatible requests`);
+  if (probe.problem !== undefined) warn(t('batch:export.flavor_unknown', { url: target.url, problem: probe.problem }));
   return probe.flavor;
 }
 
@@ -61,25 +61,25 @@ export async function exportRequests<T>(
   };
   const settings = jobSettings(flags, 'openai', io, warn);
   const model = flags.model;
-  if (!model) throw new UsageError('--model NAME is required: the model name the server that runs the batch serves, e.g. --model zai-org/GLM-4.6V-Flash');
+  if (!model) throw new UsageError(t('batch:export.model'));
   const flavor = await resolveFlavor(flags, model, io, warn);
-  if (flavor === 'infer') throw new UsageError('--flavor infer has no batch format: batch files hold chat completions requests');
+  if (flavor === 'infer') throw new UsageError(t('batch:flavor_infer'));
   const inputs = await inputPaths(paths, flags, io);
   const dbPath = flags.cache ?? defaultCachePath(io.env);
   const cache = new CacheStore(openDatabase(dbPath));
   const batches = new BatchStore(cache.db);
   let unlock: () => Promise<void> = async () => undefined;
-  const interrupts = trapInterrupts({ first: (signal) => warn(`${signal}: stopping; no request file is written`) });
+  const interrupts = trapInterrupts({ first: (signal) => warn(t('batch:export.interrupted', { signal })) });
   try {
-    unlock = await lockCache(dbPath, flags.lock, () => warn(`waiting for another glm-vision run to finish with the cache ${dbPath}`));
+    unlock = await lockCache(dbPath, flags.lock, () => warn(t('batch:export.waiting', { cache: dbPath })));
     const walk = await planWalk(inputs, {
       ...settings.walkOptions,
-      onSkip: (p, why) => warn(`skipping ${p}: ${why}`),
-      onUnreadable: (dir, reason) => warn(`cannot read the folder ${dir} (${reason}): its files are not exported`),
+      onSkip: (p, why) => warn(t('batch:export.skipping', { path: p, why })),
+      onUnreadable: (dir, reason) => warn(t('batch:export.unreadable', { dir, reason })),
     });
     const { shard } = settings;
     const found = await walk.count(shard ? (rel) => inShard(rel, shard) : undefined);
-    if (found.found === 0) throw new NoInput(`found no image or PDF in ${inputsLabel(paths, flags)}; no request file was written`);
+    if (found.found === 0) throw new NoInput(t('batch:export.nothing', { inputs: inputsLabel(paths, flags) }));
     const files = new RequestFiles(target.first, { maxRequests: flags.maxRequests, maxBytes: flags.maxBytes }, target.cwd);
     let exported: Exported;
     try {
@@ -103,15 +103,20 @@ export async function exportRequests<T>(
   }
 }
 
-/** The export's summary lines (stderr), and its failures, a line each. */
-export function describeExport(e: Exported, verb: string): string[] {
+/** The export's summary lines (stderr), and its failures, a line each; `submittedTo`: batch submit's service. */
+export function describeExport(e: Exported, submittedTo?: string): string[] {
   const { counts } = e;
-  const lines = [
-    `${verb} ${plural(counts.requests, 'request')} in ${plural(e.files.length, 'file')}; ${plural(counts.cached, 'row')} the cache answers` +
-      (counts.pending ? `; ${plural(counts.pending, 'request')} already in a batch not yet fetched` : '') +
-      (counts.failed.length ? `; ${plural(counts.failed.length, 'file or page', 'files or pages')} failed:` : ''),
-  ];
-  for (const f of counts.failed.slice(0, 50)) lines.push(`  ${f.path}${f.page === null ? '' : ` page ${f.page}`}: ${f.error}`);
-  if (counts.failed.length > 50) lines.push(`  … and ${counts.failed.length - 50} more`);
+  const values = {
+    requests: t('batch:export.requests', { count: counts.requests }),
+    files: t('batch:export.files', { count: e.files.length }),
+    cached: t('batch:export.rows', { count: counts.cached }),
+    pending: counts.pending ? t('batch:export.pending', { count: counts.pending }) : '',
+    failed: counts.failed.length ? t('batch:export.failed', { count: counts.failed.length }) : '',
+  };
+  const lines = [submittedTo === undefined ? t('batch:export.wrote', values) : t('batch:export.submitted', { ...values, endpoint: submittedTo })];
+  for (const f of counts.failed.slice(0, 50)) {
+    lines.push(f.page === null ? t('batch:export.failure', { path: f.path, error: f.error }) : t('batch:export.failure_page', { path: f.path, page: f.page, error: f.error }));
+  }
+  if (counts.failed.length > 50) lines.push(t('batch:more', { count: counts.failed.length - 50 }));
   return lines;
 }

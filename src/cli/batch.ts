@@ -14,7 +14,7 @@ import type { BatchExportFlags, BatchFetchFlags, BatchImportFlags, BatchStatusFl
 import { parseFlags } from '../config/parse-flags.js';
 import { ExitCode, NoInput, TemporaryFailure, UsageError } from '../support/errors.js';
 import { table } from '../support/text-table.js';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import { cachePath } from './cache.js';
 import { sharedSettings } from './config.js';
 import { describeExport, exportRequests } from './batch-export.js';
@@ -22,6 +22,14 @@ import { apiKeyFrom } from './defaults.js';
 import type { CliIO } from './io.js';
 
 export type { BatchExportFlags, BatchFetchFlags, BatchImportFlags, BatchStatusFlags, BatchSubmitFlags };
+
+const HEADERS = [
+  'batch:header.batch', 'batch:header.status', 'batch:header.requests', 'batch:header.done', 'batch:header.failed', 'batch:header.submitted',
+  'batch:header.endpoint',
+] as const;
+
+/** The table's columns of counts, right-aligned. */
+const NUMBERS = new Set([2, 3, 4]);
 
 /** Problems listed in full before "and N more". */
 const SHOWN_PROBLEMS = 100;
@@ -33,23 +41,26 @@ const say = (io: CliIO, lines: string[]): void => {
 export async function batchExportCommand(paths: string[], given: BatchExportFlags, io: CliIO): Promise<ExitCode> {
   const flags = { ...parseFlags('batch export', given), setFrom: given.setFrom };
   const output = flags.output ?? 'requests.jsonl';
-  if (output === '-') throw new UsageError('batch export writes files (-o FILE): a batch may need several');
+  if (output === '-') throw new UsageError(t('batch:export.stdout'));
   return exportRequests(paths, flags, io, { first: output, cwd: io.cwd }, async (exported) => {
     if (exported.interrupted) return ExitCode.interrupted;
     for (const f of exported.files) io.stdout.write(`${f.file}\n`);
-    if (!flags.quiet || exported.counts.failed.length) say(io, describeExport(exported, 'batch export: wrote'));
+    if (!flags.quiet || exported.counts.failed.length) say(io, describeExport(exported));
     return exported.counts.failed.length ? ExitCode.someFailed : ExitCode.ok;
   });
 }
 
 function reportImport(io: CliIO, label: string, r: ImportReport, quiet: boolean): void {
   const lines = [
-    `${label}: stored ${plural(r.stored, 'answer')}` + (r.truncated.length ? ` (${r.truncated.length} cut off at max_tokens, stored as truncated)` : '') +
-      `, ${plural(r.problems.length, 'line')} failed, ${r.skipped} skipped (already in the cache)`,
+    t('batch:import.report', {
+      label, answers: t('batch:import.answers', { count: r.stored }),
+      truncated: r.truncated.length ? t('batch:import.truncated', { count: r.truncated.length }) : '',
+      failed: t('batch:import.lines', { count: r.problems.length }), skipped: r.skipped,
+    }),
   ];
   const listed = [...r.problems, ...r.truncated];
   for (const p of listed.slice(0, SHOWN_PROBLEMS)) lines.push(`  ${p}`);
-  if (listed.length > SHOWN_PROBLEMS) lines.push(`  … and ${listed.length - SHOWN_PROBLEMS} more`);
+  if (listed.length > SHOWN_PROBLEMS) lines.push(t('batch:more', { count: listed.length - SHOWN_PROBLEMS }));
   if (!quiet || r.problems.length) say(io, lines);
 }
 
@@ -57,13 +68,13 @@ export async function batchImportCommand(files: string[], flags: BatchImportFlag
   const cache = cachePath(flags, io);
   for (const file of files) {
     const found = await stat(path.resolve(io.cwd, file)).catch(() => undefined);
-    if (!found?.isFile()) throw new NoInput(`Cannot read the result file ${file}: ${found ? 'not a file' : 'no such file'}; nothing was imported`);
+    if (!found?.isFile()) throw new NoInput(t(found ? 'batch:import.no_file' : 'batch:import.missing_file', { file }));
   }
   const db = openDatabase(cache);
-  const unlock = await lockCache(cache, 'wait', () => say(io, [`waiting for another glm-vision run to finish with the cache ${cache}`]));
+  const unlock = await lockCache(cache, 'wait', () => say(io, [t('batch:export.waiting', { cache })]));
   try {
     const report = await importResults(files.map((f) => fileSource(path.resolve(io.cwd, f), f)), db);
-    reportImport(io, 'batch import', report, !!flags.quiet);
+    reportImport(io, t('batch:import.label'), report, !!flags.quiet);
     return report.problems.length ? ExitCode.someFailed : ExitCode.ok;
   } finally {
     db.close();
@@ -93,7 +104,7 @@ export async function batchSubmitCommand(paths: string[], given: BatchSubmitFlag
   const flags = { ...parseFlags('batch submit', given), setFrom: given.setFrom };
   const raw = flags.endpoint[0];
   if (raw === undefined || flags.endpoint.length > 1) {
-    throw new UsageError('batch submit needs one --endpoint URL: the batch service, e.g. https://api.openai.com/v1 or https://open.bigmodel.cn/api/paas/v4');
+    throw new UsageError(t('batch:submit.endpoint'));
   }
   const endpoint = splitCredentials(normalizeEndpoint(raw)).url;
   const api = apiMaker(flags, io)(endpoint);
@@ -112,7 +123,7 @@ export async function batchSubmitCommand(paths: string[], given: BatchSubmitFlag
         batches.recordCreated(fileId, created.id, created.status, Date.now());
         io.stdout.write(`${created.id}\n`);
       }
-      say(io, describeExport(exported, `batch submit: ${endpoint}: submitted`).slice(0, flags.quiet ? 0 : undefined));
+      say(io, describeExport(exported, endpoint).slice(0, flags.quiet ? 0 : undefined));
       return exported.counts.failed.length ? ExitCode.someFailed : ExitCode.ok;
     });
   } finally {
@@ -123,7 +134,7 @@ export async function batchSubmitCommand(paths: string[], given: BatchSubmitFlag
 function cells(b: BatchRecord): string[] {
   const when = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
   return [
-    b.id ?? `(file ${b.fileId})`, b.importedAt !== null && b.status !== 'lost' ? `${b.status}, imported` : b.status, String(b.requests),
+    b.id ?? t('batch:status.file', { id: b.fileId }), b.importedAt !== null && b.status !== 'lost' ? t('batch:status.imported', { status: b.status }) : b.status, String(b.requests),
     String(b.counts?.completed ?? '-'), String(b.counts?.failed ?? '-'), when(b.submittedAt), b.endpoint,
   ];
 }
@@ -139,13 +150,13 @@ export async function batchStatusCommand(given: BatchStatusFlags, io: CliIO): Pr
       all = flags.offline ? store.all() : await refreshBatches(store, apiMaker(flags, io), Date.now);
     } catch (error) {
       if (!(error instanceof TemporaryFailure)) throw error;
-      say(io, [`${error.message}; showing what the cache last heard`]);
+      say(io, [t('batch:status.stale', { error: error.message })]);
       all = store.all();
       exitCode = ExitCode.tempFail;
     }
     if (flags.json) io.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
-    else if (all.length === 0) io.stdout.write('no batches\n');
-    else io.stdout.write(`${table(['BATCH', 'STATUS', 'REQUESTS', 'DONE', 'FAILED', 'SUBMITTED', 'ENDPOINT'], all.map(cells), new Set([2, 3, 4])).join('\n')}\n`);
+    else if (all.length === 0) io.stdout.write(`${t('batch:status.none')}\n`);
+    else io.stdout.write(`${table(HEADERS.map((h) => t(h)), all.map(cells), NUMBERS).join('\n')}\n`);
     return exitCode;
   } finally {
     db.close();
@@ -156,7 +167,7 @@ export async function batchFetchCommand(given: BatchFetchFlags, io: CliIO): Prom
   const flags = sharedSettings(given, ['cache', 'endpoint', 'apiKey'], io) as BatchFetchFlags & { endpoint?: string[] };
   const cache = cachePath(flags, io);
   const db = openDatabase(cache);
-  const unlock = await lockCache(cache, 'wait', () => say(io, [`waiting for another glm-vision run to finish with the cache ${cache}`]));
+  const unlock = await lockCache(cache, 'wait', () => say(io, [t('batch:export.waiting', { cache })]));
   try {
     const store = new BatchStore(db);
     const apiFor = apiMaker(flags, io);
@@ -164,12 +175,12 @@ export async function batchFetchCommand(given: BatchFetchFlags, io: CliIO): Prom
     const fetched = await fetchFinished(db, store, all, apiFor, Date.now);
     let failed = false;
     for (const { batch, report } of fetched) {
-      reportImport(io, `batch fetch: ${batch.id} (${batch.status})`, report, !!flags.quiet);
+      reportImport(io, t('batch:fetch.label', { id: batch.id, status: batch.status }), report, !!flags.quiet);
       if (report.problems.length || batch.status !== 'completed') failed = true;
     }
     const waiting = store.all().filter((b) => b.importedAt === null && !FINISHED_STATUSES.has(b.status));
     if (!flags.quiet || waiting.length) {
-      say(io, [`batch fetch: imported ${plural(fetched.length, 'batch', 'batches')}; ${plural(waiting.length, 'batch', 'batches')} still running`]);
+      say(io, [t('batch:fetch.summary', { imported: t('batch:fetch.batches', { count: fetched.length }), running: t('batch:fetch.batches', { count: waiting.length }) })]);
     }
     if (failed) return ExitCode.someFailed;
     return waiting.length ? ExitCode.tempFail : ExitCode.ok;

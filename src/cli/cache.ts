@@ -4,12 +4,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { cutoffFrom } from '../cache/duration.js';
 import { openExistingCache, openReadOnly } from '../cache/existing.js';
-import { t } from '../i18n/index.js';
 import { fileSize } from '../support/words.js';
 import { exportResults } from '../cache/export.js';
 import { loadJobs, resolveJobs } from '../cache/jobs.js';
-import { mergeCaches, openSources } from '../cache/merge.js';
-import { describeMerge, pruneLines } from '../cache/summaries.js';
+import { mergeCaches, openSources, type MergeCounts } from '../cache/merge.js';
 import { defaultCachePath, openDatabase } from '../cache/open.js';
 import { pruneCache, type PruneCriteria } from '../cache/prune.js';
 import { lockCache, type LockMode } from '../cache/run-lock.js';
@@ -17,6 +15,7 @@ import { cacheStats, renderStats } from '../cache/stats.js';
 import { vacuumCache } from '../cache/vacuum.js';
 import { Interrupted } from '../cache/write-transaction.js';
 import { isStdoutDash, outputSink, type Sink } from '../emit/sink.js';
+import { t } from '../i18n/index.js';
 import { ExitCode, UsageError } from '../support/errors.js';
 import { sharedSettings } from './config.js';
 import type { CliIO } from './io.js';
@@ -51,13 +50,13 @@ async function withWriteAccess(
   lock: LockMode,
   io: CliIO,
   work: (signal: AbortSignal) => Promise<void>,
-  /** A command that cannot stop half way (VACUUM) finishes on a first Ctrl-C. */
-  canStop = true,
+  /** A first Ctrl-C finishes the work, for commands that cannot stop half way (VACUUM). */
+  finishes = false,
 ): Promise<number> {
-  const say = (text: string): void => void io.stderr.write(`${t('cli:error.prefix', { message: text })}\n`);
-  const unlock = await lockCache(file, lock, () => say(t('cache:lock.waiting', { cache: file })));
+  const say = (message: string): void => void io.stderr.write(`${t('cli:error.prefix', { message })}\n`);
+  const unlock = await lockCache(file, lock, () => say(t('cli:cache.waiting', { file })));
   const { stop, release } = trapInterrupts({
-    first: (signal) => say(t(canStop ? 'cache:signal.stopping' : 'cache:signal.finishingVacuum', { signal })),
+    first: (signal) => say(t(finishes ? 'cli:cache.signalVacuum' : 'cli:cache.signal', { signal })),
     second: (signal) => {
       // SQLite drops an unfinished transaction, and the lock is released on exit.
       release();
@@ -69,7 +68,7 @@ async function withWriteAccess(
     return ExitCode.ok;
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error;
-    say(t('cache:interruptedUnchanged', { why: error.message, cache: file }));
+    say(t('cli:cache.interrupted', { message: error.message, file }));
     return ExitCode.interrupted;
   } finally {
     release();
@@ -106,7 +105,7 @@ export async function cacheExportCommand(flags: ExportFlags, io: CliIO): Promise
     await sink.commit();
     if (!flags.quiet) {
       const toFile = flags.output !== undefined && !isStdoutDash(flags.output);
-      const message = toFile ? t('cache:export.doneTo', { count, cache: file, output: flags.output }) : t('cache:export.done', { count, cache: file });
+      const message = toFile ? t('cli:cache.exportedTo', { count, file, output: flags.output }) : t('cli:cache.exported', { count, file });
       io.stderr.write(`${t('cli:error.prefix', { message })}\n`);
     }
     return ExitCode.ok;
@@ -124,18 +123,18 @@ function pruneCriteria(flags: PruneFlags, io: CliIO, now: number): Omit<PruneCri
   const criteria: Omit<PruneCriteria, 'jobs'> = {};
   if (flags.olderThan !== undefined) criteria.olderThan = cutoffFrom('--older-than', flags.olderThan, now);
   if (flags.unusedFor !== undefined) criteria.unusedSince = cutoffFrom('--unused-for', flags.unusedFor, now);
-  if (flags.relativeTo !== undefined && !flags.missing) throw new UsageError(t('cache:prune.relativeToNeedsMissing'));
-  if (flags.force && !flags.missing) throw new UsageError(t('cache:prune.forceNeedsMissing'));
+  if (flags.relativeTo !== undefined && !flags.missing) throw new UsageError(t('cli:prune.relativeToWithoutMissing'));
+  if (flags.force && !flags.missing) throw new UsageError(t('cli:prune.forceWithoutMissing'));
   if (flags.missing) {
     let relativeTo: string | undefined;
     if (flags.relativeTo !== undefined) {
       relativeTo = path.resolve(io.cwd, flags.relativeTo);
-      if (!existsSync(relativeTo)) throw new UsageError(t('cache:prune.noRelativeTo', { folder: flags.relativeTo }));
+      if (!existsSync(relativeTo)) throw new UsageError(t('cli:prune.noFolder', { dir: flags.relativeTo }));
     }
     criteria.missing = { relativeTo, force: !!flags.force };
   }
   if (criteria.olderThan === undefined && criteria.unusedSince === undefined && !criteria.missing && flags.job.length === 0) {
-    throw new UsageError(t('cache:prune.nothing'));
+    throw new UsageError(t('cli:prune.nothing'));
   }
   return criteria;
 }
@@ -149,7 +148,22 @@ export async function cachePruneCommand(flags: PruneFlags, io: CliIO): Promise<n
       const jobs = resolveJobs(loadJobs(db), flags.job, file);
       const report = await pruneCache(db, file, { ...criteria, jobs }, { dryRun: !!flags.dryRun, signal });
       if (flags.json) return printJson(io, { cache: file, ...report });
-      io.stdout.write(`${pruneLines(file, report).join('\n')}\n`);
+      const dry = report.dry_run;
+      const r = report.results;
+      const lines = [
+        dry ? t('cli:prune.dryRun', { file }) : t('cli:prune.done', { file }),
+        t(dry ? 'cli:prune.resultsDry' : 'cli:prune.results', { total: r.total, old: r.older_than, unused: r.unused, job: r.job, missing: r.missing }),
+        t(dry ? 'cli:prune.imagesDry' : 'cli:prune.images', { count: report.images }),
+      ];
+      const f = report.files;
+      if (f) {
+        const files = f.unreadable ? (dry ? 'cli:prune.filesUnreadableDry' : 'cli:prune.filesUnreadable') : dry ? 'cli:prune.filesDry' : 'cli:prune.files';
+        lines.push(t(files, { checked: f.checked, missing: f.missing, unreadable: f.unreadable }));
+        if (report.pages) lines.push(t(dry ? 'cli:prune.pagesDry' : 'cli:prune.pages', { count: report.pages }));
+        if (report.reviews) lines.push(t(dry ? 'cli:prune.reviewsDry' : 'cli:prune.reviews', { count: report.reviews }));
+        if (f.relative_skipped) lines.push(t('cli:prune.relativeSkipped', { count: f.relative_skipped }));
+      }
+      io.stdout.write(`${lines.join('\n')}\n`);
     });
   } finally {
     db.close();
@@ -164,10 +178,20 @@ export async function cacheVacuumCommand(flags: WriteFlags, io: CliIO): Promise<
     const report = await vacuumCache(file);
     if (flags.json) return printJson(io, { cache: file, ...report });
     const saved = report.before.total - report.after.total;
-    const sizes = { cache: file, before: fileSize(report.before.total), after: fileSize(report.after.total), freed: fileSize(Math.max(0, saved)) };
-    const lines = [t('cache:vacuum.done', sizes), ...(report.wal_busy ? [t('cache:vacuum.walBusy')] : [])];
-    io.stdout.write(`${lines.join('\n')}\n`);
-  }, false);
+    const sizes = { file, before: fileSize(report.before.total), after: fileSize(report.after.total), freed: fileSize(Math.max(0, saved)) };
+    io.stdout.write(`${t('cli:vacuum.done', sizes)}\n${report.wal_busy ? `${t('cli:vacuum.walBusy')}\n` : ''}`);
+  }, true);
+}
+
+function describeCounts(c: MergeCounts): string {
+  return t('cli:merge.counts', {
+    resultsAdded: c.results.added, resultsReplaced: c.results.replaced, resultsKept: c.results.kept,
+    jobs: c.jobs.added, images: c.images.added, pages: c.pages.added,
+    filesAdded: c.files.added, filesUpdated: c.files.updated, filesKept: c.files.kept,
+    contents: c.contents.added,
+    reviewsAdded: c.reviews.added, reviewsReplaced: c.reviews.replaced, reviewsKept: c.reviews.kept,
+    runs: c.runs.added,
+  });
 }
 
 export async function cacheMergeCommand(others: string[], flags: WriteFlags, io: CliIO): Promise<number> {
@@ -181,9 +205,9 @@ export async function cacheMergeCommand(others: string[], flags: WriteFlags, io:
     return await withWriteAccess(file, parseFlags('cache merge', flags).lock, io, async (signal) => {
       const report = await mergeCaches(target, file, sources, { signal });
       if (flags.json) return printJson(io, { cache: file, ...report });
-      const lines = report.sources.map((s) => t('cache:merge.source', { cache: s.file, counts: describeMerge(s) }));
-      if (report.sources.length > 1) lines.push(t('cache:merge.total', { counts: describeMerge(report) }));
-      io.stdout.write(`${[t('cache:merge.into', { cache: file }), ...lines].join('\n')}\n`);
+      const lines = report.sources.map((s) => t('cli:merge.source', { file: s.file, counts: describeCounts(s) }));
+      if (report.sources.length > 1) lines.push(t('cli:merge.total', { counts: describeCounts(report) }));
+      io.stdout.write(`${t('cli:merge.done', { file })}\n${lines.join('\n')}\n`);
     });
   } finally {
     for (const s of sources) s.db.close();

@@ -6,6 +6,7 @@ import type { Backend } from '../backends/backend.js';
 import { DEFAULT_MODEL, resolveLocalModel } from '../models/resolve.js';
 import { sha256File } from '../pipeline/hash.js';
 import type { CacheStore } from '../cache/store.js';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import type { PreprocessOptions } from '../image/preprocess.js';
 import type { Template } from '../prompt/template.js';
@@ -37,7 +38,7 @@ export async function makeBackend(
   kind: BackendKind, flags: CatalogOptions, io: CliIO, warn: (m: string) => void, image: PreprocessOptions, store: CacheStore, template: Template,
 ): Promise<Backend> {
   if (kind === 'onnx') {
-    if (flags.endpoint.length) throw new UsageError('--endpoint is for --backend openai; the onnx backend runs the model in-process');
+    if (flags.endpoint.length) throw new UsageError(t('cli:catalog.backend.endpointWithOnnx'));
     const dtype = flags.dtype as Dtype | 'auto';
     const model = await resolveLocalModel(flags.model ?? template.model ?? DEFAULT_MODEL, {
       env: io.env, dtype, stderr: io.stderr, quiet: !!flags.quiet, sleep: io.sleep,
@@ -59,10 +60,10 @@ export async function makeBackend(
       digest: fileDigest(store),
     });
   }
-  if (flags.endpoint.length === 0) throw new UsageError('--backend openai needs --endpoint URL, e.g. --endpoint http://localhost:8000/v1');
+  if (flags.endpoint.length === 0) throw new UsageError(t('cli:catalog.backend.needsEndpoint'));
   const model = flags.model ?? (flags.flavor === 'infer' ? INFER_MODEL : undefined);
   if (!model) {
-    throw new UsageError('--model NAME is required with --endpoint: the model name the server serves, e.g. --model zai-org/GLM-4.6V-Flash');
+    throw new UsageError(t('cli:catalog.backend.needsModel'));
   }
   const { createOpenAIBackend } = await import('../backends/openai/index.js');
   return createOpenAIBackend({

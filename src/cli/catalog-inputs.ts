@@ -9,7 +9,6 @@ import { splitFileList } from '../pipeline/walk.js';
 import { FORMATS, type Format } from '../emit/writers.js';
 import { OutputError } from '../emit/sink.js';
 import { UsageError } from '../support/errors.js';
-import { plural } from '../support/words.js';
 import { oneOf } from '../config/validate.js';
 import type { CatalogOptions } from '../config/options.js';
 import type { CliIO } from './io.js';
@@ -49,7 +48,7 @@ export function outputFormat(flags: CatalogOptions): Format {
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   // A device, FIFO or /dev/fd/N has no extension to go by: like stdout.
   if (isSpecialFile(flags.output)) return 'jsonl';
-  throw new UsageError(`Cannot tell the catalog format from ${flags.output}: name it .csv or .jsonl, or pass --format csv|jsonl|exiftool`);
+  throw new UsageError(t('cli:catalog.format.unknown', { file: flags.output }));
 }
 
 function isSpecialFile(file: string): boolean {
@@ -67,11 +66,11 @@ export async function inputPaths(paths: string[], flags: Pick<CatalogOptions, 'f
     try {
       listing = flags.filesFrom === '-' ? await text(io.stdin) : readFileSync(flags.filesFrom, 'utf8');
     } catch (error) {
-      throw new UsageError(`Cannot read --files-from ${flags.filesFrom}: ${(error as Error).message}`);
+      throw new UsageError(t('cli:catalog.filesFrom.unreadable', { file: flags.filesFrom, why: (error as Error).message }));
     }
     all.push(...splitFileList(listing));
   }
-  if (all.length === 0) throw new UsageError('Nothing to catalog: give files or folders, or --files-from FILE|-');
+  if (all.length === 0) throw new UsageError(t('cli:catalog.nothingToCatalog'));
   return all;
 }
 
@@ -101,7 +100,7 @@ export function checkMetricsFile(file: string, cwd: string): string {
   } catch {
     ok = false;
   }
-  if (!ok) throw new UsageError(`Cannot write --metrics-file ${file}: the folder ${dir} does not exist`);
+  if (!ok) throw new UsageError(t('cli:catalog.metricsFolder', { file, dir }));
   return file;
 }
 
@@ -119,9 +118,8 @@ export function checkOutputFolder(file: string, cwd: string): void {
 
 export function nothingFound(label: string, flags: Pick<CatalogOptions, 'include' | 'exclude'>, unreadable: number): string {
   const why = [
-    ...(flags.include.length || flags.exclude.length ? ['--include/--exclude may leave nothing'] : []),
-    ...(unreadable ? [`${plural(unreadable, 'folder')} could not be read`] : []),
+    ...(flags.include.length || flags.exclude.length ? [t('cli:catalog.nothingFound.filters')] : []),
+    ...(unreadable ? [t('cli:catalog.nothingFound.unreadable', { count: unreadable })] : []),
   ];
-  return `found no image or PDF in ${label}${why.length ? ` (${why.join('; ')})` : ''}; is a share unmounted? ` +
-    'Nothing was written. Pass --allow-empty if an empty catalog is what you want.';
+  return why.length ? t('cli:catalog.nothingFoundWhy', { inputs: label, why: why.join(t('cli:list.semicolon')) }) : t('cli:catalog.nothingFound', { inputs: label });
 }

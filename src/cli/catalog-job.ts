@@ -3,6 +3,7 @@
 // here too, so that the answers of a batch file are the catalog's cache hits.
 import type { GenerationParams } from '../backends/backend.js';
 import type { CatalogOptions } from '../config/options.js';
+import { t } from '../i18n/index.js';
 import { keyValue } from '../config/validate.js';
 import { JPEG_QUALITY, type PreprocessOptions } from '../image/preprocess.js';
 import type { PageOptions } from '../pages/document.js';
@@ -40,7 +41,7 @@ function variableOrigin(flags: JobFlags): (name: string) => string {
   return (name) => {
     if (name === 'question' && flags.question !== undefined) return '--question';
     const pair = flags.set.find((p) => p.startsWith(`${name}=`)) ?? `${name}=…`;
-    return flags.setFrom ? `--set ${pair} (from ${flags.setFrom})` : `--set ${pair}`;
+    return flags.setFrom ? t('cli:catalog.setFrom', { pair, from: flags.setFrom }) : `--set ${pair}`;
   };
 }
 
@@ -76,10 +77,10 @@ export function jobSettings(flags: JobFlags, kind: BackendKind, io: CliIO, warn:
     renderMemoryMb: flags.renderMemory,
     renderCpuLimitS: flags.renderCpuLimit,
     // What the PDF libraries print, with the file's name; nothing under -q.
-    onWarning: (file, message) => warn(`${file}: PDF reader: ${message}`),
+    onWarning: (file, message) => warn(t('cli:catalog.pdfWarning', { file, message })),
   };
   const shard = flags.shard !== undefined ? parseShard(flags.shard, io.env) : undefined;
-  if (shard?.from !== undefined) warn(`--shard auto: part ${shardLabel(shard)} (${shard.from})`);
+  if (shard?.from !== undefined) warn(t('cli:catalog.shardAuto', { part: shardLabel(shard), from: shard.from }));
   return {
     lang, template, variables, generation, preprocess, pages, shard,
     walkOptions: { include: flags.include, exclude: flags.exclude, hidden: !!flags.hidden, followSymlinks: !!flags.followSymlinks },

@@ -54,7 +54,7 @@ async function saveMetrics(target: MetricsFile, stats: RunStats, exitCode: ExitC
     await writeMetrics(target, stats, exitCode, Date.now());
   } catch (error) {
     if (exitCode === ExitCode.ok || exitCode === ExitCode.someFailed) throw error;
-    io.stderr.write(`glm-vision: ${(error as Error).message}\n`);
+    io.stderr.write(`${t('cli:error.prefix', { message: (error as Error).message })}\n`);
   }
 }
 
@@ -64,7 +64,7 @@ function runError(error: unknown): unknown {
   if (!isBusy(error)) return error;
   const known = asRunErrors.get(error as object);
   if (known) return known;
-  const mapped = new TemporaryFailure(`The cache is locked by another process: ${(error as Error).message}`);
+  const mapped = new TemporaryFailure(t('cli:catalog.cacheLocked', { why: (error as Error).message }));
   asRunErrors.set(error as object, mapped);
   return mapped;
 }
@@ -95,12 +95,12 @@ export async function catalog(
   let job: CatalogJob;
   let unlock: () => Promise<void> = async () => undefined;
   try {
-    unlock = await lockCache(dbPath, flags.lock, () => warn(t('cache:lock.waitingRun', { cache: dbPath })));
+    unlock = await lockCache(dbPath, flags.lock, () => warn(t('cli:catalog.waitingForLock', { cache: dbPath })));
     // Walked before the model is loaded or a request sent: a missing or empty input ends the run here.
     const unreadable: CatalogJob['unreadable'] = [];
     const walk = await planWalk(inputs, {
       ...walkOptions,
-      onSkip: (p, why) => warn(t('pipeline:skip.line', { path: p, why })),
+      onSkip: (p, why) => warn(t('cli:catalog.skipping', { path: p, why })),
       onUnreadable: (dir, reason) => void unreadable.push({ dir, reason }),
     });
     // The first pass counts (names only); the run streams the second.
@@ -134,8 +134,8 @@ export async function catalog(
   }
   const interrupts = trapInterrupts({
     first: (signal) => {
-      const keep = toStdout ? '' : `; ${output.file} is left as it was`;
-      warn(`${signal}: finishing requests in flight (up to ${GRACE_MS / 1000} s), then saving them to the cache${keep}; press Ctrl-C again to stop now`);
+      const values = { signal, seconds: GRACE_MS / 1000, file: output.file };
+      warn(toStdout ? t('cli:catalog.interrupt', values) : t('cli:catalog.interruptFile', values));
     },
   });
   try {

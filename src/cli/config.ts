@@ -10,6 +10,7 @@ import { DEFAULT_MODEL } from '../models/defaults.js';
 import type { CatalogFlags } from '../config/options.js';
 import { defaultBackend, defaultMaxPixels, defaultThreads, INFER_MODEL } from './defaults.js';
 import { table } from '../support/text-table.js';
+import { currentLang, t, tIn, type Lang, type MessageKey, type MessageValues } from '../i18n/index.js';
 import type { CliIO } from './io.js';
 
 // In defaults.ts, which main.ts reads to build the options without loading this module.
@@ -32,7 +33,7 @@ function applySettings(cmd: Command, io: CliIO, options: { checkCli?: boolean } 
 }
 
 function printWarnings(settings: Settings, quiet: boolean, io: CliIO): void {
-  if (!quiet) for (const w of settings.warnings) io.stderr.write(`glm-vision: ${w}\n`);
+  if (!quiet) for (const w of settings.warnings) io.stderr.write(`${t('cli:error.prefix', { message: w })}\n`);
 }
 
 /** The catalog's flags with the settings merged in (also of batch export and submit, which share them). */
@@ -41,7 +42,7 @@ export function catalogSettings<F extends Pick<CatalogFlags, 'setFrom' | 'quiet'
   const flags = cmd.opts<F>();
   printWarnings(settings, !!flags.quiet, io);
   const set = settings.resolved.get('set')?.source;
-  if (set?.kind === 'config') flags.setFrom = `the config file ${set.file}`;
+  if (set?.kind === 'config') flags.setFrom = t('cli:catalog.setFrom.config', { file: set.file });
   if (set?.kind === 'env') flags.setFrom = `$${set.name}`;
   return { ...flags };
 }
@@ -93,36 +94,40 @@ function typed(r: Resolved): Shown {
   return v;
 }
 
+/** A default's note: a message (English in --json, the command's language in the table). */
+type Note = [key: MessageKey, values?: MessageValues];
+
 /** Defaults that the catalog works out from other settings or the machine. */
-function derivedDefault(key: string, get: (key: string) => Value | undefined, env: NodeJS.ProcessEnv): Pick<Row, 'value' | 'note'> | undefined {
+function derivedDefault(key: string, get: (key: string) => Value | undefined, env: NodeJS.ProcessEnv): { value: Shown; note?: Note } | undefined {
   const endpoints = get('endpoint') as string[];
   const backend = defaultBackend(get('backend') as string | undefined, endpoints);
   switch (key) {
     case 'backend':
-      return { value: backend, note: endpoints.length ? 'an endpoint is set' : 'no endpoint is set' };
+      return { value: backend, note: [endpoints.length ? 'cli:config.note.endpointSet' : 'cli:config.note.noEndpoint'] };
     case 'max-pixels':
-      return { value: defaultMaxPixels(backend), note: `${backend === 'onnx' ? 'onnx' : 'openai'} backend` };
+      return { value: defaultMaxPixels(backend), note: ['cli:config.note.backend', { backend: backend === 'onnx' ? 'onnx' : 'openai' }] };
     case 'threads':
-      return { value: defaultThreads(), note: 'all cores' };
+      return { value: defaultThreads(), note: ['cli:config.note.allCores'] };
     case 'lang':
-      return { value: langFromEnv(env), note: 'from LC_ALL, LC_MESSAGES or LANG' };
+      return { value: langFromEnv(env), note: ['cli:config.note.locale'] };
     case 'cache':
       return { value: defaultCachePath(env) };
     case 'model':
-      if (backend === 'onnx') return { value: null, note: `the template's, else ${DEFAULT_MODEL}` };
-      return get('flavor') === 'infer' ? { value: INFER_MODEL, note: 'flavor infer' } : { value: null, note: 'required with an endpoint' };
+      if (backend === 'onnx') return { value: null, note: ['cli:config.note.templateModel', { model: DEFAULT_MODEL }] };
+      return get('flavor') === 'infer' ? { value: INFER_MODEL, note: ['cli:config.note.flavorInfer'] } : { value: null, note: ['cli:config.note.modelRequired'] };
     case 'bom':
-      return { value: null, note: 'on in a file written with -o, off on stdout and pipes' };
+      return { value: null, note: ['cli:config.note.bom'] };
     case 'temperature':
     case 'top-p':
     case 'max-tokens':
-      return { value: null, note: "the template's" };
+      return { value: null, note: ['cli:config.note.template'] };
     default:
       return undefined;
   }
 }
 
-function describeSettings(settings: Settings, env: NodeJS.ProcessEnv): Record<string, Row> {
+/** The rows, notes in `lang`: English for --json, which scripts read. */
+function describeSettings(settings: Settings, env: NodeJS.ProcessEnv, lang: Lang): Record<string, Row> {
   const get = (key: string): Value | undefined => settings.resolved.get(key)?.value;
   const rows: Record<string, Row> = {};
   for (const [key, r] of settings.resolved) {
@@ -132,7 +137,7 @@ function describeSettings(settings: Settings, env: NodeJS.ProcessEnv): Record<st
       value: derived ? derived.value : typed(r),
       source: s.kind,
       ...(s.kind === 'flag' || s.kind === 'env' ? { from: s.name } : s.kind === 'config' ? { from: s.file } : {}),
-      ...(derived?.note ? { note: derived.note } : {}),
+      ...(derived?.note ? { note: tIn(lang, ...derived.note) } : {}),
     };
   }
   return rows;
@@ -146,11 +151,17 @@ function cell(value: Shown): string {
 
 function configLine(settings: Settings, flag: string | false | undefined, cwd: string): string {
   if (settings.config) {
-    const by = settings.config.by === 'flag' ? '--config' : settings.config.by === 'env' ? '$GLM_VISION_CONFIG' : 'found';
-    return `config file: ${settings.config.file} (${by})`;
+    const { by, file } = settings.config;
+    return t(by === 'flag' ? 'cli:config.file.flag' : by === 'env' ? 'cli:config.file.env' : 'cli:config.file.found', { file });
   }
-  if (flag === false) return 'config file: none (--no-config)';
-  return `config file: none (no ${CONFIG_NAME} in ${cwd} or above)`;
+  if (flag === false) return t('cli:config.file.disabled');
+  return t('cli:config.file.none', { name: CONFIG_NAME, cwd });
+}
+
+/** The SOURCE column: where the value came from, in words. */
+function sourceCell(row: Row): string {
+  if (row.source === 'default') return row.note ? t('cli:config.source.defaultNote', { note: row.note }) : t('cli:config.source.default');
+  return t(`cli:config.source.${row.source}`, { from: row.from });
 }
 
 /** `glm-vision config [catalog options]`: the settings a catalog run with the same options would use. */
@@ -158,15 +169,14 @@ export function configCommand(cmd: Command, io: CliIO): ExitCode {
   const settings = applySettings(cmd, io, { checkCli: true });
   const flags = cmd.opts<{ json?: boolean; quiet?: boolean; config?: string | false }>();
   printWarnings(settings, !!flags.quiet, io);
-  const rows = describeSettings(settings, io.env);
   if (flags.json) {
+    const rows = describeSettings(settings, io.env, 'en');
     io.stdout.write(`${JSON.stringify({ config: settings.config?.file ?? null, settings: rows }, null, 2)}\n`);
     return 0;
   }
-  const lines = table(['SETTING', 'VALUE', 'SOURCE'], Object.entries(rows).map(([key, row]) => {
-    const source = row.from ? `${row.source} ${row.from}` : row.note ? `${row.source} (${row.note})` : row.source;
-    return [key, cell(row.value), source];
-  }));
+  const rows = describeSettings(settings, io.env, currentLang());
+  const header = [t('cli:config.column.setting'), t('cli:config.column.value'), t('cli:config.column.source')];
+  const lines = table(header, Object.entries(rows).map(([key, row]) => [key, cell(row.value), sourceCell(row)]));
   io.stdout.write(`${configLine(settings, flags.config, io.cwd)}\n\n${lines.join('\n')}\n`);
   return 0;
 }

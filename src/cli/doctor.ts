@@ -9,6 +9,7 @@ import { sharedSettings } from './config.js';
 import type { CliIO } from './io.js';
 import type { DoctorFlags } from '../config/options.js';
 import { parseFlags } from '../config/parse-flags.js';
+import { withLang } from '../i18n/index.js';
 
 export type { DoctorFlags };
 
@@ -27,7 +28,9 @@ export function doctorOptions(given: DoctorFlags, env: NodeJS.ProcessEnv): Docto
 
 export async function doctorCommand(given: DoctorFlags, io: CliIO): Promise<number> {
   const flags = sharedSettings(given, ['cache', 'endpoint', 'model', 'apiKey'], io);
-  const results = await runDoctor(doctorOptions(flags, io.env));
+  // --json is for scripts: the same bytes in every language; the report is for people.
+  const run = (): Promise<Awaited<ReturnType<typeof runDoctor>>> => runDoctor(doctorOptions(flags, io.env));
+  const results = flags.json ? await withLang('en', run) : await run();
   const colour = !!io.stdout.isTTY && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
   io.stdout.write(flags.json ? formatJson(results) : formatReport(results, colour));
   return results.some((r) => r.status === 'fail') ? 1 : 0;

@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { chooseDtype, completeDtypes, DTYPES, filesFor } from '../models/model-dir.js';
 import { UsageError } from '../support/errors.js';
+import { t } from '../i18n/index.js';
 import { createDownloadProgress, mb, planLine } from '../models/download-progress.js';
 import { HubClient } from '../models/hub-client.js';
 import { hubCacheDir, hubEndpoint, isOffline, listCachedModels, parseHubId, RepoCache, type HubId } from '../models/hub-cache.js';
@@ -16,7 +17,7 @@ import type { Dtype } from '../models/model-dir.js';
 
 function hubId(value: string): HubId {
   const id = parseHubId(value);
-  if (!id) throw new UsageError(`Expected a Hugging Face model id (org/name or org/name@revision) but received "${value}"`);
+  if (!id) throw new UsageError(t('models:id.invalid', { value }));
   return id;
 }
 
@@ -24,7 +25,7 @@ export function modelsList(io: CliIO): number {
   const cacheDir = hubCacheDir(io.env);
   const models = listCachedModels(cacheDir);
   if (models.length === 0) {
-    io.stderr.write(`glm-vision: no models in the Hugging Face cache at ${cacheDir} (glm-vision models pull ${DEFAULT_MODEL})\n`);
+    io.stderr.write(`${t('models:list.empty', { cache: cacheDir, model: DEFAULT_MODEL })}\n`);
     return 0;
   }
   for (const m of models) {
@@ -45,7 +46,8 @@ export async function modelsPull(value: string, flags: ModelsPullFlags, io: CliI
     onPlan: flags.quiet ? undefined : (plan) => void io.stderr.write(planLine(plan, io.env.HOME)),
   });
   if (!flags.quiet) {
-    io.stderr.write(`glm-vision: ${pulled.repo}@${pulled.commit.slice(0, 8)} (${pulled.dtype}): ${pulled.files.length} files, ${mb(pulled.downloaded)} downloaded\n`);
+    const name = `${pulled.repo}@${pulled.commit.slice(0, 8)}`;
+    io.stderr.write(`${t('models:pull.done', { name, dtype: pulled.dtype, count: pulled.files.length, size: mb(pulled.downloaded) })}\n`);
   }
   io.stdout.write(`${pulled.dir}\n`);
   return 0;
@@ -56,12 +58,12 @@ export async function modelsInfo(value: string, io: CliIO): Promise<number> {
   const cache = new RepoCache(hubCacheDir(io.env), id.repo);
   const local = localSnapshot(cache, id, 'auto');
   const out = (line: string): void => void io.stdout.write(`${line}\n`);
-  out(`model: ${id.repo}@${id.revision}`);
-  out(`cache: ${cache.dir}${cache.exists() ? '' : ' (not downloaded)'}`);
-  if (local) out(`local: ${local.commit} (${local.dtype}) ${local.dir}`);
+  out(t('models:info.model', { name: `${id.repo}@${id.revision}` }));
+  out(t(cache.exists() ? 'models:info.cache' : 'models:info.cache_empty', { dir: cache.dir }));
+  if (local) out(t('models:info.local', { commit: local.commit, dtype: local.dtype, dir: local.dir }));
   if (isOffline(io.env)) return 0;
   const info = await new HubClient({ endpoint: hubEndpoint(io.env), token: io.env.HF_TOKEN || undefined, sleep: io.sleep }).repoInfo(id.repo, id.revision);
-  out(`hub: ${hubEndpoint(io.env)} commit ${info.commit}`);
+  out(t('models:info.hub', { endpoint: hubEndpoint(io.env), commit: info.commit }));
   const sizes = new Map(info.files.map((f) => [f.path, f.size]));
   const best = chooseDtype('auto', (f) => sizes.has(f));
   let dtypes = 0;
@@ -69,10 +71,10 @@ export async function modelsInfo(value: string, io: CliIO): Promise<number> {
     const { needed, missing } = filesFor(d, [...sizes.keys()]);
     if (missing.some((f) => f.startsWith('onnx/'))) continue;
     const bytes = needed.reduce((sum, f) => sum + (sizes.get(f) ?? 0), 0);
-    out(`  --dtype ${d}: ${mb(bytes)} in ${needed.length} files${d === best ? ' (auto)' : ''}`);
+    out(t(d === best ? 'models:info.dtype_auto' : 'models:info.dtype', { dtype: d, size: mb(bytes), count: needed.length }));
     dtypes++;
   }
-  if (dtypes === 0) out(`  no ONNX export glm-vision can run; it holds ${holdings(info.files)}`);
+  if (dtypes === 0) out(t('models:info.none', { holdings: holdings(info.files) }));
   return 0;
 }
 
@@ -80,9 +82,9 @@ export async function modelsRm(value: string, io: CliIO): Promise<number> {
   const id = hubId(value);
   const cacheDir = hubCacheDir(io.env);
   const found = listCachedModels(cacheDir).find((m) => m.repo === id.repo);
-  if (!found) throw new UsageError(`${id.repo} is not in the Hugging Face cache at ${cacheDir}`);
+  if (!found) throw new UsageError(t('models:rm.missing', { repo: id.repo, cache: cacheDir }));
   await rm(found.dir, { recursive: true, force: true });
   await rm(path.join(cacheDir, '.locks', path.basename(found.dir)), { recursive: true, force: true });
-  io.stderr.write(`glm-vision: removed ${found.dir} (${mb(found.bytes)})\n`);
+  io.stderr.write(`${t('models:rm.done', { dir: found.dir, size: mb(found.bytes) })}\n`);
   return 0;
 }

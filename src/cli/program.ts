@@ -12,6 +12,7 @@ import { flagsOf, type CommandName, type OptionSpec } from '../config/option-spe
 import { CONFIG_NAME } from '../config/find.js';
 import { helpConfiguration, helpWidth, wrapText } from './help-layout.js';
 import { helpText, type HelpText } from './help-text.js';
+import { commanderError } from './commander-words.js';
 import { tellError, wasTold, errorLine } from './error-line.js';
 import type { CliIO } from './io.js';
 import { langForArgs, t, withLang } from '../i18n/index.js';
@@ -74,6 +75,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
       getOutHelpWidth: () => helpWidth(io.stdout),
       getErrHelpWidth: () => helpWidth(io.stderr),
     })
+    .configureOutput({ outputError: (s, write) => write(commanderError(s)) })
     .showHelpAfterError(t('cli:help.afterError'))
     .addHelpText('after', after(io, exitCodes(text, 'catalog')));
   const command = (parent: Command, name: CommandName): Command =>
@@ -135,9 +137,7 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
     });
 
   const models = program.command('models').description(text.command('models.description'));
-  models
-    .command('list')
-    .description(text.command('models list.description'))
+  command(models, 'models list')
     .action(async () => {
       const { modelsList } = await import('./models.js');
       result.code = modelsList(io);
@@ -148,17 +148,13 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
       const { modelsPull } = await import('./models.js');
       result.code = await modelsPull(id, flags, io);
     });
-  models
-    .command('info')
-    .description(text.command('models info.description'))
+  command(models, 'models info')
     .argument('<id>', text.command('models.id'))
     .action(async (id: string) => {
       const { modelsInfo } = await import('./models.js');
       result.code = await modelsInfo(id, io);
     });
-  models
-    .command('rm')
-    .description(text.command('models rm.description'))
+  command(models, 'models rm')
     .argument('<id>', text.command('models rm.id'))
     .action(async (id: string) => {
       const { modelsRm } = await import('./models.js');

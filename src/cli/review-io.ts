@@ -33,15 +33,14 @@ function osUser(io: CliIO): string {
 }
 
 function describe(c: ImportCounts, dryRun: boolean): string {
-  // Two counts in one sentence: each is its own phrase, with its own plural.
-  const values = {
-    decisions: t('reviewio:import.decisions', { count: c.accepted + c.edited + c.rejected }), accepted: c.accepted, edited: c.edited,
-    rejected: c.rejected, unreviewed: t('reviewio:import.unreviewedRows', { count: c.skipped }),
+  const counts = {
+    count: c.accepted + c.edited + c.rejected, accepted: c.accepted, edited: c.edited, rejected: c.rejected,
+    skipped: t('cli:reviewImport.skipped', { count: c.skipped }),
   };
-  const lines = [t(dryRun ? 'reviewio:import.wouldImport' : 'reviewio:import.imported', values)];
-  if (c.unchanged) lines.push(t('reviewio:import.unchanged', { count: c.unchanged }));
-  if (c.stale) lines.push(t('reviewio:import.stale', { count: c.stale }));
-  return lines.map((line) => `${t('reviewio:import.line', { line })}\n`).join('');
+  const lines = [t(dryRun ? 'cli:reviewImport.wouldImport' : 'cli:reviewImport.imported', counts)];
+  if (c.unchanged) lines.push(t('cli:reviewImport.unchanged', { count: c.unchanged }));
+  if (c.stale) lines.push(t('cli:reviewImport.stale', { count: c.stale }));
+  return lines.map((l) => `glm-vision: ${l}\n`).join('');
 }
 
 export function reviewImportCommand(file: string, flags: ReviewImportFlags, io: CliIO): number {
@@ -61,8 +60,8 @@ export function reviewImportCommand(file: string, flags: ReviewImportFlags, io: 
     const plan = flags.dryRun ? run.deferred() : run.immediate();
     if (plan.problems.length > 0) {
       const shown = plan.problems.slice(0, SHOWN_PROBLEMS).map((p) => `  ${p}`);
-      if (plan.problems.length > SHOWN_PROBLEMS) shown.push(t('reviewio:import.more', { count: plan.problems.length - SHOWN_PROBLEMS }));
-      throw new UsageError(t('reviewio:import.problems', { file, count: plan.problems.length, cache, list: shown.join('\n') }));
+      if (plan.problems.length > SHOWN_PROBLEMS) shown.push(`  ${t('cli:reviewImport.more', { count: plan.problems.length - SHOWN_PROBLEMS })}`);
+      throw new UsageError(t('cli:reviewImport.problems', { file, count: plan.problems.length, cache, problems: shown.join('\n') }));
     }
     if (!flags.quiet) io.stderr.write(describe(plan.counts, !!flags.dryRun));
     return ExitCode.ok;
@@ -85,8 +84,8 @@ export async function reviewExportCommand(flags: ReviewExportFlags, io: CliIO): 
     const count = await exportReviews(db, sink, { jobs, only, format, bom: wantsBom(flags.bom, sink) });
     await sink.commit();
     if (!flags.quiet) {
-      const done = toFile ? t('reviewio:export.doneTo', { count, cache, output: flags.output }) : t('reviewio:export.done', { count, cache });
-      io.stderr.write(`${done}\n`);
+      const message = toFile ? t('cli:reviewExport.exportedTo', { count, cache, output: flags.output }) : t('cli:reviewExport.exported', { count, cache });
+      io.stderr.write(`glm-vision: ${message}\n`);
     }
     return ExitCode.ok;
   } catch (error) {

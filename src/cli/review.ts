@@ -16,7 +16,7 @@ import { jobsOf, rowsOfCatalogs } from '../review/rows.js';
 import { startReviewServer } from '../review/server.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../config/constants.js';
 import { UsageError } from '../support/errors.js';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import { sharedSettings } from './config.js';
 import type { CliIO } from './io.js';
 import { baseFolder } from './report.js';
@@ -37,14 +37,14 @@ function userName(env: NodeJS.ProcessEnv): string {
 function openBrowser(url: string, io: CliIO): void {
   const [command, ...args] = process.platform === 'darwin' ? ['open'] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""'] : ['xdg-open'];
   const child = spawn(command as string, [...args, url], { detached: true, stdio: 'ignore' });
-  child.on('error', (error) => io.stderr.write(`glm-vision: could not open a browser (${error.message}); open the URL above yourself\n`));
+  child.on('error', (error) => io.stderr.write(`glm-vision: ${t('cli:review.noBrowser', { why: error.message })}\n`));
   child.unref();
 }
 
 function listening(port: number, error: unknown): never {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') throw new UsageError(`--port ${port}: the port is in use (--port 0 takes a free one)`);
-  if (code === 'EACCES') throw new UsageError(`--port ${port}: not allowed to listen there (use a port above 1023, or 0)`);
+  if (code === 'EADDRINUSE') throw new UsageError(t('cli:review.portInUse', { port }));
+  if (code === 'EACCES') throw new UsageError(t('cli:review.portDenied', { port }));
   throw error;
 }
 
@@ -61,18 +61,19 @@ export async function reviewCommand(catalogs: string[], given: ReviewFlags, io: 
       ? rowsOfCatalogs(catalogs.map((c) => path.resolve(io.cwd, c)), job)
       : rowsOfJob(db, job ?? latestJob(db, file));
     if (rows.length === 0) {
-      throw new UsageError(catalogs.length > 0 ? `No rows to review${job ? ` of job ${shortFingerprint(job)}` : ''} in ${catalogs.join(', ')}`
-        : `The cache ${file} has no answers of job ${shortFingerprint(job ?? latestJob(db, file))}`);
+      if (catalogs.length === 0) throw new UsageError(t('cli:review.noAnswers', { file, job: shortFingerprint(job ?? latestJob(db, file)) }));
+      const values = { catalogs: catalogs.join(', '), job: job && shortFingerprint(job) };
+      throw new UsageError(job ? t('cli:review.noRowsOfJob', values) : t('cli:review.noRows', values));
     }
     for (const other of jobsOf(rows).filter((j) => !jobs.has(j))) {
-      io.stderr.write(`glm-vision: job ${shortFingerprint(other)} is not in the cache ${file}: its rows cannot be reviewed here (use the cache the catalog was made with, --cache)\n`);
+      io.stderr.write(`glm-vision: ${t('cli:review.foreignJob', { job: shortFingerprint(other), file })}\n`);
     }
     const reviewer = flags.reviewer ?? userName(io.env);
-    const title = catalogs.length > 0 ? catalogs.map((c) => path.basename(c)).join(', ') : `job ${shortFingerprint(rows[0]?.job ?? '')}`;
+    const title = catalogs.length > 0 ? catalogs.map((c) => path.basename(c)).join(', ') : t('cli:review.titleJob', { job: shortFingerprint(rows[0]?.job ?? '') });
     const server = await startReviewServer({
       rows, store: new ReviewStore(db), jobs: new Map([...jobs].map(([fp, j]) => [fp, j.schema])), base, reviewer,
       lang: flags.lang ?? langFromEnv(io.env), port: flags.port, title, maxInputPixels: DEFAULT_MAX_INPUT_PIXELS,
-      onError: (error) => io.stderr.write(`glm-vision: review: internal error: ${(error as Error).stack ?? String(error)}\n`),
+      onError: (error) => io.stderr.write(`glm-vision: ${t('cli:review.internal', { message: (error as Error).stack ?? String(error) })}\n`),
     }).catch((error: unknown) => listening(flags.port, error));
     // A second Ctrl-C while the server closes (a PDF page still rendering) ends the process at once.
     const { stop, release } = trapInterrupts({
@@ -83,14 +84,14 @@ export async function reviewCommand(catalogs: string[], given: ReviewFlags, io: 
     });
     try {
       io.stdout.write(`${server.url}\n`);
-      io.stderr.write(`glm-vision: review: ${plural(rows.length, 'row')} of ${title}; decisions are saved in ${file} as ${reviewer}. Open the URL above; Ctrl-C stops.\n`);
+      io.stderr.write(`glm-vision: ${t('cli:review.serving', { count: rows.length, title, file, reviewer })}\n`);
       if (flags.open) openBrowser(server.url, io);
       await new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }));
     } finally {
       release();
       await server.close();
     }
-    io.stderr.write(`glm-vision: review stopped (${String(stop.reason)}); every decision is saved in ${file}\n`);
+    io.stderr.write(`glm-vision: ${t('cli:review.stopped', { signal: String(stop.reason), file })}\n`);
     return 0;
   } finally {
     db.close();

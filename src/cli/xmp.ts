@@ -17,29 +17,21 @@ import { parseFlags } from '../config/parse-flags.js';
 
 export type { XmpFlags };
 
-const say = (line: string): string => t('xmp:line', { line });
-
 function summary(r: SidecarReport, dryRun: boolean): string[] {
-  const sep = t('xmp:summary.separator');
-  const lines = [t(dryRun ? 'xmp:summary.sidecarsDry' : 'xmp:summary.sidecars', { count: r.created, merged: r.merged, unchanged: r.unchanged })];
-  const kept = (['title', 'description', 'note'] as const).filter((k) => r.kept[k] > 0).map((k) => t(KEPT[k], { count: r.kept[k] }));
-  if (kept.length) lines.push(t('xmp:summary.kept', { fields: kept.join(sep) }));
-  const skipped = (['error', 'truncated', 'empty', 'rejected'] as const).filter((k) => r.skipped[k] > 0)
-    .map((k) => t(SKIPPED[k], { count: r.skipped[k] }));
-  if (skipped.length) lines.push(t('xmp:summary.skipped', { rows: skipped.join(sep) }));
-  if (r.withdrawn) lines.push(t(dryRun ? 'xmp:summary.withdrawnDry' : 'xmp:summary.withdrawn', { count: r.withdrawn }));
-  if (r.failed.length) lines.push(t('xmp:summary.failed', { count: r.failed.length }), ...r.failed.map((f) => `  ${f.file}: ${f.reason}`));
+  const lines = [t(dryRun ? 'cli:xmp.sidecarsDry' : 'cli:xmp.sidecars', { count: r.created, merged: r.merged, unchanged: r.unchanged })];
+  const kept = (['title', 'description', 'note'] as const).filter((k) => r.kept[k] > 0).map((k) => t(`cli:xmp.kept.${k}`, { count: r.kept[k] }));
+  if (kept.length) lines.push(t('cli:xmp.kept', { fields: kept.join(t('cli:list.separator')) }));
+  // Status values, as the catalog's status and review columns write them.
+  const skipped = (['error', 'truncated', 'empty', 'rejected'] as const).filter((k) => r.skipped[k] > 0).map((k) => `${r.skipped[k]} ${k}`);
+  if (skipped.length) lines.push(t('cli:xmp.skipped', { counts: skipped.join(t('cli:list.separator')) }));
+  if (r.withdrawn) lines.push(t(dryRun ? 'cli:xmp.withdrawnDry' : 'cli:xmp.withdrawn', { count: r.withdrawn }));
+  if (r.failed.length) lines.push(t('cli:xmp.failed', { count: r.failed.length }), ...r.failed.map((f) => `  ${f.file}: ${f.reason}`));
   return lines;
 }
 
-const KEPT = { title: 'xmp:summary.keptTitle', description: 'xmp:summary.keptDescription', note: 'xmp:summary.keptNote' } as const;
-const SKIPPED = {
-  error: 'xmp:summary.skippedError', truncated: 'xmp:summary.skippedTruncated', empty: 'xmp:summary.skippedEmpty', rejected: 'xmp:summary.skippedRejected',
-} as const;
-
 export async function xmpCommand(catalog: string, given: XmpFlags, io: CliIO): Promise<number> {
-  if (!!given.sidecars === !!given.csv) throw new UsageError(t('xmp:usage.what'));
-  if (given.output !== undefined && !given.csv) throw new UsageError(t('xmp:usage.output'));
+  if (!!given.sidecars === !!given.csv) throw new UsageError(t('cli:xmp.sayWhat'));
+  if (given.output !== undefined && !given.csv) throw new UsageError(t('cli:xmp.outputWithoutCsv'));
   const flags = parseFlags('xmp', given);
   const naming = flags.sidecarName;
   const read = readCatalog(path.resolve(io.cwd, catalog));
@@ -65,8 +57,8 @@ export async function xmpCommand(catalog: string, given: XmpFlags, io: CliIO): P
       throw error;
     }
     const rejected = rows.filter((r) => r.status === 'ok' && r.review === 'rejected').length;
-    const values = { count: records.length, nothing: rows.length - records.length, rejected };
-    if (!flags.quiet) io.stderr.write(`${say(t(rejected ? 'xmp:csv.doneRejected' : 'xmp:csv.done', values))}\n`);
+    const counts = { count: records.length, nothing: rows.length - records.length, rejected };
+    if (!flags.quiet) io.stderr.write(`glm-vision: xmp: ${t(rejected ? 'cli:xmp.csvRejected' : 'cli:xmp.csv', counts)}\n`);
     return 0;
   }
 
@@ -74,6 +66,6 @@ export async function xmpCommand(catalog: string, given: XmpFlags, io: CliIO): P
     base: path.resolve(io.cwd, flags.base ?? '.'), naming, map, note,
     overwrite: !!flags.overwrite, dryRun: !!flags.dryRun, fromCsv,
   });
-  if (!flags.quiet || report.failed.length) io.stderr.write(summary(report, !!flags.dryRun).map((l) => `${say(l)}\n`).join(''));
+  if (!flags.quiet || report.failed.length) io.stderr.write(summary(report, !!flags.dryRun).map((l) => `glm-vision: xmp: ${l}\n`).join(''));
   return report.failed.length ? 1 : 0;
 }

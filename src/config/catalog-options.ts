@@ -11,7 +11,7 @@ import type { OptionSpec } from './option-spec.js';
 
 const C = ['catalog', 'config'] as const;
 const positive = { type: 'int', min: 1 } as const;
-const nonNegative = { type: 'int', min: 0, what: 'non-negative integer' } as const;
+const nonNegative = { type: 'int', min: 0 } as const;
 const globs = 'glob or array of globs';
 
 export const CATALOG_OPTIONS = [
@@ -71,11 +71,11 @@ export const CATALOG_OPTIONS = [
   // documents
   { key: 'pages', group: 'documents', value: '<spec>', kind: 'string', default: 'all', check: { type: 'pages' }, commands: C, setting: 22,
     doc: { file: '`all`, `first`, `N`, `N-M`, `N-` or a comma list' } },
-  { key: 'dpi', group: 'documents', value: '<n>', kind: 'integer', default: String(DEFAULT_DPI), check: { type: 'int', min: 10, max: 2400, what: 'an integer from 10 to 2400' },
+  { key: 'dpi', group: 'documents', value: '<n>', kind: 'integer', default: String(DEFAULT_DPI), check: { type: 'int', min: 10, max: 2400 },
     commands: C, setting: 23 },
   { key: 'max-pages', group: 'documents', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_PAGES), check: positive, commands: C, setting: 24 },
   { key: 'render-memory', group: 'documents', value: '<MB>', kind: 'integer', default: String(DEFAULT_RENDER_MEMORY_MB),
-    check: { type: 'int', min: MIN_THREAD_MEMORY_MB, max: 1_048_576, what: `an integer of at least ${MIN_THREAD_MEMORY_MB} (MB)` }, commands: C, setting: 25,
+    check: { type: 'int', min: MIN_THREAD_MEMORY_MB, max: 1_048_576 }, commands: C, setting: 25,
     doc: { value: 'MB' } },
   { key: 'render-cpu-limit', group: 'documents', value: '<seconds>', kind: 'number', default: String(DEFAULT_RENDER_CPU_LIMIT_S),
     check: { type: 'number', min: 0, max: 86_400, minOpen: true }, commands: C, setting: 26,

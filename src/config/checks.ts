@@ -1,6 +1,6 @@
 // Runs an option's check (option-spec.ts's Check): the one place a value from a flag, the
 // environment or a config file is validated. Messages name the flag, variable or file key.
-import { integer, httpUrl, keyValue, maxPixelsFlag, numberIn, oneOf } from './validate.js';
+import { autoOrInteger, integer, httpUrl, keyValue, maxPixelsFlag, numberIn, oneOf } from './validate.js';
 import type { Check } from './option-spec.js';
 
 /**
@@ -16,9 +16,9 @@ export function usePagesParser(parse: (value: string) => unknown): void {
 export function runCheck(check: Check, label: string, value: string): string | number {
   switch (check.type) {
     case 'int':
-      return integer(label, value, check.min, check.what, check.max);
+      return integer(label, value, check.min, check.max);
     case 'intOrAuto':
-      return value.trim() === 'auto' ? 'auto' : integer(label, value, check.min, 'auto or a positive integer');
+      return autoOrInteger(label, value, check.min);
     case 'maxPixels':
       return maxPixelsFlag(label, value);
     case 'number':

@@ -10,6 +10,11 @@ import type { OptionSpec } from './option-spec.js';
 export const CACHE_LOCK_MODES = ['wait', 'skip'] as const;
 const CACHE_TOOLS = ['cache stats', 'cache export', 'cache prune', 'cache vacuum', 'cache merge'] as const;
 const CACHE_WRITERS = ['cache prune', 'cache vacuum', 'cache merge'] as const;
+/** The commands whose --lang sets only the language of what they say (langForArgs reads it before commander). */
+const MESSAGES_ONLY = [
+  'report', 'xmp', 'models list', 'models pull', 'models info', 'models rm', ...CACHE_TOOLS, 'doctor', 'review import', 'review export',
+  'batch import', 'batch status', 'batch fetch',
+] as const;
 /** report --only: a row status, or how far it was reviewed (the catalog's review column). */
 export const REPORT_ONLY = ['ok', 'error', 'truncated', 'unreviewed', 'rejected'] as const;
 /** report --thumbnails-in: inside the page as data: URIs, or as files in a folder beside it; auto picks by size. */
@@ -19,7 +24,7 @@ export const COMMAND_OPTIONS = [
   // report
   { key: 'output', short: '-o', value: '<file>', kind: 'string', commands: ['report'] },
   { key: 'base', value: '<dir>', kind: 'string', commands: ['report'] },
-  { key: 'thumb-size', value: '<px>', kind: 'integer', default: '256', check: { type: 'int', min: 32, max: 1024, what: 'integer from 32 to 1024' },
+  { key: 'thumb-size', value: '<px>', kind: 'integer', default: '256', check: { type: 'int', min: 32, max: 1024 },
     commands: ['report'] },
   { key: 'thumbnails', negatedOnly: true, kind: 'boolean', commands: ['report'] },
   { key: 'concurrency', short: '-j', value: '<n>', kind: 'integer', default: String(Math.min(4, os.availableParallelism())), check: { type: 'int', min: 1 },
@@ -30,7 +35,6 @@ export const COMMAND_OPTIONS = [
   { key: 'limit', value: '<n>', kind: 'integer', check: { type: 'int', min: 1 }, commands: ['report'] },
   { key: 'thumbnails-in', value: '<auto|page|folder>', kind: 'string', default: 'auto', check: { type: 'choice', of: THUMBNAIL_PLACES },
     commands: ['report'], helpValues: { thumbnails: String(INLINE_THUMBNAILS) } },
-  { key: 'lang', value: '<en|zh>', kind: 'string', check: { type: 'choice', of: ['en', 'zh'] }, commands: ['report'] },
   { key: 'quiet', short: '-q', kind: 'boolean', commands: ['report'] },
   // xmp
   { key: 'sidecars', kind: 'boolean', commands: ['xmp'] },
@@ -52,7 +56,7 @@ export const COMMAND_OPTIONS = [
   // cache
   { key: 'cache', value: '<file>', kind: 'string', commands: ['cache stats', 'cache export', 'cache prune', 'cache vacuum'] },
   { key: 'cache', value: '<file>', kind: 'string', commands: ['cache merge'] },
-  { key: 'runs', value: '<n>', kind: 'integer', default: '5', check: { type: 'int', min: 0, what: 'non-negative integer' }, commands: ['cache stats'] },
+  { key: 'runs', value: '<n>', kind: 'integer', default: '5', check: { type: 'int', min: 0 }, commands: ['cache stats'] },
   { key: 'json', kind: 'boolean', commands: ['cache stats'] },
   { key: 'output', short: '-o', value: '<file>', kind: 'string', commands: ['cache export'] },
   { key: 'job', value: '<fingerprint>', kind: 'list', repeatable: true, commands: ['cache export'] },
@@ -79,4 +83,6 @@ export const COMMAND_OPTIONS = [
     negate: true },
   { key: 'timeout', value: '<seconds>', kind: 'number', default: '10', check: { type: 'number', min: 0, max: 3600, minOpen: true }, commands: ['doctor'] },
   { key: 'json', kind: 'boolean', commands: ['doctor'] },
+  // The commands with no --lang of their own (catalog's, review's and prompts' also choose the prompts' or the page's).
+  { key: 'lang', value: '<en|zh>', kind: 'string', check: { type: 'choice', of: ['en', 'zh'] }, commanderChoices: true, commands: MESSAGES_ONLY },
 ] as const satisfies readonly OptionSpec[];

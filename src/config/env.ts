@@ -1,5 +1,6 @@
 // Setting values from environment variables: GLM_VISION_<KEY> (and the usual
 // API-key variables). An empty variable counts as unset.
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { checkSetting, type Setting, type Value } from './settings.js';
 
@@ -27,7 +28,7 @@ export function envValue(setting: Setting, env: NodeJS.ProcessEnv): { value: Val
   let value: Value;
   if (setting.kind === 'boolean') {
     if (!TRUE.test(raw.trim()) && !FALSE.test(raw.trim())) {
-      throw new UsageError(`Expected 1, true, yes, on, 0, false, no or off for ${label} but received ${JSON.stringify(raw)}`);
+      throw new UsageError(t('config:check.envBoolean', { label, value: JSON.stringify(raw) }));
     }
     value = TRUE.test(raw.trim());
   } else {

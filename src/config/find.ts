@@ -2,6 +2,7 @@
 // nearest glm-vision.config.json in the working folder or above it.
 import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { t } from '../i18n/index.js';
 
 export const CONFIG_NAME = 'glm-vision.config.json';
 
@@ -46,7 +47,7 @@ export function locateConfig(options: LocateOptions): ConfigLocation | undefined
     const file = path.join(dir, CONFIG_NAME);
     const st = statFile(file);
     if (st && trusted(st)) return { file, by: 'search' };
-    if (st) options.warn(`ignoring ${file}: it belongs to another user (uid ${st.uid}); pass --config ${file} to use it`);
+    if (st) options.warn(t('config:file.otherOwner', { file, uid: st.uid }));
     if (path.dirname(dir) === dir) return undefined;
   }
 }

@@ -1,4 +1,5 @@
 // The effective settings: command line over environment over config file over defaults.
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { envValue } from './env.js';
 import { locateConfig, type ConfigLocation } from './find.js';
@@ -49,7 +50,7 @@ export function loadSettings(input: SettingsInput): Settings {
     try {
       fileValues = readConfigFile(config.file, warn).values;
     } catch (error) {
-      if (error instanceof UsageError && config.by === 'env') throw new UsageError(`${error.message} (from $GLM_VISION_CONFIG)`);
+      if (error instanceof UsageError && config.by === 'env') throw new UsageError(t('config:file.fromEnv', { message: error.message }));
       throw error;
     }
   }

@@ -6,7 +6,7 @@ export type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list';
 
 /** How a value is checked; config/checks.ts runs it. Bounds are data so the README table can say them. */
 export type Check =
-  | { type: 'int'; min: number; max?: number; what?: string }
+  | { type: 'int'; min: number; max?: number }
   /** `auto`, or an integer of at least min (--concurrency). */
   | { type: 'intOrAuto'; min: number }
   | { type: 'maxPixels' }
@@ -21,7 +21,7 @@ export const HELP_GROUPS = ['inputs', 'model', 'prompt', 'images', 'documents', 
 export type HelpGroup = (typeof HELP_GROUPS)[number];
 
 export type CommandName =
-  | 'catalog' | 'ask' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models pull'
+  | 'catalog' | 'ask' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models list' | 'models pull' | 'models info' | 'models rm'
   | 'cache stats' | 'cache export' | 'cache prune' | 'cache vacuum' | 'cache merge' | 'doctor'
   | 'review' | 'review import' | 'review export'
   | 'batch export' | 'batch import' | 'batch submit' | 'batch status' | 'batch fetch';

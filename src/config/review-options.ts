@@ -14,7 +14,7 @@ export const REVIEW_OPTIONS = [
     doc: { value: 'FILE', default: 'the nearest `glm-vision.config.json`' } },
   { key: 'base', value: '<dir>', kind: 'string', commands: R,
     doc: { value: 'DIR', default: 'the current folder' } },
-  { key: 'port', value: '<n>', kind: 'integer', default: '0', check: { type: 'int', min: 0, max: 65535, what: 'port from 0 to 65535' }, commands: R,
+  { key: 'port', value: '<n>', kind: 'integer', default: '0', check: { type: 'int', min: 0, max: 65535 }, commands: R,
     doc: { value: 'N', default: '`0` (a free port)' } },
   { key: 'reviewer', value: '<name>', kind: 'string', commands: R,
     doc: { value: 'NAME', default: 'your user name on this machine' } },

@@ -61,16 +61,16 @@ export const SETTINGS: readonly Setting[] = (CATALOG_OPTIONS as readonly OptionS
   .sort((a, b) => a.setting - b.setting)
   .map(toSetting);
 
-/** Catalog flags that stay on the command line, and why; a config file naming one is told so. */
-export const COMMAND_LINE_ONLY: Readonly<Record<string, string>> = {
-  paths: 'what to catalog is given on the command line',
-  'files-from': 'what to catalog is given on the command line',
-  output: 'a config file that names the output would overwrite the same catalog from every run below it; give -o FILE',
-  format: 'the format follows the -o extension; give --format with -o',
-  shard: 'a forgotten shard would silently catalog part of the archive; give --shard i/n or --shard auto',
-  refresh: 're-inferring everything is a one-off; give --refresh',
-  question: 'give "set": { "question": "..." } instead',
-  config: 'a config file cannot name another',
-};
+/** Catalog flags that stay on the command line; a config file naming one is told why (config:commandLineOnly.*). */
+export const COMMAND_LINE_ONLY = {
+  paths: 'inputs',
+  'files-from': 'inputs',
+  output: 'output',
+  format: 'format',
+  shard: 'shard',
+  refresh: 'refresh',
+  question: 'question',
+  config: 'config',
+} as const satisfies Readonly<Record<string, string>>;
 
 export const SETTING_BY_KEY: ReadonlyMap<string, Setting> = new Map(SETTINGS.map((s) => [s.key, s]));

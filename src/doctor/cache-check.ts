@@ -9,12 +9,12 @@ import { accessSync, constants, statfsSync, statSync, unlinkSync, writeFileSync,
 import path from 'node:path';
 import { isBusy, SCHEMA_VERSION } from '../cache/open.js';
 import { mb } from '../models/download-progress.js';
+import { t } from '../i18n/index.js';
 import type { CheckResult, CheckStatus } from './check.js';
 
 const NAME = 'cache';
 /** Less free space than this on the cache's disk is worth a warning. */
 const LOW_SPACE_BYTES = 100e6;
-const ELSEWHERE = 'or choose another cache: --cache FILE or GLM_VISION_CACHE=FILE';
 
 interface Finding {
   status: CheckStatus;
@@ -23,20 +23,20 @@ interface Finding {
 }
 
 export function checkCache(file: string): CheckResult {
-  if (file === ':memory:') return { check: NAME, status: 'ok', detail: ':memory: (nothing is kept between runs)', fix: null };
+  if (file === ':memory:') return { check: NAME, status: 'ok', detail: t('doctor:cache.memory'), fix: null };
   const db = path.resolve(file);
   const findings: Finding[] = [];
   const folder = checkFolder(path.dirname(db), findings);
   if (folder.writable) {
     const st = statOrUndefined(db);
-    if (st === undefined) findings.push({ status: 'ok', text: 'no database yet (the first catalog run creates it)' });
+    if (st === undefined) findings.push({ status: 'ok', text: t('doctor:cache.no_database') });
     else checkDatabase(db, st, findings);
     checkLock(db, findings);
     checkSpace(folder.existing, findings);
   }
   const status: CheckStatus = findings.some((f) => f.status === 'fail') ? 'fail' : findings.some((f) => f.status === 'warn') ? 'warn' : 'ok';
   const fixes = findings.filter((f) => f.status !== 'ok' && f.fix !== undefined).map((f) => f.fix as string);
-  return { check: NAME, status, detail: [db, ...findings.map((f) => f.text)].join('; '), fix: fixes.length ? fixes.join('; ') : null };
+  return { check: NAME, status, detail: [db, ...findings.map((f) => f.text)].join(t('doctor:list.separator')), fix: fixes.length ? fixes.join(t('doctor:list.separator')) : null };
 }
 
 /** The folder, or its nearest existing ancestor when it is still to be created, must take new files. */
@@ -51,7 +51,7 @@ function checkFolder(folder: string, findings: Finding[]): { writable: boolean; 
       const code = (error as NodeJS.ErrnoException).code;
       const parent = path.dirname(existing);
       if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === existing) {
-        findings.push({ status: 'fail', text: `cannot read ${existing}: ${reason(error)}`, fix: `check the permissions of ${existing}, ${ELSEWHERE}` });
+        findings.push({ status: 'fail', text: t('doctor:cache.unreadable', { path: existing, why: reason(error) }), fix: t('doctor:cache.unreadable.fix', { path: existing }) });
         return { writable: false, existing };
       }
       existing = parent;
@@ -60,8 +60,8 @@ function checkFolder(folder: string, findings: Finding[]): { writable: boolean; 
   if (!st.isDirectory()) {
     findings.push({
       status: 'fail',
-      text: `${existing} is a file, not a folder, so the cache cannot be kept under it`,
-      fix: `move that file away, ${ELSEWHERE}`,
+      text: t('doctor:cache.is_file', { path: existing }),
+      fix: t('doctor:cache.is_file.fix'),
     });
     return { writable: false, existing };
   }
@@ -72,24 +72,24 @@ function checkFolder(folder: string, findings: Finding[]): { writable: boolean; 
   } catch (error) {
     findings.push({
       status: 'fail',
-      text: `cannot create files in ${existing}: ${reason(error)}`,
-      fix: `make ${existing} writable for the user running glm-vision (chown/chmod), ${ELSEWHERE}`,
+      text: t('doctor:cache.not_writable', { path: existing, why: reason(error) }),
+      fix: t('doctor:cache.not_writable.fix', { path: existing }),
     });
     return { writable: false, existing };
   }
-  findings.push({ status: 'ok', text: existing === folder ? 'folder writable' : `folder will be created (in ${existing}, which is writable)` });
+  findings.push({ status: 'ok', text: existing === folder ? t('doctor:cache.folder_writable') : t('doctor:cache.folder_created', { path: existing }) });
   return { writable: true, existing };
 }
 
 function checkDatabase(db: string, st: Stats, findings: Finding[]): void {
   if (!st.isFile()) {
-    findings.push({ status: 'fail', text: 'the cache path is a folder, not a database file', fix: `give --cache a file name inside it (--cache ${path.join(db, 'cache.db')}), ${ELSEWHERE}` });
+    findings.push({ status: 'fail', text: t('doctor:cache.is_folder'), fix: t('doctor:cache.is_folder.fix', { file: path.join(db, 'cache.db') }) });
     return;
   }
   try {
     accessSync(db, constants.R_OK | constants.W_OK);
   } catch (error) {
-    findings.push({ status: 'fail', text: `the database cannot be written: ${reason(error)}`, fix: `make ${db} writable for the user running glm-vision, ${ELSEWHERE}` });
+    findings.push({ status: 'fail', text: t('doctor:cache.db_not_writable', { why: reason(error) }), fix: t('doctor:cache.db_not_writable.fix', { path: db }) });
     return;
   }
   const size = st.size + (statOrUndefined(`${db}-wal`)?.size ?? 0);
@@ -101,23 +101,24 @@ function checkDatabase(db: string, st: Stats, findings: Finding[]): void {
     const journal = String(handle.pragma('journal_mode', { simple: true }));
     const hasResults = handle.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'results'").get() !== undefined;
     const results = hasResults ? (handle.prepare('SELECT count(*) AS n FROM results').get() as { n: number }).n : 0;
-    const facts = `${mb(size)}, schema ${version}, journal ${journal}, ${results} cached results`;
+    const facts = t('doctor:cache.facts', { size: mb(size), version, journal, count: results });
     if (version > SCHEMA_VERSION) {
       findings.push({
         status: 'fail',
-        text: `${facts}: written by a newer glm-vision (this one knows schema ${SCHEMA_VERSION})`,
-        fix: `upgrade glm-vision, ${ELSEWHERE}`,
+        text: t('doctor:cache.newer', { facts, schema: SCHEMA_VERSION }),
+        fix: t('doctor:cache.newer.fix'),
       });
     } else {
-      const later = version < SCHEMA_VERSION ? ` (upgraded to schema ${SCHEMA_VERSION} by the next run)` : '';
-      const wal = journal.toLowerCase() === 'wal' ? '' : ' (switched to WAL by the next run)';
-      findings.push({ status: 'ok', text: `${facts}${later}${wal}` });
+      const later = version < SCHEMA_VERSION;
+      const wal = journal.toLowerCase() !== 'wal';
+      const key = later ? (wal ? 'doctor:cache.ok.upgrade_wal' : 'doctor:cache.ok.upgrade') : wal ? 'doctor:cache.ok.wal' : 'doctor:cache.ok';
+      findings.push({ status: 'ok', text: t(key, { facts, schema: SCHEMA_VERSION }) });
     }
   } catch (error) {
     if (isBusy(error)) {
-      findings.push({ status: 'warn', text: `${mb(size)}; locked by another process right now`, fix: 'wait for the process writing it to finish' });
+      findings.push({ status: 'warn', text: t('doctor:cache.busy', { size: mb(size) }), fix: t('doctor:cache.busy.fix') });
     } else {
-      findings.push({ status: 'fail', text: `cannot open the database: ${reason(error)}`, fix: `move the damaged file away (a new cache starts empty), ${ELSEWHERE}` });
+      findings.push({ status: 'fail', text: t('doctor:cache.damaged', { why: reason(error) }), fix: t('doctor:cache.damaged.fix') });
     }
   } finally {
     handle?.close();
@@ -129,13 +130,13 @@ function checkLock(db: string, findings: Finding[]): void {
   if (lock === undefined) return;
   const age = Date.now() - lock.mtimeMs;
   if (age > STALE_MS) {
-    findings.push({ status: 'ok', text: `stale run lock ${lockPath(db)} (its run died; the next run takes it over)` });
+    findings.push({ status: 'ok', text: t('doctor:cache.stale_lock', { lock: lockPath(db) }) });
     return;
   }
   findings.push({
     status: 'warn',
-    text: `a catalog run is using it now (lock ${lockPath(db)}): another run waits for it (--lock wait) or exits 75 (--lock skip)`,
-    fix: 'let that run finish before starting another on the same cache, or give the other job its own --cache',
+    text: t('doctor:cache.locked', { lock: lockPath(db) }),
+    fix: t('doctor:cache.locked.fix'),
   });
 }
 
@@ -148,9 +149,9 @@ function checkSpace(folder: string, findings: Finding[]): void {
     return;
   }
   if (free < LOW_SPACE_BYTES) {
-    findings.push({ status: 'warn', text: `only ${mb(free)} free on its disk`, fix: `free space on the disk holding ${folder}, ${ELSEWHERE}` });
+    findings.push({ status: 'warn', text: t('doctor:cache.low_space', { free: mb(free) }), fix: t('doctor:cache.low_space.fix', { path: folder }) });
   } else {
-    findings.push({ status: 'ok', text: `${(free / 1e9).toFixed(1)} GB free` });
+    findings.push({ status: 'ok', text: t('doctor:cache.space', { free: (free / 1e9).toFixed(1) }) });
   }
 }
 

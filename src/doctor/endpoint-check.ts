@@ -1,9 +1,10 @@
 // One endpoint: GET <url>/models with the API key, through the openai
 // backend's own HTTP, redaction and error wording. Never shows the key.
 import {
-  API_BASE_FIX, AUTH_FIX_KEY, AUTH_FIX_NO_KEY, authorization, displayEndpoint, formatSeconds, listed, missingV1Fix, modelAdvice,
-  normalizeEndpoint, oneLine, parseErrorBody, queryModels, redact, sameModel, SERVE_DOCS, servesModel, splitCredentials,
+  apiBaseFix, authFix, authorization, displayEndpoint, formatSeconds, listed, missingV1Fix, modelAdvice, normalizeEndpoint, oneLine,
+  parseErrorBody, queryModels, reasonText, redact, sameModel, serveDocs, servesModel, splitCredentials,
 } from '../backends/openai/index.js';
+import { t } from '../i18n/index.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 export interface EndpointCheckOptions {
@@ -30,49 +31,43 @@ export async function checkEndpoint(options: EndpointCheckOptions): Promise<Chec
   switch (answer.kind) {
     case 'unreachable': {
       if (answer.timeout) {
-        return fail(name, `no answer within ${formatSeconds(options.timeoutMs)}`,
-          `check that the server is up and not overloaded, and that no firewall drops the port; or allow more time with --timeout`);
+        return fail(name, t('doctor:endpoint.timeout', { time: formatSeconds(options.timeoutMs) }), t('doctor:endpoint.timeout.fix'));
       }
       const why = clean(answer.why);
-      return fail(name, why, networkFix(why, shown));
+      return fail(name, reasonText(why), networkFix(why, shown));
     }
     case 'missing-v1':
-      return fail(name, `GET /models: HTTP 404, but ${shown}/v1/models answers`, missingV1Fix(shown));
+      return fail(name, t('doctor:endpoint.missing_v1', { url: shown }), missingV1Fix(shown));
     case 'status': {
       const { status } = answer;
       const message = clean(parseErrorBody(answer.text).message, 200);
-      const serverMessage = message === '' ? '' : `: ${message}`;
+      const said = message === '' ? '' : '.said';
       if (status === 401 || status === 403) {
-        return options.apiKey
-          ? fail(name, `the server rejected the API key (HTTP ${status})${serverMessage}`, AUTH_FIX_KEY)
-          : fail(name, `the server wants an API key and none was given (HTTP ${status})${serverMessage}`, AUTH_FIX_NO_KEY);
+        const key = options.apiKey ? 'doctor:endpoint.key_rejected' : 'doctor:endpoint.key_missing';
+        return fail(name, t(`${key}${said}`, { status, message }), authFix(!!options.apiKey));
       }
       if (status === 404) {
         // A bare /infer server has no model list at all.
-        return warn(name, `reachable, but GET /models answered HTTP 404, so the model cannot be checked`,
-          `if catalog runs fail with HTTP 404 too, ${API_BASE_FIX}`);
+        return warn(name, t('doctor:endpoint.no_list'), t('doctor:endpoint.no_list.fix', { fix: apiBaseFix() }));
       }
-      const fix = status >= 500
-        ? 'see the server log (it may still be loading the model); try again when it is ready'
-        : 'check that --endpoint is the API base of an OpenAI-compatible server (usually ending in /v1)';
-      return fail(name, `GET /models answered HTTP ${status}${serverMessage}`, fix);
+      const fix = status >= 500 ? t('doctor:endpoint.status.server.fix') : t('doctor:endpoint.status.client.fix');
+      return fail(name, t(`doctor:endpoint.status${said}`, { status, message }), fix);
     }
     case 'not-json':
-      return fail(name, `GET /models did not answer JSON: ${clean(answer.text, 80)}`,
-        'this is not an OpenAI-compatible API: give its base URL as --endpoint (usually ending in /v1, e.g. http://host:8000/v1)');
+      return fail(name, t('doctor:endpoint.not_json', { text: clean(answer.text, 80) }), t('doctor:endpoint.not_json.fix'));
     case 'not-a-list':
-      return warn(name, `reachable (${answer.ms} ms), but GET /models is not an OpenAI model list, so the model cannot be checked`,
-        'nothing to do if catalog runs work; otherwise check --endpoint');
+      return warn(name, t('doctor:endpoint.not_a_list', { ms: answer.ms }), t('doctor:endpoint.not_a_list.fix'));
     case 'list':
       break;
   }
   const { served, ms } = answer;
-  const list = listed(served);
   const model = options.model;
-  if (model === undefined) return ok(name, `reachable (${ms} ms); serves ${list || 'no models'}`);
+  if (model === undefined) {
+    return ok(name, served.length ? t('doctor:endpoint.serves', { ms, models: listed(served) }) : t('doctor:endpoint.serves_nothing', { ms }));
+  }
   if (servesModel(served, model)) {
     const others = served.filter((id) => !sameModel(id, model));
-    return ok(name, `reachable (${ms} ms); serves ${model}${others.length ? ` (and ${listed(others)})` : ''}`);
+    return ok(name, others.length ? t('doctor:endpoint.serves_model_and', { ms, model, others: listed(others) }) : t('doctor:endpoint.serves_model', { ms, model }));
   }
   const advice = modelAdvice(model, served);
   return fail(name, advice.problem, advice.fix);
@@ -80,12 +75,12 @@ export async function checkEndpoint(options: EndpointCheckOptions): Promise<Chec
 
 function networkFix(why: string, shown: string): string {
   const host = safeHost(shown);
-  if (why === 'connection refused') return `is the server running? Start it (${SERVE_DOCS}), or correct the host and port in --endpoint`;
-  if (why === 'host not found') return `check the host name ${host} in --endpoint (DNS, /etc/hosts)`;
-  if (/unreachable|timed out/.test(why)) return `check the network path to ${host}: routes, VPN, firewall`;
-  if (why === 'bad port') return `fetch refuses port ${safePort(shown)} (a port browsers block); serve the API on another port, e.g. 8000`;
-  if (/certificate|ssl|tls/i.test(why)) return 'use a certificate this machine trusts, or point NODE_EXTRA_CA_CERTS at your CA file (PEM)';
-  return `check that the server at ${shown} is up and that --endpoint is its API base (usually ending in /v1)`;
+  if (why === 'connection refused') return t('doctor:endpoint.refused.fix', { docs: serveDocs() });
+  if (why === 'host not found') return t('doctor:endpoint.host.fix', { host });
+  if (/unreachable|timed out/.test(why)) return t('doctor:endpoint.route.fix', { host });
+  if (why === 'bad port') return t('doctor:endpoint.port.fix', { port: safePort(shown) });
+  if (/certificate|ssl|tls/i.test(why)) return t('doctor:endpoint.tls.fix');
+  return t('doctor:endpoint.other.fix', { url: shown });
 }
 
 function safePort(url: string): string {

@@ -5,12 +5,14 @@
 //   vips jpegsave c.v s.jpg --Q 90 --strip   (likewise pngsave, webpsave, tiffsave, gifsave,
 //   heifsave --compression av1 for AVIF, heifsave --compression hevc for HEIC)
 
+import type { MessageKey } from '../i18n/index.js';
+
 export interface FormatSample {
   name: string;
   /** File extensions (as in walk.ts) whose files this sample stands for. */
   extensions: string[];
   /** Which files fail when it does not decode, where the extensions alone would overstate it. */
-  files?: string;
+  files?: MessageKey;
   /** Decoded by the prebuilt sharp: failing to decode it means a broken install, not a missing option. */
   prebuilt: boolean;
   base64: string;
@@ -87,7 +89,7 @@ export const FORMAT_SAMPLES: readonly FormatSample[] = [
   {
     name: 'HEIC',
     extensions: ['heic', 'heif'],
-    files: '.heic and HEVC-coded .heif',
+    files: 'doctor:formats.files.heic',
     prebuilt: false,
     base64:
       'AAAAHGZ0eXBoZWljAAAAAG1pZjFoZWljbWlhZgAAAa1tZXRhAAAAAAAAACFoZGxyAAAAAAAAAABwaWN0AAAAAAAAAAAAAAAA' +

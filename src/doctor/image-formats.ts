@@ -2,13 +2,15 @@
 // real sample, since sharp.format lists HEIF as readable even when the HEVC
 // decoder that HEIC photos need is missing.
 import type SharpType from 'sharp';
-import { decodeErrorCause, MISSING_FORMAT_FIX } from '../image/decode-error.js';
+import { decodeErrorCause, missingFormatFix } from '../image/decode-error.js';
+import { t } from '../i18n/index.js';
 import { loadSharp } from '../image/preprocess.js';
 import { IMAGE_EXTENSIONS } from '../pipeline/walk.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 import { FORMAT_SAMPLES, SAMPLE_GREY, SAMPLE_SIZE, type FormatSample } from './format-samples.js';
 
 const SHARP_INSTALL = 'https://sharp.pixelplumbing.com/install';
+const FORMATS = 'image formats';
 
 /** The `sharp` check, and sharp itself for the format check (undefined when it failed to load). */
 export async function checkSharp(): Promise<{ result: CheckResult; sharp?: typeof SharpType }> {
@@ -17,17 +19,13 @@ export async function checkSharp(): Promise<{ result: CheckResult; sharp?: typeo
     sharp = await loadSharp();
   } catch (error) {
     return {
-      result: fail(
-        'sharp',
-        `sharp failed to load: ${firstLine(error)}`,
-        `reinstall it for this OS and CPU: npm rebuild sharp (or rm -rf node_modules && npm ci); see ${SHARP_INSTALL}`,
-      ),
+      result: fail('sharp', t('doctor:sharp.failed', { why: firstLine(error) }), t('doctor:sharp.failed.fix', { url: SHARP_INSTALL })),
     };
   }
   const versions = sharp.versions as Record<string, string | undefined>;
   // The prebuilt binaries list their bundled libraries (heif, png, …); a global libvips lists only itself.
-  const origin = versions.heif !== undefined ? "sharp's prebuilt" : 'globally installed';
-  return { result: ok('sharp', `sharp ${versions.sharp ?? '?'}, libvips ${versions.vips ?? '?'} (${origin})`), sharp };
+  const found = { sharp: versions.sharp ?? '?', vips: versions.vips ?? '?' };
+  return { result: ok('sharp', versions.heif !== undefined ? t('doctor:sharp.ok.prebuilt', found) : t('doctor:sharp.ok.global', found)), sharp };
 }
 
 export async function checkImageFormats(sharp: typeof SharpType): Promise<CheckResult> {
@@ -37,25 +35,22 @@ export async function checkImageFormats(sharp: typeof SharpType): Promise<CheckR
   const decoded = tried.filter((t) => t.problem === undefined).map((t) => t.sample);
   const failed = tried.filter((t): t is { sample: FormatSample; problem: string } => t.problem !== undefined);
   const untested = [...IMAGE_EXTENSIONS].filter((ext) => !FORMAT_SAMPLES.some((s) => s.extensions.includes(ext)));
-  const parts = [`decodes ${decoded.map((s) => s.name).join(', ') || 'nothing'}`];
+  const parts = [decoded.length ? t('doctor:formats.decodes', { formats: decoded.map((s) => s.name).join(', ') }) : t('doctor:formats.decodes_nothing')];
   if (failed.length > 0) {
-    const exts = failed.map((f) => f.sample.files ?? f.sample.extensions.map((e) => `.${e}`).join(' ')).join(', ');
-    parts.push(`cannot decode ${failed.map((f) => `${f.sample.name} (${f.problem})`).join(', ')}: ${exts} files become error rows`);
+    const files = failed.map((f) => (f.sample.files && t(f.sample.files)) ?? f.sample.extensions.map((e) => `.${e}`).join(' ')).join(', ');
+    const formats = failed.map((f) => t('doctor:formats.failed_format', { format: f.sample.name, problem: f.problem })).join(', ');
+    parts.push(t('doctor:formats.cannot', { formats, files }));
   }
-  if (untested.length > 0) parts.push(`not tested: ${untested.map((e) => `.${e}`).join(' ')}`);
-  const detail = parts.join('; ');
-  if (failed.length === 0) return ok('image formats', detail);
+  if (untested.length > 0) parts.push(t('doctor:formats.untested', { extensions: untested.map((e) => `.${e}`).join(' ') }));
+  const detail = parts.join(t('doctor:list.separator'));
+  if (failed.length === 0) return ok(FORMATS, detail);
   const broken = failed.filter((f) => f.sample.prebuilt).map((f) => f.sample.name);
-  const fixes: Record<string, string> = MISSING_FORMAT_FIX;
-  const fix = failed.map((f) => fixes[f.sample.name]).filter((s): s is string => s !== undefined);
+  const fix = failed.map((f) => missingFormatFix(f.sample.name)).filter((s): s is string => s !== undefined);
+  const separator = t('doctor:formats.fix.separator');
   if (broken.length > 0) {
-    return fail(
-      'image formats',
-      detail,
-      [`sharp should decode ${broken.join(', ')} out of the box: reinstall it (npm rebuild sharp); if it uses a global libvips, that libvips lacks these loaders (see ${SHARP_INSTALL})`, ...fix].join('. '),
-    );
+    return fail(FORMATS, detail, [t('doctor:formats.broken.fix', { formats: broken.join(', '), url: SHARP_INSTALL }), ...fix].join(separator));
   }
-  return warn('image formats', detail, fix.join('. '));
+  return warn(FORMATS, detail, fix.join(separator));
 }
 
 /** Why the sample does not decode to its 8x8 grey; undefined when it does. */
@@ -66,9 +61,9 @@ async function decodeProblem(sharp: typeof SharpType, sample: FormatSample): Pro
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.width !== SAMPLE_SIZE || info.height !== SAMPLE_SIZE) return `decoded as ${info.width}x${info.height}`;
+    if (info.width !== SAMPLE_SIZE || info.height !== SAMPLE_SIZE) return t('doctor:formats.problem.size', { width: info.width, height: info.height });
     // Lossy formats may drift a little; a wrong decoder is far off.
-    if (data.some((v) => Math.abs(v - SAMPLE_GREY) > 12)) return 'decoded to the wrong colours';
+    if (data.some((v) => Math.abs(v - SAMPLE_GREY) > 12)) return t('doctor:formats.problem.colours');
     return undefined;
   } catch (error) {
     return shortReason(error);
@@ -77,10 +72,10 @@ async function decodeProblem(sharp: typeof SharpType, sample: FormatSample): Pro
 
 /** sharp's message without libvips' noise: the line naming the cause. */
 function shortReason(error: unknown): string {
-  const line = decodeErrorCause(error) || 'unknown error';
-  if (/unsupported image format/i.test(line)) return 'no decoder';
+  const line = decodeErrorCause(error) || t('doctor:formats.problem.unknown');
+  if (/unsupported image format/i.test(line)) return t('doctor:formats.problem.no_decoder');
   const hevc = /not been built in: (\w+)/.exec(line);
-  if (hevc) return `no ${hevc[1]} decoder`;
+  if (hevc) return t('doctor:formats.problem.no_codec', { codec: hevc[1] });
   return line.length > 100 ? `${line.slice(0, 99)}…` : line;
 }
 

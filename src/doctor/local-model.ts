@@ -5,6 +5,7 @@ import path from 'node:path';
 import { completeDtypes, loadModelDir, pickDtype } from '../models/model-dir.js';
 import { hubCacheDir, isOffline, parseHubId, RepoCache } from '../models/hub-cache.js';
 import { isDirectory } from '../models/resolve.js';
+import { t } from '../i18n/index.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 const NAME = 'local model';
@@ -21,13 +22,10 @@ export interface LocalModelOptions {
 
 export function checkLocalModel(options: LocalModelOptions): CheckResult {
   const { model, endpoints } = options;
-  const unused = endpoints ? ' (only used without --endpoint)' : '';
+  const unused = (detail: string): string => (endpoints ? t('doctor:model.unused', { detail }) : detail);
   if (options.folder ?? isDirectory(model)) return checkFolder(model, unused);
   const id = parseHubId(model);
-  if (!id) {
-    return fail(NAME, `${model}: no such folder, and not a Hugging Face model id (org/name or org/name@revision)`,
-      'give --model a model folder or a Hugging Face id, e.g. --model onnx-community/Qwen2-VL-2B-Instruct');
-  }
+  if (!id) return fail(NAME, t('doctor:model.not_an_id', { model }), t('doctor:model.not_an_id.fix'));
   const cacheDir = hubCacheDir(options.env);
   const cache = new RepoCache(cacheDir, id.repo);
   const commit = cache.commitFor(id.revision);
@@ -38,35 +36,34 @@ export function checkLocalModel(options: LocalModelOptions): CheckResult {
     const dir = cache.snapshot(commit);
     const { modelType, problem } = tryLoad(dir);
     if (problem !== undefined) {
-      return (endpoints ? warn : fail)(NAME, `${label} (commit ${commit.slice(0, 8)}) is in the cache but does not load: ${problem}${unused}`,
-        `pull it again: glm-vision models rm ${id.repo} && glm-vision models pull ${model}`);
+      return (endpoints ? warn : fail)(NAME, unused(t('doctor:model.broken', { label, commit: commit.slice(0, 8), problem })),
+        t('doctor:model.broken.fix', { repo: id.repo, model }));
     }
-    return ok(NAME, `${label} (commit ${commit.slice(0, 8)}) in ${cacheDir}: ${modelType}, complete for --dtype ${complete.join(', ')}${unused}`);
+    return ok(NAME, unused(t('doctor:model.cached', { label, commit: commit.slice(0, 8), cache: cacheDir, type: modelType, dtypes: complete.join(', ') })));
   }
   const what = !cache.exists()
-    ? `${label} is not in the Hugging Face cache at ${cacheDir}`
+    ? t('doctor:model.not_cached', { label, cache: cacheDir })
     : commit === undefined
-      ? `${label} is in the Hugging Face cache at ${cacheDir}, but revision ${id.revision} was never resolved there (no refs/${id.revision})`
-      : `${label} is incomplete in the Hugging Face cache at ${cacheDir}: no dtype has all its files`;
-  const pull = `glm-vision models pull ${model}`;
+      ? t('doctor:model.unresolved', { label, cache: cacheDir, revision: id.revision, ref: id.revision })
+      : t('doctor:model.incomplete', { label, cache: cacheDir });
   if (isOffline(options.env)) {
-    const fix = `HF_HUB_OFFLINE is set: run ${pull} where the Hub is reachable and copy the cache folder here (or point HF_HUB_CACHE at one that has it)`;
-    return endpoints ? warn(NAME, `${what}${unused}`, fix) : fail(NAME, what, fix);
+    const fix = t('doctor:model.offline.fix', { model });
+    return endpoints ? warn(NAME, unused(what), fix) : fail(NAME, what, fix);
   }
-  const fix = `${pull} (or point HF_HUB_CACHE at a cache that has it)`;
-  if (endpoints) return warn(NAME, `${what}${unused}`, fix);
-  return fail(NAME, `${what}; the first catalog run would download it`, fix);
+  const fix = t('doctor:model.pull.fix', { model });
+  if (endpoints) return warn(NAME, unused(what), fix);
+  return fail(NAME, t('doctor:model.download', { detail: what }), fix);
 }
 
-function checkFolder(dir: string, unused: string): CheckResult {
+function checkFolder(dir: string, unused: (detail: string) => string): CheckResult {
   const complete = completeDtypes(listFiles(dir));
   const { modelType, problem } = tryLoad(dir);
   if (complete.length === 0) {
-    return fail(NAME, `folder ${dir}: ${problem ?? 'no dtype has all its files'}`,
-      'give --model a folder in the transformers.js layout (config.json, tokenizer files, onnx/*.onnx), or a Hugging Face id');
+    const detail = problem === undefined ? t('doctor:model.folder_incomplete', { dir }) : t('doctor:model.folder_problem', { dir, problem });
+    return fail(NAME, detail, t('doctor:model.folder_incomplete.fix'));
   }
-  if (problem !== undefined) return fail(NAME, `folder ${dir}: ${problem}`, 'repair or re-export the model folder, or use a Hugging Face id');
-  return ok(NAME, `folder ${dir}: ${modelType}, complete for --dtype ${complete.join(', ')}${unused}`);
+  if (problem !== undefined) return fail(NAME, t('doctor:model.folder_problem', { dir, problem }), t('doctor:model.folder_problem.fix'));
+  return ok(NAME, unused(t('doctor:model.folder_ok', { dir, type: modelType, dtypes: complete.join(', ') })));
 }
 
 /** Reads the folder as the engine would (configs and graph files, no weights): its model type, or why it fails. */

@@ -1,5 +1,6 @@
 // The running Node against package.json's engines range.
 import { PACKAGE } from '../support/version.js';
+import { t } from '../i18n/index.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 function parts(version: string): number[] {
@@ -19,11 +20,7 @@ function atLeast(current: number[], wanted: number[]): boolean {
 export function checkNode(range = PACKAGE.engines?.node, current = process.versions.node): CheckResult {
   // We only ever declare a lower bound; anything else is reported, not guessed at.
   const bound = range === undefined ? undefined : /^>=\s*v?(\d+(?:\.\d+){0,2})$/.exec(range.trim())?.[1];
-  if (bound === undefined) return warn('node', `v${current}; cannot read the engines range "${range ?? ''}"`, 'check package.json engines.node');
-  if (atLeast(parts(current), parts(bound))) return ok('node', `v${current} (needs ${range})`);
-  return fail(
-    'node',
-    `v${current} is too old (needs ${range})`,
-    `install Node ${bound} or newer (e.g. nvm install 22, or a package from https://nodejs.org), then run npm rebuild`,
-  );
+  if (bound === undefined) return warn('node', t('doctor:node.unreadable', { current, range: range ?? '' }), t('doctor:node.unreadable.fix'));
+  if (atLeast(parts(current), parts(bound))) return ok('node', t('doctor:node.ok', { current, range }));
+  return fail('node', t('doctor:node.old', { current, range }), t('doctor:node.old.fix', { bound }));
 }

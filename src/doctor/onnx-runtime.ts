@@ -6,11 +6,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { CUDA_INSTALL_HINT, cudaProviderPaths } from '../backends/onnx/index.js';
+import { t } from '../i18n/index.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 const NAME = 'onnxruntime';
-const CUDA_LIBS_FIX = 'install CUDA 12, cuDNN 9 and cuBLAS 12 and add their lib folders to LD_LIBRARY_PATH (or ldconfig)';
-const DRIVER_FIX = 'install the NVIDIA driver so that nvidia-smi works; in a container, pass the GPU in (docker run --gpus all …)';
 
 interface Gpu {
   /** e.g. "NVIDIA H200, driver 550.90.07"; undefined when none is visible. */
@@ -28,32 +27,31 @@ export async function checkOnnxRuntime(localEngine: boolean, env: NodeJS.Process
   try {
     ort = await import('onnxruntime-node');
   } catch (error) {
-    const detail = `onnxruntime-node failed to load: ${String((error as Error).message ?? error).split('\n')[0]}`;
-    const fix = 'reinstall it on this machine: npm rebuild onnxruntime-node (or rm -rf node_modules && npm ci)';
-    return localEngine ? fail(NAME, detail, fix) : warn(NAME, `${detail} (only the local engine needs it)`, fix);
+    const why = String((error as Error).message ?? error).split('\n')[0];
+    const fix = t('doctor:onnx.failed.fix');
+    return localEngine ? fail(NAME, t('doctor:onnx.failed', { why }), fix) : warn(NAME, t('doctor:onnx.failed.unused', { why }), fix);
   }
   const version = ort.env.versions.node ?? ort.env.versions.common ?? '?';
   const lib = cudaProviderPaths().find((p) => existsSync(p));
   const [gpu, missingLibs] = await Promise.all([findGpu(env), lib ? missingLibraries(lib) : undefined]);
   const providers = ['CPU', ...(missingLibs !== undefined ? ['CUDA'] : [])].join(', ');
-  const base = `onnxruntime-node ${version}; providers: ${providers}`;
-  const gpuText = gpu.found ? `GPU: ${gpu.found}` : `no NVIDIA GPU visible${gpu.problem ? ` (${gpu.problem})` : ''}`;
-  const unused = localEngine ? '' : '; not used with --endpoint';
+  const base = t('doctor:onnx.base', { version, providers });
+  const gpuText = gpu.found ? t('doctor:onnx.gpu', { gpu: gpu.found }) : gpu.problem ? t('doctor:onnx.no_gpu.why', { problem: gpu.problem }) : t('doctor:onnx.no_gpu');
+  const unused = (detail: string): string => (localEngine ? detail : t('doctor:onnx.unused', { detail }));
   const worth = (status: 'warn', detail: string, fix: string): CheckResult =>
-    localEngine ? { check: NAME, status, detail, fix } : ok(NAME, `${detail}${unused}`);
+    localEngine ? { check: NAME, status, detail, fix } : ok(NAME, unused(detail));
+  const driverFix = (): string => t('doctor:onnx.driver.fix');
 
   if (missingLibs === undefined) {
-    if (!gpu.found && gpu.problem) return worth('warn', `${base}; ${gpuText}: the local engine runs on the CPU`, DRIVER_FIX);
-    if (!gpu.found) return ok(NAME, `${base}; ${gpuText}: the local engine runs on the CPU${unused}`);
-    return worth('warn', `${base}; ${gpuText}, but the CUDA provider is not installed: the local engine runs on the CPU`,
-      `${CUDA_INSTALL_HINT} (needs network access once; see the README's "GPU (CUDA) for the local engine")`);
+    if (!gpu.found && gpu.problem) return worth('warn', t('doctor:onnx.cpu', { base, gpu: gpuText }), driverFix());
+    if (!gpu.found) return ok(NAME, unused(t('doctor:onnx.cpu', { base, gpu: gpuText })));
+    return worth('warn', t('doctor:onnx.no_provider', { base, gpu: gpuText }), t('doctor:onnx.no_provider.fix', { hint: CUDA_INSTALL_HINT }));
   }
   if (missingLibs.length > 0) {
-    return worth('warn', `${base}; the CUDA provider cannot load, missing ${missingLibs.join(', ')}: --device auto falls back to the CPU; ${gpuText}`,
-      CUDA_LIBS_FIX);
+    return worth('warn', t('doctor:onnx.missing_libs', { base, libs: missingLibs.join(', '), gpu: gpuText }), t('doctor:onnx.missing_libs.fix'));
   }
-  if (!gpu.found) return worth('warn', `${base}; ${gpuText}: --device auto falls back to the CPU`, DRIVER_FIX);
-  return ok(NAME, `${base}; ${gpuText}`);
+  if (!gpu.found) return worth('warn', t('doctor:onnx.fallback', { base, gpu: gpuText }), driverFix());
+  return ok(NAME, t('doctor:onnx.ready', { base, gpu: gpuText }));
 }
 
 /** Shared libraries the provider needs that the loader cannot find ([] when ldd is unavailable). */
@@ -67,18 +65,19 @@ async function missingLibraries(file: string): Promise<string[]> {
 async function findGpu(env: NodeJS.ProcessEnv): Promise<Gpu> {
   const smi = onPath('nvidia-smi', env);
   const device = existsSync('/dev/nvidia0');
-  if (!smi) return device ? { problem: '/dev/nvidia0 exists but nvidia-smi is not on PATH' } : {};
+  if (!smi) return device ? { problem: t('doctor:onnx.gpu.smi_missing') } : {};
   const out = await run(smi, ['--query-gpu=name,driver_version', '--format=csv,noheader']);
   if (out === undefined || out.code !== 0) {
-    const why = (out?.stdout || out?.stderr || 'no answer').trim().split('\n')[0] ?? '';
-    return { problem: `nvidia-smi failed: ${why.slice(0, 120)}` };
+    const why = (out?.stdout || out?.stderr || t('doctor:onnx.gpu.smi_silent')).trim().split('\n')[0] ?? '';
+    return { problem: t('doctor:onnx.gpu.smi_failed', { why: why.slice(0, 120) }) };
   }
   const gpus = out.stdout.trim().split('\n').filter((l) => l.trim() !== '').map((line) => {
     const [name, driver] = line.split(',').map((s) => s.trim());
-    return `${name ?? '?'}, driver ${driver ?? '?'}`;
+    return { name: name ?? '?', driver: driver ?? '?' };
   });
-  if (gpus.length === 0) return { problem: 'nvidia-smi lists no GPU' };
-  return { found: gpus.length === 1 ? gpus[0] : `${gpus.length}× ${gpus[0]}` };
+  const first = gpus[0];
+  if (first === undefined) return { problem: t('doctor:onnx.gpu.none') };
+  return { found: gpus.length === 1 ? t('doctor:onnx.gpu.one', first) : t('doctor:onnx.gpu.many', { n: gpus.length, ...first }) };
 }
 
 function onPath(command: string, env: NodeJS.ProcessEnv): string | undefined {

@@ -2,6 +2,7 @@
 import { PdfPool } from '../pages/pdf-pool.js';
 import { pdfiumVersion } from '../pages/pdfium.js';
 import { rawPdf } from '../pages/raw-pdf.js';
+import { t } from '../i18n/index.js';
 import { fail, ok, type CheckResult } from './check.js';
 
 /** A one-inch page filled with 50 % grey. */
@@ -24,13 +25,11 @@ export async function checkPdf(): Promise<CheckResult> {
     await doc.close();
     const grey = page.pixels[Math.floor(page.pixels.length / 2 / page.channels) * page.channels] ?? 0;
     if (page.width !== 72 || page.height !== 72 || Math.abs(grey - 128) > 8) {
-      return fail('pdf', `${libraries}: a test page came out wrong (${page.width}×${page.height}, grey ${grey})`,
-        'reinstall: rm -rf node_modules && npm ci');
+      return fail('pdf', t('doctor:pdf.wrong', { libraries, width: page.width, height: page.height, grey }), t('doctor:pdf.wrong.fix'));
     }
-    return ok('pdf', `${libraries}: renders PDF pages`);
+    return ok('pdf', t('doctor:pdf.ok', { libraries }));
   } catch (error) {
-    return fail('pdf', `${libraries}: cannot render PDF pages (${String((error as Error).message).split('\n')[0]}); .pdf files become error rows`,
-      'reinstall: rm -rf node_modules && npm ci (npm ls @embedpdf/pdfium shows it; it needs WebAssembly, which Node has unless started with --jitless)');
+    return fail('pdf', t('doctor:pdf.failed', { libraries, why: String((error as Error).message).split('\n')[0] }), t('doctor:pdf.failed.fix'));
   } finally {
     await pool.close();
   }

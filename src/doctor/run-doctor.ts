@@ -9,6 +9,9 @@ import { checkNode } from './node-version.js';
 import { checkOnnxRuntime } from './onnx-runtime.js';
 import { checkPdf } from './pdf-check.js';
 import { checkPdfFonts } from './pdf-fonts-check.js';
+import { t } from '../i18n/index.js';
+
+const FORMATS = 'image formats';
 
 export interface DoctorOptions {
   endpoints: string[];
@@ -30,8 +33,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   results.push(sharp.result);
   const sharpModule = sharp.sharp;
   results.push(sharpModule
-    ? await guard('image formats', () => checkImageFormats(sharpModule))
-    : fail('image formats', 'not checked: sharp did not load', 'fix sharp first (see above)'));
+    ? await guard(FORMATS, () => checkImageFormats(sharpModule))
+    : fail(FORMATS, t('doctor:formats.no_sharp'), t('doctor:formats.no_sharp.fix')));
   results.push(await guard('pdf', checkPdf));
   results.push(await guard('pdf fonts', async () => checkPdfFonts(options.env)));
   results.push(await onnx);
@@ -55,6 +58,5 @@ async function guard(check: string, run: () => Promise<CheckResult>): Promise<Ch
 }
 
 function crashed(check: string, error: unknown): CheckResult {
-  return fail(check, `the check itself failed: ${String((error as Error).message ?? error).split('\n')[0]}`,
-    'a bug in glm-vision: please report it with this output');
+  return fail(check, t('doctor:crashed.detail', { message: String((error as Error).message ?? error).split('\n')[0] }), t('doctor:crashed.fix'));
 }

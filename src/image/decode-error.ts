@@ -2,18 +2,16 @@
 // libvips' error-buffer noise, and formats the prebuilt sharp lacks named with
 // what would make them work.
 
+import { t } from '../i18n/index.js';
+
 const SHARP_INSTALL = 'https://sharp.pixelplumbing.com/install';
 
-/** How to read each format the prebuilt sharp lacks; shared with glm-vision doctor. */
-export const MISSING_FORMAT_FIX = {
-  HEIC:
-    'HEIC: convert to JPEG first (heif-convert IN.heic OUT.jpg, or vips copy IN.heic OUT.jpg), or build sharp from source ' +
-    'against a globally-installed libvips compiled with libheif, libde265 and x265 ' +
-    `(npm install --build-from-source sharp; see ${SHARP_INSTALL}#building-from-source)`,
-  BMP:
-    'BMP: convert to PNG first (magick mogrify -format png *.bmp), or build sharp from source against a ' +
-    `globally-installed libvips with ImageMagick support (${SHARP_INSTALL}#custom-libvips)`,
-} as const;
+/** How to read each format the prebuilt sharp lacks, in the reader's language; shared with glm-vision doctor. */
+export function missingFormatFix(format: string): string | undefined {
+  if (format === 'HEIC') return t('image:fix.heic', { url: SHARP_INSTALL });
+  if (format === 'BMP') return t('image:fix.bmp', { url: SHARP_INSTALL });
+  return undefined;
+}
 
 const UNSUPPORTED = {
   heic: 'HEIC (HEVC) images cannot be decoded by the prebuilt sharp: convert them to JPEG, or see glm-vision doctor',

@@ -3,7 +3,7 @@
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
 import path from 'node:path';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import { NO_PROGRESS, sizeText, type DownloadProgress, type PullPlan } from './pull.js';
 
 export const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -17,9 +17,8 @@ export function planLine(plan: PullPlan, home: string | undefined): string {
   const into = home && (plan.cacheDir === home || plan.cacheDir.startsWith(`${home}${path.sep}`))
     ? `~${plan.cacheDir.slice(home.length)}`
     : plan.cacheDir;
-  const present = plan.present > 0 ? ` (${plan.present} more already there)` : '';
-  return `glm-vision: downloading ${name} (dtype ${plan.dtype}): ${plural(plan.files, 'file')}, ` +
-    `${sizeText(plan.bytes)} into ${into}${present}\n`;
+  const values = { name, dtype: plan.dtype, count: plan.files, size: sizeText(plan.bytes), dir: into, present: plan.present };
+  return `${plan.present > 0 ? t('models:plan.line_present', values) : t('models:plan.line', values)}\n`;
 }
 
 export function createDownloadProgress(stderr: Writable & { isTTY?: boolean }, quiet: boolean): DownloadProgress {
@@ -27,8 +26,8 @@ export function createDownloadProgress(stderr: Writable & { isTTY?: boolean }, q
   if (!stderr.isTTY) {
     return {
       file(name, total) {
-        stderr.write(`glm-vision: downloading ${name} (${mb(total)})\n`);
-        return { update: () => undefined, done: () => stderr.write(`glm-vision: downloaded ${name}\n`) };
+        stderr.write(`${t('models:progress.start', { name, size: mb(total) })}\n`);
+        return { update: () => undefined, done: () => stderr.write(`${t('models:progress.done', { name })}\n`) };
       },
       stop: () => undefined,
     };

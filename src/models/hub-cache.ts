@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../support/errors.js';
+import { t } from '../i18n/index.js';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 export const DEFAULT_REVISION = 'main';
@@ -49,10 +50,10 @@ export function hubEndpoint(env: NodeJS.ProcessEnv): string {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`Expected an http(s) URL for HF_ENDPOINT but received "${value}"`);
+    throw new UsageError(t('models:endpoint.invalid', { value }));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`Expected an http(s) URL for HF_ENDPOINT but received "${value}"`);
+    throw new UsageError(t('models:endpoint.invalid', { value }));
   }
   return value.replace(/\/+$/, '');
 }

@@ -8,6 +8,7 @@ import { open, stat, truncate } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { TemporaryFailure, UsageError } from '../support/errors.js';
+import { t } from '../i18n/index.js';
 import { isRetryableStatus, parseRetryAfter, realSleep, retryDelay, type Backoff } from '../support/retry-policy.js';
 
 export interface HubFile {
@@ -72,16 +73,16 @@ export class HubClient {
   /** The commit a revision points to and every file in it, with sizes and hashes. */
   async repoInfo(repo: string, revision: string): Promise<RepoInfo> {
     const url = `${this.options.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
-    const body = await this.withRetries(`the file list of ${repo}@${revision}`, async () => {
+    const body = await this.withRetries(t('models:hub.what.list', { repo, revision }), async () => {
       const res = await this.request(url, {}, repo, revision);
       try {
         return (await res.json()) as unknown;
       } catch {
-        throw new Attempt(`${url} did not answer JSON`, true);
+        throw new Attempt(t('models:hub.not_json', { url }), true);
       }
     });
     const info = body as { sha?: unknown; siblings?: unknown };
-    if (typeof info.sha !== 'string' || !Array.isArray(info.siblings)) throw new UsageError(`${url}: not a model API answer (no "sha" and "siblings")`);
+    if (typeof info.sha !== 'string' || !Array.isArray(info.siblings)) throw new UsageError(t('models:hub.not_api', { url }));
     const files: HubFile[] = [];
     for (const s of info.siblings as { rfilename?: unknown; size?: unknown; blobId?: unknown; lfs?: { sha256?: unknown; size?: unknown } }[]) {
       if (typeof s.rfilename !== 'string') continue;
@@ -105,7 +106,7 @@ export class HubClient {
       const problem = await verify(partial, file);
       if (!problem) return;
       await truncate(partial, 0);
-      if (pass === 1) throw new TemporaryFailure(`${repo}/${file.path} failed its check twice: ${problem}`);
+      if (pass === 1) throw new TemporaryFailure(t('models:hub.check_twice', { file: `${repo}/${file.path}`, problem }));
     }
   }
 
@@ -131,7 +132,7 @@ export class HubClient {
         onBytes(done);
       }
     } catch (error) {
-      throw new Attempt(`download of ${url} broke off after ${done} of ${file.size} bytes: ${describe(error)}`, true);
+      throw new Attempt(t('models:hub.broke_off', { url, done, size: file.size, why: describe(error) }), true);
     } finally {
       await out.close();
     }
@@ -148,13 +149,13 @@ export class HubClient {
     const size = res.headers.get('x-linked-size');
     if ((etag && etag !== file.etag) || (size !== null && Number(size) !== file.size)) {
       await res.body?.cancel().catch(() => undefined);
-      throw new TemporaryFailure(
-        `${repo}/${file.path}: the Hub publishes ${etag || file.etag} (${size ?? file.size} bytes) but its file list says ${file.etag} (${file.size} bytes); the mirror may be updating, try again later`,
-      );
+      throw new TemporaryFailure(t('models:hub.published', {
+        file: `${repo}/${file.path}`, etag: etag || file.etag, size: size ?? file.size, listedEtag: file.etag, listedSize: file.size,
+      }));
     }
     for (let hops = 0; res.status >= 300 && res.status < 400; hops++) {
       const location = res.headers.get('location');
-      if (!location || hops >= 5) throw new Attempt(`${url}: a redirect without a usable Location`, true);
+      if (!location || hops >= 5) throw new Attempt(t('models:hub.redirect', { url }), true);
       const next = new URL(location, url);
       const sameHost = next.origin === new URL(this.options.endpoint).origin;
       res = await this.request(next.href, headers, repo, commit, 'manual', sameHost);
@@ -169,7 +170,7 @@ export class HubClient {
     const controller = new AbortController();
     // Unref'd: a body that broke off never reaches flush() to clear its watchdog, and a leftover
     // watchdog must not keep the process alive for idleTimeoutMs after the pull is done.
-    const watchdog = (ms: number): NodeJS.Timeout => setTimeout(() => controller.abort(new Error(`no data for ${ms / 1000} s`)), ms).unref();
+    const watchdog = (ms: number): NodeJS.Timeout => setTimeout(() => controller.abort(new Error(t('models:hub.stalled', { seconds: ms / 1000 }))), ms).unref();
     let timer = watchdog(this.idleTimeoutMs);
     let res: Response;
     try {
@@ -180,7 +181,7 @@ export class HubClient {
       });
     } catch (error) {
       clearTimeout(timer);
-      throw new Attempt(`cannot reach ${new URL(url).origin}: ${describe(error)}`, true, true);
+      throw new Attempt(t('models:hub.cannot_reach', { origin: new URL(url).origin, why: describe(error) }), true, true);
     }
     clearTimeout(timer);
     if (redirect === 'manual' && res.status >= 300 && res.status < 400) {
@@ -207,23 +208,21 @@ export class HubClient {
     await res.body?.cancel().catch(() => undefined);
     const code = res.headers.get('x-error-code') ?? '';
     if (res.status === 401 || res.status === 403) {
-      throw new UsageError(
-        `${repo} is not on ${this.options.endpoint}, or it is private or gated (HTTP ${res.status}${code ? `, ${code}` : ''}): ` +
-          (this.options.token ? 'check that HF_TOKEN has access to it' : 'if it is yours or gated, set HF_TOKEN'),
-      );
+      const values = { repo, endpoint: this.options.endpoint, status: `${res.status}${code ? `, ${code}` : ''}` };
+      throw new UsageError(this.options.token ? t('models:hub.private', values) : t('models:hub.private.no_token', values));
     }
     if (res.status === 404) {
       throw new UsageError(
         code === 'RevisionNotFound'
-          ? `${repo} has no revision "${revision}" on ${this.options.endpoint}`
+          ? t('models:hub.no_revision', { repo, revision, endpoint: this.options.endpoint })
           : code === 'EntryNotFound'
-            ? `${url} does not exist (HTTP 404)`
-            : `No model ${repo} on ${this.options.endpoint} (HTTP 404${code ? `, ${code}` : ''})`,
+            ? t('models:hub.no_file', { url })
+            : t('models:hub.no_model', { repo, endpoint: this.options.endpoint, status: `404${code ? `, ${code}` : ''}` }),
       );
     }
     const retry = isRetryableStatus(res.status);
     const unreachable = res.status === 502 || res.status === 503 || res.status === 504;
-    throw new Attempt(`${url} answered HTTP ${res.status}`, retry, unreachable, retry ? parseRetryAfter(res.headers, this.now()) : undefined);
+    throw new Attempt(t('models:hub.status', { url, status: res.status }), retry, unreachable, retry ? parseRetryAfter(res.headers, this.now()) : undefined);
   }
 
   private async withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
@@ -234,7 +233,7 @@ export class HubClient {
         if (!(error instanceof Attempt)) throw error;
         if (!error.retry || n >= this.retries) {
           if (error.unreachable) throw new HubUnreachable(error.message);
-          throw new TemporaryFailure(`${what}: ${error.message}`);
+          throw new TemporaryFailure(t('models:hub.failed', { what, why: error.message }));
         }
         await this.sleep(retryDelay(n, this.random, error.retryAfterMs, HUB_BACKOFF));
       }
@@ -251,7 +250,7 @@ export async function verify(file: string, expected: HubFile): Promise<string | 
   if (!expected.lfs) hash.update(`blob ${size}\0`);
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   const actual = hash.digest('hex');
-  return actual === expected.etag ? undefined : `${expected.lfs ? 'sha256' : 'git sha1'} ${actual}, expected ${expected.etag}`;
+  return actual === expected.etag ? undefined : t('models:hub.mismatch', { algorithm: expected.lfs ? 'sha256' : 'git sha1', actual, expected: expected.etag });
 }
 
 function describe(error: unknown): string {

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../support/errors.js';
+import { t } from '../i18n/index.js';
 
 /** The model families the local engine runs. */
 export type Family = 'qwen2_vl' | 'glm';
@@ -96,20 +97,20 @@ export interface ModelTokenIds {
 }
 
 function readJson(file: string): Record<string, unknown> {
-  if (!existsSync(file)) throw new UsageError(`The model folder is missing ${file}`);
+  if (!existsSync(file)) throw new UsageError(t('models:folder.missing_file', { file }));
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error(t('models:folder.not_object'));
     return value as Record<string, unknown>;
   } catch (error) {
-    throw new UsageError(`Cannot read ${file}: ${(error as Error).message}`);
+    throw new UsageError(t('models:folder.unreadable', { file, why: (error as Error).message }));
   }
 }
 
 function intField(source: Record<string, unknown>, key: string, file: string): number | undefined {
   const v = source[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new UsageError(`${file}: "${key}" must be an integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new UsageError(t('models:folder.not_integer', { file, key }));
   return v;
 }
 
@@ -121,22 +122,20 @@ function idList(value: unknown): number[] {
 
 /** Reads a model folder, checking every file the chosen dtype needs. */
 export function loadModelDir(dir: string, dtype: Dtype): ModelDir {
-  if (!existsSync(dir)) throw new UsageError(`Model folder not found: ${dir}`);
+  if (!existsSync(dir)) throw new UsageError(t('models:folder.not_found', { dir }));
   const configFile = path.join(dir, 'config.json');
   const config = readJson(configFile);
   const modelType = String(config.model_type ?? '');
   const family = FAMILIES[modelType];
   if (!family) {
-    throw new UsageError(
-      `${configFile}: model_type "${modelType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
-    );
+    throw new UsageError(t('models:folder.model_type', { file: configFile, type: modelType, supported: SUPPORTED_MODEL_TYPES.join(', ') }));
   }
   const generationFile = path.join(dir, 'generation_config.json');
   const preprocessorFile = path.join(dir, 'preprocessor_config.json');
   const generationConfig = readJson(generationFile);
   const preprocessorConfig = readJson(preprocessorFile);
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
-    if (!existsSync(path.join(dir, f))) throw new UsageError(`The model folder is missing ${path.join(dir, f)}`);
+    if (!existsSync(path.join(dir, f))) throw new UsageError(t('models:folder.missing_file', { file: path.join(dir, f) }));
   }
 
   const suffix = DTYPE_SUFFIXES[dtype];
@@ -145,7 +144,7 @@ export function loadModelDir(dir: string, dtype: Dtype): ModelDir {
   for (const name of GRAPHS) {
     const file = path.join(dir, 'onnx', `${name}${suffix}.onnx`);
     if (!existsSync(file)) {
-      throw new UsageError(`The model folder is missing ${file} (needed for --dtype ${dtype}); ${availableDtypes(dir)}`);
+      throw new UsageError(missingGraph(dir, file, dtype));
     }
     graphs[name] = file;
     identityFiles.push(file);
@@ -157,13 +156,13 @@ export function loadModelDir(dir: string, dtype: Dtype): ModelDir {
 
   const text = (config.text_config ?? config) as Record<string, unknown>;
   const image = intField(config, 'image_token_id', configFile) ?? intField(text, 'image_token_id', configFile);
-  if (image === undefined) throw new UsageError(`${configFile}: "image_token_id" is missing`);
+  if (image === undefined) throw new UsageError(t('models:folder.missing_key', { file: configFile, key: 'image_token_id' }));
   const eos = idList(generationConfig.eos_token_id);
   if (eos.length === 0) eos.push(...idList(text.eos_token_id ?? config.eos_token_id));
-  if (eos.length === 0) throw new UsageError(`${generationFile}: "eos_token_id" is missing`);
+  if (eos.length === 0) throw new UsageError(t('models:folder.missing_key', { file: generationFile, key: 'eos_token_id' }));
   const pad = idList(generationConfig.pad_token_id ?? text.pad_token_id ?? config.pad_token_id)[0] ?? eos[0] ?? 0;
   const numLayers = intField(text, 'num_hidden_layers', configFile);
-  if (numLayers === undefined) throw new UsageError(`${configFile}: "num_hidden_layers" is missing`);
+  if (numLayers === undefined) throw new UsageError(t('models:folder.missing_key', { file: configFile, key: 'num_hidden_layers' }));
   return {
     dir, dtype, family, modelType, graphs, identityFiles, config, generationConfig, preprocessorConfig, preprocessorFile,
     ids: { image, visionStart: intField(config, 'vision_start_token_id', configFile), eos, pad },
@@ -171,7 +170,9 @@ export function loadModelDir(dir: string, dtype: Dtype): ModelDir {
   };
 }
 
-function availableDtypes(dir: string): string {
+function missingGraph(dir: string, file: string, dtype: Dtype): string {
   const found = DTYPES.filter((d) => existsSync(path.join(dir, decoderPath(d))));
-  return found.length ? `this folder has --dtype ${found.join(', ')}` : 'no ONNX graphs were found in its onnx/ folder';
+  return found.length
+    ? t('models:folder.missing_graph', { file, dtype, dtypes: found.join(', ') })
+    : t('models:folder.missing_graph_none', { file, dtype });
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { chooseDtype, completeDtypes, decoderPath, DTYPES, filesFor, type Dtype } from './model-dir.js';
 import { UsageError } from '../support/errors.js';
-import { plural } from '../support/words.js';
+import { t, type MessageKey } from '../i18n/index.js';
 import { DEFAULT_MODEL, SERVER_MODEL } from './defaults.js';
 import { HubClient, HubUnreachable, type HubFile } from './hub-client.js';
 import { hubCacheDir, hubEndpoint, isCommit, isOffline, RepoCache, type HubId } from './hub-cache.js';
@@ -63,11 +63,8 @@ export async function pullModel(id: HubId, options: PullOptions): Promise<Pulled
   if (local && !options.refresh) return local;
   if (isOffline(options.env)) {
     if (local) return local;
-    throw new UsageError(
-      `HF_HUB_OFFLINE is set and ${id.repo}@${id.revision} is not complete in the Hugging Face cache at ${cache.cacheDir}` +
-        `${options.dtype === 'auto' ? '' : ` for --dtype ${options.dtype}`}. Pull it where the Hub is reachable (glm-vision models pull ${id.repo}) ` +
-        'and copy the cache folder here, or unset HF_HUB_OFFLINE.',
-    );
+    const values = { name: `${id.repo}@${id.revision}`, cache: cache.cacheDir, repo: id.repo, dtype: options.dtype };
+    throw new UsageError(options.dtype === 'auto' ? t('models:offline.missing', values) : t('models:offline.missing_dtype', values));
   }
   const endpoint = hubEndpoint(options.env);
   const client = new HubClient({ endpoint, token: options.env.HF_TOKEN || undefined, fetch: options.fetch, sleep: options.sleep });
@@ -187,13 +184,7 @@ async function sizeOf(file: string): Promise<number> {
 
 // Every way out names all the flags it needs: "--endpoint URL" alone is refused for want of --model.
 function unreachableMessage(id: HubId, endpoint: string, cacheDir: string, why: string): string {
-  return `Cannot reach the Hugging Face Hub at ${endpoint} to download ${id.repo} (${why}). Ways out: ` +
-    `(1) use a model server instead of the local engine: --endpoint http://HOST:8000/v1 --model ${SERVER_MODEL} ` +
-    '(--model is the name the server serves; vLLM setup in the README); ' +
-    '(2) use a model folder you already have: --model /path/to/folder (an ONNX export: config.json, tokenizer.json, onnx/...); ' +
-    `(3) on a machine that can reach the Hub, run "glm-vision models pull ${id.repo}", copy its Hugging Face cache ` +
-    `(~/.cache/huggingface/hub) to ${cacheDir} here and set HF_HUB_OFFLINE=1 so no request is made; ` +
-    '(4) use a mirror of the Hub, e.g. HF_ENDPOINT=https://hf-mirror.com.';
+  return t('models:hub.unreachable', { endpoint, repo: id.repo, pull: id.repo, why, serverModel: SERVER_MODEL, cache: cacheDir });
 }
 
 const GRAPH = /^onnx\/(vision_encoder|embed_tokens|decoder_model_merged)(_[a-z0-9]+)?\.onnx$/;
@@ -204,31 +195,25 @@ function notRunnable(id: HubId, files: HubFile[], dtype: Dtype, missing: string[
   const name = `${id.repo}${id.revision === 'main' ? '' : `@${id.revision}`}`;
   const complete = completeDtypes(paths);
   if (complete.length > 0) {
-    return new UsageError(`${name} has no ${missing.join(', ')} (needed for --dtype ${dtype}); it has --dtype ${complete.join(', ')}`);
+    return new UsageError(t('models:runnable.other_dtype', { name, missing: missing.join(', '), dtype, dtypes: complete.join(', ') }));
   }
   if (paths.some((p) => GRAPH.test(p))) {
     // Our layout, but incomplete: name the missing pieces, not the whole inventory.
     const graphs = DTYPES.filter((d) => paths.includes(decoderPath(d)));
-    return new UsageError(
-      `${name} has no ${missing.join(', ')} (needed for --dtype ${dtype}${graphs.length ? `; it has decoder graphs for --dtype ${graphs.join(', ')}` : ''}); ` +
-        'is it an ONNX export of a supported model?',
-    );
+    const values = { name, missing: missing.join(', '), dtype, graphs: graphs.join(', ') };
+    return new UsageError(graphs.length ? t('models:runnable.incomplete_graphs', values) : t('models:runnable.incomplete', values));
   }
-  return new UsageError(
-    `${name} holds ${holdings(files)}, not an ONNX export glm-vision can run (onnx/vision_encoder*.onnx, onnx/embed_tokens*.onnx and ` +
-      `onnx/decoder_model_merged*.onnx beside config.json and tokenizer.json). Nothing was downloaded. Serve it with vLLM and use ` +
-      `--endpoint http://HOST:8000/v1 --model ${id.repo}, or pull an ONNX export such as ${DEFAULT_MODEL}.`,
-  );
+  return new UsageError(t('models:runnable.other_format', { name, holdings: holdings(files), repo: id.repo, model: DEFAULT_MODEL }));
 }
 
 /** What a repository holds, by kind of weights: "safetensors weights (a, b, ... 4 files, 19.3 GB)". */
 export function holdings(files: HubFile[]): string {
-  const kinds: [string, RegExp][] = [
-    ['safetensors weights', /\.safetensors$/],
-    ['PyTorch weights', /(^|\/)(pytorch_model|model|consolidated)[^/]*\.(bin|pt|pth)$/],
-    ['GGUF files (llama.cpp)', /\.gguf$/],
-    ['ONNX files in another layout', /\.onnx(_data(_\d+)?)?$/],
-    ['TensorFlow/Flax weights', /\.(h5|msgpack)$/],
+  const kinds: [MessageKey, RegExp][] = [
+    ['models:holdings.safetensors', /\.safetensors$/],
+    ['models:holdings.pytorch', /(^|\/)(pytorch_model|model|consolidated)[^/]*\.(bin|pt|pth)$/],
+    ['models:holdings.gguf', /\.gguf$/],
+    ['models:holdings.onnx', /\.onnx(_data(_\d+)?)?$/],
+    ['models:holdings.tf', /\.(h5|msgpack)$/],
   ];
   const parts: string[] = [];
   for (const [label, pattern] of kinds) {
@@ -236,11 +221,11 @@ export function holdings(files: HubFile[]): string {
     if (found.length === 0) continue;
     const names = found.slice(0, 3).map((f) => f.path).join(', ') + (found.length > 3 ? ', ...' : '');
     const bytes = found.reduce((sum, f) => sum + f.size, 0);
-    parts.push(`${label} (${names}: ${plural(found.length, 'file')}, ${sizeText(bytes)})`);
+    parts.push(t('models:holdings.kind', { kind: t(label), names, count: found.length, size: sizeText(bytes) }));
   }
-  if (parts.length > 0) return parts.join(' and ');
-  const names = files.slice(0, 5).map((f) => f.path).join(', ');
-  return files.length === 0 ? 'no files' : `no model weights (${plural(files.length, 'file')}: ${names}${files.length > 5 ? ', ...' : ''})`;
+  if (parts.length > 0) return parts.join(t('models:holdings.and'));
+  const names = files.slice(0, 5).map((f) => f.path).join(', ') + (files.length > 5 ? ', ...' : '');
+  return files.length === 0 ? t('models:holdings.none') : t('models:holdings.no_weights', { count: files.length, names });
 }
 
 /** Bytes for people: "812 bytes", "3.4 kB", "1.4 GB" (decimal units, as the Hub shows them). */

@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Dtype } from './model-dir.js';
 import { UsageError } from '../support/errors.js';
+import { t } from '../i18n/index.js';
 import { createDownloadProgress, planLine } from './download-progress.js';
 import { parseHubId } from './hub-cache.js';
 import { pullModel } from './pull.js';
@@ -27,7 +28,7 @@ export async function resolveLocalModel(
   if (isDirectory(value)) return { dir: value };
   const id = parseHubId(value);
   if (!id) {
-    throw new UsageError(`--model ${value}: no such folder, and not a Hugging Face model id (org/name or org/name@revision)`);
+    throw new UsageError(t('models:id.not_found', { value }));
   }
   const pulled = await pullModel(id, {
     env: options.env, dtype: options.dtype, fetch: options.fetch, sleep: options.sleep,
@@ -36,7 +37,7 @@ export async function resolveLocalModel(
     onPlan: (plan) => void options.stderr.write(planLine(plan, options.env.HOME)),
   });
   if (pulled.downloaded > 0 && !options.quiet) {
-    options.stderr.write(`glm-vision: ${id.repo} (${pulled.dtype}) is in ${pulled.dir}\n`);
+    options.stderr.write(`${t('models:pull.ready', { repo: id.repo, dtype: pulled.dtype, dir: pulled.dir })}\n`);
   }
   return { dir: pulled.dir, dtype: pulled.dtype, hubIdentity: `${id.repo}@${pulled.commit}:${pulled.files.join(',')}` };
 }

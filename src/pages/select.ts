@@ -1,4 +1,5 @@
 // --pages: which pages of a document become catalog rows.
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 
 /** Inclusive 1-based ranges; `to` undefined means "to the last page". */
@@ -13,9 +14,7 @@ export function parsePages(value: string): PageSelection {
     const from = Number(m?.[1]);
     const to = m?.[3] ? Number(m[3]) : m?.[2] ? undefined : from;
     if (!m || !Number.isSafeInteger(from) || from < 1 || (to !== undefined && (!Number.isSafeInteger(to) || to < from))) {
-      throw new UsageError(
-        `Expected all, first, N, N-M, N- or a comma list of them (pages count from 1) for --pages but received ${JSON.stringify(value)}`,
-      );
+      throw new UsageError(t('pages:select.invalid', { value: JSON.stringify(value) }));
     }
     return { from, to };
   });

@@ -24,7 +24,7 @@ function looksLikePath(spec: string): boolean {
 
 export function resolveTemplate(spec: string, lang: Lang): Template {
   if (looksLikePath(spec)) {
-    if (!existsSync(spec)) throw new UsageError(`Prompt template file not found: ${spec}`);
+    if (!existsSync(spec)) throw new UsageError(t('prompt:find.noFile', { file: spec }));
     return loadTemplate(spec);
   }
   const file = path.join(PROMPTS_DIR, lang, `${spec}.md`);
@@ -36,6 +36,6 @@ export function resolveTemplate(spec: string, lang: Lang): Template {
     throw new UsageError(guess === undefined ? t('ask:prompt.unknown', values) : t('ask:prompt.didYouMean', values));
   }
   const template = loadTemplate(file);
-  if (template.name !== spec) throw new UsageError(`Invalid prompt template ${file}: "name" is "${template.name}", expected "${spec}"`);
+  if (template.name !== spec) throw new UsageError(t('prompt:find.wrongName', { file, name: template.name, expected: spec }));
   return template;
 }

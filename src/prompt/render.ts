@@ -1,6 +1,7 @@
 // Fills a template's {{variables}} for one file and, for json templates,
 // lists the fields in the prompt because some servers ignore response_format.
 import path from 'node:path';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { BUILTIN_VARIABLES, placeholders, type Template } from './template.js';
 
@@ -10,16 +11,14 @@ export type Lang = 'en' | 'zh';
 export function checkVariables(template: Template, provided: Record<string, string>): void {
   for (const [name, fallback] of Object.entries(template.variables)) {
     if (fallback === null && provided[name] === undefined) {
-      const how = name === 'question' ? '--question TEXT' : `--set ${name}=VALUE`;
-      throw new UsageError(`The prompt template "${template.name}" (${template.file}) needs ${how}`);
+      const values = { name: template.name, file: template.file, variable: name };
+      throw new UsageError(name === 'question' ? t('prompt:variables.needsQuestion', values) : t('prompt:variables.needsValue', values));
     }
   }
   for (const name of placeholders(template.body)) {
     if ((BUILTIN_VARIABLES as readonly string[]).includes(name)) continue;
     if (name in template.variables || provided[name] !== undefined) continue;
-    throw new UsageError(
-      `Unknown variable {{${name}}} in prompt template ${template.file}: declare it under "variables:" or pass --set ${name}=VALUE`,
-    );
+    throw new UsageError(t('prompt:variables.unknown', { placeholder: `{{${name}}}`, variable: name, file: template.file }));
   }
 }
 
@@ -34,13 +33,9 @@ export function checkUnusedVariables(
   const unused = Object.keys(provided).filter((name) => !used.has(name));
   if (unused.length === 0) return;
   const own = [...used].filter((name) => !(BUILTIN_VARIABLES as readonly string[]).includes(name));
-  const uses = own.length ? `it uses ${own.map((n) => `{{${n}}}`).join(', ')}` : 'it uses no variables of its own';
-  const what = unused.map(origin).join(', ');
-  throw new UsageError(
-    `${what}: the prompt template "${template.name}" (${template.file}) has no ` +
-      `${unused.map((n) => `{{${n}}}`).join(', ')}; ${uses}. ` +
-      'A value no template reads would only make every image be asked again; remove it or choose the template that uses it',
-  );
+  const braced = (names: string[]): string => names.map((n) => `{{${n}}}`).join(', ');
+  const values = { given: unused.map(origin).join(', '), name: template.name, file: template.file, unused: braced(unused), used: braced(own) };
+  throw new UsageError(own.length ? t('prompt:variables.unused', values) : t('prompt:variables.unusedNoOwn', values));
 }
 
 export function renderPrompt(

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { newAjv } from '../support/lazy-ajv.js';
 import YAML from 'yaml';
+import { t, type MessageKey, type MessageValues } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { RESERVED_COLUMNS } from '../emit/columns.js';
 import type { JsonSchema } from '../backends/backend.js';
@@ -37,54 +38,58 @@ const KNOWN_KEYS = new Set([
   'name', 'description', 'system', 'max_tokens', 'temperature', 'top_p', 'output', 'schema', 'variables', 'model',
 ]);
 
+/** The problems of a template, by their key under prompt:invalid.*; every message names the file. */
+type Invalid = MessageKey extends infer K ? (K extends `prompt:invalid.${infer P}` ? P : never) : never;
+type Fail = (key: Invalid, values?: MessageValues) => never;
+
 export function loadTemplate(file: string): Template {
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`Cannot read prompt template ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(t('prompt:file.unreadable', { file, why: (error as NodeJS.ErrnoException).code ?? (error as Error).message }));
   }
   return parseTemplate(source, file);
 }
 
 export function parseTemplate(source: string, file: string): Template {
-  const fail = (message: string): never => {
-    throw new UsageError(`Invalid prompt template ${file}: ${message}`);
+  const fail: Fail = (key, values = {}) => {
+    throw new UsageError(t(`prompt:invalid.${key}`, { file, ...values }));
   };
   const match = FRONT_MATTER.exec(source.replace(/^\uFEFF/, ''));
-  if (!match) fail('it must start with YAML front matter between two "---" lines');
+  if (!match) fail('frontMatter');
   let meta: unknown;
   try {
     meta = YAML.parse(match?.[1] ?? '');
   } catch (error) {
-    fail(`bad YAML front matter: ${(error as Error).message.split('\n')[0]}`);
+    fail('yaml', { why: (error as Error).message.split('\n')[0] });
   }
-  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) fail('the front matter must be a YAML mapping');
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) fail('mapping');
   const m = meta as Record<string, unknown>;
   for (const key of Object.keys(m)) {
-    if (!KNOWN_KEYS.has(key)) fail(`unknown key "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`);
+    if (!KNOWN_KEYS.has(key)) fail('unknownKey', { key, known: [...KNOWN_KEYS].join(', ') });
   }
   const str = (key: string, required: boolean): string | undefined => {
     const v = m[key];
     if (v === undefined || v === null) {
-      if (required) fail(`"${key}" is required`);
+      if (required) fail('required', { key });
       return undefined;
     }
-    if (typeof v !== 'string') fail(`"${key}" must be a string`);
+    if (typeof v !== 'string') fail('string', { key });
     return v as string;
   };
   const num = (key: string, min: number, max: number, integer: boolean): number | undefined => {
     const v = m[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      fail(`"${key}" must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(v)}`);
+      fail(integer ? 'integer' : 'number', { key, min, max, value: JSON.stringify(v) });
     }
     return v as number;
   };
 
   const name = str('name', true) as string;
   const output = str('output', false) ?? 'text';
-  if (output !== 'text' && output !== 'json') fail(`"output" must be text or json, got "${output}"`);
+  if (output !== 'text' && output !== 'json') fail('output', { value: output });
   const template: Template = {
     name,
     description: str('description', false) ?? '',
@@ -100,46 +105,46 @@ export function parseTemplate(source: string, file: string): Template {
     source,
     file,
   };
-  if (!template.body) fail('the body (after the front matter) is empty');
+  if (!template.body) fail('emptyBody');
   if (template.output === 'json') {
     template.schema = checkSchema(m.schema, fail);
     template.fields = Object.keys((template.schema.properties ?? {}) as object);
   } else if (m.schema !== undefined) {
-    fail('"schema" needs "output: json"');
+    fail('schemaWithoutJson');
   }
   for (const v of placeholders(template.body)) {
-    if (!IDENTIFIER.test(v)) fail(`malformed placeholder {{${v}}}`);
+    if (!IDENTIFIER.test(v)) fail('placeholder', { placeholder: `{{${v}}}` });
   }
   return template;
 }
 
-function parseVariables(value: unknown, fail: (m: string) => never): Record<string, string | null> {
+function parseVariables(value: unknown, fail: Fail): Record<string, string | null> {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) fail('"variables" must be a mapping of name: default');
+  if (typeof value !== 'object' || Array.isArray(value)) fail('variables');
   const out: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(value as object)) {
-    if (!IDENTIFIER.test(k)) fail(`variable name "${k}" must be letters, digits and _`);
-    if ((BUILTIN_VARIABLES as readonly string[]).includes(k)) fail(`variable "${k}" is built in and cannot be declared`);
-    if (v !== null && typeof v !== 'string' && typeof v !== 'number') fail(`variable "${k}" must default to a string or null`);
+    if (!IDENTIFIER.test(k)) fail('variableName', { name: k });
+    if ((BUILTIN_VARIABLES as readonly string[]).includes(k)) fail('variableBuiltIn', { name: k });
+    if (v !== null && typeof v !== 'string' && typeof v !== 'number') fail('variableDefault', { name: k });
     out[k] = v === null ? null : String(v);
   }
   return out;
 }
 
-function checkSchema(value: unknown, fail: (m: string) => never): JsonSchema {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) fail('"output: json" needs a "schema" mapping');
+function checkSchema(value: unknown, fail: Fail): JsonSchema {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) fail('schemaMissing');
   const schema = value as JsonSchema;
   if (schema.type !== 'object' || !schema.properties || typeof schema.properties !== 'object') {
-    fail('the schema must be "type: object" with "properties"');
+    fail('schemaObject');
   }
   for (const field of Object.keys(schema.properties as object)) {
-    if (!IDENTIFIER.test(field)) fail(`schema field "${field}" must be letters, digits and _ (it becomes a column)`);
-    if (RESERVED_COLUMNS.has(field)) fail(`schema field "${field}" is named like a fixed catalog column; rename it`);
+    if (!IDENTIFIER.test(field)) fail('fieldName', { field });
+    if (RESERVED_COLUMNS.has(field)) fail('fieldReserved', { field });
   }
   try {
     newAjv({ strict: false }).compile(schema);
   } catch (error) {
-    fail(`invalid JSON schema: ${(error as Error).message}`);
+    fail('schema', { why: (error as Error).message });
   }
   return schema;
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UsageError } from '../../support/errors.js';
+import { t } from '../../i18n/index.js';
 
 export const CUDA_INSTALL_HINT = 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node';
 
@@ -18,7 +19,9 @@ export function cudaProviderInstalled(): boolean {
   return cudaProviderPaths().some((p) => existsSync(p));
 }
 
-/** The error for an explicit --device cuda that cannot work; `why` says what failed. */
-export function cudaUnavailable(why: string): UsageError {
-  return new UsageError(`--device cuda: ONNX Runtime's CUDA provider is ${why}. Install it with: ${CUDA_INSTALL_HINT} (needs CUDA 12, cuDNN 9)`);
+/** The error for an explicit --device cuda that cannot work; `why` says what failed (undefined: not installed). */
+export function cudaUnavailable(why?: string): UsageError {
+  return new UsageError(why === undefined
+    ? t('engine:cuda.not_installed', { hint: CUDA_INSTALL_HINT })
+    : t('engine:cuda.unavailable', { why, hint: CUDA_INSTALL_HINT }));
 }

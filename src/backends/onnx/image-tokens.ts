@@ -1,5 +1,6 @@
 // A prompt's image placeholders, expanded to each image's token count.
 import { UsageError } from '../../support/errors.js';
+import { t } from '../../i18n/index.js';
 
 /** Each image token (one per image, in order) becomes tokensPerImage[i] copies of itself. */
 export function expandImageTokens(ids: readonly number[], tokensPerImage: readonly number[], imageTokenId: number): number[] {
@@ -16,10 +17,7 @@ export function expandImageTokens(ids: readonly number[], tokensPerImage: readon
     }
   }
   if (found !== tokensPerImage.length) {
-    throw new UsageError(
-      `the prompt has ${found} image placeholder(s) but ${tokensPerImage.length} image(s) were given ` +
-        `(does the prompt text contain the image token, or does the chat template drop images?)`,
-    );
+    throw new UsageError(t('engine:prompt.placeholders', { found, images: tokensPerImage.length }));
   }
   const out = new Array<number>(ids.length + extra);
   let at = 0;

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { FileFailure, TemporaryFailure, UsageError } from '../../support/errors.js';
+import { currentLang, t } from '../../i18n/index.js';
 import type { Backend, ImageInput, InferRequest, InferResult, Prepared, PreparedImage } from '../backend.js';
 import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
 import type { Device, EngineOutput } from './engine.js';
@@ -58,7 +59,7 @@ function loadError(wire: SerializedError): Error {
  * first images while it loads.
  */
 export async function createOnnxBackend(options: OnnxBackendOptions): Promise<Backend> {
-  if (options.device === 'cuda' && !cudaProviderInstalled()) throw cudaUnavailable('not installed');
+  if (options.device === 'cuda' && !cudaProviderInstalled()) throw cudaUnavailable();
   const dtype = pickDtype(options.dir, options.dtype);
   const model = loadModelDir(options.dir, dtype);
   const vision = withMaxPixels(visionConfigFrom(model.preprocessorConfig, model.family, model.preprocessorFile), options.maxPixels);
@@ -109,7 +110,7 @@ class OnnxBackend implements Backend {
     const ports = channels.map((c) => c.port2);
     const init: WorkerInit = {
       dir: this.model.dir, dtype: this.model.dtype, device: options.device, threads: options.threads,
-      batchSize: options.batchSize, batchTokens: options.batchTokens, batchWaitMs: options.batchWaitMs, ports,
+      batchSize: options.batchSize, batchTokens: options.batchTokens, batchWaitMs: options.batchWaitMs, ports, lang: currentLang(),
     };
     const { url, execArgv } = workerUrl('worker', import.meta.url);
     const worker = new Worker(url, { workerData: init, transferList: ports, execArgv });
@@ -118,7 +119,7 @@ class OnnxBackend implements Backend {
       else if (message.type === 'fatal') this.fail(loadError(message.error));
       else this.settle(message);
     });
-    worker.on('error', (error) => this.fail(new TemporaryFailure(`the model worker crashed: ${error.message}`)));
+    worker.on('error', (error) => this.fail(new TemporaryFailure(t('engine:worker.crashed', { message: error.message }))));
     const pool = new PreprocessPool(channels.map((c) => c.port1), this.vision, options.maxInputPixels);
     return { worker, pool };
   }

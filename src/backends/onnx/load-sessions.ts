@@ -3,6 +3,7 @@
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { UsageError } from '../../support/errors.js';
+import { t } from '../../i18n/index.js';
 import { loadModelDir, type Dtype, type ModelDir } from '../../models/model-dir.js';
 import { cudaProviderInstalled, cudaUnavailable } from './cuda.js';
 
@@ -36,7 +37,7 @@ export async function loadSessions(options: EngineOptions, warn: (m: string) => 
   let device: 'cpu' | 'cuda' =
     options.device === 'cuda' || (options.device === 'auto' && cudaProviderInstalled()) ? 'cuda' : 'cpu';
   if (options.device === 'cuda' && !cudaProviderInstalled()) {
-    throw cudaUnavailable('not installed');
+    throw cudaUnavailable();
   }
   // Each session has its own thread pool, whose threads spin for a while after every run. Only the decoder
   // runs back to back; the others would spin on cores the decoder needs. The token embedding is a lookup:
@@ -50,9 +51,9 @@ export async function loadSessions(options: EngineOptions, warn: (m: string) => 
   } catch (error) {
     if (device === 'cpu') throw describeLoadError(model.graphs.vision_encoder, error);
     if (options.device === 'cuda') {
-      throw cudaUnavailable(`not available (${firstLine(error)})`);
+      throw cudaUnavailable(firstLine(error));
     }
-    warn(`CUDA is not available (${firstLine(error)}); running on the CPU`);
+    warn(t('engine:cuda.fallback', { why: firstLine(error) }));
     device = 'cpu';
     vision = await open(model.graphs.vision_encoder).catch((e: unknown) => {
       throw describeLoadError(model.graphs.vision_encoder, e);
@@ -72,5 +73,5 @@ function firstLine(error: unknown): string {
 }
 
 function describeLoadError(file: string, error: unknown): UsageError {
-  return new UsageError(`Cannot load ${file}: ${firstLine(error)}`);
+  return new UsageError(t('engine:load.failed', { file, why: firstLine(error) }));
 }

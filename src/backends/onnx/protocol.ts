@@ -3,6 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Device, EngineJob, EngineOutput } from './engine.js';
 import type { Dtype } from '../../models/model-dir.js';
 import type { SerializedError } from '../../support/worker-errors.js';
+import type { Lang } from '../../i18n/index.js';
 
 export interface WorkerInit {
   dir: string;
@@ -14,6 +15,8 @@ export interface WorkerInit {
   batchWaitMs: number;
   /** The model worker's ends of the preprocessing threads' channels. */
   ports: MessagePort[];
+  /** The language of the command: the worker's warnings and errors are in it. */
+  lang: Lang;
 }
 
 /** A job as posted by the main thread: the pixels are already in the worker, under `ref`. */

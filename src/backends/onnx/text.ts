@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { Template } from '@huggingface/jinja';
 import { UsageError } from '../../support/errors.js';
+import { t } from '../../i18n/index.js';
 import { expandImageTokens } from './image-tokens.js';
 import { IncrementalDecoder, type StreamDecoder } from './stream-decoder.js';
 import { findChatTemplate, readRequiredJson, tokenContent, type Json } from './tokenizer-files.js';
@@ -50,7 +51,7 @@ export class TextCodec {
     try {
       tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
     } catch (error) {
-      throw new UsageError(`cannot build a tokenizer from ${tokenizerFile}: ${(error as Error).message}`);
+      throw new UsageError(t('engine:tokenizer.build', { file: tokenizerFile, why: (error as Error).message }));
     }
 
     const { source, where } = await findChatTemplate(dir, tokenizerConfig);
@@ -58,14 +59,12 @@ export class TextCodec {
     try {
       template = new Template(source);
     } catch (error) {
-      throw new UsageError(`the chat template in ${where} does not parse: ${(error as Error).message}`);
+      throw new UsageError(t('engine:template.parse', { where, why: (error as Error).message }));
     }
 
     const imageToken = tokenizer.id_to_token(options.imageTokenId);
     if (imageToken === undefined) {
-      throw new UsageError(
-        `image token id ${options.imageTokenId} is not in ${tokenizerFile} (expected ${IMAGE_TOKEN[options.family]})`,
-      );
+      throw new UsageError(t('engine:tokenizer.image_token', { id: options.imageTokenId, file: tokenizerFile, token: IMAGE_TOKEN[options.family] }));
     }
 
     const specialTokens: Record<string, string> = {};
@@ -107,7 +106,7 @@ export class TextCodec {
         ...this.specialTokens,
       });
     } catch (error) {
-      throw new UsageError(`the chat template in ${this.templateWhere} failed to render: ${(error as Error).message}`);
+      throw new UsageError(t('engine:template.render', { where: this.templateWhere, why: (error as Error).message }));
     }
   }
 

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../support/errors.js';
+import { t } from '../../i18n/index.js';
 
 export type Json = Record<string, unknown>;
 
@@ -15,7 +16,7 @@ async function readText(file: string): Promise<string | undefined> {
     return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new UsageError(t('engine:file.unreadable', { file, why: (error as Error).message }));
   }
 }
 
@@ -24,15 +25,15 @@ function parseJson(file: string, text: string): Json {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(t('engine:file.not_json', { file, why: (error as Error).message }));
   }
-  if (!isObject(value)) throw new UsageError(`${file} must hold a JSON object`);
+  if (!isObject(value)) throw new UsageError(t('engine:file.not_object', { file }));
   return value;
 }
 
 export async function readRequiredJson(file: string): Promise<Json> {
   const text = await readText(file);
-  if (text === undefined) throw new UsageError(`the model folder has no ${path.basename(file)}: ${file} is missing`);
+  if (text === undefined) throw new UsageError(t('engine:file.missing', { name: path.basename(file), file }));
   return parseJson(file, text);
 }
 
@@ -52,9 +53,9 @@ function templateFrom(value: unknown, where: string): string | undefined {
       if (isObject(entry) && entry.name === 'default' && typeof entry.template === 'string') return entry.template;
     }
     const names = value.map((e) => (isObject(e) ? String(e.name) : '?')).join(', ');
-    throw new UsageError(`${where} has several chat templates (${names}) but none named "default"`);
+    throw new UsageError(t('engine:template.several', { where, names }));
   }
-  throw new UsageError(`${where}: chat_template must be a string or a list of {name, template}`);
+  throw new UsageError(t('engine:template.type', { where }));
 }
 
 export async function findChatTemplate(dir: string, tokenizerConfig: Json): Promise<{ source: string; where: string }> {
@@ -66,7 +67,7 @@ export async function findChatTemplate(dir: string, tokenizerConfig: Json): Prom
   const json = await readText(jsonFile);
   if (json !== undefined) {
     const source = templateFrom(parseJson(jsonFile, json).chat_template, jsonFile);
-    if (source === undefined) throw new UsageError(`${jsonFile} has no "chat_template"`);
+    if (source === undefined) throw new UsageError(t('engine:template.none_in_json', { file: jsonFile }));
     return { source, where: jsonFile };
   }
 
@@ -74,7 +75,5 @@ export async function findChatTemplate(dir: string, tokenizerConfig: Json): Prom
   const source = templateFrom(tokenizerConfig.chat_template, configFile);
   if (source !== undefined) return { source, where: `${configFile} (chat_template)` };
 
-  throw new UsageError(
-    `no chat template in ${dir}: looked for chat_template.jinja, chat_template.json and "chat_template" in tokenizer_config.json`,
-  );
+  throw new UsageError(t('engine:template.none', { dir }));
 }

@@ -2,6 +2,7 @@
 // preprocessor_config.json as the Python image processors read them, and
 // capped by --max-pixels.
 import { UsageError } from '../../support/errors.js';
+import { t } from '../../i18n/index.js';
 import type { Family } from '../../models/model-dir.js';
 
 export type { Family };
@@ -35,19 +36,19 @@ const BICUBIC = 3;
 
 /** Reads the fields smart_resize, the resize, normalisation and patchify need from preprocessor_config.json. */
 export function visionConfigFrom(preprocessorConfig: unknown, family: Family, file: string): VisionConfig {
-  if (!isObject(preprocessorConfig)) throw new UsageError(`${file}: not a JSON object`);
+  if (!isObject(preprocessorConfig)) throw new UsageError(t('engine:vision.not_object', { file }));
   const c = preprocessorConfig;
   const size = isObject(c.size) ? c.size : {};
   const int = (key: string): number => {
     const v = positiveInt(c[key]);
     if (v === undefined) {
-      throw new UsageError(`${file}: "${key}" is ${c[key] === undefined ? 'missing' : 'not a positive integer'}`);
+      throw new UsageError(t(c[key] === undefined ? 'engine:vision.missing' : 'engine:vision.not_positive_int', { file, key }));
     }
     return v;
   };
   const flag = (key: string): boolean => {
     const v = c[key] ?? true;
-    if (typeof v !== 'boolean') throw new UsageError(`${file}: "${key}" is not true or false`);
+    if (typeof v !== 'boolean') throw new UsageError(t('engine:vision.not_bool', { file, key }));
     return v;
   };
   const triple = (key: string, positive: boolean): [number, number, number] => {
@@ -57,9 +58,8 @@ export function visionConfigFrom(preprocessorConfig: unknown, family: Family, fi
       v.length !== 3 ||
       !v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))
     ) {
-      throw new UsageError(
-        `${file}: "${key}" is ${v === undefined ? 'missing' : `not a list of 3 ${positive ? 'positive ' : ''}numbers`}`,
-      );
+      const problem = v === undefined ? 'engine:vision.missing' : positive ? 'engine:vision.not_positive_triple' : 'engine:vision.not_triple';
+      throw new UsageError(t(problem, { file, key }));
     }
     return [v[0], v[1], v[2]] as [number, number, number];
   };
@@ -74,32 +74,31 @@ export function visionConfigFrom(preprocessorConfig: unknown, family: Family, fi
     const found = candidates(top, sizeKeys).find(([, v]) => v !== undefined && v !== null);
     if (!found) {
       const names = family === 'glm' ? `"size.${sizeKeys[0]}"` : `"${top}" (or "size.${sizeKeys[0]}")`;
-      throw new UsageError(`${file}: ${names} is missing`);
+      throw new UsageError(t('engine:vision.budget_missing', { file, names }));
     }
     const v = positiveInt(found[1]);
-    if (v === undefined) throw new UsageError(`${file}: "${found[0]}" is not a positive integer`);
+    if (v === undefined) throw new UsageError(t('engine:vision.not_positive_int', { file, key: found[0] }));
     return v;
   };
   const minPixels = budget('min_pixels', ['shortest_edge', 'min_pixels']);
   const maxPixels = budget('max_pixels', ['longest_edge', 'max_pixels']);
-  if (minPixels > maxPixels) throw new UsageError(`${file}: the minimum pixel budget ${minPixels} exceeds the maximum ${maxPixels}`);
+  if (minPixels > maxPixels) throw new UsageError(t('engine:vision.budget_order', { file, min: minPixels, max: maxPixels }));
 
   // Python without do_resize feeds each image at its own size, which fails unless both sides are
   // multiples of the patch grid: refuse the folder rather than nearly every image.
   if (!flag('do_resize')) {
-    throw new UsageError(`${file}: "do_resize" is false; glm-vision always resizes to the model's patch grid (set it to true)`);
+    throw new UsageError(t('engine:vision.no_resize', { file }));
   }
   const resample = c.resample ?? BICUBIC;
   if (resample !== BICUBIC) {
     const name = typeof resample === 'number' ? PIL_FILTERS[resample] : undefined;
-    throw new UsageError(
-      `${file}: "resample" is ${JSON.stringify(resample)}${name ? ` (${name})` : ''}; glm-vision resizes only with 3 (BICUBIC)`,
-    );
+    const value = JSON.stringify(resample);
+    throw new UsageError(name ? t('engine:vision.resample_named', { file, value, name }) : t('engine:vision.resample', { file, value }));
   }
   let rescaleFactor = 1;
   if (flag('do_rescale')) {
     const v = c.rescale_factor ?? 1 / 255;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new UsageError(`${file}: "rescale_factor" is not a positive number`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new UsageError(t('engine:vision.rescale', { file }));
     rescaleFactor = v;
   }
   // Without normalisation the rescaled values go to the model as they are: mean 0, std 1 computes exactly that.
@@ -125,7 +124,7 @@ export function visionConfigFrom(preprocessorConfig: unknown, family: Family, fi
 export function withMaxPixels(cfg: VisionConfig, maxPixels: number | undefined): VisionConfig {
   if (maxPixels === undefined) return cfg;
   if (!Number.isFinite(maxPixels) || maxPixels <= 0) {
-    throw new UsageError(`--max-pixels must be a positive number, got ${maxPixels}`);
+    throw new UsageError(t('engine:vision.max_pixels', { value: maxPixels }));
   }
   const cap = Math.floor(maxPixels) * (cfg.family === 'glm' ? cfg.temporalPatchSize : 1);
   const max = Math.min(cfg.maxPixels, cap);

@@ -8,6 +8,7 @@ import { HeldImages } from './held-images.js';
 import { lowerPriority } from '../../support/worker-threads.js';
 import type { FromWorker, ImageMessage, JobMessage, ToWorker, WorkerInit } from './protocol.js';
 import { serializeError } from '../../support/worker-errors.js';
+import { withLang } from '../../i18n/index.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -56,7 +57,7 @@ async function infer(id: number, { ref, ...job }: JobMessage): Promise<void> {
   }
 }
 
-port.on('message', (message: ToWorker) => {
+port.on('message', (message: ToWorker) => withLang(init.lang, () => {
   if (message.type === 'load') void load().catch(() => undefined);
   else if (message.type === 'infer') void infer(message.id, message.job);
   else if (message.type === 'release') held.release(message.ref);
@@ -65,4 +66,4 @@ port.on('message', (message: ToWorker) => {
     for (const p of init.ports) p.close();
     port.close();
   }
-});
+}));

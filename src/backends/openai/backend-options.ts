@@ -1,5 +1,6 @@
 // The openai backend's options, and their check before anything is sent.
 import type { PreprocessOptions } from '../../image/preprocess.js';
+import { t } from '../../i18n/index.js';
 import { UsageError } from '../../support/errors.js';
 import { FLAVORS, type Flavor } from './flavors.js';
 import type { Timers } from './metrics-poller.js';
@@ -39,19 +40,19 @@ export function validateOptions(options: OpenAIBackendOptions, secrets: readonly
   const fail = (message: string): never => {
     throw new UsageError(redact(message, secrets));
   };
-  if (!FLAVORS.includes(options.flavor)) fail(`unknown flavor "${String(options.flavor)}"; expected one of ${FLAVORS.join(', ')}`);
-  if (typeof options.model !== 'string' || options.model.trim() === '') fail('no model name given for the openai backend');
+  if (!FLAVORS.includes(options.flavor)) fail(t('server:options.flavor', { flavor: String(options.flavor), flavors: FLAVORS.join(', ') }));
+  if (typeof options.model !== 'string' || options.model.trim() === '') fail(t('server:options.model'));
   const { concurrency, maxConcurrency } = options;
-  if (concurrency !== 'auto' && (!Number.isInteger(concurrency) || concurrency < 1)) fail(`concurrency must be auto or a whole number ≥ 1, got ${concurrency}`);
-  if (maxConcurrency !== undefined && (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)) fail(`max concurrency must be a whole number ≥ 1, got ${maxConcurrency}`);
-  if (!(options.timeoutMs > 0)) fail(`timeout must be positive, got ${options.timeoutMs} ms`);
-  if (!Number.isInteger(options.retries) || options.retries < 0) fail(`retries must be a whole number ≥ 0, got ${options.retries}`);
-  if (options.endpoints.length === 0) fail('no endpoint given for the openai backend');
+  if (concurrency !== 'auto' && (!Number.isInteger(concurrency) || concurrency < 1)) fail(t('server:options.concurrency', { value: concurrency }));
+  if (maxConcurrency !== undefined && (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)) fail(t('server:options.max_concurrency', { value: maxConcurrency }));
+  if (!(options.timeoutMs > 0)) fail(t('server:options.timeout', { value: options.timeoutMs }));
+  if (!Number.isInteger(options.retries) || options.retries < 0) fail(t('server:options.retries', { value: options.retries }));
+  if (options.endpoints.length === 0) fail(t('server:options.endpoint'));
   return options.endpoints.map((raw) => {
     try {
       return normalizeEndpoint(raw);
     } catch (error) {
-      return fail(`bad endpoint: ${(error as Error).message}`);
+      return fail(t('server:options.bad_endpoint', { why: (error as Error).message }));
     }
   });
 }

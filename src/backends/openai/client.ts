@@ -5,6 +5,7 @@ import { authorization, splitCredentials } from './credentials.js';
 import type { Backend, BackendStats, EndpointLevel, ImageInput, InferRequest, InferResult, Prepared } from '../backend.js';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, preprocess, type PreprocessOptions } from '../../image/preprocess.js';
 import { TemporaryFailure } from '../../support/errors.js';
+import { t } from '../../i18n/index.js';
 import { AutoLevels } from './auto-levels.js';
 import { validateOptions, type OpenAIBackendOptions } from './backend-options.js';
 import { configProblem, type Verdict } from './config-rule.js';
@@ -25,7 +26,6 @@ import { metricsUrl, readMetrics } from './server-metrics.js';
 import { displayEndpoint, oneLine, redact } from './redact.js';
 import { classifyStatus, describeNetworkError, isConnectionLevel, isRetryable } from './retry-policy.js';
 import { parseRetryAfter, retryDelay } from '../../support/retry-policy.js';
-import { t } from '../../i18n/index.js';
 
 export type { OpenAIBackendOptions } from './backend-options.js';
 
@@ -142,7 +142,7 @@ class OpenAIBackend implements Backend {
   }
 
   async infer(request: InferRequest, signal: AbortSignal): Promise<InferResult> {
-    if (this.closed) throw new TemporaryFailure('the openai backend was closed');
+    if (this.closed) throw new TemporaryFailure(t('server:closed'));
     signal.throwIfAborted();
     await this.throwIfStopping(signal);
     let last: Failed | undefined;

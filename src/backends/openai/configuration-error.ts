@@ -1,7 +1,8 @@
 // The error that stops a run whose settings a server refused: what is wrong,
 // in the server's terms, and which option to change.
 import type { Verdict } from './config-rule.js';
-import { missingV1Fix, modelAdvice, servesModel, API_BASE_FIX, type ModelsAnswer } from './diagnose.js';
+import { t } from '../../i18n/index.js';
+import { apiBaseFix, missingV1Fix, modelAdvice, servesModel, type ModelsAnswer } from './diagnose.js';
 import { authError, ConfigurationError, type FailureInfo } from './errors.js';
 import type { Flavor } from './flavors.js';
 
@@ -26,7 +27,7 @@ export function configurationError(refusal: Refusal, models: ModelsAnswer | unde
   const base = { endpoint: refusal.endpoint, status, detail: [failure.code, failure.detail].filter(Boolean).join(' ') };
   const served = models?.kind === 'list' ? models.served : undefined;
   if (models?.kind === 'missing-v1') {
-    return new ConfigurationError({ ...base, code: 'path', problem: 'has no /chat/completions under this base URL', fix: missingV1Fix(refusal.endpoint) });
+    return new ConfigurationError({ ...base, code: 'path', problem: t('server:config.no_path', { path: '/chat/completions' }), fix: missingV1Fix(refusal.endpoint) });
   }
   if ((verdict.problem === 'model' || verdict.problem === 'path') && served !== undefined && !servesModel(served, model)) {
     const advice = modelAdvice(model, served);
@@ -34,38 +35,31 @@ export function configurationError(refusal: Refusal, models: ModelsAnswer | unde
   }
   switch (verdict.problem) {
     case 'model': {
-      const fix = served === undefined
-        ? `check --model (GET /models could not list what the server serves; \`glm-vision doctor\` checks the endpoint)`
-        : `check --model and the server log: GET /models lists ${model}`;
-      return new ConfigurationError({ ...base, code: 'model', problem: `does not know the model ${model}`, fix });
+      const fix = served === undefined ? t('server:fix.model.unlisted') : t('server:fix.model.listed', { model });
+      return new ConfigurationError({ ...base, code: 'model', problem: t('server:config.unknown_model', { model }), fix });
     }
     case 'path': {
       const path = refusal.flavor === 'infer' ? '/infer' : '/chat/completions';
-      const fix = served === undefined
-        ? API_BASE_FIX
-        : `check --endpoint: GET /models works there but POST ${path} does not (it must be the API base, usually ending in /v1)`;
-      return new ConfigurationError({ ...base, code: 'path', problem: `has no ${path} under this base URL`, fix });
+      const fix = served === undefined ? apiBaseFix() : t('server:fix.path.listed', { path });
+      return new ConfigurationError({ ...base, code: 'path', problem: t('server:config.no_path', { path }), fix });
     }
     case 'parameter': {
-      const what = verdict.param === undefined ? 'a request parameter' : `the request parameter ${verdict.param}`;
-      return new ConfigurationError({ ...base, code: 'parameter', problem: `rejected ${what}`, fix: parameterFix(verdict.param) });
+      const problem = verdict.param === undefined ? t('server:config.parameter') : t('server:config.parameter.named', { param: verdict.param });
+      return new ConfigurationError({ ...base, code: 'parameter', problem, fix: parameterFix(verdict.param) });
     }
     case 'max_tokens': {
-      const limit = verdict.contextLength === undefined ? '' : ` below ${verdict.contextLength}`;
       return new ConfigurationError({
-        ...base, code: 'max_tokens', problem: `cannot give answers as long as --max-tokens ${refusal.maxTokens}`,
-        fix: `lower --max-tokens${limit} (or serve the model with a longer context, vLLM: --max-model-len)`,
+        ...base, code: 'max_tokens', problem: t('server:config.max_tokens', { maxTokens: refusal.maxTokens }),
+        fix: verdict.contextLength === undefined ? t('server:fix.max_tokens') : t('server:fix.max_tokens.below', { limit: verdict.contextLength }),
       });
     }
     case 'no_vision':
       return new ConfigurationError({
-        ...base, code: 'no_vision', problem: `cannot take images with the model ${model}`,
-        fix: 'serve a vision-language model (llama.cpp: with its --mmproj file) or choose one with --model',
+        ...base, code: 'no_vision', problem: t('server:config.no_vision', { model }), fix: t('server:fix.no_vision'),
       });
     case 'account':
       return new ConfigurationError({
-        ...base, code: 'account', problem: 'refused the account',
-        fix: "check the account's balance and status with the provider (Zhipu: the open.bigmodel.cn console)",
+        ...base, code: 'account', problem: t('server:config.account'), fix: t('server:fix.account'),
       });
     case 'auth':
       return authError(failure, refusal.apiKeyGiven);
@@ -79,22 +73,22 @@ function parameterFix(param: string | undefined): string {
     case 'json_schema':
     case 'guided_json':
     case 'structured_outputs':
-      return 'this server does not take structured output (response_format json_schema) as sent: set --flavor to the server you run, or use a prompt without a schema';
+      return t('server:fix.param.structured');
     case 'seed':
-      return 'drop --seed, or set --flavor to the server you run';
+      return t('server:fix.param.seed');
     case 'top_p':
-      return "change or drop --top-p (or the template's top_p)";
+      return t('server:fix.param.top_p');
     case 'temperature':
-      return "change or drop --temperature (or the template's temperature)";
+      return t('server:fix.param.temperature');
     case 'max_tokens':
     case 'max_completion_tokens':
-      return 'change --max-tokens, or set --flavor to the server you run (api.openai.com: --flavor openai)';
+      return t('server:fix.param.max_tokens');
     case 'chat_template_kwargs':
     case 'enable_thinking':
     case 'thinking':
     case 'stream':
-      return 'set --flavor to the server you run (it decides which extra fields are sent)';
+      return t('server:fix.param.flavor');
     default:
-      return 'check --flavor, --temperature, --top-p, --seed and --max-tokens against what the server accepts';
+      return t('server:fix.param.other');
   }
 }

@@ -4,6 +4,7 @@ import type { ResolvedFlavor } from './flavors.js';
 import { isRecord } from './flavors.js';
 import { fetchText } from './http.js';
 import { oneLine } from './redact.js';
+import { t } from '../../i18n/index.js';
 
 /** Flavours recognisable from the URL alone (no request needed). */
 export function flavorFromUrl(endpoint: string): ResolvedFlavor | undefined {
@@ -71,13 +72,13 @@ export async function probeFlavor(endpoint: string, options: ProbeOptions): Prom
   }
   if (status < 200 || status >= 300) {
     const transient = status === 401 || status === 403 || status === 408 || status === 429 || status >= 500;
-    return { flavor: 'generic', remember: !transient, problem: `GET /models answered HTTP ${status}` };
+    return { flavor: 'generic', remember: !transient, problem: t('server:flavor.status', { status }) };
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return { flavor: 'generic', remember: false, problem: `GET /models did not return JSON: ${oneLine(text, 80)}` };
+    return { flavor: 'generic', remember: false, problem: t('server:flavor.not_json', { text: oneLine(text, 80) }) };
   }
   return { flavor: flavorFromModels(json, options.model), remember: true };
 }

@@ -2,11 +2,13 @@
 // and by a catalog run that a server stopped with a configuration error, so
 // both give the same diagnosis and the same fix.
 
+import { t } from '../../i18n/index.js';
 import { isRecord } from './flavors.js';
 import { AttemptTimeout, fetchText, type FetchedText } from './http.js';
 import { describeNetworkError } from './retry-policy.js';
 
-export const SERVE_DOCS = 'see the README, "Serving GLM-4.6V-Flash and pointing glm-vision at it"';
+/** Where the README says how to serve a model. */
+export const serveDocs = (): string => t('server:fix.serve_docs');
 const MAX_LISTED = 10;
 
 export interface ModelsQuery {
@@ -67,7 +69,7 @@ function servedModels(json: unknown): string[] | undefined {
 /** "a, b, c and 4 more". */
 export function listed(ids: readonly string[]): string {
   const head = ids.slice(0, MAX_LISTED).join(', ');
-  return ids.length > MAX_LISTED ? `${head} and ${ids.length - MAX_LISTED} more` : head;
+  return ids.length > MAX_LISTED ? t('server:list.more', { list: head, count: ids.length - MAX_LISTED }) : head;
 }
 
 /** Ollama lists "llava:latest" and answers to "llava". */
@@ -81,16 +83,17 @@ export function servesModel(served: readonly string[], wanted: string): boolean 
 
 /** What to say when the server does not serve `model`: the problem and its fix. */
 export function modelAdvice(model: string, served: readonly string[]): { problem: string; fix: string } {
-  const problem = `does not serve ${model}; it serves ${listed(served) || 'no models'}`;
+  const problem = served.length ? t('server:model.not_served', { model, served: listed(served) }) : t('server:model.not_served_any', { model });
   const fix = served.length
-    ? `use --model ${served[0]}${served.length > 1 ? ' (or another name it serves)' : ''}, or serve ${model} there (vLLM: --served-model-name ${model})`
-    : `load ${model} on the server (${SERVE_DOCS})`;
+    ? t(served.length > 1 ? 'server:fix.use_model.others' : 'server:fix.use_model', { served: served[0], model, name: model })
+    : t('server:fix.load_model', { model, docs: serveDocs() });
   return { problem, fix };
 }
 
 /** The fix when the base URL (as shown to users) lacks its /v1. */
 export function missingV1Fix(shown: string): string {
-  return `use --endpoint ${shown}/v1`;
+  return t('server:fix.missing_v1', { url: shown });
 }
 
-export const API_BASE_FIX = 'give the API base as --endpoint (it usually ends in /v1, e.g. http://host:8000/v1)';
+/** The fix when --endpoint is not the API base. */
+export const apiBaseFix = (): string => t('server:fix.api_base');

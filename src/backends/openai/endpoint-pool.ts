@@ -2,6 +2,7 @@
 
 import { formatSeconds } from './errors.js';
 import { t } from '../../i18n/index.js';
+import { reasonText } from './reason-text.js';
 
 export const FAILURES_BEFORE_COOLDOWN = 3;
 export const COOLDOWN_START_MS = 5_000;
@@ -105,7 +106,7 @@ export class EndpointPool {
       ep.streakTimeoutsOnly = true;
       if (ep.down) {
         ep.down = false;
-        this.options.warn(`endpoint ${ep.label} is answering again`);
+        this.options.warn(t('server:pool.back', { url: ep.label }));
       }
       return;
     }
@@ -120,11 +121,8 @@ export class EndpointPool {
       ep.nextCooldownMs = Math.min(cooldown * 2, COOLDOWN_MAX_MS);
       if (!ep.down) {
         ep.down = true;
-        const others = this.endpoints.length > 1 ? '; the others carry the work' : '';
-        this.options.warn(
-          `endpoint ${ep.label} set aside for ${formatSeconds(cooldown)} after ` +
-            `${ep.failures} connection failures in a row (${outcome.problem})${others}`,
-        );
+        const values = { url: ep.label, time: formatSeconds(cooldown), count: ep.failures, problem: reasonText(outcome.problem) };
+        this.options.warn(this.endpoints.length > 1 ? t('server:pool.aside_others', values) : t('server:pool.aside', values));
       }
     }
   }
@@ -142,9 +140,9 @@ export class EndpointPool {
     });
   }
 
-  /** "http://a/v1 (connection refused), http://b/v1 (no answer within 60 s)". */
+  /** "http://a/v1 (connection refused), http://b/v1 (no answer within 60 s)", in the reader's language. */
   describe(): string {
-    return this.endpoints.map((ep) => `${ep.label} (${ep.problem ?? 'unreachable'})`).join(', ');
+    return this.endpoints.map((ep) => t('server:unreachable.endpoint', { url: ep.label, problem: reasonText(ep.problem ?? 'unreachable') })).join(', ');
   }
 
   /** What a person checks next when none answers: the servers, then doctor on each. */

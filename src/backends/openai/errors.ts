@@ -4,6 +4,7 @@
 // the failure kind ('rate_limit', 'timeout', …), for ConfigurationError what
 // is wrong with the settings ('auth', 'model', …).
 
+import { t } from '../../i18n/index.js';
 import { FileFailure, UsageError } from '../../support/errors.js';
 import type { ConfigProblem } from './config-rule.js';
 import type { FailureKind } from './retry-policy.js';
@@ -131,9 +132,9 @@ export class ConfigurationError extends UsageError {
   readonly fix: string;
 
   constructor(info: { code: ConfigProblem; endpoint: string; status?: number; problem: string; detail?: string; fix: string }) {
-    const status = info.status === undefined ? '' : ` (HTTP ${info.status})`;
-    const detail = info.detail ? `: ${info.detail.replace(/[.。]\s*$/, '')}` : '';
-    super(`the server at ${info.endpoint} ${info.problem}${status}${detail}; ${info.fix}`);
+    const status = info.status === undefined ? '' : t('server:config.status', { status: info.status });
+    const detail = info.detail ? t('server:config.detail', { detail: info.detail.replace(/[.。]\s*$/, '') }) : '';
+    super(t('server:config.message', { endpoint: info.endpoint, problem: info.problem, status, detail, fix: info.fix }));
     this.code = info.code;
     this.endpoint = info.endpoint;
     this.status = info.status;
@@ -141,8 +142,10 @@ export class ConfigurationError extends UsageError {
   }
 }
 
-export const AUTH_FIX_KEY = 'check --api-key or $GLM_VISION_API_KEY (also read: $OPENAI_API_KEY, $ZHIPUAI_API_KEY)';
-export const AUTH_FIX_NO_KEY = 'pass --api-key KEY or set GLM_VISION_API_KEY';
+/** What to do when the server refuses the key (keyGiven) or wants one. */
+export function authFix(keyGiven: boolean): string {
+  return keyGiven ? t('server:fix.auth.key') : t('server:fix.auth.no_key');
+}
 
 /** HTTP 401/403 (or a Zhipu token code): every file would fail, so this is a usage problem. */
 export function authError(info: FailureInfo, keyGiven: boolean): ConfigurationError {
@@ -151,9 +154,9 @@ export function authError(info: FailureInfo, keyGiven: boolean): ConfigurationEr
     code: 'auth',
     endpoint: info.endpoint,
     ...(info.status === undefined ? {} : { status: info.status }),
-    problem: keyGiven ? 'rejected the API key' : 'requires an API key and none was given',
+    problem: keyGiven ? t('server:config.auth.rejected') : t('server:config.auth.missing'),
     detail,
-    fix: keyGiven ? AUTH_FIX_KEY : AUTH_FIX_NO_KEY,
+    fix: authFix(keyGiven),
   });
 }
 

@@ -1,5 +1,6 @@
 // Which flavour to speak to each endpoint when it is 'auto': probed on first
 // use, shared by the requests waiting on it, and remembered.
+import { t } from '../../i18n/index.js';
 import { probeFlavor } from './detect-flavor.js';
 import type { Endpoint } from './endpoint-pool.js';
 import type { Flavor, ResolvedFlavor } from './flavors.js';
@@ -50,10 +51,7 @@ export class FlavorResolver {
     if (probe.remember) this.detected.set(ep, probe.flavor);
     if (probe.problem !== undefined && !this.detectionWarned.has(ep)) {
       this.detectionWarned.add(ep);
-      this.options.warn(
-        `could not tell which server runs at ${ep.label} (${oneLine(probe.problem, 200)}); ` +
-          'sending plain OpenAI-compatible requests (set the flavor to choose)',
-      );
+      this.options.warn(t('server:flavor.unknown', { url: ep.label, problem: oneLine(probe.problem, 200) }));
     }
     return probe.flavor;
   }

@@ -18,10 +18,11 @@ export {
 // What doctor's endpoint check shares with the backend: credentials, diagnosis of answers, redaction.
 export { authorization, splitCredentials } from './credentials.js';
 export {
-  API_BASE_FIX, SERVE_DOCS, listed, missingV1Fix, modelAdvice, queryModels, sameModel, servesModel,
+  apiBaseFix, serveDocs, listed, missingV1Fix, modelAdvice, queryModels, sameModel, servesModel,
 } from './diagnose.js';
 export { parseErrorBody } from './error-body.js';
-export { AUTH_FIX_KEY, AUTH_FIX_NO_KEY, formatSeconds } from './errors.js';
+export { authFix, formatSeconds } from './errors.js';
+export { reasonText } from './reason-text.js';
 export { displayEndpoint, normalizeEndpoint, oneLine, redact } from './redact.js';
 // What batch files share with the online requests: the fingerprint, the body, the answer's reading.
 export { openaiFingerprint } from './client.js';

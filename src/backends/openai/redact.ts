@@ -1,4 +1,5 @@
 // Shapes text that reaches users: one line, bounded, and never a secret.
+import { t } from '../../i18n/index.js';
 
 const MAX_DETAIL = 300;
 
@@ -28,10 +29,10 @@ export function normalizeEndpoint(raw: string): string {
   try {
     url = new URL(trimmed);
   } catch {
-    throw new Error(`not a URL: ${displayEndpoint(trimmed)}`);
+    throw new Error(t('server:endpoint.not_url', { url: displayEndpoint(trimmed) }));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`not an http(s) URL: ${displayEndpoint(trimmed)}`);
+    throw new Error(t('server:endpoint.not_http', { url: displayEndpoint(trimmed) }));
   }
   return trimmed;
 }

@@ -1,4 +1,4 @@
-// The cache's words: opening and locking it, and what `glm-vision cache …` prints for people.
+// The cache's words: opening, locking and merging it, its errors, and the `cache stats` tables.
 export default {
   'open.noCache': 'No cache at {{file}} (--cache); nothing was created. Check the path, --cache or $GLM_VISION_CACHE',
   'open.noCacheToMerge': 'No cache at {{file}} (to merge); nothing was created. Check the path, --cache or $GLM_VISION_CACHE',
@@ -14,12 +14,7 @@ export default {
   'open.locked': 'The cache {{file}} is locked by another process; try again later.',
 
   'lock.skip': 'another glm-vision run is using the cache {{cache}} (lock {{lock}}); --lock skip: not running',
-  'lock.waiting': 'waiting for the glm-vision run using the cache {{cache}} to finish',
-  'lock.waitingRun': 'waiting for another glm-vision run to finish with the cache {{cache}}',
-  'signal.stopping': '{{signal}}: stopping without changing the cache; press Ctrl-C again to stop at once (the cache stays as it was)',
-  'signal.finishingVacuum': '{{signal}}: finishing the vacuum, which cannot stop half way; press Ctrl-C again to stop at once (the cache stays as it was)',
   'interrupted': 'interrupted by {{signal}}',
-  'interruptedUnchanged': '{{why}}; the cache {{cache}} was left as it was',
 
   'duration.expected': 'Expected a duration such as 90d, 12h or 2w (units s, min, h, d, w, y) or a date YYYY-MM-DD for {{flag}} but received {{value}}',
   'duration.ambiguous':
@@ -68,49 +63,11 @@ export default {
   'stats.column.failed': 'FAILED',
   'list.separator': ', ',
 
-  'export.done_one': 'exported {{count}} result from {{cache}}',
-  'export.done_other': 'exported {{count}} results from {{cache}}',
-  'export.doneTo_one': 'exported {{count}} result from {{cache}} to {{output}}',
-  'export.doneTo_other': 'exported {{count}} results from {{cache}} to {{output}}',
-
-  'prune.relativeToNeedsMissing': '--relative-to goes with --missing',
-  'prune.forceNeedsMissing': '--force goes with --missing',
-  'prune.noRelativeTo': 'No such folder for --relative-to: {{folder}}',
-  'prune.nothing': 'Nothing to prune: give --older-than DURATION, --unused-for DURATION, --missing or --job FINGERPRINT',
   'prune.allMissing': 'None of the {{count}} indexed files exist (is the archive mounted?); nothing was removed from {{file}}. Pass --force to prune them all anyway.',
-  'prune.dryRun': 'dry run: nothing was removed from {{cache}}',
-  'prune.pruned': 'pruned {{cache}}',
-  'prune.results': 'results removed: {{total}} ({{olderThan}} too old, {{unused}} of unused jobs, {{job}} of --job, {{missing}} of files gone)',
-  'prune.resultsDry': 'results that would be removed: {{total}} ({{olderThan}} too old, {{unused}} of unused jobs, {{job}} of --job, {{missing}} of files gone)',
-  'prune.images': 'image records removed: {{count}} (no answer uses them)',
-  'prune.imagesDry': 'image records that would be removed: {{count}} (no answer uses them)',
-  'prune.fileIndex': 'file index: {{checked}} paths checked, {{missing}} gone (forgotten)',
-  'prune.fileIndexDry': 'file index: {{checked}} paths checked, {{missing}} gone (would be forgotten)',
-  'prune.fileIndexUnreadable': 'file index: {{checked}} paths checked, {{missing}} gone (forgotten), {{unreadable}} could not be checked (kept)',
-  'prune.fileIndexDryUnreadable': 'file index: {{checked}} paths checked, {{missing}} gone (would be forgotten), {{unreadable}} could not be checked (kept)',
-  'prune.pages': 'document pages removed: {{count}} (their files are gone)',
-  'prune.pagesDry': 'document pages that would be removed: {{count}} (their files are gone)',
-  'prune.reviews': 'reviews removed: {{count}} (no indexed file has their image any more)',
-  'prune.reviewsDry': 'reviews that would be removed: {{count}} (no indexed file has their image any more)',
-  'prune.relativeSkipped': 'file index: {{count}} relative paths not checked (kept); give --relative-to DIR, the folder the catalog ran in',
 
   'vacuum.busy': 'The cache {{file}} is in use by another process (a reader or writer); vacuum later.',
   'vacuum.full': 'Cannot vacuum {{file}}: {{why}} (VACUUM needs free space about the size of the cache, beside it and in $TMPDIR); the cache is unchanged',
-  'vacuum.done': '{{cache}}: {{before}} before, {{after}} after ({{freed}} freed)',
-  'vacuum.walBusy': 'a reader kept part of the WAL; it is emptied at the next run or vacuum',
 
   'merge.itself': 'Cannot merge the cache {{file}} into itself (it is the --cache)',
   'merge.older': "The cache {{file}} has schema {{version}}, older than this glm-vision's {{known}}; upgrade it first with: glm-vision cache vacuum --cache {{file}}",
-  'merge.into': 'merged into {{cache}}',
-  'merge.source': '{{cache}}: {{counts}}',
-  'merge.total': 'total: {{counts}}',
-  'merge.separator': '; ',
-  'merge.results': 'results {{added}} added, {{replaced}} replaced, {{kept}} kept',
-  'merge.jobs': 'jobs {{added}} added',
-  'merge.images': 'images {{added}} added',
-  'merge.pages': 'pages {{added}} added',
-  'merge.files': 'file index {{added}} added, {{updated}} updated, {{kept}} kept',
-  'merge.contents': 'content identities {{added}} added',
-  'merge.reviews': 'reviews {{added}} added, {{replaced}} replaced, {{kept}} kept',
-  'merge.runs': 'runs {{added}} added',
 };

@@ -73,7 +73,6 @@ export default {
   'report.only': 'only rows that are ok|error|truncated|unreviewed|rejected (repeatable: rows matching any are kept)',
   'report.limit': 'only the first N rows (after --only), in catalog order',
   'report.thumbnails-in': 'page: data: URIs inside the page; folder: files in PAGE_files/ beside it (needs -o FILE); auto: the folder above {{thumbnails}} thumbnails at 256 px',
-  'report.lang': 'language of the page and of the messages (default: from LANG, else en)',
   'report.quiet': 'no warnings or summary on stderr',
   // xmp
   'xmp.sidecars': 'write an XMP sidecar beside each image, merged into one that exists',
@@ -164,4 +163,5 @@ export default {
   'batch status.json': 'print a JSON array of the batches instead of a table',
   'ask.prompt': 'built-in prompt name or a template file (default: qa with a QUESTION, else describe)',
   'ask.json': 'print the catalog row (one JSON object, as catalog writes it) instead of the answer alone',
+  'report.lang': 'language of the page and of messages (default: from LC_ALL, LC_MESSAGES or LANG, else en)',
 };

@@ -25,18 +25,10 @@ export default {
   'backfill.start_other':
     'recording the content identity of {{count}} images answered by an older glm-vision (once), so that metadata written into them later costs no request',
 
-  'run.shrunk_one': 'found {{count}} file; the last run over {{inputs}} found {{previous}} (on {{date}}): is a share unmounted or a folder renamed?',
-  'run.shrunk_other': 'found {{count}} files; the last run over {{inputs}} found {{previous}} (on {{date}}): is a share unmounted or a folder renamed?',
-  'run.refreshResumed': 'carrying on the --refresh begun {{since}}, which did not finish: answers since then are kept',
-  'run.unreadable_one': '{{count}} folder could not be read; the files in it are not in the catalog:\n{{list}}',
-  'run.unreadable_other': '{{count}} folders could not be read; the files in them are not in the catalog:\n{{list}}',
-  'run.unreadableMore': '  … and {{count}} more',
-
   'walk.noSuchInput': 'No such file or folder: {{input}}',
   'walk.cannotRead': 'Cannot read {{input}}: {{why}}',
   'walk.cannotOpenFolder': 'Cannot open the folder {{dir}}: {{why}}',
   'walk.permissionDenied': 'permission denied ({{code}})',
-  'skip.line': 'skipping {{path}}: {{why}}',
   'skip.extension': 'not a recognised image extension',
   'skip.symlinkLoop': 'symlink loop',
   'skip.danglingSymlink': 'dangling symlink',

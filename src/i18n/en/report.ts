@@ -1,4 +1,4 @@
-// `glm-vision report`: the HTML page (every word on it) and the command's messages. Messages
+// `glm-vision report`: the HTML page (every word on it) and the problems found making it. Messages
 // with markup (<b>, <span>) are for the page; the values put into them are escaped first.
 export default {
   'title': '{{name}} — glm-vision report',
@@ -62,9 +62,6 @@ export default {
   'client.showAll': 'show all',
   'client.showLess': 'show less',
 
-  'base.missing': '--base {{folder}}: no such folder',
-  'base.notFolder': '--base {{folder}}: not a folder',
-  'usage.terminal': 'The report is a whole HTML page: write it to a file with -o report.html (or redirect stdout, or -o - for stdout)',
   'refuseCatalog': 'Refusing to write the report over the catalog {{catalog}}: give -o another file, e.g. report.html',
   'place.folderNeedsFile': '--thumbnails-in folder writes the thumbnails beside the page: give -o FILE, a regular file',
   'place.tooMany':
@@ -78,25 +75,4 @@ export default {
   'problem.missing': 'image not found: {{file}}',
   'problem.noPreview': 'no preview of {{file}}: {{why}}',
   'problem.changed': '{{file}} has changed since it was catalogued (its SHA-256 differs)',
-  'problem.more_one': 'and {{count}} more image problem (the report marks each)',
-  'problem.more_other': 'and {{count}} more image problems (the report marks each)',
-  'problem.noImages': 'no image was found under {{base}}: pass --base DIR, the folder the catalog run started in',
-  'stopped.file': '{{signal}}: stopped; {{output}} was not written',
-  'stopped.stdout': '{{signal}}: stopped; the page on stdout is incomplete',
-  'summary.rows_one': '{{count}} row',
-  'summary.rows_other': '{{count}} rows',
-  'summary.rowsOf_one': '{{shown}} of {{count}} row',
-  'summary.rowsOf_other': '{{shown}} of {{count}} rows',
-  'summary.thumbnails_one': '{{count}} thumbnail',
-  'summary.thumbnails_other': '{{count}} thumbnails',
-  'summary.missing_one': '{{count}} image missing',
-  'summary.missing_other': '{{count}} images missing',
-  'summary.unreadable_one': '{{count}} image without preview',
-  'summary.unreadable_other': '{{count}} images without preview',
-  'summary.changed_one': '{{count}} image changed since cataloguing',
-  'summary.changed_other': '{{count}} images changed since cataloguing',
-  'summary.separator': ', ',
-  'summary.wrote': 'glm-vision: report: {{parts}}; wrote {{output}} ({{size}})',
-  'summary.wroteWithFolder_one': 'glm-vision: report: {{parts}}; wrote {{output}} ({{size}}) and {{count}} thumbnail file in {{folder}} ({{folderSize}})',
-  'summary.wroteWithFolder_other': 'glm-vision: report: {{parts}}; wrote {{output}} ({{size}}) and {{count}} thumbnail files in {{folder}} ({{folderSize}})',
 };

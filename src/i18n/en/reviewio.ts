@@ -1,4 +1,4 @@
-// `glm-vision review import` and `review export`: files of decisions.
+// `glm-vision review import`: the decision file and each row's problem (the command's summary is cli's).
 export default {
   'file.notCsv': '{{file}}: not a readable CSV: {{why}}',
   'file.noHeader': '{{file}} is empty: no header row',
@@ -8,21 +8,6 @@ export default {
   'file.isFolder': 'Cannot read {{file}}: it is a folder',
   'file.cannotRead': 'Cannot read {{file}}: {{why}}',
   'file.empty': '{{file}} is empty',
-
-  'import.line': 'glm-vision: review import: {{line}}',
-  'import.imported': 'imported {{decisions}} ({{accepted}} accepted, {{edited}} edited, {{rejected}} rejected), skipped {{unreviewed}}',
-  'import.wouldImport': 'dry run: would import {{decisions}} ({{accepted}} accepted, {{edited}} edited, {{rejected}} rejected), skipped {{unreviewed}}',
-  'import.decisions_one': '{{count}} decision',
-  'import.decisions_other': '{{count}} decisions',
-  'import.unreviewedRows_one': '{{count}} unreviewed row',
-  'import.unreviewedRows_other': '{{count}} unreviewed rows',
-  'import.unchanged_one': '{{count}} row already in the cache as it is (left alone)',
-  'import.unchanged_other': '{{count}} rows already in the cache as they are (left alone)',
-  'import.stale_one': '{{count}} decision made on another answer than the cache holds now (the job was asked again?): only an edit applies to it',
-  'import.stale_other': '{{count}} decisions made on another answer than the cache holds now (the job was asked again?): only an edit applies to it',
-  'import.problems_one': 'review import: {{file}}: {{count}} problem; nothing was imported into {{cache}}:\n{{list}}',
-  'import.problems_other': 'review import: {{file}}: {{count}} problems; nothing was imported into {{cache}}:\n{{list}}',
-  'import.more': '  and {{count}} more',
 
   'problem.atLine': 'line {{line}}: {{problem}}',
   'problem.conflict': 'decides the same image as line {{line}} differently (one image under two paths, or one page twice?)',
@@ -45,8 +30,4 @@ export default {
   'problem.editSchema': "the edited fields do not match the job's schema: {{why}}",
   'problem.acceptedChanged': "accepted, but the text differs from the model's answer: write edited to keep the change, or put the model's answer back",
 
-  'export.done_one': 'glm-vision: review export: exported {{count}} decision from {{cache}}',
-  'export.done_other': 'glm-vision: review export: exported {{count}} decisions from {{cache}}',
-  'export.doneTo_one': 'glm-vision: review export: exported {{count}} decision from {{cache}} to {{output}}',
-  'export.doneTo_other': 'glm-vision: review export: exported {{count}} decisions from {{cache}} to {{output}}',
 };

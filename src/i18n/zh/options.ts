@@ -74,7 +74,6 @@ export default {
   'report.only': '只要状态为 ok|error|truncated|unreviewed|rejected 的行（可重复：满足任一即保留）',
   'report.limit': '只要前 N 行（在 --only 之后），按编目结果顺序',
   'report.thumbnails-in': 'page：以 data: URI 嵌入页面；folder：放在旁边的 PAGE_files/ 文件夹中（需要 -o FILE）；auto：缩略图超过 {{thumbnails}} 张（256 px）时用文件夹',
-  'report.lang': '页面和提示信息的语言（默认：取自 LANG，否则 en）',
   'report.quiet': '标准错误上不显示警告和汇总',
   // xmp
   'xmp.sidecars': '在每张图片旁写 XMP 附属文件（sidecar），已有的则合并进去',
@@ -165,4 +164,5 @@ export default {
   'batch status.json': '输出批次的 JSON 数组而不是表格',
   'ask.prompt': '内置提示词名称或模板文件（默认：给出 QUESTION 时用 qa，否则用 describe）',
   'ask.json': '输出完整的编目行（一个 JSON 对象，与 catalog 写出的相同），而不只是回答',
+  'report.lang': '页面和提示信息的语言（默认：取自 LC_ALL、LC_MESSAGES 或 LANG，否则为 en）',
 } satisfies Translation<typeof en>;

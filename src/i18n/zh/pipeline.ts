@@ -20,16 +20,10 @@ export default {
   'backfill.start_other':
     '正在为 {{count}} 张由旧版 glm-vision 处理过的图像记录内容标识（仅此一次），以后在其中写入元数据不会再产生请求',
 
-  'run.shrunk_other': '找到 {{count}} 个文件；上次对 {{inputs}} 的运行（{{date}}）找到 {{previous}} 个：是否有共享未挂载，或文件夹被改名？',
-  'run.refreshResumed': '继续 {{since}} 开始但未完成的 --refresh：此后得到的结果予以保留',
-  'run.unreadable_other': '有 {{count}} 个文件夹无法读取，其中的文件未进入编目结果：\n{{list}}',
-  'run.unreadableMore': '  …… 另有 {{count}} 个',
-
   'walk.noSuchInput': '没有这个文件或文件夹：{{input}}',
   'walk.cannotRead': '无法读取 {{input}}：{{why}}',
   'walk.cannotOpenFolder': '无法打开文件夹 {{dir}}：{{why}}',
   'walk.permissionDenied': '权限不足（{{code}}）',
-  'skip.line': '跳过 {{path}}：{{why}}',
   'skip.extension': '扩展名不是可识别的图像格式',
   'skip.symlinkLoop': '符号链接循环',
   'skip.danglingSymlink': '符号链接指向的目标不存在',

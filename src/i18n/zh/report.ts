@@ -59,9 +59,6 @@ export default {
   'client.showAll': '展开全部',
   'client.showLess': '收起',
 
-  'base.missing': '--base {{folder}}：文件夹不存在',
-  'base.notFolder': '--base {{folder}}：不是文件夹',
-  'usage.terminal': '编目报告是一个完整的 HTML 页面：请用 -o report.html 写入文件（或重定向标准输出，或用 -o - 输出到标准输出）',
   'refuseCatalog': '拒绝用报告覆盖编目结果 {{catalog}}：请用 -o 指定另一个文件，例如 report.html',
   'place.folderNeedsFile': '--thumbnails-in folder 会把缩略图写在页面旁边：请用 -o FILE 指定一个普通文件',
   'place.tooMany':
@@ -75,17 +72,4 @@ export default {
   'problem.missing': '找不到图像：{{file}}',
   'problem.noPreview': '无法预览 {{file}}：{{why}}',
   'problem.changed': '{{file}} 在编目后已改变（SHA-256 不同）',
-  'problem.more_other': '另有 {{count}} 个图像问题（报告中逐一标出）',
-  'problem.noImages': '在 {{base}} 下没有找到任何图像：请用 --base DIR 指定编目时所在的文件夹',
-  'stopped.file': '{{signal}}：已停止；未写入 {{output}}',
-  'stopped.stdout': '{{signal}}：已停止；标准输出上的页面不完整',
-  'summary.rows_other': '{{count}} 行',
-  'summary.rowsOf_other': '{{shown}} / {{count}} 行',
-  'summary.thumbnails_other': '{{count}} 张缩略图',
-  'summary.missing_other': '缺少 {{count}} 张图像',
-  'summary.unreadable_other': '{{count}} 张图像无法预览',
-  'summary.changed_other': '{{count}} 张图像在编目后已改变',
-  'summary.separator': '，',
-  'summary.wrote': 'glm-vision: report: {{parts}}；已写入 {{output}}（{{size}}）',
-  'summary.wroteWithFolder_other': 'glm-vision: report: {{parts}}；已写入 {{output}}（{{size}}）及 {{folder}} 中的 {{count}} 个缩略图文件（{{folderSize}}）',
 } satisfies Translation<typeof en>;

@@ -11,16 +11,6 @@ export default {
   'file.cannotRead': '无法读取 {{file}}：{{why}}',
   'file.empty': '{{file}} 是空的',
 
-  'import.line': 'glm-vision: review import: {{line}}',
-  'import.imported': '已导入{{decisions}}（通过 {{accepted}}，修改 {{edited}}，驳回 {{rejected}}），跳过{{unreviewed}}',
-  'import.wouldImport': '试运行：将导入{{decisions}}（通过 {{accepted}}，修改 {{edited}}，驳回 {{rejected}}），跳过{{unreviewed}}',
-  'import.decisions_other': ' {{count}} 条审核决定',
-  'import.unreviewedRows_other': ' {{count}} 行未审核的条目',
-  'import.unchanged_other': '{{count}} 行与缓存中已有的完全相同（未做改动）',
-  'import.stale_other': '{{count}} 条决定针对的模型回答与缓存中现有的不同（该任务是否重新运行过？）：只有“修改”对它生效',
-  'import.problems_other': 'review import：{{file}}：有 {{count}} 个问题；没有向 {{cache}} 导入任何内容：\n{{list}}',
-  'import.more': '  …… 另有 {{count}} 个',
-
   'problem.atLine': '第 {{line}} 行：{{problem}}',
   'problem.conflict': '对同一图像的决定与第 {{line}} 行不同（同一图像有两个路径，或同一页出现两次？）',
   'problem.badTime': 'reviewed_at {{value}} 不是时间（应如 2026-12-02T09:30:00Z）',
@@ -42,6 +32,4 @@ export default {
   'problem.editSchema': '修改后的字段不符合该任务的结构（JSON Schema）：{{why}}',
   'problem.acceptedChanged': '标为通过，但文字与模型回答不同：要保留改动请写 edited，否则请改回模型的回答',
 
-  'export.done_other': 'glm-vision: review export: 已从 {{cache}} 导出 {{count}} 条审核决定',
-  'export.doneTo_other': 'glm-vision: review export: 已从 {{cache}} 导出 {{count}} 条审核决定到 {{output}}',
 } satisfies Translation<typeof en>;
