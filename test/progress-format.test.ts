@@ -174,7 +174,7 @@ describe('in Chinese', () => {
     assert.ok(stringWidth(bar) <= 57, bar);
     assert.equal(
       summaryLine(tally({ done: 300, cached: 300 }), 500),
-      'glm-vision：300/300 个文件：成功 300（其中 300 个来自缓存），失败 0，用时 0.5 秒（600 个文件/秒）',
+      'glm-vision: 300/300 个文件：成功 300（其中 300 个来自缓存），失败 0，用时 0.5 秒（600 个文件/秒）',
     );
   }));
 });

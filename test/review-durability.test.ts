@@ -125,7 +125,7 @@ describe('review of a cache job', () => {
     assert.match(page.body, /<html lang="zh-CN">/);
     assert.match(page.body, /glm-vision 人工审核/);
     assert.match(page.body, />未审核<span class="n">/);
-    assert.equal(((await api(review, '/api/meta')).json.strings as Record<string, string>).accept, '接受');
+    assert.equal(((await api(review, '/api/meta')).json.strings as Record<string, string>).accept, '通过');
     await stopReview(review);
   });
 });

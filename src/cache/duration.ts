@@ -1,5 +1,6 @@
 // Ages on the command line: "90d", "12h", "2w", or a date. A bare "m" is
 // refused: "6m" read as six minutes instead of six months would empty a cache.
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 
 const UNIT_MS: Record<string, number> = {
@@ -26,10 +27,6 @@ export function cutoffFrom(flag: string, value: string, now: number): number {
     const at = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text.replace(' ', 'T'));
     if (real && Number.isFinite(at)) return at;
   }
-  const hint = /^\d+(\.\d+)?\s*(m|mo|month|months)$/i.test(text)
-    ? ' ("m" is ambiguous: write 30d for a month or 30min for minutes)'
-    : '';
-  throw new UsageError(
-    `Expected a duration such as 90d, 12h or 2w (units s, min, h, d, w, y) or a date YYYY-MM-DD for ${flag} but received ${JSON.stringify(value)}${hint}`,
-  );
+  const ambiguous = /^\d+(\.\d+)?\s*(m|mo|month|months)$/i.test(text);
+  throw new UsageError(t(ambiguous ? 'cache:duration.ambiguous' : 'cache:duration.expected', { flag, value: JSON.stringify(value) }));
 }

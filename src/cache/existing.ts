@@ -3,6 +3,7 @@
 // our tables to some other SQLite database (a photo manager's catalog, say).
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { openDatabase, SCHEMA_VERSION } from './open.js';
 
@@ -15,28 +16,31 @@ export interface CacheProbe {
   version: number;
 }
 
-function mustExist(file: string, role: string): void {
+/** Which cache a command opens: its --cache, or one to merge into it. */
+export type CacheRole = 'cache' | 'merge';
+
+function mustExist(file: string, role: CacheRole): void {
   let isFile: boolean;
   try {
     isFile = statSync(file).isFile();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new UsageError(`No cache at ${file} (${role}); nothing was created. Check the path, --cache or $GLM_VISION_CACHE`);
+      throw new UsageError(t(role === 'cache' ? 'cache:open.noCache' : 'cache:open.noCacheToMerge', { file }));
     }
-    throw new UsageError(`Cannot read the cache ${file}: ${(error as Error).message}`);
+    throw new UsageError(t('cache:open.cannotRead', { file, why: (error as Error).message }));
   }
-  if (!isFile) throw new UsageError(`The cache ${file} is not a file`);
+  if (!isFile) throw new UsageError(t('cache:open.notAFile', { file }));
 }
 
 /** Opens `file` read-only and checks its schema version and tables; the caller closes the handle. */
-export function openReadOnly(file: string, role: string): { db: DB; probe: CacheProbe } {
+export function openReadOnly(file: string, role: CacheRole): { db: DB; probe: CacheProbe } {
   mustExist(file, role);
   let db: DB;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true, timeout: 15_000 });
   } catch (error) {
-    throw new UsageError(`Cannot open the cache ${file}: ${(error as Error).message}`);
+    throw new UsageError(t('cache:open.cannotOpen', { file, why: (error as Error).message }));
   }
   try {
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -45,27 +49,24 @@ export function openReadOnly(file: string, role: string): { db: DB; probe: Cache
     );
     const missing = CACHE_TABLES.filter((t) => !tables.has(t));
     if (version < 1 || missing.length > 0) {
-      throw new UsageError(
-        `${file} is not a glm-vision cache (schema version ${version}${missing.length ? `, no ${missing.join(', ')} table` : ''})`,
-      );
+      const values = { file, version, tables: missing.join(', ') };
+      throw new UsageError(t(missing.length ? 'cache:open.notOursTables' : 'cache:open.notOurs', values));
     }
     if (version > SCHEMA_VERSION) {
-      throw new UsageError(
-        `The cache ${file} was written by a newer glm-vision (schema ${version}, this one knows ${SCHEMA_VERSION}). Upgrade glm-vision.`,
-      );
+      throw new UsageError(t('cache:open.newer', { file, version, known: SCHEMA_VERSION }));
     }
     return { db, probe: { version } };
   } catch (error) {
     db.close();
     if (error instanceof UsageError) throw error;
     // SQLITE_NOTADB and friends: a file that is not a database at all.
-    throw new UsageError(`${file} is not a glm-vision cache: ${(error as Error).message}`);
+    throw new UsageError(t('cache:open.notADatabase', { file, why: (error as Error).message }));
   }
 }
 
 /** Opens an existing cache for reading and writing (migrating an older schema, as a catalog run would). */
 export function openExistingCache(file: string): DB {
-  openReadOnly(file, '--cache').db.close();
+  openReadOnly(file, 'cache').db.close();
   return openDatabase(file);
 }
 

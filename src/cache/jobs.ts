@@ -2,6 +2,7 @@
 // for (read from jobs.spec), and fingerprints given by a prefix on the command line.
 import type Database from 'better-sqlite3';
 import type { JsonSchema } from '../backends/backend.js';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 
 /** The parts of a job spec (see fingerprint.ts) that tell jobs apart at a glance. */
@@ -63,12 +64,12 @@ export function resolveJobs(jobs: ReadonlyMap<string, JobSummary>, prefixes: rea
   return prefixes.map((prefix) => {
     const wanted = prefix.trim().toLowerCase();
     if (!/^[0-9a-f]{4,}$/.test(wanted)) {
-      throw new UsageError(`Expected a job fingerprint (at least 4 hex digits, see glm-vision cache stats) for --job but received ${JSON.stringify(prefix)}`);
+      throw new UsageError(t('cache:jobs.expected', { value: JSON.stringify(prefix) }));
     }
     const matches = [...jobs.keys()].filter((fp) => fp.startsWith(wanted));
-    if (matches.length === 0) throw new UsageError(`No job ${JSON.stringify(prefix)} in the cache ${file} (glm-vision cache stats lists them)`);
+    if (matches.length === 0) throw new UsageError(t('cache:jobs.none', { job: JSON.stringify(prefix), file }));
     if (matches.length > 1) {
-      throw new UsageError(`--job ${JSON.stringify(prefix)} matches ${matches.length} jobs in ${file} (${matches.map(shortFingerprint).join(', ')}); give more digits`);
+      throw new UsageError(t('cache:jobs.ambiguous', { job: JSON.stringify(prefix), count: matches.length, file, jobs: matches.map(shortFingerprint).join(', ') }));
     }
     return matches[0] as string;
   });

@@ -2,6 +2,7 @@
 // each) into this one, so a run here finds every answer any of them paid for.
 // The other caches are only read, each from one consistent snapshot.
 import type Database from 'better-sqlite3';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { sameFile } from '../support/same-file.js';
 import { openReadOnly } from './existing.js';
@@ -75,14 +76,11 @@ export function openSources(targetFile: string, sources: readonly string[]): { f
   const opened: { file: string; db: DB }[] = [];
   try {
     for (const file of sources) {
-      if (sameFile(file, targetFile)) throw new UsageError(`Cannot merge the cache ${file} into itself (it is the --cache)`);
-      const { db, probe } = openReadOnly(file, 'to merge');
+      if (sameFile(file, targetFile)) throw new UsageError(t('cache:merge.itself', { file }));
+      const { db, probe } = openReadOnly(file, 'merge');
       opened.push({ file, db });
       if (probe.version < SCHEMA_VERSION) {
-        throw new UsageError(
-          `The cache ${file} has schema ${probe.version}, older than this glm-vision's ${SCHEMA_VERSION}; ` +
-            `upgrade it first with: glm-vision cache vacuum --cache ${file}`,
-        );
+        throw new UsageError(t('cache:merge.older', { file, version: probe.version, known: SCHEMA_VERSION }));
       }
     }
   } catch (error) {

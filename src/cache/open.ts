@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { t } from '../i18n/index.js';
 import { TemporaryFailure, UsageError } from '../support/errors.js';
 
 type DB = Database.Database;
@@ -239,7 +240,7 @@ export function openDatabase(file: string, options: { busyTimeoutMs?: number } =
     try {
       mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     } catch (error) {
-      throw new UsageError(`Cannot create the cache folder for ${file}: ${(error as Error).message}`);
+      throw new UsageError(t('cache:open.cannotCreateFolder', { file, why: (error as Error).message }));
     }
   }
   let db: DB;
@@ -251,8 +252,8 @@ export function openDatabase(file: string, options: { busyTimeoutMs?: number } =
     migrate(db, file);
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    if (isBusy(error)) throw new TemporaryFailure(`The cache ${file} is locked by another process; try again later.`);
-    throw new UsageError(`Cannot open the cache ${file}: ${(error as Error).message}`);
+    if (isBusy(error)) throw new TemporaryFailure(t('cache:open.locked', { file }));
+    throw new UsageError(t('cache:open.cannotOpen', { file, why: (error as Error).message }));
   }
   return db;
 }
@@ -260,9 +261,7 @@ export function openDatabase(file: string, options: { busyTimeoutMs?: number } =
 function migrate(db: DB, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
-    throw new UsageError(
-      `The cache ${file} was written by a newer glm-vision (schema ${version}, this one knows ${SCHEMA_VERSION}). Upgrade glm-vision or use another --cache.`,
-    );
+    throw new UsageError(t('cache:open.newerOrAnother', { file, version, known: SCHEMA_VERSION }));
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {

@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { ESCAPED_BYTE, rawBytes } from '../pipeline/walk.js';
 import { Interrupted, writeTransaction, type Checkpoint } from './write-transaction.js';
@@ -79,7 +80,7 @@ async function scanMissing(db: Database.Database, relativeTo: string | undefined
   // Archives live on network mounts: many stats in flight, a bounded number.
   const WIDTH = 64;
   for (let i = 0; i < toCheck.length; i += WIDTH) {
-    if (signal.aborted) throw new Interrupted(`interrupted by ${String(signal.reason)}`);
+    if (signal.aborted) throw new Interrupted(t('cache:interrupted', { signal: String(signal.reason) }));
     const slice = toCheck.slice(i, i + WIDTH);
     const found = await Promise.all(slice.map(([, where]) => check(where)));
     found.forEach((state, k) => {
@@ -109,10 +110,7 @@ export async function pruneCache(
 ): Promise<PruneReport> {
   const scan = criteria.missing ? await scanMissing(db, criteria.missing.relativeTo, options.signal) : undefined;
   if (scan && criteria.missing && !criteria.missing.force && scan.checked > 0 && scan.paths.length === scan.checked) {
-    throw new UsageError(
-      `None of the ${scan.checked} indexed files exist (is the archive mounted?); nothing was removed from ${file}. ` +
-        'Pass --force to prune them all anyway.',
-    );
+    throw new UsageError(t('cache:prune.allMissing', { count: scan.checked, file }));
   }
   const jobFilter = criteria.jobs.length ? ` AND job IN (${criteria.jobs.map(() => '?').join(', ')})` : '';
   const report: PruneReport = {

@@ -5,6 +5,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
+import { t } from '../i18n/index.js';
 import { TemporaryFailure } from '../support/errors.js';
 
 // In config/constants.ts, so that the settings loader need not load proper-lockfile.
@@ -41,7 +42,7 @@ export async function lockCache(db: string, mode: LockMode, onWait: () => void):
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
   }
   if (mode === 'skip') {
-    throw new TemporaryFailure(`another glm-vision run is using the cache ${db} (lock ${lock}); --lock skip: not running`);
+    throw new TemporaryFailure(t('cache:lock.skip', { cache: db, lock }));
   }
   onWait();
   for (;;) {

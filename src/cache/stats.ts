@@ -3,7 +3,9 @@ import type Database from 'better-sqlite3';
 import { fileSize } from '../support/words.js';
 import { hasTable } from './existing.js';
 import { footprint, type Footprint } from './footprint.js';
+import { t, type MessageKey } from '../i18n/index.js';
 import { table } from '../support/text-table.js';
+import { displayWidth } from '../support/text-width.js';
 import { loadJobs, shortFingerprint, type JobSummary } from './jobs.js';
 
 export interface ResultGroup {
@@ -142,31 +144,43 @@ const when = (isoText: string | null): string => (isoText === null ? '-' : `${is
 
 
 function duration(startIso: string, endIso: string | null): string {
-  if (endIso === null) return 'unfinished';
+  if (endIso === null) return t('cache:stats.unfinished');
   const s = Math.round((Date.parse(endIso) - Date.parse(startIso)) / 1000);
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** The summary's "Label    value" lines, labels padded to the widest (Chinese ones are two columns a character). */
+function labelled(lines: [string, string][]): string[] {
+  const width = Math.max(...lines.map(([label]) => displayWidth(label)));
+  return lines.map(([label, value]) => `${label}${' '.repeat(width - displayWidth(label) + 1)}${value}`);
+}
+
+function resultsLine(stats: CacheStats): string {
+  const statuses = Object.entries(stats.results_by_status).map(([status, count]) => t('cache:stats.statusCount', { status, count }));
+  const values = { count: stats.results, statuses: statuses.join(t('cache:list.separator')), from: when(stats.oldest_result), to: when(stats.newest_result) };
+  if (statuses.length === 0) return String(stats.results);
+  return t(stats.oldest_result ? 'cache:stats.resultsRange' : 'cache:stats.resultsByStatus', values);
+}
+
 export function renderStats(stats: CacheStats): string {
-  const { size } = stats;
-  const statuses = Object.entries(stats.results_by_status).map(([s, n]) => `${s} ${n}`).join(', ');
-  const out = [
-    `Cache    ${stats.path}`,
-    `Size     ${fileSize(size.total)} on disk (database ${fileSize(size.db)}, WAL ${fileSize(size.wal)}, shared memory ${fileSize(size.shm)})`,
-    `Schema   ${stats.schema_version}`,
-    `Files    ${stats.files} indexed`,
-    `Images   ${stats.images}`,
-    `Failures ${stats.failures} remembered (documents and pages not opened again; catalog --retry-failed tries them)`,
-    `Results  ${stats.results}${statuses ? ` (${statuses})` : ''}${stats.oldest_result ? `, ${when(stats.oldest_result)} to ${when(stats.newest_result)}` : ''}`,
-    `Reviews  ${stats.reviews.total}${stats.reviews.total ? ` (accepted ${stats.reviews.accepted}, edited ${stats.reviews.edited}, rejected ${stats.reviews.rejected})` : ''}`,
-    `Jobs     ${stats.jobs}`,
-  ];
+  const { size, reviews } = stats;
+  const out = labelled([
+    [t('cache:stats.label.cache'), stats.path],
+    [t('cache:stats.label.size'), t('cache:stats.size', { total: fileSize(size.total), db: fileSize(size.db), wal: fileSize(size.wal), shm: fileSize(size.shm) })],
+    [t('cache:stats.label.schema'), String(stats.schema_version)],
+    [t('cache:stats.label.files'), t('cache:stats.files', { count: stats.files })],
+    [t('cache:stats.label.images'), String(stats.images)],
+    [t('cache:stats.label.failures'), t('cache:stats.failures', { count: stats.failures })],
+    [t('cache:stats.label.results'), resultsLine(stats)],
+    [t('cache:stats.label.reviews'), reviews.total ? t('cache:stats.reviews', { ...reviews }) : String(reviews.total)],
+    [t('cache:stats.label.jobs'), String(stats.jobs)],
+  ]);
   if (stats.groups.length > 0) {
-    out.push('', 'Results by job, model and status');
+    out.push('', t('cache:stats.groupsTitle'));
     out.push(...table(
-      ['JOB', 'PROMPT', 'BACKEND', 'MODEL', 'STATUS', 'RESULTS', 'OLDEST', 'NEWEST'],
+      headings('job', 'prompt', 'backend', 'model', 'status', 'results', 'oldest', 'newest'),
       stats.groups.map((g) => [
         shortFingerprint(g.job), g.prompt ?? '?', g.backend ?? '?', g.model, g.status, String(g.count), when(g.oldest), when(g.newest),
       ]),
@@ -174,9 +188,9 @@ export function renderStats(stats: CacheStats): string {
     ));
   }
   if (stats.job_specs.length > 0) {
-    out.push('', 'Jobs');
+    out.push('', t('cache:stats.jobsTitle'));
     out.push(...table(
-      ['JOB', 'PROMPT', 'BACKEND', 'SETTINGS', 'RESULTS', 'LAST RUN'],
+      headings('job', 'prompt', 'backend', 'settings', 'results', 'lastRun'),
       stats.job_specs.map((j) => {
         const settings = [
           ...Object.entries(j.variables).map(([k, v]) => `${k}=${JSON.stringify(v)}`),
@@ -190,10 +204,10 @@ export function renderStats(stats: CacheStats): string {
     ));
   }
   if (stats.runs.length > 0) {
-    out.push('', `Last runs (${stats.runs.length} of ${stats.runs_total})`);
+    out.push('', t('cache:stats.runsTitle', { shown: stats.runs.length, total: stats.runs_total }));
     const n = (v: number | null): string => (v === null ? '-' : String(v));
     out.push(...table(
-      ['ID', 'STARTED', 'DURATION', 'EXIT', 'TOTAL', 'OK', 'CACHED', 'FAILED', 'JOB'],
+      headings('id', 'started', 'duration', 'exit', 'total', 'ok', 'cached', 'failed', 'job'),
       stats.runs.map((r) => [
         String(r.id), when(r.started_at), duration(r.started_at, r.ended_at), n(r.exit_code),
         n(r.total), n(r.ok), n(r.cached), n(r.failed), r.job ? shortFingerprint(r.job) : '-',
@@ -203,3 +217,14 @@ export function renderStats(stats: CacheStats): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+const HEADINGS = {
+  job: 'cache:stats.column.job', prompt: 'cache:stats.column.prompt', backend: 'cache:stats.column.backend',
+  model: 'cache:stats.column.model', status: 'cache:stats.column.status', results: 'cache:stats.column.results',
+  oldest: 'cache:stats.column.oldest', newest: 'cache:stats.column.newest', settings: 'cache:stats.column.settings',
+  lastRun: 'cache:stats.column.lastRun', id: 'cache:stats.column.id', started: 'cache:stats.column.started',
+  duration: 'cache:stats.column.duration', exit: 'cache:stats.column.exit', total: 'cache:stats.column.total',
+  ok: 'cache:stats.column.ok', cached: 'cache:stats.column.cached', failed: 'cache:stats.column.failed',
+} as const satisfies Record<string, MessageKey>;
+
+const headings = (...columns: (keyof typeof HEADINGS)[]): string[] => columns.map((c) => t(HEADINGS[c]));

@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { OutputError } from '../emit/sink.js';
+import { t } from '../i18n/index.js';
 import { TemporaryFailure } from '../support/errors.js';
 import { reviveError, type SerializedError } from '../support/worker-errors.js';
 import { workerUrl } from '../support/worker-threads.js';
@@ -30,10 +31,10 @@ export async function vacuumCache(file: string): Promise<VacuumReport> {
     // SQLite's code (SQLITE_BUSY…) comes back on the revived error.
     const error = reviveError(reply.error) as Error & { code?: string };
     if (isBusy(error)) {
-      throw new TemporaryFailure(`The cache ${file} is in use by another process (a reader or writer); vacuum later.`);
+      throw new TemporaryFailure(t('cache:vacuum.busy', { file }));
     }
     if (error.code === 'SQLITE_FULL' || error.code === 'SQLITE_IOERR_WRITE') {
-      throw new OutputError(`Cannot vacuum ${file}: ${error.message} (VACUUM needs free space about the size of the cache, beside it and in $TMPDIR); the cache is unchanged`);
+      throw new OutputError(t('cache:vacuum.full', { file, why: error.message }));
     }
     throw new Error(`VACUUM of ${file} failed: ${error.message}`);
   }

@@ -3,6 +3,7 @@
 // turning, so the run lock stays fresh and a signal is noticed between steps.
 import type Database from 'better-sqlite3';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { t } from '../i18n/index.js';
 import { TemporaryFailure } from '../support/errors.js';
 import { isBusy } from './open.js';
 
@@ -30,17 +31,17 @@ export async function writeTransaction<T>(
   const checkpoint: Checkpoint = async () => {
     if (++steps % STEPS_PER_YIELD !== 0) return;
     await yieldToLoop();
-    if (options.signal.aborted) throw new Interrupted(`interrupted by ${String(options.signal.reason)}`);
+    if (options.signal.aborted) throw new Interrupted(t('cache:interrupted', { signal: String(options.signal.reason) }));
   };
   try {
     db.exec('BEGIN IMMEDIATE');
   } catch (error) {
-    if (isBusy(error)) throw new TemporaryFailure(`The cache ${file} is locked by another process; try again later.`);
+    if (isBusy(error)) throw new TemporaryFailure(t('cache:open.locked', { file }));
     throw error;
   }
   try {
     const result = await body(checkpoint);
-    if (options.signal.aborted) throw new Interrupted(`interrupted by ${String(options.signal.reason)}`);
+    if (options.signal.aborted) throw new Interrupted(t('cache:interrupted', { signal: String(options.signal.reason) }));
     db.exec(options.commit ? 'COMMIT' : 'ROLLBACK');
     return result;
   } catch (error) {

@@ -87,7 +87,7 @@ function closeAfter<T>(db: Database.Database, use: (db: Database.Database) => T)
 export function cacheStatsCommand(flags: CacheStatsFlags, io: CliIO): number {
   const file = cachePath(flags, io);
   const lastRuns = parseFlags('cache stats', flags).runs;
-  const stats = closeAfter(openReadOnly(file, '--cache').db, (db) => cacheStats(db, file, lastRuns));
+  const stats = closeAfter(openReadOnly(file, 'cache').db, (db) => cacheStats(db, file, lastRuns));
   if (flags.json) printJson(io, stats);
   else io.stdout.write(renderStats(stats));
   return ExitCode.ok;
@@ -96,7 +96,7 @@ export function cacheStatsCommand(flags: CacheStatsFlags, io: CliIO): number {
 
 export async function cacheExportCommand(flags: ExportFlags, io: CliIO): Promise<number> {
   const file = cachePath(flags, io);
-  const { db } = openReadOnly(file, '--cache');
+  const { db } = openReadOnly(file, 'cache');
   let sink: Sink | undefined;
   try {
     const jobs = resolveJobs(loadJobs(db), flags.job, file);

@@ -76,7 +76,7 @@ export async function dryRun(paths: string[], label: string, flags: CatalogOptio
   const inputs = await inputPaths(paths, flags, io);
   const dbPath = flags.cache ?? defaultCachePath(io.env);
   // Read only: a dry run changes nothing, and a cache that is not there is not created.
-  const store = new CacheStore(existsSync(dbPath) ? openReadOnly(dbPath, '--cache').db : openDatabase(':memory:'));
+  const store = new CacheStore(existsSync(dbPath) ? openReadOnly(dbPath, 'cache').db : openDatabase(':memory:'));
   try {
     let unreadable = 0;
     const walk = await planWalk(inputs, {

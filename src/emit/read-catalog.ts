@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { unneutralizeCell } from './neutralize.js';
 import { DECISIONS, type Decision } from '../cache/reviews.js';
@@ -19,22 +20,26 @@ export interface ReadCatalog {
   format: 'csv' | 'jsonl';
 }
 
-export function fail(file: string, where: string, why: string): never {
-  throw new UsageError(`${file}${where}: ${why}`);
+/** Where in a catalog a problem is: the whole file, a JSONL line or a CSV row (both 1-based, as an editor counts). */
+export type Where = { line: number } | { row: number } | undefined;
+
+export function fail(file: string, where: Where, why: string): never {
+  const at = where === undefined ? '' : 'line' in where ? t('emit:read.line', { line: where.line }) : t('emit:read.row', { row: where.row });
+  throw new UsageError(t('emit:read.problem', { file, at, why }));
 }
 
 const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
 const stringOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 function toRow(
-  obj: Record<string, unknown>, output: CatalogRow['output'], modelOutput: CatalogRow['model_output'], file: string, where: string,
+  obj: Record<string, unknown>, output: CatalogRow['output'], modelOutput: CatalogRow['model_output'], file: string, where: Where,
 ): CatalogRow {
   const status = obj.status;
-  if (typeof obj.SourceFile !== 'string' || obj.SourceFile === '') fail(file, where, 'no SourceFile');
-  if (!STATUSES.includes(status as Status)) fail(file, where, `unknown status ${JSON.stringify(status)}`);
+  if (typeof obj.SourceFile !== 'string' || obj.SourceFile === '') fail(file, where, t('emit:read.noSourceFile'));
+  if (!STATUSES.includes(status as Status)) fail(file, where, t('emit:read.unknownStatus', { status: JSON.stringify(status) }));
   const review = stringOrNull(obj.review);
   if (review !== null && !DECISIONS.includes(review as Decision)) {
-    fail(file, where, `unknown review ${JSON.stringify(review)} (expected ${DECISIONS.join(', ')} or empty)`);
+    fail(file, where, t('emit:read.unknownReview', { review: JSON.stringify(review), expected: DECISIONS.join(', ') }));
   }
   return {
     SourceFile: obj.SourceFile,
@@ -73,11 +78,11 @@ export function jsonlRow(line: string, lineNo: number, file: string): ReadRow | 
   try {
     obj = JSON.parse(line);
   } catch {
-    fail(file, ` line ${lineNo}`, 'not JSON (is this a glm-vision catalog?)');
+    fail(file, { line: lineNo }, t('emit:read.notJson'));
   }
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) fail(file, ` line ${lineNo}`, 'not a catalog row');
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) fail(file, { line: lineNo }, t('emit:read.notRow'));
   const record = obj as Record<string, unknown>;
-  return toRow(record, outputValue(record.output), outputValue(record.model_output), file, ` line ${lineNo}`);
+  return toRow(record, outputValue(record.output), outputValue(record.model_output), file, { line: lineNo });
 }
 
 function readJsonl(text: string, file: string): ReadCatalog {
@@ -101,7 +106,7 @@ export interface CsvLayout {
 
 /** What a CSV catalog's header says about its records; fails unless it is a glm-vision catalog's. */
 export function csvLayout(header: string[] | undefined, file: string): CsvLayout {
-  if (!header) fail(file, '', 'empty: no header row');
+  if (!header) fail(file, undefined, t('emit:read.noHeader'));
   // Catalogs from before page support have no page and pages columns; from before reviews, no review
   // columns; from the first catalogs with reviews, no reviewed_at; from before raw_output, none.
   const older = new Set<string>([
@@ -115,7 +120,7 @@ export function csvLayout(header: string[] | undefined, file: string): CsvLayout
   const lead = header.slice(0, leading.length);
   const trail = header.slice(header.length - trailing.length);
   if (lead.join(',') !== leading.join(',') || trail.join(',') !== trailing.join(',')) {
-    fail(file, '', `the header is not a glm-vision catalog's (${LEADING_COLUMNS.slice(0, 3).join(',')},…)`);
+    fail(file, undefined, t('emit:read.notOurHeader', { columns: LEADING_COLUMNS.slice(0, 3).join(',') }));
   }
   const middle = header.slice(leading.length, header.length - trailing.length);
   const text = middle.length === 1 && middle[0] === 'output';
@@ -133,7 +138,7 @@ export function csvLayout(header: string[] | undefined, file: string): CsvLayout
         else output = Object.fromEntries(middle.map((f) => [f, obj[f]]));
       }
       const model = stringOrNull(obj.model_output);
-      return toRow(obj, output, model === null || text ? model : objectOrText(model), file, ` row ${index + 2}`);
+      return toRow(obj, output, model === null || text ? model : objectOrText(model), file, { row: index + 2 });
     },
   };
 }
@@ -146,14 +151,15 @@ function readCsv(text: string, file: string): ReadCatalog {
   try {
     records = parse(text, CSV_OPTIONS) as string[][];
   } catch (error) {
-    fail(file, '', `not a readable CSV: ${(error as Error).message}`);
+    fail(file, undefined, t('emit:read.notCsv', { why: (error as Error).message }));
   }
   const layout = csvLayout(records[0], file);
   return { rows: records.slice(1).map((cells, i) => layout.row(cells, i)), fields: layout.fields, format: 'csv' };
 }
 
 export function cannotRead(file: string, error: unknown): UsageError {
-  return new UsageError(`Cannot read the catalog ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+  return new UsageError(missing ? t('emit:read.noSuchFile', { file }) : t('emit:read.cannotRead', { file, why: (error as Error).message }));
 }
 
 /** Reads a catalog file; the format comes from its first byte ({ for JSONL). */
@@ -165,7 +171,7 @@ export function readCatalog(file: string): ReadCatalog {
     throw cannotRead(file, error);
   }
   const start = text.replace(/^\uFEFF/, '').trimStart();
-  if (start === '') throw new UsageError(`The catalog ${file} is empty`);
+  if (start === '') throw new UsageError(t('emit:read.empty', { file }));
   return start.startsWith('{') ? readJsonl(text, file) : readCsv(text, file);
 }
 

@@ -7,6 +7,7 @@ import { constants, createWriteStream, type Stats, type WriteStream } from 'node
 import { open, readlink, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { t, type MessageKey } from '../i18n/index.js';
 
 /** The reader went away (`| head`): stop quietly. */
 export class OutputClosed extends Error {
@@ -77,36 +78,36 @@ class StreamSink implements Sink {
   }
 }
 
-const WRITE_FAILURES: Record<string, string> = {
-  ENOSPC: 'disk full',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'file too large',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOENT: 'the folder does not exist',
-  EISDIR: 'it is a folder',
-  ENOTDIR: 'a folder on its path is a file',
-  ELOOP: 'too many symbolic links',
-  ENXIO: 'no device or reader behind it',
-  EIO: 'input/output error',
+const WRITE_FAILURES: Record<string, MessageKey> = {
+  ENOSPC: 'emit:write.ENOSPC',
+  EDQUOT: 'emit:write.EDQUOT',
+  EFBIG: 'emit:write.EFBIG',
+  EROFS: 'emit:write.EROFS',
+  EACCES: 'emit:write.EACCES',
+  EPERM: 'emit:write.EACCES',
+  ENOENT: 'emit:write.ENOENT',
+  EISDIR: 'emit:write.EISDIR',
+  ENOTDIR: 'emit:write.ENOTDIR',
+  ELOOP: 'emit:write.ELOOP',
+  ENXIO: 'emit:write.ENXIO',
+  EIO: 'emit:write.EIO',
 };
 
 /** "disk full (ENOSPC)" rather than a message that names our temporary file. */
 export function whyWriteFailed(error: NodeJS.ErrnoException): string {
   const why = error.code === undefined ? undefined : WRITE_FAILURES[error.code];
-  return why === undefined ? error.message : `${why} (${error.code})`;
+  return why === undefined ? error.message : t('emit:write.because', { why: t(why), code: error.code });
 }
 
 const cannotWrite = (target: string, error: unknown): OutputError =>
-  new OutputError(`Cannot write ${target}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+  new OutputError(t('emit:write.cannot', { target, why: whyWriteFailed(error as NodeJS.ErrnoException) }));
 
 /** A stream that is already open: stdout, or stderr by name. */
 function streamSink(stream: Writable, name: string): Sink {
   return new StreamSink(stream, (error) =>
     error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED'
-      ? new OutputClosed(`${name} was closed`)
-      : new OutputError(`Cannot write to ${name}: ${whyWriteFailed(error)}`),
+      ? new OutputClosed(t('emit:write.closed', { name }))
+      : new OutputError(t('emit:write.cannotStream', { name, why: whyWriteFailed(error) })),
   );
 }
 
@@ -179,7 +180,7 @@ class DirectSink extends StreamSink {
 
   constructor(target: string, stream: WriteStream) {
     super(stream, (error) =>
-      error.code === 'EPIPE' ? new OutputClosed(`the reader of ${target} went away`) : cannotWrite(target, error),
+      error.code === 'EPIPE' ? new OutputClosed(t('emit:write.readerGone', { target })) : cannotWrite(target, error),
     );
   }
 
@@ -291,8 +292,8 @@ export async function fileSink(target: string, options: FileSinkOptions = {}): P
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw cannotWrite(target, error);
   }
-  if (found?.isDirectory()) throw new OutputError(`Cannot write ${target}: it is a folder; name a file in it`);
-  if (found?.isSocket()) throw new OutputError(`Cannot write ${target}: it is a socket; write to a file, a FIFO or stdout (-o -)`);
+  if (found?.isDirectory()) throw new OutputError(t('emit:write.isFolder', { target }));
+  if (found?.isSocket()) throw new OutputError(t('emit:write.isSocket', { target }));
   if (found && (!found.isFile() || DESCRIPTOR.test(absolute))) return directSink(target, absolute, found, options.mode);
   // A replaced file keeps its permissions (a catalog shared with a group stays shared).
   return atomicSink(target, absolute, options.mode ?? (found ? found.mode & 0o7777 : undefined));

@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { cannotRead, CSV_OPTIONS, csvLayout, fail, jsonlRow, type CsvLayout, type ReadRow } from './read-catalog.js';
 
@@ -19,7 +20,7 @@ async function sniff(file: string): Promise<'jsonl' | 'csv'> {
     const buffer = Buffer.alloc(64 * 1024);
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) throw new UsageError(`The catalog ${file} is empty`);
+      if (bytesRead === 0) throw new UsageError(t('emit:read.empty', { file }));
       const start = buffer.subarray(0, bytesRead).toString('latin1').replace(/^\xEF\xBB\xBF/, '').trimStart();
       if (start !== '') return start.startsWith('{') ? 'jsonl' : 'csv';
     }
@@ -59,7 +60,7 @@ async function* csvRows(file: string): AsyncGenerator<ReadRow> {
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    fail(file, '', `not a readable CSV: ${(error as Error).message}`);
+    fail(file, undefined, t('emit:read.notCsv', { why: (error as Error).message }));
   } finally {
     input.destroy();
   }

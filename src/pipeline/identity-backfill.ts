@@ -3,7 +3,7 @@
 // images unchanged reads them once more, after its catalog is written, and records their identity;
 // once no answered image is left without one, the cache stops asking (a flag, not a scan per run).
 import type { CacheHit } from '../cache/store.js';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 import { readRegularFile, sha256 } from './hash.js';
 import type { JobCache } from './job-cache.js';
 import type { FileEntry } from './walk.js';
@@ -29,7 +29,7 @@ export class IdentityBackfill {
   async run(stopNow: () => boolean, say: (message: string) => void): Promise<number> {
     if (!this.active) return 0;
     if (this.waiting.length > 0) {
-      say(`recording the content identity of ${plural(this.waiting.length, 'image')} answered by an older glm-vision (once), so that metadata written into them later costs no request`);
+      say(t('pipeline:backfill.start', { count: this.waiting.length }));
     }
     let done = 0;
     for (const { file, sha } of this.waiting) {

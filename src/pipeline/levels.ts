@@ -1,6 +1,7 @@
 // Under the run's summary: how many requests each endpoint took (--concurrency auto), and
 // whether the client, not the server, set the pace.
 import os from 'node:os';
+import { t } from '../i18n/index.js';
 import type { Backend, EndpointLevel } from '../backends/backend.js';
 import type { RunStats } from './metrics.js';
 import type { Tally } from './progress.js';
@@ -9,10 +10,11 @@ import { supplyLine } from './supply.js';
 
 /** "http://gpu1:8000/v1: up to 288 requests in flight (280 at the end), set from its /metrics". */
 export function levelLine(l: EndpointLevel): string {
-  const end = l.level === l.peak ? '' : ` (${l.level} at the end)`;
-  const capped = l.ceiling === undefined ? '' : `, capped at ${l.ceiling} after 429, 503 or timeouts`;
-  const from = l.source === 'metrics' ? 'set from its /metrics' : 'set from answers per second (no /metrics)';
-  return `${l.endpoint}: up to ${l.peak} ${l.peak === 1 ? 'request' : 'requests'} in flight${end}${capped}, ${from}`;
+  const atEnd = l.level === l.peak ? '' : t('pipeline:levels.atEnd', { level: l.level });
+  const how = l.ceiling === undefined
+    ? t(l.source === 'metrics' ? 'pipeline:levels.fromMetrics' : 'pipeline:levels.fromRate')
+    : t(l.source === 'metrics' ? 'pipeline:levels.cappedFromMetrics' : 'pipeline:levels.cappedFromRate', { ceiling: l.ceiling });
+  return t('pipeline:levels.line', { endpoint: l.endpoint, count: l.peak, atEnd, how });
 }
 
 /** Writes the lines (through `warn`: nothing under --quiet) and keeps the levels for --metrics-file. */

@@ -41,9 +41,11 @@ export function isSuccess(exitCode: number): boolean {
 const PREFIX = 'glm_vision_';
 const LAST_SUCCESS = `${PREFIX}last_success_timestamp_seconds`;
 
+// A family's `# HELP` text is part of the exposition format, read by scrapers and dashboards
+// like the metric names: English in every language, so the file is the same whatever the locale.
 interface Family {
   name: string;
-  help: string;
+  doc: string;
   samples: { labels?: Record<string, string>; value: number }[];
 }
 
@@ -54,7 +56,7 @@ function escapeLabel(value: string): string {
 function render(families: Family[], common: Record<string, string>): string {
   const lines: string[] = [];
   for (const f of families) {
-    lines.push(`# HELP ${PREFIX}${f.name} ${f.help}`, `# TYPE ${PREFIX}${f.name} gauge`);
+    lines.push(`# HELP ${PREFIX}${f.name} ${f.doc}`, `# TYPE ${PREFIX}${f.name} gauge`);
     for (const s of f.samples) {
       const labels = Object.entries({ ...common, ...s.labels }).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
       lines.push(`${PREFIX}${f.name}${labels.length ? `{${labels.join(',')}}` : ''} ${s.value}`);
@@ -87,47 +89,47 @@ export function formatMetrics(
 ): string {
   const secs = (ms: number): number => ms / 1000;
   const families: Family[] = [
-    { name: 'last_run_start_timestamp_seconds', help: 'When the last run started.', samples: [{ value: secs(stats.startedAt) }] },
-    { name: 'last_run_end_timestamp_seconds', help: 'When the last run ended.', samples: [{ value: secs(endedAt) }] },
-    { name: 'last_run_duration_seconds', help: 'How long the last run took.', samples: [{ value: secs(endedAt - stats.startedAt) }] },
-    { name: 'last_run_exit_code', help: "The last run's exit code (see glm-vision --help).", samples: [{ value: exitCode }] },
-    { name: 'last_run_files_found', help: 'Files the last run found in its inputs.', samples: [{ value: stats.filesFound }] },
+    { name: 'last_run_start_timestamp_seconds', doc: 'When the last run started.', samples: [{ value: secs(stats.startedAt) }] },
+    { name: 'last_run_end_timestamp_seconds', doc: 'When the last run ended.', samples: [{ value: secs(endedAt) }] },
+    { name: 'last_run_duration_seconds', doc: 'How long the last run took.', samples: [{ value: secs(endedAt - stats.startedAt) }] },
+    { name: 'last_run_exit_code', doc: "The last run's exit code (see glm-vision --help).", samples: [{ value: exitCode }] },
+    { name: 'last_run_files_found', doc: 'Files the last run found in its inputs.', samples: [{ value: stats.filesFound }] },
     {
       name: 'last_run_rows',
-      help: 'Catalog rows of the last run by status (an interrupted run counts the rows it finished).',
+      doc: 'Catalog rows of the last run by status (an interrupted run counts the rows it finished).',
       samples: (['ok', 'error', 'truncated'] as const).map((status) => ({ labels: { status }, value: stats.rows[status] })),
     },
-    { name: 'last_run_cached_rows', help: 'Rows of the last run answered from the cache.', samples: [{ value: stats.cached }] },
-    { name: 'last_run_pages', help: 'Rows of the last run that are pages of PDFs or multi-page TIFFs.', samples: [{ value: stats.pages }] },
+    { name: 'last_run_cached_rows', doc: 'Rows of the last run answered from the cache.', samples: [{ value: stats.cached }] },
+    { name: 'last_run_pages', doc: 'Rows of the last run that are pages of PDFs or multi-page TIFFs.', samples: [{ value: stats.pages }] },
     {
-      name: 'last_run_documents_opened', help: 'PDFs and multi-page TIFFs the last run opened to render (remembered failures are not).',
+      name: 'last_run_documents_opened', doc: 'PDFs and multi-page TIFFs the last run opened to render (remembered failures are not).',
       samples: [{ value: stats.documentsOpened }],
     },
-    { name: 'last_run_requests', help: 'Inference requests the last run sent, retries included.', samples: [{ value: stats.requests }] },
-    { name: 'last_run_retries', help: 'Requests of the last run that were retries.', samples: [{ value: stats.retries }] },
+    { name: 'last_run_requests', doc: 'Inference requests the last run sent, retries included.', samples: [{ value: stats.requests }] },
+    { name: 'last_run_retries', doc: 'Requests of the last run that were retries.', samples: [{ value: stats.retries }] },
     {
       name: 'last_run_tokens',
-      help: 'Tokens of the answers the last run paid for (cached answers cost none).',
+      doc: 'Tokens of the answers the last run paid for (cached answers cost none).',
       samples: [{ labels: { direction: 'in' }, value: stats.tokensIn }, { labels: { direction: 'out' }, value: stats.tokensOut }],
     },
-    { name: 'last_run_unreadable_folders', help: 'Folders below the inputs the last run could not read.', samples: [{ value: stats.unreadableFolders }] },
+    { name: 'last_run_unreadable_folders', doc: 'Folders below the inputs the last run could not read.', samples: [{ value: stats.unreadableFolders }] },
   ];
   if (stats.levels.length > 0) {
     const each = (value: (l: EndpointLevel) => number): Family['samples'] => stats.levels.map((l) => ({ labels: { endpoint: l.endpoint }, value: value(l) }));
     families.push(
-      { name: 'last_run_concurrency', help: 'Requests in flight each endpoint allowed when the last run ended (--concurrency auto).', samples: each((l) => l.level) },
-      { name: 'last_run_concurrency_peak', help: 'The most requests in flight each endpoint allowed in the last run (--concurrency auto).', samples: each((l) => l.peak) },
+      { name: 'last_run_concurrency', doc: 'Requests in flight each endpoint allowed when the last run ended (--concurrency auto).', samples: each((l) => l.level) },
+      { name: 'last_run_concurrency_peak', doc: 'The most requests in flight each endpoint allowed in the last run (--concurrency auto).', samples: each((l) => l.peak) },
     );
   }
   if (stats.previousFiles !== undefined) {
     families.push({
-      name: 'previous_run_files_found', help: 'Files the run before it found in the same inputs, for the same job.',
+      name: 'previous_run_files_found', doc: 'Files the run before it found in the same inputs, for the same job.',
       samples: [{ value: stats.previousFiles }],
     });
   }
   if (lastSuccess !== undefined) {
     families.push({
-      name: 'last_success_timestamp_seconds', help: 'When a run last wrote its whole catalog (exit 0 or 1).',
+      name: 'last_success_timestamp_seconds', doc: 'When a run last wrote its whole catalog (exit 0 or 1).',
       samples: [{ value: lastSuccess }],
     });
   }

@@ -1,6 +1,7 @@
 // Turns a model's raw answer into the catalog's output: strips GLM's box and
 // thinking markers, and parses and validates structured answers.
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { tIn } from '../i18n/index.js';
 import { newAjv } from '../support/lazy-ajv.js';
 import type { JsonSchema } from '../backends/backend.js';
 
@@ -17,6 +18,7 @@ export function cleanAnswer(raw: string): string {
   return text.replace(MARKERS, '').trim();
 }
 
+/** An answer that is not the object the schema asks for: its text is a row's `error` column, data that stays English. */
 export class AnswerError extends Error {
   override name = 'AnswerError';
 }
@@ -28,19 +30,19 @@ export function compileValidator(schema: JsonSchema): ValidateFunction {
 /** Parses a structured answer; tolerates code fences and prose around the object. */
 export function parseJsonAnswer(text: string, validate: ValidateFunction): Record<string, unknown> {
   const candidate = extractObject(text);
-  if (candidate === undefined) throw new AnswerError(`the answer is not JSON: ${preview(text)}`);
+  if (candidate === undefined) throw new AnswerError(tIn('en', 'pipeline:answer.notJson', { preview: preview(text) }));
   let value: unknown;
   try {
     value = JSON.parse(candidate);
   } catch (error) {
-    throw new AnswerError(`the answer is not valid JSON (${(error as Error).message}): ${preview(text)}`);
+    throw new AnswerError(tIn('en', 'pipeline:answer.invalidJson', { why: (error as Error).message, preview: preview(text) }));
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new AnswerError(`the answer is not a JSON object: ${preview(text)}`);
+    throw new AnswerError(tIn('en', 'pipeline:answer.notObject', { preview: preview(text) }));
   }
   if (!validate(value)) {
     const problems = (validate.errors ?? []).slice(0, 3).map(schemaProblem).join('; ');
-    throw new AnswerError(`the answer does not match the schema: ${problems}`);
+    throw new AnswerError(tIn('en', 'pipeline:answer.schema', { problems }));
   }
   return value as Record<string, unknown>;
 }

@@ -2,6 +2,7 @@
 // JOB_COMPLETION_INDEX (0-based) but never the number of pods, which GLM_VISION_SHARDS
 // carries; SLURM arrays set SLURM_ARRAY_TASK_ID with the array's COUNT, MIN, MAX and STEP
 // (--array=1-8, 0-9:2). The environment is passed in, so tests never touch process.env.
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 
 export const SHARDS_ENV = 'GLM_VISION_SHARDS';
@@ -29,8 +30,8 @@ function integer(env: Env, name: string, min: number): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(n) || n < min) {
-    const what = min === 0 ? 'non-negative integer' : 'positive integer';
-    throw new UsageError(`Expected ${what} for $${name} (--shard auto) but received ${JSON.stringify(raw)}`);
+    const values = { name, value: JSON.stringify(raw) };
+    throw new UsageError(min === 0 ? t('pipeline:shardAuto.expectedIndex', values) : t('pipeline:shardAuto.expectedCount', values));
   }
   return n;
 }
@@ -41,27 +42,19 @@ const shown = (env: Env, names: string[]): string =>
 export function schedulerPart(env: Env): SchedulerPart {
   if (integer(env, K8S_INDEX, 0) !== undefined) return kubernetes(env);
   if (integer(env, SLURM.id, 0) !== undefined) return slurm(env);
-  throw new UsageError(
-    `--shard auto found no scheduler: it looks for $${K8S_INDEX} (a Kubernetes Indexed Job, with $${SHARDS_ENV} ` +
-      `for the number of parts) or $${SLURM.id} (a SLURM job array, with $${SLURM.count} or $${SLURM.min}/$${SLURM.max}), ` +
-      'and none is set; outside a scheduler give --shard i/n',
-  );
+  throw new UsageError(t('pipeline:shardAuto.noScheduler', {
+    index: K8S_INDEX, shards: SHARDS_ENV, id: SLURM.id, countVar: SLURM.count, minVar: SLURM.min, maxVar: SLURM.max,
+  }));
 }
 
 function kubernetes(env: Env): SchedulerPart {
   const index = integer(env, K8S_INDEX, 0) as number;
   const count = integer(env, SHARDS_ENV, 1);
   if (count === undefined) {
-    throw new UsageError(
-      `--shard auto: $${K8S_INDEX}=${index} says which part, but not how many there are: ` +
-        `set $${SHARDS_ENV} to the Job's completions in the pod's env`,
-    );
+    throw new UsageError(t('pipeline:shardAuto.k8sNoCount', { variable: K8S_INDEX, index, shards: SHARDS_ENV }));
   }
   if (index >= count) {
-    throw new UsageError(
-      `--shard auto: $${K8S_INDEX}=${index} is outside the ${count} parts of $${SHARDS_ENV}=${count} ` +
-        `(indexes 0 to ${count - 1}); set $${SHARDS_ENV} to the Job's completions`,
-    );
+    throw new UsageError(t('pipeline:shardAuto.k8sOutside', { variable: K8S_INDEX, index, shards: SHARDS_ENV, count, last: count - 1 }));
   }
   return { index, count, from: shown(env, [K8S_INDEX, SHARDS_ENV]) };
 }
@@ -76,26 +69,25 @@ function slurm(env: Env): SchedulerPart {
   const from = shown(env, [SLURM.id, SLURM.count, SLURM.min, SLURM.max, SLURM.step, SHARDS_ENV]);
   const range = max === undefined || max < min || (max - min) % step !== 0 ? undefined : (max - min) / step + 1;
   if (max !== undefined && (range === undefined || (tasks !== undefined && tasks !== range))) {
-    throw new UsageError(
-      `--shard auto: the SLURM array (${from}) is not an evenly spaced range of ids; ` +
-        'submit it as a range with an optional step, e.g. --array=0-9 or --array=1-19:2',
-    );
+    throw new UsageError(t('pipeline:shardAuto.slurmUneven', { from }));
   }
   const arrayCount = tasks ?? range;
   const given = integer(env, SHARDS_ENV, 1);
   if (arrayCount !== undefined && given !== undefined && given !== arrayCount) {
-    throw new UsageError(`--shard auto: $${SHARDS_ENV}=${given} disagrees with the ${arrayCount} tasks of the SLURM array (${from}); unset one`);
+    throw new UsageError(t('pipeline:shardAuto.slurmDisagrees', { shards: SHARDS_ENV, given, count: arrayCount, from }));
   }
   const count = arrayCount ?? given;
   if (count === undefined) {
-    throw new UsageError(`--shard auto: $${SLURM.id}=${id} says which part, but not how many there are: set $${SHARDS_ENV}`);
+    throw new UsageError(t('pipeline:shardAuto.slurmNoCount', { variable: SLURM.id, id, shards: SHARDS_ENV }));
   }
   const index = (id - min) / step;
   if (id < min || !Number.isInteger(index) || index >= count) {
     const last = min + (count - 1) * step;
-    const ids = `ids ${min} to ${last}${step > 1 ? ` in steps of ${step}` : ''}`;
-    const of = arrayCount !== undefined ? 'the SLURM array' : `$${SHARDS_ENV}=${count}`;
-    throw new UsageError(`--shard auto: $${SLURM.id}=${id} is outside the ${count} parts of ${of} (${ids}; ${from})`);
+    const values = { variable: SLURM.id, id, count, shards: SHARDS_ENV, min, last, step, from };
+    const key = arrayCount !== undefined
+      ? (step > 1 ? 'pipeline:shardAuto.slurmOutsideArrayStep' : 'pipeline:shardAuto.slurmOutsideArray')
+      : (step > 1 ? 'pipeline:shardAuto.slurmOutsideStep' : 'pipeline:shardAuto.slurmOutside');
+    throw new UsageError(t(key, values));
   }
   return { index, count, from };
 }

@@ -3,6 +3,7 @@
 // archive in different places agree, and a new file never moves the others.
 // --shard auto takes i and n from a scheduler (shard-auto.ts).
 import { createHash } from 'node:crypto';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { schedulerPart } from './shard-auto.js';
 import type { FileEntry } from './walk.js';
@@ -24,7 +25,7 @@ export function parseShard(value: string, env: Readonly<Record<string, string | 
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count) {
-    throw new UsageError(`Expected i/n with 1 ≤ i ≤ n (e.g. 2/4), or auto, for --shard but received ${JSON.stringify(value)}`);
+    throw new UsageError(t('pipeline:shard.expected', { value: JSON.stringify(value) }));
   }
   return { index, count };
 }

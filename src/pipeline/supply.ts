@@ -2,7 +2,7 @@
 // inference queue has room and no image ready while images are still being prepared:
 // reading, hashing and shrinking them is then what limits the run, not the server.
 import type { Tally } from './progress.js';
-import { plural } from '../support/words.js';
+import { t } from '../i18n/index.js';
 
 /** What SupplyWatch reads of a queue (p-queue's fields). */
 export interface QueueState {
@@ -64,9 +64,7 @@ export class SupplyWatch {
 /** The summary's line when the client was the bottleneck. */
 export function supplyLine(v: { starvedShare: number; imagesPerSecond: number }, cpus: number, tally: Tally): string | undefined {
   if (tally.done - tally.cached === 0) return undefined;
-  return (
-    `the client was the bottleneck: the server had room for more requests ${Math.round(v.starvedShare * 100)}% of the time ` +
-    `while images were still being prepared (about ${v.imagesPerSecond.toFixed(1)} images/s on ${plural(cpus, 'core')}); ` +
-    'more cores, a smaller --max-pixels or several machines (--shard) would go faster'
-  );
+  return t('pipeline:supply.clientBound', {
+    share: Math.round(v.starvedShare * 100), rate: v.imagesPerSecond.toFixed(1), count: cpus,
+  });
 }

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
+import { t } from '../i18n/index.js';
 import { NoInput } from '../support/errors.js';
 import { hasCatalogExtension, type FileEntry, type WalkOptions } from './walk.js';
 
@@ -52,7 +53,7 @@ export function considered(
   filePath: string, rel: string, st: Stats, explicit: boolean, w: Pick<FolderWalk, 'matchers' | 'skip'>, fsPath?: Buffer,
 ): FileEntry | undefined {
   if (explicit && !hasCatalogExtension(filePath)) {
-    w.skip(filePath, 'not a recognised image extension');
+    w.skip(filePath, t('pipeline:skip.extension'));
     return undefined;
   }
   if (!wanted(filePath, rel, w.matchers)) return undefined;
@@ -68,11 +69,11 @@ export function considered(
 }
 
 function kindOf(st: Stats): string {
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device file';
-  if (st.isDirectory()) return 'a directory';
-  return 'not a regular file';
+  if (st.isFIFO()) return t('pipeline:skip.fifo');
+  if (st.isSocket()) return t('pipeline:skip.socket');
+  if (st.isCharacterDevice() || st.isBlockDevice()) return t('pipeline:skip.device');
+  if (st.isDirectory()) return t('pipeline:skip.directory');
+  return t('pipeline:skip.notRegular');
 }
 
 /** The files under `dir`, in path order, a batch at a time; what the listing skips was said by countFolder. */
@@ -143,7 +144,7 @@ function enter(entry: Entry, w: FolderWalk, loud: boolean): string | undefined {
   const id = `${st.dev}:${st.ino}`;
   // A folder already on the current path means a symlink loop.
   if (w.ancestors.has(id)) {
-    if (loud) w.skip(entry.full, 'symlink loop');
+    if (loud) w.skip(entry.full, t('pipeline:skip.symlinkLoop'));
     return undefined;
   }
   w.ancestors.add(id);
@@ -163,7 +164,7 @@ function statEntry(entry: Entry, w: FolderWalk): FileEntry | undefined {
       // Synchronous lstat is several times faster than the async one for large folders.
       st = lstatSync(entry.full);
     } catch (error) {
-      w.skip(entry.full, `cannot stat: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      w.skip(entry.full, t('pipeline:skip.cannotStat', { why: (error as NodeJS.ErrnoException).code ?? (error as Error).message }));
       return undefined;
     }
   }
@@ -201,7 +202,7 @@ function listFolder(dir: string, rel: string, w: FolderWalk): Entry[] | undefine
       if (!matchers.exclude?.(childRel)) entries.push({ key: `${name}/`, full, rel: childRel, folder: true });
     } else if (dirent.isSymbolicLink()) {
       if (!options.followSymlinks) {
-        if (hasCatalogExtension(name)) skip(full, 'symlink (use --follow-symlinks)');
+        if (hasCatalogExtension(name)) skip(full, t('pipeline:skip.symlink'));
         continue;
       }
       let target: Stats;
@@ -209,7 +210,7 @@ function listFolder(dir: string, rel: string, w: FolderWalk): Entry[] | undefine
         target = statSync(full);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        skip(full, code === 'ELOOP' ? 'symlink loop' : 'dangling symlink');
+        skip(full, t(code === 'ELOOP' ? 'pipeline:skip.symlinkLoop' : 'pipeline:skip.danglingSymlink'));
         continue;
       }
       if (target.isDirectory()) {
@@ -233,11 +234,11 @@ export function pathPrefix(dir: string): string {
 
 /** An input folder that cannot be opened: no input (exit 66). */
 export function unopenedInput(dir: string, error: unknown): NoInput {
-  return new NoInput(`Cannot open the folder ${dir}: ${whyUnreadable(error as NodeJS.ErrnoException)}`);
+  return new NoInput(t('pipeline:walk.cannotOpenFolder', { dir, why: whyUnreadable(error as NodeJS.ErrnoException) }));
 }
 
 function whyUnreadable(error: NodeJS.ErrnoException): string {
-  if (error.code === 'EACCES' || error.code === 'EPERM') return `permission denied (${error.code})`;
+  if (error.code === 'EACCES' || error.code === 'EPERM') return t('pipeline:walk.permissionDenied', { code: error.code });
   return error.code ?? error.message;
 }
 
@@ -277,16 +278,15 @@ function listRawNames(dir: string, rel: string, w: FolderWalk, entries: Entry[])
     try {
       st = options.followSymlinks ? statSync(fsPath) : lstatSync(fsPath);
     } catch (error) {
-      skip(full, `cannot stat: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      skip(full, t('pipeline:skip.cannotStat', { why: (error as NodeJS.ErrnoException).code ?? (error as Error).message }));
       continue;
     }
     if (st.isDirectory()) {
-      const why = isUtf8(raw) ? 'contains U+FFFD' : 'is not valid UTF-8';
-      skip(full, `a folder whose name ${why} (rename it to catalog what is inside)`);
+      skip(full, t(isUtf8(raw) ? 'pipeline:skip.folderNameFffd' : 'pipeline:skip.folderNameNotUtf8'));
       continue;
     }
     if (st.isSymbolicLink()) {
-      if (hasCatalogExtension(name)) skip(full, 'symlink (use --follow-symlinks)');
+      if (hasCatalogExtension(name)) skip(full, t('pipeline:skip.symlink'));
       continue;
     }
     if (hasCatalogExtension(name)) entries.push({ key: name, full, rel: rel ? `${rel}/${name}` : name, folder: false, st, fsPath });

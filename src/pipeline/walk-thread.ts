@@ -3,6 +3,7 @@
 // on the main thread, instead of before them. Batches come back as arrays (paths,
 // and one Float64Array of numbers), a few ahead of the run, never more.
 import { Worker } from 'node:worker_threads';
+import { currentLang, type Lang } from '../i18n/index.js';
 import { reviveError, type SerializedError } from '../support/worker-errors.js';
 import { workerUrl } from '../support/worker-threads.js';
 import type { FileEntry, PlannedInput, WalkOptions } from './walk.js';
@@ -14,6 +15,8 @@ export const WALK_THREAD_AHEAD = 4;
 export interface WalkThreadData {
   planned: readonly PlannedInput[];
   options: Omit<WalkOptions, 'onSkip' | 'onUnreadable'>;
+  /** The skips it says and the errors it sends back are in the run's language. */
+  lang: Lang;
 }
 
 /** A batch as posted: per file its path, its path below the input, and size, mtime, inode and device. */
@@ -66,7 +69,7 @@ export function walkInThread(planned: readonly PlannedInput[], options: WalkOpti
   // The second pass says nothing of unreadable folders (the first did); skips it does say come back as messages.
   const { onSkip, onUnreadable: _saidByCount, ...data } = options;
   const { url, execArgv } = workerUrl('walk-worker', import.meta.url);
-  const worker = new Worker(url, { execArgv, workerData: { planned, options: data } satisfies WalkThreadData });
+  const worker = new Worker(url, { execArgv, workerData: { planned, options: data, lang: currentLang() } satisfies WalkThreadData });
   const inbox: WalkMessage[] = [];
   let failure: Error | undefined;
   let wake: (() => void) | undefined;

@@ -3,6 +3,7 @@ import { lstat, opendir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { t } from '../i18n/index.js';
 import { NoInput } from '../support/errors.js';
 import { mergeSorted, type SortedSource } from './sorted-merge.js';
 import {
@@ -98,11 +99,11 @@ export async function planWalk(inputs: string[], options: WalkOptions): Promise<
       if (code === 'ENOENT' || code === 'ELOOP') {
         let isLink = false;
         try { isLink = (await lstat(input)).isSymbolicLink(); } catch { /* absent */ }
-        if (!isLink) throw new NoInput(`No such file or folder: ${input}`);
-        skip(input, code === 'ELOOP' ? 'symlink loop' : 'dangling symlink');
+        if (!isLink) throw new NoInput(t('pipeline:walk.noSuchInput', { input }));
+        skip(input, t(code === 'ELOOP' ? 'pipeline:skip.symlinkLoop' : 'pipeline:skip.danglingSymlink'));
         continue;
       }
-      throw new NoInput(`Cannot read ${input}: ${(error as Error).message}`);
+      throw new NoInput(t('pipeline:walk.cannotRead', { input, why: (error as Error).message }));
     }
     if (st.isDirectory()) {
       await mustOpen(input);

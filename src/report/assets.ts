@@ -1,6 +1,7 @@
 // The report page's only style sheet and script, both inline, and the
 // Content-Security-Policy that allows exactly these two and nothing else.
 import { createHash } from 'node:crypto';
+import { FORMAT_MESSAGE_JS } from '../i18n/page-messages.js';
 
 export interface StyleOptions {
   /** CSS pixels of the thumbnail column; 0 when the report has no thumbnails. */
@@ -105,6 +106,9 @@ footer{padding:8px 20px 24px;color:var(--muted);font-size:12px}
 export const REPORT_JS = `
 (() => {
   'use strict';
+  ${FORMAT_MESSAGE_JS.trim()}
+  const messages = JSON.parse(document.getElementById('messages').textContent);
+  const say = (key, values) => formatMessage(messages, document.documentElement.lang, key, values);
   const rows = Array.from(document.querySelectorAll('#rows .row'));
   // A long page comes in chunks of rows: the browser lays out only the chunks near the window.
   const chunks = Array.from(document.querySelectorAll('#rows > .chunk'));
@@ -157,7 +161,7 @@ export const REPORT_JS = `
       if (c.hidden !== (visible[k] === 0)) c.hidden = visible[k] === 0;
       c.style.containIntrinsicSize = n === rows.length ? '' : Math.round(visible[k] * rowHeight) + 'px';
     });
-    shown.textContent = n === rows.length ? rows.length + ' rows' : n + ' of ' + rows.length + ' rows';
+    shown.textContent = n === rows.length ? say('client.shownAll', { count: n }) : say('client.shownSome', { shown: n, count: rows.length });
     none.hidden = n > 0;
   };
   const later = () => {
@@ -181,7 +185,7 @@ export const REPORT_JS = `
     const t = e.target;
     if (t.classList.contains('more')) {
       const open = t.parentElement.classList.toggle('open');
-      t.textContent = open ? 'show less' : 'show all';
+      t.textContent = say(open ? 'client.showLess' : 'client.showAll');
     } else if (t.tagName === 'IMG') {
       t.closest('.row').classList.toggle('big');
     }

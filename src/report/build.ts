@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import type { CatalogRow } from '../emit/columns.js';
 import { imagePath, type ReadRow } from '../emit/read-catalog.js';
 import { fileSink, OutputClosed, stdoutSink, type Sink } from '../emit/sink.js';
+import { currentLang, t, type Lang } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { sameFile } from '../support/same-file.js';
 import { CHUNK_END, chunkStart, isChunked, pageHead, pageRow, pageTail, type PageInfo, type ShownThumbnail } from './page.js';
@@ -29,6 +30,8 @@ export interface ReportJob {
   place: ThumbnailPlace;
   selection: Selection;
   version: string;
+  /** The page's language; by default the command's (--lang, else the locale). */
+  lang?: Lang;
   now: Date;
   /** Aborted (SIGINT): stop between rows; the temporary file is removed and -o keeps its old content. */
   signal?: AbortSignal;
@@ -58,7 +61,7 @@ export interface ReportSummary {
 
 const PROBLEMS_KEPT = 5;
 
-const errorPlaceholder = (row: CatalogRow): ShownThumbnail => ({ kind: 'unreadable', reason: row.error || 'the row is an error' });
+const errorPlaceholder = (row: CatalogRow): ShownThumbnail => ({ kind: 'unreadable', reason: row.error || t('report:thumb.errorRow') });
 
 function pageInfo(job: ReportJob, survey: Survey, folder: ThumbnailFolder | undefined): PageInfo {
   return {
@@ -75,6 +78,7 @@ function pageInfo(job: ReportJob, survey: Survey, folder: ThumbnailFolder | unde
     thumbSize: job.thumbnails?.size ?? 0,
     folder: folder ? path.basename(folder.dir) : undefined,
     version: job.version,
+    lang: job.lang ?? currentLang(),
   };
 }
 
@@ -114,7 +118,7 @@ async function openOutputs(job: ReportJob, survey: Survey, stdout: Writable): Pr
 
 export async function writeReport(job: ReportJob, stdout: Writable): Promise<ReportSummary> {
   if (job.output !== undefined && sameFile(job.output, job.catalog)) {
-    throw new UsageError(`Refusing to write the report over the catalog ${job.catalog}: give -o another file, e.g. report.html`);
+    throw new UsageError(t('report:refuseCatalog', { catalog: job.catalog }));
   }
   const survey = await surveyCatalog(job.catalog, job.selection);
   const { sink, folder } = await openOutputs(job, survey, stdout);
@@ -169,12 +173,12 @@ export async function writeReport(job: ReportJob, stdout: Writable): Promise<Rep
         summary[thumb.kind]++;
         if (row.status === 'error') summary.errorRows++;
       }
-      const problem = thumb?.kind === 'missing' ? `image not found: ${file}`
-        : thumb?.kind === 'unreadable' ? `no preview of ${file}: ${thumb.reason}`
-        : thumb?.changed ? `${file} has changed since it was catalogued (its SHA-256 differs)` : undefined;
+      const problem = thumb?.kind === 'missing' ? t('report:problem.missing', { file })
+        : thumb?.kind === 'unreadable' ? t('report:problem.noPreview', { file, why: thumb.reason })
+        : thumb?.changed ? t('report:problem.changed', { file }) : undefined;
       if (problem !== undefined && summary.problems.length < PROBLEMS_KEPT) summary.problems.push(problem);
       if (chunked) await write(chunkStart(written));
-      await write(pageRow({ row, n, file, thumb, fields: survey.fields, showPrompt: info.prompts.length > 1, deferred: folder !== undefined }));
+      await write(pageRow({ row, n, file, thumb, fields: survey.fields, showPrompt: info.prompts.length > 1, deferred: folder !== undefined, lang: info.lang }));
       written++;
     }
     if (chunked && written > 0) await write(CHUNK_END);

@@ -1,5 +1,7 @@
 // The report page, rendered on the server side: every value from the catalog
 // goes through escapeHtml, so the page holds no data a script must parse.
+import { tIn, type Lang, type MessageKey, type MessageValues } from '../i18n/index.js';
+import { messagesJson, pageLocale, pageMessages } from '../i18n/page-messages.js';
 import { fileSize } from '../support/words.js';
 import type { Status } from '../emit/columns.js';
 import type { ReadRow } from '../emit/read-catalog.js';
@@ -34,6 +36,8 @@ export interface PageInfo {
   /** The folder beside the page that holds the thumbnails; undefined when they are in the page. */
   folder: string | undefined;
   version: string;
+  /** The page's language: every word on it, and its script's. */
+  lang: Lang;
 }
 
 const STATUSES: readonly Status[] = ['ok', 'truncated', 'error'];
@@ -58,57 +62,75 @@ function localTimestamp(d: Date): string {
     + `${off < 0 ? '-' : '+'}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
 }
 
-function listed(values: string[], most = 3): string {
-  const shown = values.slice(0, most).map((v) => `<b>${escapeHtml(v)}</b>`).join(', ');
-  return values.length > most ? `${shown} and ${values.length - most} more` : shown;
+/**
+ * The page's words in its language. Messages that hold markup (`<b>`) are the catalog's own; every
+ * value put into one is escaped first (the `html` values of callers are escaped already).
+ */
+type Say = (key: MessageKey, values?: MessageValues) => string;
+const sayer = (lang: Lang): Say => (key, values) => tIn(lang, key, values);
+
+const statusKey = (s: Status): MessageKey => (s === 'ok' ? 'report:status.ok' : s === 'truncated' ? 'report:status.truncated' : 'report:status.error');
+
+function listed(say: Say, values: string[], most = 3): string {
+  const shown = values.slice(0, most).map((v) => `<b>${escapeHtml(v)}</b>`).join(say('report:list.separator'));
+  return values.length > most ? say('report:head.listMore', { list: shown, count: values.length - most }) : shown;
 }
 
 export function pageHead(info: PageInfo): string {
+  const say = sayer(info.lang);
   const css = reportCss({ thumbColumn: thumbColumn(info.thumbSize), thumbSize: info.thumbSize, chunkRows: CHUNK_ROWS });
   const name = info.catalog.split(/[\\/]/).pop() || info.catalog;
+  const statuses = STATUSES.map((s) => say('report:head.statusCount', { count: info.counts[s], status: say(statusKey(s)) })).join(say('report:list.separator'));
   const sub = [
-    `<span><b>${info.rows}</b> rows: ${STATUSES.map((s) => `${info.counts[s]} ${s}`).join(', ')}</span>`,
-    info.selection ? `<span>of <b>${info.total}</b> in the catalog, chosen by <b>${escapeHtml(info.selection)}</b></span>` : '',
-    info.reviewed ? `<span>${info.reviewed} reviewed</span>` : '',
-    info.prompts.length ? `<span>prompt ${listed(info.prompts)}</span>` : '',
-    info.models.length ? `<span>model ${listed(info.models)}</span>` : '',
-    `<span>generated ${escapeHtml(localTimestamp(info.generated))}</span>`,
-    info.base !== undefined ? `<span>images from <b class="file">${visibleName(info.base)}</b></span>` : '',
-  ].filter(Boolean).join('');
+    say('report:head.rows', { count: info.rows, statuses }),
+    info.selection ? say('report:head.selection', { total: info.total, selection: escapeHtml(info.selection) }) : '',
+    info.reviewed ? say('report:head.reviewed', { count: info.reviewed }) : '',
+    info.prompts.length ? say('report:head.prompts', { count: info.prompts.length, list: listed(say, info.prompts) }) : '',
+    info.models.length ? say('report:head.models', { count: info.models.length, list: listed(say, info.models) }) : '',
+    say('report:head.generated', { time: escapeHtml(localTimestamp(info.generated)) }),
+    info.base !== undefined ? say('report:head.base', { folder: visibleName(info.base) }) : '',
+  ].filter(Boolean).map((part) => `<span>${part}</span>`).join('');
   const button = (filter: string, label: string, n: number | string, pressed = false, hidden = false): string =>
-    `<button type="button" class="f-${filter}" data-filter="${filter}" aria-pressed="${pressed}"${hidden ? ' hidden' : ''}>${label}<span class="n">${n}</span></button>`;
+    `<button type="button" class="f-${filter}" data-filter="${filter}" aria-pressed="${pressed}"${hidden ? ' hidden' : ''}>${escapeHtml(label)}<span class="n">${n}</span></button>`;
+  const search = escapeHtml(say('report:search.label'));
   return `<!doctype html>
-<html lang="en">
+<html lang="${pageLocale(info.lang)}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(contentSecurityPolicy(css, REPORT_JS, info.folder !== undefined))}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="glm-vision ${escapeHtml(info.version)}">
-<title>${escapeHtml(name)} — glm-vision report</title>
+<title>${escapeHtml(say('report:title', { name }))}</title>
 <style>${css}</style>
 </head>
 <body>
 <header class="top">
-<h1><span class="what">glm-vision report ·</span> <span class="file" title="${escapeHtml(info.catalog)}">${visibleName(info.catalog)}</span></h1>
+<h1><span class="what">${escapeHtml(say('report:heading'))}</span> <span class="file" title="${escapeHtml(info.catalog)}">${visibleName(info.catalog)}</span></h1>
 <p class="sub">${sub}</p>
 </header>
-<nav class="bar" aria-label="Filter rows">
-<div class="filters" role="group" aria-label="Status">${button('all', 'all', info.rows, true)}${STATUSES.map((s) => button(s, s, info.counts[s])).join('')}${button('image', 'image problems', 0, false, true)}</div>
-<input id="q" type="search" placeholder="Search file names and answers  ( / )" aria-label="Search file names and answers" autocomplete="off" spellcheck="false">
-<span id="shown" aria-live="polite">${info.rows} rows</span>
+<nav class="bar" aria-label="${escapeHtml(say('report:filter.label'))}">
+<div class="filters" role="group" aria-label="${escapeHtml(say('report:filter.status'))}">${button('all', say('report:filter.all'), info.rows, true)}${
+  STATUSES.map((s) => button(s, say(statusKey(s)), info.counts[s])).join('')}${button('image', say('report:filter.image'), 0, false, true)}</div>
+<input id="q" type="search" placeholder="${escapeHtml(say('report:search.placeholder'))}" aria-label="${search}" autocomplete="off" spellcheck="false">
+<span id="shown" aria-live="polite">${escapeHtml(say('report:client.shownAll', { count: info.rows }))}</span>
 </nav>
 <main id="rows">
 `;
 }
 
 export function pageTail(info: PageInfo): string {
+  const say = sayer(info.lang);
+  const values = {
+    version: escapeHtml(info.version), catalog: visibleName(info.catalog), size: info.thumbSize,
+    folder: info.folder === undefined ? '' : visibleName(info.folder),
+  };
+  const footer = !info.thumbSize ? say('report:footer.plain', values)
+    : info.folder === undefined ? say('report:footer.thumbnails', values) : say('report:footer.folder', values);
   return `</main>
-<p id="none" hidden>No rows match.</p>
-<footer>Made by glm-vision ${escapeHtml(info.version)} from <span class="file">${visibleName(info.catalog)}</span>${
-  info.thumbSize ? `. Thumbnails are previews at most ${info.thumbSize} px; click one to enlarge it` : ''}${
-  info.folder !== undefined ? `; they are files in the folder <span class="file">${visibleName(info.folder)}</span> beside this page, which must stay with it` : ''
-}. This page loads nothing from the network.</footer>
+<p id="none" hidden>${escapeHtml(say('report:noRows'))}</p>
+<footer>${footer}</footer>
+<script type="application/json" id="messages">${messagesJson(pageMessages(info.lang, 'report', 'client.'))}</script>
 <script>${REPORT_JS}</script>
 </body>
 </html>
@@ -130,15 +152,16 @@ export function chunkStart(index: number): string {
 
 export const CHUNK_END = '</div>\n';
 
-function thumbCell(thumb: ShownThumbnail | undefined, file: string, deferred: boolean): string {
+function thumbCell(say: Say, thumb: ShownThumbnail | undefined, file: string, deferred: boolean): string {
   if (thumb === undefined) return '';
   if (thumb.kind === 'missing') {
-    return `<div class="thumb ph missing" title="${escapeHtml(file)}"><b>image not found</b>moved, deleted, or a wrong --base</div>`;
+    return `<div class="thumb ph missing" title="${escapeHtml(file)}"><b>${escapeHtml(say('report:thumb.missing'))}</b>${escapeHtml(say('report:thumb.missingWhy'))}</div>`;
   }
   if (thumb.kind === 'unreadable') {
-    return `<div class="thumb ph" title="${escapeHtml(file)}"><b>no preview</b>${escapeHtml(thumb.reason)}</div>`;
+    return `<div class="thumb ph" title="${escapeHtml(file)}"><b>${escapeHtml(say('report:thumb.noPreview'))}</b>${escapeHtml(thumb.reason)}</div>`;
   }
-  const flag = thumb.changed ? '<span class="flag" title="its SHA-256 is not the one in the catalog">file changed since cataloguing</span>' : '';
+  const flag = thumb.changed
+    ? `<span class="flag" title="${escapeHtml(say('report:thumb.changedWhy'))}">${escapeHtml(say('report:thumb.changed'))}</span>` : '';
   return `<div class="thumb"><img ${deferred ? 'data-src' : 'src'}="${escapeHtml(thumb.src)}" width="${thumb.width}" height="${thumb.height}" alt="" loading="lazy" decoding="async">${flag}</div>`;
 }
 
@@ -162,42 +185,49 @@ function fieldsHtml(obj: Record<string, unknown>, keys: string[], depth = 0): st
   return `<dl class="fields">${keys.map((k) => `<dt>${escapeHtml(k)}</dt><dd>${valueHtml(obj[k], depth)}</dd>`).join('')}</dl>`;
 }
 
-function answerHtml(row: ReadRow, fields: string[]): string {
+function answerHtml(say: Say, row: ReadRow, fields: string[]): string {
   const out = row.output;
   if (out === null) return '';
   if (typeof out === 'string') {
-    if (out === '') return '<div class="answer empty">(empty answer)</div>';
+    if (out === '') return `<div class="answer empty">${escapeHtml(say('report:row.emptyAnswer'))}</div>`;
     const long = out.length > CLAMP_CHARS || out.split('\n').length > CLAMP_LINES;
     const text = `<div class="answer${long ? ' clamp' : ''}" dir="auto">${escapeHtml(out)}</div>`;
-    return long ? `<div>${text}<button type="button" class="more">show all</button></div>` : text;
+    return long ? `<div>${text}<button type="button" class="more">${escapeHtml(say('report:client.showAll'))}</button></div>` : text;
   }
   // The catalog's field order first, then anything this row has besides.
   const keys = [...fields.filter((f) => f in out), ...Object.keys(out).filter((k) => !fields.includes(k))];
   return fieldsHtml(out, keys);
 }
 
-function metaHtml(row: ReadRow, showPrompt: boolean): string {
+function metaHtml(say: Say, row: ReadRow, showPrompt: boolean): string {
   const items: [string, string][] = [];
-  if (row.model) items.push(['model', escapeHtml(row.model)]);
-  if (showPrompt && row.prompt) items.push(['prompt', escapeHtml(row.prompt)]);
-  if (row.tokens_in !== null || row.tokens_out !== null) items.push(['tokens', `${row.tokens_in ?? '?'} in, ${row.tokens_out ?? '?'} out`]);
-  if (row.latency_ms !== null) items.push(['latency', latency(row.latency_ms)]);
+  if (row.model) items.push([say('report:meta.model'), escapeHtml(row.model)]);
+  if (showPrompt && row.prompt) items.push([say('report:meta.prompt'), escapeHtml(row.prompt)]);
+  if (row.tokens_in !== null || row.tokens_out !== null) {
+    items.push([say('report:meta.tokens'), escapeHtml(say('report:meta.tokensInOut', { in: row.tokens_in ?? '?', out: row.tokens_out ?? '?' }))]);
+  }
+  if (row.latency_ms !== null) items.push([say('report:meta.latency'), latency(row.latency_ms)]);
   const image = [
     row.width !== null && row.height !== null ? `${row.width}×${row.height}` : '',
     row.format ? escapeHtml(row.format) : '',
     row.bytes !== null ? fileSize(row.bytes) : '',
   ].filter(Boolean).join(' · ');
-  if (image) items.push(['image', image]);
+  if (image) items.push([say('report:meta.image'), image]);
   if (row.sha256) items.push(['sha256', `<span title="${escapeHtml(row.sha256)}">${escapeHtml(row.sha256.slice(0, 12))}…</span>`]);
-  return `<dl class="meta">${items.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`;
+  return `<dl class="meta">${items.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
 
 /** The review badge: accepted, edited, rejected (any other value shown as it is), and by whom. */
-function reviewBadge(row: ReadRow): string {
+const DECISION_KEYS: Record<string, MessageKey> = {
+  accepted: 'report:review.accepted', edited: 'report:review.edited', rejected: 'report:review.rejected',
+};
+
+function reviewBadge(say: Say, row: ReadRow): string {
   if (row.review === null) return '';
-  const known = ['accepted', 'edited', 'rejected'].includes(row.review) ? ` rv-${row.review}` : '';
-  const by = row.reviewer !== null ? ` <span class="by">by ${escapeHtml(row.reviewer)}</span>` : '';
-  return `<span class="badge rv${known}" title="review">${escapeHtml(row.review)}${by}</span>`;
+  const decision = DECISION_KEYS[row.review];
+  const known = decision ? ` rv-${row.review}` : '';
+  const by = row.reviewer !== null ? ` <span class="by">${escapeHtml(say('report:review.by', { reviewer: row.reviewer }))}</span>` : '';
+  return `<span class="badge rv${known}" title="${escapeHtml(say('report:review.title'))}">${escapeHtml(decision ? say(decision) : row.review)}${by}</span>`;
 }
 
 export interface RowView {
@@ -212,21 +242,24 @@ export interface RowView {
   showPrompt: boolean;
   /** The thumbnail is a file beside the page: the page's script sets its src when the row comes near. */
   deferred: boolean;
+  lang: Lang;
 }
 
-export function pageRow({ row, n, file, thumb, fields, showPrompt, deferred }: RowView): string {
+export function pageRow({ row, n, file, thumb, fields, showPrompt, deferred, lang }: RowView): string {
+  const say = sayer(lang);
   const issue = thumb !== undefined && (thumb.kind !== 'image' || thumb.changed);
+  const page = { page: row.page, pages: row.pages ?? '?' };
   const badges = [
-    row.page !== null ? `<span class="badge" title="page of the document">p. ${row.page}/${row.pages ?? '?'}</span>` : '',
-    `<span class="badge b-${row.status}">${row.status}</span>`,
-    row.cached ? '<span class="badge" title="answered from the cache">cached</span>' : '',
-    reviewBadge(row),
+    row.page !== null ? `<span class="badge" title="${escapeHtml(say('report:row.pageTitle'))}">${escapeHtml(say('report:row.page', page))}</span>` : '',
+    `<span class="badge b-${row.status}">${escapeHtml(say(statusKey(row.status)))}</span>`,
+    row.cached ? `<span class="badge" title="${escapeHtml(say('report:row.cachedTitle'))}">${escapeHtml(say('report:row.cached'))}</span>` : '',
+    reviewBadge(say, row),
   ].join('');
   const error = row.error ? `<div class="err" dir="auto">${escapeHtml(row.error)}</div>` : '';
   return `<article class="row s-${row.status}${issue ? ' img-issue' : ''}" id="r${n}" data-status="${row.status}">`
-    + thumbCell(thumb, file, deferred)
+    + thumbCell(say, thumb, file, deferred)
     + `<div class="body"><div class="head"><a class="num" href="#r${n}">#${n}</a><span class="file">${visibleName(row.SourceFile)}</span>${badges}</div>`
-    + error + answerHtml(row, fields) + '</div>'
-    + metaHtml(row, showPrompt)
+    + error + answerHtml(say, row, fields) + '</div>'
+    + metaHtml(say, row, showPrompt)
     + '</article>\n';
 }

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OutputError, whyWriteFailed } from '../emit/sink.js';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 
 /** Says whose the folder is: only a folder holding it is ever emptied. */
@@ -22,10 +23,8 @@ export function thumbnailFolderOf(page: string): string {
   return path.join(path.dirname(path.resolve(page)), thumbnailFolderName(page));
 }
 
-const markerText = (page: string): string =>
-  `The thumbnails of ${path.basename(page)}, written by glm-vision report.\n`
-  + 'The page shows them from here: keep this folder beside it (copy or move the two together).\n'
-  + 'Each new report replaces what is in it.\n';
+// Read by people who find the folder; it is known as ours by its name alone, so its text may be in any language.
+const markerText = (page: string): string => `${t('report:folder.marker', { page: path.basename(page) })}\n`;
 
 type Found = 'none' | 'ours' | 'empty' | 'foreign';
 
@@ -34,7 +33,7 @@ async function writing<T>(target: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw new OutputError(`Cannot write ${target}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+    throw new OutputError(t('emit:write.cannot', { target, why: whyWriteFailed(error as NodeJS.ErrnoException) }));
   }
 }
 
@@ -80,7 +79,7 @@ export async function openThumbnailFolder(page: string): Promise<ThumbnailFolder
   const name = path.basename(dir);
   const found = await whose(dir);
   if (found === 'foreign') {
-    throw new UsageError(`${name} beside ${path.basename(page)} exists and was not written by glm-vision report: move it away, or write the page elsewhere with -o`);
+    throw new UsageError(t('report:folder.foreign', { folder: name, page: path.basename(page) }));
   }
   const generation = `g${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const root = path.join(dir, generation);

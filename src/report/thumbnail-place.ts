@@ -3,6 +3,7 @@
 // a page of hundreds of MB on stdout.
 import { INLINE_THUMBNAILS } from '../config/constants.js';
 import type { THUMBNAIL_PLACES } from '../config/command-options.js';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { thumbnailFolderName } from './thumbnail-folder.js';
 
@@ -29,16 +30,14 @@ export interface PlaceQuestion {
 /** 'page' or 'folder'; a UsageError where the answer would be a huge page on stdout or a folder beside no file. */
 export function placeThumbnails(q: PlaceQuestion): 'page' | 'folder' {
   if (q.asked === 'folder') {
-    if (!q.toFile) throw new UsageError('--thumbnails-in folder writes the thumbnails beside the page: give -o FILE, a regular file');
+    if (!q.toFile) throw new UsageError(t('report:place.folderNeedsFile'));
     return 'folder';
   }
   if (q.asked === 'page') return 'page';
   const limit = inlineLimit(q.thumbSize, q.inlineAtDefaultSize);
   if (q.pictured <= limit) return 'page';
   if (q.toFile) return 'folder';
-  throw new UsageError(
-    `The report of ${q.rows} rows would hold ${q.pictured} thumbnails inside one page on stdout, more than the ${limit} a page holds at --thumb-size ${q.thumbSize}: `
-    + `write it with -o report.html (the thumbnails then go to ${thumbnailFolderName('report.html')}/ beside it), show fewer rows with --only or --limit, `
-    + 'or leave the pictures out with --no-thumbnails (--thumbnails-in page embeds them all regardless)',
-  );
+  throw new UsageError(t('report:place.tooMany', {
+    rows: q.rows, pictured: q.pictured, limit, size: q.thumbSize, folder: `${thumbnailFolderName('report.html')}/`,
+  }));
 }

@@ -2,6 +2,7 @@
 // folder beside it). The user's images are only ever read.
 import { stat } from 'node:fs/promises';
 import PQueue from 'p-queue';
+import { t } from '../i18n/index.js';
 import { FileFailure } from '../support/errors.js';
 import { readRegularFile, sha256 } from '../pipeline/hash.js';
 import type { ImageInput } from '../backends/backend.js';
@@ -65,7 +66,7 @@ export async function makeThumbnail(
     await stat(file);
   } catch (error) {
     if (isMissing(error)) return { kind: 'missing' };
-    return { kind: 'unreadable', reason: `cannot open: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+    return { kind: 'unreadable', reason: t('report:thumb.cannotOpen', { why: (error as NodeJS.ErrnoException).code ?? (error as Error).message }) };
   }
   try {
     const { data, sha, document } = await read(file);

@@ -3,6 +3,7 @@
 // name its line. A UTF-8 byte-order mark and CRLF line ends are fine.
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { unneutralizeCell } from '../emit/neutralize.js';
 
@@ -28,10 +29,10 @@ function readCsv(data: Buffer, file: string): DecisionFile {
   try {
     parsed = parse(data, { bom: true, info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof parsed;
   } catch (error) {
-    throw new UsageError(`${file}: not a readable CSV: ${(error as Error).message}`);
+    throw new UsageError(t('reviewio:file.notCsv', { file, why: (error as Error).message }));
   }
   const header = parsed[0]?.record;
-  if (!header) throw new UsageError(`${file} is empty: no header row`);
+  if (!header) throw new UsageError(t('reviewio:file.noHeader', { file }));
   const columns = header.map((c) => c.trim());
   const records: DecisionRecord[] = [];
   // info.bytes is where a record ends; the next one starts there, after any empty lines.
@@ -69,9 +70,9 @@ function readJsonl(text: string, file: string): DecisionFile {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      throw new UsageError(`${file} line ${i + 1}: not JSON (${(error as Error).message})`);
+      throw new UsageError(t('reviewio:file.notJson', { file, line: i + 1, why: (error as Error).message }));
     }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${file} line ${i + 1}: not a JSON object`);
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(t('reviewio:file.notObject', { file, line: i + 1 }));
     for (const k of Object.keys(value)) columns.add(k);
     records.push({ line: i + 1, values: value as Record<string, unknown> });
   });
@@ -85,9 +86,10 @@ export function readDecisionFile(file: string, shownAs = file): DecisionFile {
     data = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`Cannot read ${shownAs}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message}`);
+    const values = { file: shownAs, why: (error as Error).message };
+    throw new UsageError(t(code === 'ENOENT' ? 'reviewio:file.noSuchFile' : code === 'EISDIR' ? 'reviewio:file.isFolder' : 'reviewio:file.cannotRead', values));
   }
   const text = data.toString('utf8').replace(/^\uFEFF/, '');
-  if (text.trim() === '') throw new UsageError(`${shownAs} is empty`);
+  if (text.trim() === '') throw new UsageError(t('reviewio:file.empty', { file: shownAs }));
   return text.trimStart().startsWith('{') ? readJsonl(text, shownAs) : readCsv(data, shownAs);
 }

@@ -9,6 +9,7 @@ import { DECISIONS, ReviewStore, type Decision, type ReviewInput } from '../cach
 import { shortFingerprint, type JobSummary } from '../cache/jobs.js';
 import { answerValue } from '../pipeline/answer.js';
 import { compileValidator } from '../pipeline/parse.js';
+import { t } from '../i18n/index.js';
 import { LIST_SEPARATOR } from '../emit/columns.js';
 import type { DecisionFile, DecisionRecord } from './decision-file.js';
 
@@ -157,7 +158,7 @@ export class ImportPlanner {
         if (earlier) {
           const a = earlier.input;
           if (a.decision !== input.decision || a.output !== input.output || a.modelOutput !== input.modelOutput) {
-            throw new RowProblem(`decides the same image as line ${earlier.line} differently (one image under two paths, or one page twice?)`);
+            throw new RowProblem(t('reviewio:problem.conflict', { line: earlier.line }));
           }
           plan.counts.unchanged++;
           continue;
@@ -170,14 +171,14 @@ export class ImportPlanner {
           plan.counts.unchanged++;
           continue;
         }
-        if (badTime !== undefined) throw new RowProblem(`reviewed_at ${JSON.stringify(badTime)} is not a time (2026-12-02T09:30:00Z)`);
+        if (badTime !== undefined) throw new RowProblem(t('reviewio:problem.badTime', { value: JSON.stringify(badTime) }));
         seen.set(key, { line: record.line, input });
         plan.inputs.push(input);
         plan.counts[input.decision]++;
         if (stale) plan.counts.stale++;
       } catch (error) {
         if (!(error instanceof RowProblem)) throw error;
-        plan.problems.push(`line ${record.line}: ${error.message}`);
+        plan.problems.push(t('reviewio:problem.atLine', { line: record.line, problem: error.message }));
       }
     }
     return plan;
@@ -204,15 +205,14 @@ export class ImportPlanner {
   private job(record: DecisionRecord): JobContext {
     const given = text(record.values.job)?.toLowerCase();
     if (given === undefined) {
-      if (this.options.job === undefined) throw new RowProblem('no job: give the file a job column, or --job');
+      if (this.options.job === undefined) throw new RowProblem(t('reviewio:problem.noJob'));
       return this.context(this.options.job);
     }
     if (this.options.jobs.has(given)) return this.context(given);
     const matches = /^[0-9a-f]{4,}$/.test(given) ? [...this.options.jobs.keys()].filter((fp) => fp.startsWith(given)) : [];
     if (matches.length === 1) return this.context(matches[0] as string);
-    throw new RowProblem(matches.length > 1
-      ? `job ${JSON.stringify(given)} matches ${matches.length} jobs; give more digits`
-      : `no job ${JSON.stringify(given)} in the cache (glm-vision cache stats lists them)`);
+    const values = { job: JSON.stringify(given), count: matches.length };
+    throw new RowProblem(matches.length > 1 ? t('reviewio:problem.jobAmbiguous', values) : t('reviewio:problem.jobUnknown', values));
   }
 
   /** The file's hash, and the path it is shown by. */
@@ -221,15 +221,15 @@ export class ImportPlanner {
     const indexed = source === undefined ? undefined : this.indexed(source);
     const given = text(record.values.sha256);
     if (given !== undefined) {
-      if (!/^[0-9a-f]{64}$/i.test(given)) throw new RowProblem(`sha256 ${JSON.stringify(given)} is not a SHA-256 (64 hex digits)`);
+      if (!/^[0-9a-f]{64}$/i.test(given)) throw new RowProblem(t('reviewio:problem.badSha', { value: JSON.stringify(given) }));
       const sha = given.toLowerCase();
       // The image the row was made of; its path as the index knows it (the file may have changed since).
       const shownPath = indexed?.path ?? source ?? ((this.q.filePath.get(sha) as string | undefined) ?? null);
       return { sha, shown: source ?? sha.slice(0, 12), path: shownPath };
     }
-    if (source === undefined) throw new RowProblem('no SourceFile, path or sha256 to say which image it is');
+    if (source === undefined) throw new RowProblem(t('reviewio:problem.noImage'));
     if (indexed) return { sha: indexed.sha, shown: source, path: indexed.path };
-    throw new RowProblem(`no file ${JSON.stringify(source)} in the cache's file index (give its sha256)`);
+    throw new RowProblem(t('reviewio:problem.notIndexed', { file: JSON.stringify(source) }));
   }
 
   /** A path as the file index has it: as catalogued, without the "./" a formula guard put before "=x.jpg", or from here. */
@@ -246,7 +246,7 @@ export class ImportPlanner {
     const v = record.values.page;
     if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return null;
     const n = typeof v === 'number' ? v : Number(String(v).trim());
-    if (!Number.isInteger(n) || n < 1) throw new RowProblem(`page ${JSON.stringify(v)} is not a page number (1, 2, …)`);
+    if (!Number.isInteger(n) || n < 1) throw new RowProblem(t('reviewio:problem.badPage', { value: JSON.stringify(v) }));
     return n;
   }
 
@@ -254,7 +254,7 @@ export class ImportPlanner {
   private value(record: DecisionRecord, file: DecisionFile, ctx: JobContext, column: 'output' | 'model_output'): Value | null {
     const v = record.values[column];
     if (ctx.validate === undefined) {
-      if (v !== null && typeof v === 'object') throw new RowProblem(`${column} is an object, but the job's prompt answers with text`);
+      if (v !== null && typeof v === 'object') throw new RowProblem(t('reviewio:problem.objectForText', { column }));
       return v === null || v === undefined || String(v).trim() === '' ? null : String(v);
     }
     if (column === 'output' && file.format === 'csv') {
@@ -266,7 +266,7 @@ export class ImportPlanner {
     }
     if (v === null || v === undefined) return null;
     if (typeof v === 'object') {
-      if (Array.isArray(v)) throw new RowProblem(`${column} is a list, not one answer's fields (a --group-pages catalog cannot be imported)`);
+      if (Array.isArray(v)) throw new RowProblem(t('reviewio:problem.list', { column }));
       return v as Record<string, unknown>;
     }
     const s = String(v);
@@ -277,7 +277,7 @@ export class ImportPlanner {
     } catch {
       // Not JSON: the model's text as it was (a structured answer that did not parse).
     }
-    if (column === 'output') throw new RowProblem(`output is not the JSON of the fields ${ctx.fields.join(', ')} (or give them as columns)`);
+    if (column === 'output') throw new RowProblem(t('reviewio:problem.outputNotJson', { fields: ctx.fields.join(', ') }));
     return s;
   }
 
@@ -289,18 +289,20 @@ export class ImportPlanner {
       return undefined;
     }
     const decision = said.toLowerCase() as Decision;
-    if (!DECISIONS.includes(decision)) throw new RowProblem(`unknown review ${JSON.stringify(said)} (expected ${DECISIONS.join(', ')} or empty)`);
+    if (!DECISIONS.includes(decision)) throw new RowProblem(t('reviewio:problem.unknownReview', { review: JSON.stringify(said), expected: DECISIONS.join(', ') }));
     const ctx = this.job(record);
     const { sha, shown, path: shownPath } = this.file(record);
     const page = this.page(record);
-    const what = `${shown}${page === null ? '' : ` page ${page}`}`;
     if (page === null && this.q.isDocument.get(sha, sha) !== undefined) {
-      throw new RowProblem(`${shown} is a document (PDF or multi-page TIFF): each decision needs its page (a --group-pages catalog cannot be imported)`);
+      throw new RowProblem(t('reviewio:problem.documentNeedsPage', { file: shown }));
     }
     const keys = this.store.keysOfRow(sha, page, ctx.fingerprint);
     const raw = keys && (this.store.answer(keys.answer, ctx.fingerprint) ??
       (page === null ? (this.q.byContent.get(ctx.fingerprint, keys.review) as string | undefined) : undefined));
-    if (!keys || raw === undefined) throw new RowProblem(`no answer in the cache for ${what} under job ${shortFingerprint(ctx.fingerprint)}`);
+    if (!keys || raw === undefined) {
+      const values = { file: shown, page, job: shortFingerprint(ctx.fingerprint) };
+      throw new RowProblem(page === null ? t('reviewio:problem.noAnswer', values) : t('reviewio:problem.noAnswerPage', values));
+    }
 
     const at = text(record.values.reviewed_at);
     const parsed = at === undefined ? this.options.now : /^\d{4}-\d{2}-\d{2}/.test(at) ? Date.parse(at) : Number.NaN;
@@ -322,14 +324,14 @@ export class ImportPlanner {
           const merged: Record<string, unknown> = { ...decidedOn, ...value };
           value = Object.fromEntries([...ctx.fields.filter((f) => f in merged), ...Object.keys(merged).filter((k) => !ctx.fields.includes(k))].map((k) => [k, merged[k]]));
         }
-        if (value === null) throw new RowProblem(`edited, but without the text (${ctx.validate ? `fill ${ctx.fields.join(', ')}` : 'fill output'})`);
+        if (value === null) throw new RowProblem(t('reviewio:problem.editWithoutText', { fields: ctx.validate ? ctx.fields.join(', ') : 'output' }));
         if (ctx.validate && typeof value === 'object' && !ctx.validate(value)) {
           const why = (ctx.validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim()).join('; ');
-          throw new RowProblem(`the edited fields do not match the job's schema: ${why}`);
+          throw new RowProblem(t('reviewio:problem.editSchema', { why }));
         }
         output = typeof value === 'string' ? value : JSON.stringify(value);
       } else if (value !== null && decidedOn !== null && !same(value, decidedOn, true)) {
-        throw new RowProblem("accepted, but the text differs from the model's answer: write edited to keep the change, or put the model's answer back");
+        throw new RowProblem(t('reviewio:problem.acceptedChanged'));
       }
     }
     const reviewer = text(record.values.reviewer) ?? this.options.reviewer;

@@ -1,5 +1,6 @@
 // The rows of a cache job, for a review without a catalog: each indexed file's answer (path_answers)
 // and each page of an indexed document, two queries in all, each row with its keys already known.
+import { t } from '../i18n/index.js';
 import type Database from 'better-sqlite3';
 import type { Status } from '../emit/columns.js';
 import { UsageError } from '../support/errors.js';
@@ -8,7 +9,7 @@ import type { ReviewRow } from './rows.js';
 /** The job of the most recent run that had one. */
 export function latestJob(db: Database.Database, file: string): string {
   const job = db.prepare('SELECT job FROM runs WHERE job IS NOT NULL ORDER BY id DESC LIMIT 1').pluck().get() as string | undefined;
-  if (job === undefined) throw new UsageError(`The cache ${file} has no run yet: catalog some files first, or name a catalog`);
+  if (job === undefined) throw new UsageError(t('review:server.noRun', { file }));
   return job;
 }
 

@@ -1,6 +1,8 @@
 // The page's script, part 1 of 5 (page-js.ts joins them into one /app.js): the shared state, the
 // API calls and small DOM helpers. Text from the server only ever reaches the page as textContent
 // or a form value; no markup is built from strings.
+import { FORMAT_MESSAGE_JS } from '../i18n/page-messages.js';
+
 export const CLIENT_CORE = String.raw`
 const $ = (id) => document.getElementById(id);
 const ROW_H = 64;
@@ -23,9 +25,9 @@ function queued(action) {
   return pending;
 }
 
+${FORMAT_MESSAGE_JS}
 function t(key, values) {
-  const text = st.strings[key] || key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (values && name in values ? String(values[name]) : m));
+  return formatMessage(st.strings, document.documentElement.lang, key, values);
 }
 
 function el(tag, cls, text) {
@@ -121,6 +123,6 @@ function applyCounts(c) {
     b.querySelector('.n').textContent = String(c[b.dataset.filter]);
   }
   $('progress').textContent = t('progress', { done: c.accepted + c.edited + c.rejected, total: c.reviewable });
-  $('shown').textContent = st.total === c.all ? t('shown', { n: c.all }) : t('shownOf', { n: st.total, total: c.all });
+  $('shown').textContent = st.total === c.all ? t('shown', { count: c.all }) : t('shownOf', { shown: st.total, count: c.all });
 }
 `;

@@ -38,7 +38,7 @@ function itemNode(row, pos) {
     name.title = row.source;
     const sub = el('span', 'sub');
     sub.append(el('span', 'num', '#' + row.n));
-    if (row.page !== null) sub.append(el('span', '', 'p. ' + row.page + '/' + (row.pages === null ? '?' : row.pages)));
+    if (row.page !== null) sub.append(el('span', '', t('listPage', { page: row.page, pages: row.pages === null ? '?' : row.pages })));
     if (row.status !== 'ok') sub.append(el('span', 'badge b-' + row.status, t('status.' + row.status)));
     if (row.state !== 'unreviewed' && row.state !== 'none') sub.append(el('span', 'badge b-' + row.state, t('state.' + row.state)));
     txt.append(name, sub);

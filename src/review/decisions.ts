@@ -1,6 +1,7 @@
 // A person's decision on a row, committed to the cache before the page is answered: ReviewStore.save
 // runs one immediate transaction, so a decision the page was told about survives the server being
 // killed the next moment. The row's review key, the model's answer and its state are read afresh.
+import { t } from '../i18n/index.js';
 import { DECISIONS, type Decision, type Review, type ReviewStore } from '../cache/reviews.js';
 import type { FieldChecker } from './fields.js';
 import type { ReviewRow } from './rows.js';
@@ -45,8 +46,8 @@ export class Decisions {
       const problems = this.checker.problems(row.job, req.fields);
       return problems === undefined ? { output: JSON.stringify(req.fields) } : { status: 422, message: problems };
     }
-    if (typeof req.text !== 'string') return { status: 400, message: 'an edit needs its text' };
-    if (req.text.length > MAX_TEXT) return { status: 422, message: 'the text is too long' };
+    if (typeof req.text !== 'string') return { status: 400, message: t('review:server.editNeedsText') };
+    if (req.text.length > MAX_TEXT) return { status: 422, message: t('review:server.textTooLong') };
     return { output: req.text };
   }
 

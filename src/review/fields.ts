@@ -1,6 +1,7 @@
 // A structured answer's fields as the page edits them: one input per schema property, of a kind the
 // page knows how to turn back into JSON (lists one item per line, objects as JSON text). Edited
 // fields are checked against the job's schema before they are saved, as the model's answers were.
+import { t } from '../i18n/index.js';
 import type { ValidateFunction } from 'ajv';
 import type { JsonSchema } from '../backends/backend.js';
 import { compileValidator } from '../pipeline/parse.js';
@@ -71,7 +72,7 @@ export class FieldChecker {
 
   /** Undefined when the fields may be saved, else what is wrong with them. */
   problems(job: string, fields: unknown): string | undefined {
-    if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return 'the fields must be a JSON object';
+    if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return t('review:server.fieldsNotObject');
     if (!this.validators.has(job)) {
       const schema = this.schemaOf(job);
       this.validators.set(job, schema ? compileValidator(schema) : undefined);

@@ -1,6 +1,7 @@
 // The page's pictures, made when asked for: a row's image (or its document's page, rendered then)
 // turned as the model saw it (EXIF orientation), scaled down, WebP. Nothing is read at start-up;
 // what was made is kept in a bounded LRU, and a document stays open while its pages are walked.
+import { t } from '../i18n/index.js';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
@@ -82,7 +83,7 @@ export class ImageServer {
     try {
       await stat(file);
     } catch (error) {
-      return isMissing(error) ? { kind: 'missing' } : { kind: 'unreadable', reason: `cannot open: ${(error as NodeJS.ErrnoException).code ?? ''}` };
+      return isMissing(error) ? { kind: 'missing' } : { kind: 'unreadable', reason: t('review:server.cannotOpen', { why: (error as NodeJS.ErrnoException).code ?? '' }) };
     }
     try {
       const paged = row.page !== null || kindByName(file) !== undefined;

@@ -39,10 +39,13 @@ export function sendError(res: ServerResponse, status: number, error: string, me
   sendJson(res, status, message === undefined ? { error } : { error, message });
 }
 
+/** An event stream's first line: a comment (no person reads it) that makes the browser see the stream open. */
+const STREAM_OPENED = ': glm-vision review\n\n';
+
 /** Starts a text/event-stream response (the page's channel for other tabs' decisions). */
 export function startEvents(res: ServerResponse): void {
   res.writeHead(200, { ...HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
-  res.write(': glm-vision review\n\n');
+  res.write(STREAM_OPENED);
 }
 
 /** A POST's JSON body, at most `limit` bytes; undefined when it is too long or not JSON. */

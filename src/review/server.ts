@@ -6,12 +6,12 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { JsonSchema } from '../backends/backend.js';
 import type { ReviewStore } from '../cache/reviews.js';
-import type { Lang } from '../prompt/render.js';
+import type { Lang } from '../i18n/index.js';
+import { pageMessages } from '../i18n/page-messages.js';
 import { Decisions } from './decisions.js';
 import { Events } from './events.js';
 import { FieldChecker } from './fields.js';
 import { Guard, newToken, queryToken } from './guard.js';
-import { strings } from './i18n.js';
 import { ImageServer } from './images.js';
 import { REVIEW_CSS } from './page-css.js';
 import { pageHtml } from './page-html.js';
@@ -64,7 +64,7 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
     page: pageHtml({ lang: options.lang, title: options.title, reviewer: options.reviewer }),
     css: REVIEW_CSS,
     js: REVIEW_JS,
-    meta: () => ({ lang: options.lang, strings: strings(options.lang), reviewer: options.reviewer, title: options.title, counts: states.counts() }),
+    meta: () => ({ lang: options.lang, strings: pageMessages(options.lang, 'review'), reviewer: options.reviewer, title: options.title, counts: states.counts() }),
   };
   let origin = '';
   const guard = new Guard(newToken(), () => origin);

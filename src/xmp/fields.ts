@@ -1,5 +1,6 @@
 // Which catalog answers become which XMP fields. Text jobs give a description;
 // structured jobs are mapped by field name, overridable per run.
+import { t } from '../i18n/index.js';
 import { UsageError } from '../support/errors.js';
 import { VERSION } from '../support/version.js';
 import { LIST_SEPARATOR, type CatalogRow } from '../emit/columns.js';
@@ -33,10 +34,10 @@ export interface XmpFields {
 /** `--title a,b`: names checked against the catalog's fields. */
 export function fieldList(flag: string, value: string, known: readonly string[]): string[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw new UsageError(`Expected field names for ${flag} but received ${JSON.stringify(value)}`);
+  if (names.length === 0) throw new UsageError(t('xmp:fields.expected', { flag, value: JSON.stringify(value) }));
   const unknown = names.filter((n) => n !== 'output' && !known.includes(n));
   if (unknown.length && known.length) {
-    throw new UsageError(`${flag}: the catalog has no field ${JSON.stringify(unknown[0])} (its fields: ${known.join(', ')})`);
+    throw new UsageError(t('xmp:fields.unknown', { flag, field: JSON.stringify(unknown[0]), fields: known.join(', ') }));
   }
   return names;
 }

@@ -3,6 +3,7 @@
 // stay, and a title or description someone edited is kept unless asked.
 import { createHash } from 'node:crypto';
 import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import { t } from '../i18n/index.js';
 import { isProvenanceNote, isReviewedNote, type XmpFields } from './fields.js';
 
 const NS = {
@@ -47,7 +48,7 @@ function parse(text: string, file: string): Document {
       },
     }).parseFromString(text, 'text/xml');
   } catch (error) {
-    throw new SidecarError(`${file} is not valid XML (${(error as Error).message.split('\n')[0]}); left as it is`);
+    throw new SidecarError(t('xmp:sidecar.notXml', { file, why: (error as Error).message.split('\n')[0] }));
   }
 }
 
@@ -60,7 +61,7 @@ class Packet {
 
   constructor(readonly doc: Document, file: string) {
     const rdf = doc.getElementsByTagNameNS(NS.rdf, 'RDF')[0];
-    if (!rdf) throw new SidecarError(`${file} has no rdf:RDF element, so it is not an XMP sidecar; left as it is`);
+    if (!rdf) throw new SidecarError(t('xmp:sidecar.noRdf', { file }));
     this.descriptions = children(rdf, NS.rdf, 'Description');
     let target = this.descriptions[0];
     if (!target) {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { CatalogRow } from '../emit/columns.js';
 import { imagePath } from '../emit/read-catalog.js';
 import { fileSink, OutputError, whyWriteFailed } from '../emit/sink.js';
+import { t } from '../i18n/index.js';
 import { xmpFields, type FieldMap, type NoteSource } from './fields.js';
 import { mergeSidecar, SidecarError, withdrawFromSidecar, type MergeOutcome } from './sidecar.js';
 
@@ -60,7 +61,7 @@ async function readSidecar(file: string): Promise<{ text: string | undefined; mo
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) throw new NotASidecar(`${file} is not a regular file (a device, FIFO or socket?); left alone`);
+    if (!stats.isFile()) throw new NotASidecar(t('xmp:sidecar.notRegular', { file }));
     const mode = stats.mode & 0o777;
     return { text: await handle.readFile('utf8'), mode };
   } finally {
@@ -115,12 +116,12 @@ export async function writeSidecars(rows: readonly CatalogRow[], options: Sideca
     }
     const owner = owners.get(sidecar);
     if (owner !== undefined && owner !== image) {
-      fail(`${path.basename(owner)} and ${path.basename(image)} would share the sidecar ${sidecar}; use --sidecar-name photo.jpg.xmp`);
+      fail(t('xmp:sidecar.shared', { owner: path.basename(owner), image: path.basename(image), sidecar }));
       continue;
     }
     owners.set(sidecar, image);
     if (!existsSync(image)) {
-      fail(`image not found at ${image} (run from the folder the catalog was made in, or pass --base)`);
+      fail(t('xmp:sidecar.noImage', { image }));
       continue;
     }
     const read = await readOrFail(sidecar, fail);
@@ -159,7 +160,7 @@ async function readOrFail(sidecar: string, fail: (reason: string) => void): Prom
   try {
     return await readSidecar(sidecar);
   } catch (error) {
-    fail(error instanceof NotASidecar ? error.message : `cannot read ${sidecar}: ${whyWriteFailed(error as NodeJS.ErrnoException)}`);
+    fail(error instanceof NotASidecar ? error.message : t('xmp:sidecar.cannotRead', { sidecar, why: whyWriteFailed(error as NodeJS.ErrnoException) }));
     return undefined;
   }
 }

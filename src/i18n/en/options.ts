@@ -165,5 +165,5 @@ export default {
   'batch status.json': 'print a JSON array of the batches instead of a table',
   'ask.prompt': 'built-in prompt name or a template file (default: qa with a QUESTION, else describe)',
   'ask.json': 'print the catalog row (one JSON object, as catalog writes it) instead of the answer alone',
-  'report.lang': 'language of messages (default: from LC_ALL, LC_MESSAGES or LANG, else en)',
+  'report.lang': 'language of the page and of messages (default: from LC_ALL, LC_MESSAGES or LANG, else en)',
 };

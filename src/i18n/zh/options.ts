@@ -166,5 +166,5 @@ export default {
   'batch status.json': '输出批次的 JSON 数组而不是表格',
   'ask.prompt': '内置提示词名称或模板文件（默认：给出 QUESTION 时用 qa，否则用 describe）',
   'ask.json': '输出完整的编目行（一个 JSON 对象，与 catalog 写出的相同），而不只是回答',
-  'report.lang': '提示信息的语言（默认：取自 LC_ALL、LC_MESSAGES 或 LANG，否则为 en）',
+  'report.lang': '页面和提示信息的语言（默认：取自 LC_ALL、LC_MESSAGES 或 LANG，否则为 en）',
 } satisfies Translation<typeof en>;

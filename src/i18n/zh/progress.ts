@@ -2,7 +2,7 @@ import type { Translation } from '../catalogs.js';
 import type en from '../en/progress.js';
 
 export default {
-  line: 'glm-vision：{{text}}',
+  line: 'glm-vision: {{text}}',
   'bar.cached': '已缓存 {{n}}',
   'bar.failed': '失败 {{n}}',
   'rate.images': '{{rate}} 张/秒',

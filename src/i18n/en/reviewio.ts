@@ -1,0 +1,33 @@
+// `glm-vision review import`: the decision file and each row's problem (the command's summary is cli's).
+export default {
+  'file.notCsv': '{{file}}: not a readable CSV: {{why}}',
+  'file.noHeader': '{{file}} is empty: no header row',
+  'file.notJson': '{{file}} line {{line}}: not JSON ({{why}})',
+  'file.notObject': '{{file}} line {{line}}: not a JSON object',
+  'file.noSuchFile': 'Cannot read {{file}}: no such file',
+  'file.isFolder': 'Cannot read {{file}}: it is a folder',
+  'file.cannotRead': 'Cannot read {{file}}: {{why}}',
+  'file.empty': '{{file}} is empty',
+
+  'problem.atLine': 'line {{line}}: {{problem}}',
+  'problem.conflict': 'decides the same image as line {{line}} differently (one image under two paths, or one page twice?)',
+  'problem.badTime': 'reviewed_at {{value}} is not a time (2026-12-02T09:30:00Z)',
+  'problem.noJob': 'no job: give the file a job column, or --job',
+  'problem.jobAmbiguous': 'job {{job}} matches {{count}} jobs; give more digits',
+  'problem.jobUnknown': 'no job {{job}} in the cache (glm-vision cache stats lists them)',
+  'problem.badSha': 'sha256 {{value}} is not a SHA-256 (64 hex digits)',
+  'problem.noImage': 'no SourceFile, path or sha256 to say which image it is',
+  'problem.notIndexed': "no file {{file}} in the cache's file index (give its sha256)",
+  'problem.badPage': 'page {{value}} is not a page number (1, 2, …)',
+  'problem.objectForText': "{{column}} is an object, but the job's prompt answers with text",
+  'problem.list': "{{column}} is a list, not one answer's fields (a --group-pages catalog cannot be imported)",
+  'problem.outputNotJson': 'output is not the JSON of the fields {{fields}} (or give them as columns)',
+  'problem.unknownReview': 'unknown review {{review}} (expected {{expected}} or empty)',
+  'problem.documentNeedsPage': '{{file}} is a document (PDF or multi-page TIFF): each decision needs its page (a --group-pages catalog cannot be imported)',
+  'problem.noAnswer': 'no answer in the cache for {{file}} under job {{job}}',
+  'problem.noAnswerPage': 'no answer in the cache for {{file}} page {{page}} under job {{job}}',
+  'problem.editWithoutText': 'edited, but without the text (fill {{fields}})',
+  'problem.editSchema': "the edited fields do not match the job's schema: {{why}}",
+  'problem.acceptedChanged': "accepted, but the text differs from the model's answer: write edited to keep the change, or put the model's answer back",
+
+};

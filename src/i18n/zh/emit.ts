@@ -1,0 +1,38 @@
+import type { Translation } from '../catalogs.js';
+import type en from '../en/emit.js';
+
+export default {
+  'write.cannot': '无法写入 {{target}}：{{why}}',
+  'write.cannotStream': '无法写入 {{name}}：{{why}}',
+  'write.closed': '{{name}} 已关闭',
+  'write.readerGone': '{{target}} 的读取端已离开',
+  'write.isFolder': '无法写入 {{target}}：它是一个文件夹；请指定其中的一个文件',
+  'write.isSocket': '无法写入 {{target}}：它是一个套接字（socket）；请写入文件、FIFO 或标准输出（-o -）',
+  'write.because': '{{why}}（{{code}}）',
+  'write.ENOSPC': '磁盘已满',
+  'write.EDQUOT': '超出磁盘配额',
+  'write.EFBIG': '文件过大',
+  'write.EROFS': '文件系统只读',
+  'write.EACCES': '权限不足',
+  'write.ENOENT': '文件夹不存在',
+  'write.EISDIR': '它是一个文件夹',
+  'write.ENOTDIR': '路径中的某个文件夹其实是文件',
+  'write.ELOOP': '符号链接层数过多',
+  'write.ENXIO': '后面没有设备或读取端',
+  'write.EIO': '输入/输出错误',
+
+  'read.problem': '{{file}}{{at}}：{{why}}',
+  'read.line': ' 第 {{line}} 行',
+  'read.row': ' 第 {{row}} 行',
+  'read.noSuchFile': '无法读取编目结果 {{file}}：文件不存在',
+  'read.cannotRead': '无法读取编目结果 {{file}}：{{why}}',
+  'read.empty': '编目结果 {{file}} 是空的',
+  'read.noSourceFile': '没有 SourceFile',
+  'read.unknownStatus': '未知的 status 值 {{status}}',
+  'read.unknownReview': '未知的 review 值 {{review}}（应为 {{expected}} 或留空）',
+  'read.notJson': '不是 JSON（这是 glm-vision 的编目结果吗？）',
+  'read.notRow': '不是编目结果中的条目',
+  'read.noHeader': '是空的：没有表头行',
+  'read.notOurHeader': '表头不是 glm-vision 编目结果的表头（{{columns}},…）',
+  'read.notCsv': '不是可读取的 CSV：{{why}}',
+} satisfies Translation<typeof en>;
