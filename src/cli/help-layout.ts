@@ -2,6 +2,7 @@
 // counted as two columns and wrapped between characters, long option names on a line of their own,
 // no "(default: …)" that says nothing, and commander's headings in the help's language.
 import { Help, type Command, type Option } from 'commander';
+import { displayWidth } from '../support/text-width.js';
 import type { HelpText } from './help-text.js';
 
 const INDENT = 2;
@@ -13,22 +14,11 @@ const MIN_HELP = 30;
 
 // East Asian Wide and Fullwidth characters (UAX #11): CJK, kana, hangul, fullwidth forms.
 const RANGES = '\\u1100-\\u115F\\u2E80-\\u303E\\u3041-\\u33FF\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uA000-\\uA4CF\\uAC00-\\uD7A3\\uF900-\\uFAFF\\uFE30-\\uFE4F\\uFF00-\\uFF60\\uFFE0-\\uFFE6\\u{20000}-\\u{3FFFD}';
-const WIDE = new RegExp(`[${RANGES}]`, 'u');
 /** Chinese punctuation that may not end a line, and that may not start one. */
 const OPENING = '\\uFF08\\u300C\\u300E\\u3010\\u300A\\u201C';
 const CLOSING = '\\uFF0C\\u3002\\u3001\\uFF1B\\uFF1A\\uFF01\\uFF1F\\uFF09\\u300D\\u300F\\u3011\\u300B\\u201D';
 /** What a line may be broken before: spaces, then one wide character or a run of narrow ones (up to a `|`: a|b|c). */
 const PIECE = new RegExp(`\\s*[${OPENING}]*(?:[${RANGES}]|[^\\s|${RANGES}]+\\|?|\\|)[${CLOSING}]*`, 'gu');
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
-
-/** Columns a string takes in a terminal. */
-export function displayWidth(text: string): number {
-  let width = 0;
-  for (const ch of text.replace(ANSI, '')) width += WIDE.test(ch) ? 2 : 1;
-  return width;
-}
-
 /** Wraps each line to `width` columns; lines that start with white space are examples, kept as they are. */
 export function wrapText(text: string, width: number): string {
   return text.split('\n').map((line) => (/^\s/.test(line) || displayWidth(line) <= width ? line : wrapLine(line, width))).join('\n');
