@@ -91,29 +91,27 @@ export function inputsKey(inputs: string[], flags: CatalogOptions, cwd: string, 
   return sha256(Buffer.from(JSON.stringify(key)));
 }
 
+/** The folder `file` would be written into, when it is one that exists now; else undefined. */
+function missingFolder(file: string, cwd: string): string | undefined {
+  const dir = path.dirname(path.resolve(cwd, file));
+  try {
+    return statSync(dir).isDirectory() ? undefined : dir;
+  } catch {
+    return dir;
+  }
+}
+
 /** The folder must exist now, not only when the run ends hours later. */
 export function checkMetricsFile(file: string, cwd: string): string {
-  const dir = path.dirname(path.resolve(cwd, file));
-  let ok: boolean;
-  try {
-    ok = statSync(dir).isDirectory();
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new UsageError(t('cli:catalog.metricsFolder', { file, dir }));
+  const dir = missingFolder(file, cwd);
+  if (dir !== undefined) throw new UsageError(t('cli:catalog.metricsFolder', { file, dir }));
   return file;
 }
 
 /** -o into a folder that is missing fails before anything is walked or asked (exit 74), not when the catalog is written. */
 export function checkOutputFolder(file: string, cwd: string): void {
-  const dir = path.dirname(path.resolve(cwd, file));
-  let ok: boolean;
-  try {
-    ok = statSync(dir).isDirectory();
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new OutputError(t('ask:output.noFolder', { file, dir }));
+  const dir = missingFolder(file, cwd);
+  if (dir !== undefined) throw new OutputError(t('ask:output.noFolder', { file, dir }));
 }
 
 export function nothingFound(label: string, flags: Pick<CatalogOptions, 'include' | 'exclude'>, unreadable: number): string {
