@@ -410,8 +410,10 @@ describe('examples/cron/nightly-catalog.sh', () => {
   const wrapper = path.join(EXAMPLES, 'cron', 'nightly-catalog.sh');
   // Stands in for glm-vision where a real run cannot cheaply end that way (66, 70, 74, 130, a truncated answer):
   // records its arguments, writes the -o file only when FAKE_ROWS is set (renamed into place, as glm-vision
-  // does; on a failed or interrupted run it writes none), and exits FAKE_EXIT.
+  // does; on a failed or interrupted run it writes none), and exits FAKE_EXIT. The wrapper's messages
+  // (`glm-vision message …`) come from the real one.
   const FAKE_GLM_VISION = `#!/bin/sh
+if [ "$1" = message ]; then exec '${process.execPath}' '${BIN}' "$@"; fi
 printf '%s\\n' "$@" >"$FAKE_ARGS"
 out= prev=
 for a do
@@ -462,7 +464,12 @@ exit "$FAKE_EXIT"
 
   const LATEST = 'catalog-latest.jsonl';
   const latest = (out: string): Promise<string | undefined> => readlink(path.join(out, LATEST)).catch(() => undefined);
-  const logOf = (out: string): Promise<string> => readFile(path.join(out, 'nightly.log'), 'utf8');
+  /** The wrapper's log; a line with a message's name instead of its text means `glm-vision message` failed. */
+  const logOf = async (out: string): Promise<string> => {
+    const log = await readFile(path.join(out, 'nightly.log'), 'utf8');
+    assert.doesNotMatch(log, /^\S+ \S+ cron\./m, `a message name instead of its text:\n${log}`);
+    return log;
+  };
   const mailsIn = (mailbox: string): Promise<string> => readFile(mailbox, 'utf8').catch(() => '');
   const DATED = /^catalog-\d{4}-\d\d-\d\d\.jsonl$/;
   /** A catalog published by an earlier night, which a run that must not publish has to leave in place. */
@@ -501,7 +508,7 @@ exit "$FAKE_EXIT"
     assert.equal(parseJsonl(await readFile(path.join(out, LATEST), 'utf8')).length, 7);
     const failed = files.find((f) => f.startsWith('failed-'));
     assert.match(await readFile(path.join(out, failed ?? 'missing'), 'utf8'), /^\S+\/torn\.jpg\terror\t\S/);
-    assert.match(await mailsIn(mailbox), /^to: archivist@example\.org subject: glm-vision: 1 failed file\(s\) in /);
+    assert.match(await mailsIn(mailbox), /^to: archivist@example\.org subject: glm-vision: 1 failed file in /);
     assert.match(await logOf(out), /some files failed: 1 listed/);
   });
 
@@ -514,7 +521,7 @@ exit "$FAKE_EXIT"
     const list = 'archive/b.jpg\terror\tcorrupt JPEG\narchive/c.pdf#page=2\ttruncated\tanswer cut off at max_tokens 512\n';
     assert.equal(await readFile(path.join(out, failed), 'utf8'), list);
     const mail = await mailsIn(mailbox);
-    assert.match(mail, /subject: glm-vision: 2 failed file\(s\) in /);
+    assert.match(mail, /subject: glm-vision: 2 failed files in /);
     assert.ok(mail.endsWith(list), mail);
     assert.match(await logOf(out), /some files failed: 2 listed/);
   });
@@ -579,9 +586,9 @@ exit "$FAKE_EXIT"
 
     const first = await night(130);
     assert.equal(first.code, 130);
-    assert.match(await logOf(out), /interrupted \(exit 130\), 1 night\(s\) in a row without a catalog: nothing published/);
+    assert.match(await logOf(out), /interrupted \(exit 130\), 1 night in a row without a catalog: nothing published/);
     assert.equal((await night(75)).code, 75);
-    assert.match(await logOf(out), /temporary failure \(exit 75\), 2 night\(s\) in a row/);
+    assert.match(await logOf(out), /temporary failure \(exit 75\), 2 nights in a row/);
     assert.equal(await mailsIn(mailbox), '', 'two nights without a catalog mail no one');
     assert.equal(await latest(out), before);
 
@@ -592,7 +599,7 @@ exit "$FAKE_EXIT"
     assert.equal((await night(0, ROWS.split('\n')[0])).code, 0);
     assert.match((await latest(out)) ?? '', DATED);
     assert.equal((await night(75)).code, 75);
-    assert.match(await logOf(out), /temporary failure \(exit 75\), 1 night\(s\) in a row/);
+    assert.match(await logOf(out), /temporary failure \(exit 75\), 1 night in a row/);
   });
 
   it('METRICS_FILE is passed as --metrics-file; unset, the flag is not passed', async () => {
@@ -613,7 +620,7 @@ exit "$FAKE_EXIT"
       const res = await cron({ ...env, MAIL_CMD: '/nonexistent/mail', GLM_VISION: fake, FAKE_EXIT: '1', FAKE_ROWS: ROWS });
       assert.equal(res.code, 69, await logOf(out));
       const log = await logOf(out);
-      assert.match(log, /could not mail archivist@example\.org: \/nonexistent\/mail not found \(install mailutils or bsd-mailx, or set MAIL_CMD\); the mail was: glm-vision: 2 failed file\(s\)/);
+      assert.match(log, /could not mail archivist@example\.org: \/nonexistent\/mail not found \(install mailutils or bsd-mailx, or set MAIL_CMD\); the mail was: glm-vision: 2 failed files in /);
       assert.match(log, /exit 69: glm-vision exited 1 but a mail that had to go out was not sent/);
       assert.equal(res.stdout, '');
       assert.match(res.stderr, /^nightly-catalog\.sh: could not mail archivist@example\.org \(\/nonexistent\/mail not found.*See \S+nightly\.log\n$/);
@@ -650,6 +657,44 @@ exit "$FAKE_EXIT"
       assert.equal(res.stdout + res.stderr, '');
       assert.match(await logOf(out), /not mailed \(MAIL_TO is empty\): glm-vision: no input in /);
     });
+  });
+
+  it('LANG=zh_CN.UTF-8: the log, the mail and the line for cron are in Chinese; exit status and failed list are as in English', async () => {
+    const night = async (LANG: string): Promise<{ res: Result; log: string; mail: string; failed: string }> => {
+      const { dir, env, out, mailbox } = await setup();
+      const res = await cron({ ...env, LANG, MAIL_CMD: path.join(dir, 'fake-mail') });
+      const failedFile = (await readdir(out)).find((f) => f.startsWith('failed-')) ?? 'missing';
+      const failed = (await readFile(path.join(out, failedFile), 'utf8')).replaceAll(dir, 'DIR');
+      return { res, log: await logOf(out), mail: await mailsIn(mailbox), failed };
+    };
+    const en = await night('en_US.UTF-8');
+    const zh = await night('zh_CN.UTF-8');
+    assert.equal(en.res.code, 1, en.log);
+    assert.equal(zh.res.code, 1, zh.log);
+    assert.equal(zh.failed, en.failed);
+    assert.match(zh.failed, /torn\.jpg\terror\t/);
+    assert.match(zh.log, /^\S+ \S+ 开始：\S+ → \S+catalog-\d{4}-\d\d-\d\d\.jsonl$/m);
+    assert.match(zh.log, /部分文件失败：1 个，已列入 \S+failed-\S+\.tsv（出错的和回答被截断的）；编目结果已发布/);
+    assert.match(zh.mail, /^to: archivist@example\.org subject: glm-vision：\S+ 中有 1 个文件失败\n\S+ 中有 1 个文件处理失败或回答被截断；编目结果照常发布。\n明晚会重试这些文件。/);
+    assert.doesNotMatch(zh.log, /^\S+ \S+ [a-z]/m, 'an English line of the wrapper in the Chinese log');
+    assert.match(en.log, /^\S+ \S+ start: /m);
+
+    // The one line cron mails when our own mail cannot go out, in Chinese too.
+    const { env, out } = await setup();
+    const res = await cron({ ...env, LANG: 'zh_CN.UTF-8', MAIL_CMD: '/nonexistent/mail' });
+    assert.equal(res.code, 69, await logOf(out));
+    assert.match(res.stderr, /^nightly-catalog\.sh：无法发送邮件给 archivist@example\.org（找不到 \/nonexistent\/mail（请安装 mailutils 或 bsd-mailx，或设置 MAIL_CMD））：glm-vision：\S+ 中有 1 个文件失败。详见 \S+nightly\.log\n$/);
+    assert.match(await logOf(out), /退出码 69：glm-vision 退出码为 1，但一封必须发出的邮件没有发出/);
+  });
+
+  it('glm-vision not installed (exit 127): the log and the mail still say what happened, with the messages\' names', async () => {
+    const { env, out, mailbox } = await setup();
+    const res = await cron({ ...env, GLM_VISION: path.join(out, 'no-glm-vision') });
+    assert.equal(res.code, 127);
+    const log = await readFile(path.join(out, 'nightly.log'), 'utf8');
+    assert.match(log, /cron\.start archive=\S+ catalog=\S+/);
+    assert.match(log, /cron\.other\.log status=127/);
+    assert.match(await mailsIn(mailbox), /subject: cron\.other\.subject status=127\ncron\.other\.body status=127 log=\S+nightly\.log/);
   });
 
   it('crontab: every setting it gives is one the wrapper documents, and its job runs the wrapper', async () => {
@@ -694,7 +739,7 @@ exit "$FAKE_EXIT"
     }
     assert.equal((await long).code, 1);
     assert.equal(await readlink(path.join(out, 'catalog-latest.jsonl')), published);
-    assert.match(await readFile(path.join(out, 'nightly.log'), 'utf8'), /temporary failure \(exit 75\), 1 night\(s\) in a row/);
+    assert.match(await readFile(path.join(out, 'nightly.log'), 'utf8'), /temporary failure \(exit 75\), 1 night in a row/);
     assert.equal(await readFile(mailbox, 'utf8'), mailsBefore, 'one temporary failure must not mail anyone');
   });
 });

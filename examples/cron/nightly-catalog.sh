@@ -45,6 +45,12 @@
 #               textfile collector, e.g. /var/lib/node_exporter/textfile_collector/glm_vision.prom
 #               (default empty: no metrics file)
 #   GLM_VISION  the glm-vision command                  (default glm-vision)
+#
+# Language: the log lines, the mails and the stderr line are in English or Chinese, by the same rule
+# as glm-vision's own messages: LC_ALL, then LC_MESSAGES, then LANG (zh_CN.UTF-8: Chinese). Put
+# LANG=zh_CN.UTF-8 in the crontab for Chinese; cron's bare environment has no LANG. Each message
+# comes from `glm-vision message NAME KEY=VALUE…`; if glm-vision cannot be run at all, the line
+# shows the message's name and values instead.
 set -euo pipefail
 
 ARCHIVE=${ARCHIVE:-/srv/archive/photos}
@@ -68,7 +74,9 @@ mkdir -p "$OUT_DIR"
 # for the one thing that must reach a person when our own mail cannot.
 exec 3>&2 >>"$LOG" 2>&1
 
-log() { printf '%s %s\n' "$(date '+%F %T')" "$*"; }
+# One message in the user's language; say NAME KEY=VALUE…
+say() { "$GLM_VISION" message "$@" 2>/dev/null 3>&- || printf '%s\n' "$*"; }
+log() { printf '%s %s\n' "$(date '+%F %T')" "$(say "$@")"; }
 
 mail_failed=0
 # Called in this shell, never at the end of a pipe (a subshell would lose mail_failed): the body
@@ -77,20 +85,20 @@ notify() { # subject, then the body on stdin
   local subject=$1 why rc=0
   if [[ -z $MAIL_TO ]]; then
     cat >/dev/null
-    log "not mailed (MAIL_TO is empty): $subject"
+    log cron.mail.empty subject="$subject"
     return 0
   fi
   if ! command -v "$MAIL_CMD" >/dev/null; then
     cat >/dev/null
-    why="$MAIL_CMD not found (install mailutils or bsd-mailx, or set MAIL_CMD)"
+    why=$(say cron.mail.notFound command="$MAIL_CMD")
   else
     "$MAIL_CMD" -s "$subject" "$MAIL_TO" 3>&- || rc=$?
     ((rc == 0)) && return 0
-    why="$MAIL_CMD exited $rc"
+    why=$(say cron.mail.exited command="$MAIL_CMD" code="$rc")
   fi
   mail_failed=1
-  log "could not mail $MAIL_TO: $why; the mail was: $subject"
-  printf 'nightly-catalog.sh: could not mail %s (%s): %s. See %s\n' "$MAIL_TO" "$why" "$subject" "$LOG" >&3
+  log cron.mail.failed to="$MAIL_TO" why="$why" subject="$subject"
+  say cron.mail.failedCron to="$MAIL_TO" why="$why" subject="$subject" log="$LOG" >&3
 }
 
 # Points catalog-latest.jsonl at tonight's catalog; rename(2) makes the switch atomic, so a reader
@@ -105,11 +113,12 @@ count_night() {
   nights=$(($(cat "$STREAK" 2>/dev/null || echo 0) + 1))
   echo "$nights" >"$STREAK"
   if ((nights >= 3)); then
-    notify "glm-vision: no catalog for $nights nights" <<<"glm-vision has made no catalog of $ARCHIVE for $nights nights in a row (last exit $status). See $LOG."
+    notify "$(say cron.streak.subject count="$nights")" \
+      <<<"$(say cron.streak.body count="$nights" archive="$ARCHIVE" status="$status" log="$LOG")"
   fi
 }
 
-log "start: $ARCHIVE -> $catalog"
+log cron.start archive="$ARCHIVE" catalog="$catalog"
 metrics=()
 if [[ -n $METRICS_FILE ]]; then metrics=(--metrics-file "$METRICS_FILE"); fi
 # glm-vision's exit status is the point of this script, so it must not trip set -e. (The odd
@@ -124,12 +133,12 @@ case $status in
     rm -f "$STREAK"
     if [[ ! -f $catalog ]]; then
       # Should not happen: 0 and 1 mean a catalog was written. Never point catalog-latest at nothing.
-      log "glm-vision exited $status but $catalog does not exist; nothing published"
-      notify "glm-vision: no catalog written" <<<"glm-vision exited $status but left no catalog at $catalog. See $LOG."
+      log cron.noCatalog.log status="$status" catalog="$catalog"
+      notify "$(say cron.noCatalog.subject)" <<<"$(say cron.noCatalog.body status="$status" catalog="$catalog" log="$LOG")"
       exit_code=70
     elif ((status == 0)); then
       publish
-      log "ok: every file catalogued"
+      log cron.ok
     else
       # Some files failed (unreadable, corrupt, refused by the server) or their answers were cut
       # off (truncated): the catalog is complete otherwise and is published. Such files are not
@@ -139,15 +148,15 @@ case $status in
       if command -v jq >/dev/null; then
         jq -r 'select(.status == "error" or .status == "truncated")
           | [.SourceFile + (if .page then "#page=\(.page)" else "" end), .status, (.error // "")] | @tsv' "$catalog" >"$failed" ||
-          log "jq could not read all of $catalog; $failed may be incomplete"
+          log cron.failed.jq catalog="$catalog" failed="$failed"
       else
         grep -E '"status": ?"(error|truncated)"' "$catalog" >"$failed" || true
       fi
       n=$(wc -l <"$failed")
-      log "some files failed: $n listed in $failed (errors and truncated answers); catalog published"
-      notify "glm-vision: $n failed file(s) in $ARCHIVE" < <(
-        echo "$n file(s) failed or had their answer truncated in $ARCHIVE; the catalog was published anyway."
-        echo "The next night tries them again. Path, status and error, tab-separated:"
+      log cron.failed.log count="$n" failed="$failed"
+      notify "$(say cron.failed.subject count="$n" archive="$ARCHIVE")" < <(
+        say cron.failed.body count="$n" archive="$ARCHIVE"
+        say cron.failed.list
         echo
         cat "$failed"
       )
@@ -157,42 +166,42 @@ case $status in
     # Temporary: another run holds the cache (--lock skip), or the server could not be reached.
     # The previous catalog is untouched; the next night carries on.
     count_night
-    log "temporary failure (exit 75), $nights night(s) in a row: another run is busy or the server is unreachable"
+    log cron.temporary count="$nights"
     ;;
   130)
     # SIGTERM/SIGINT (shutdown, reboot): finished answers are in the cache, so the next run only
     # asks for the rest. glm-vision leaves no catalog behind for an interrupted run.
     count_night
-    log "interrupted (exit 130), $nights night(s) in a row without a catalog: nothing published; finished answers are in the cache"
+    log cron.interrupted count="$nights"
     ;;
   2)
     rm -f "$STREAK"
-    log "usage or configuration error (exit 2): fix the settings (flags, template, model name or URL); it will not go away by itself"
-    notify "glm-vision: configuration error" <<<"glm-vision rejected its configuration (exit 2): a flag, the template, or the model name or URL the server refuses. Nothing was published. See $LOG."
+    log cron.usage.log
+    notify "$(say cron.usage.subject)" <<<"$(say cron.usage.body log="$LOG")"
     ;;
   66)
     rm -f "$STREAK"
-    log "no input (exit 66): $ARCHIVE is missing, unreadable or holds no file to catalog (an unmounted share?); the published catalog is untouched"
-    notify "glm-vision: no input in $ARCHIVE" <<<"glm-vision found nothing to catalog in $ARCHIVE (exit 66): the folder is missing, unreadable or empty. Is the share mounted? Nothing was published. See $LOG."
+    log cron.noInput.log archive="$ARCHIVE"
+    notify "$(say cron.noInput.subject archive="$ARCHIVE")" <<<"$(say cron.noInput.body archive="$ARCHIVE" log="$LOG")"
     ;;
   70)
     rm -f "$STREAK"
-    log "internal error (exit 70): a bug in glm-vision; nothing published. Report it with this log"
-    notify "glm-vision: internal error" <<<"glm-vision stopped on an internal error (exit 70). Nothing was published. See $LOG."
+    log cron.internal.log
+    notify "$(say cron.internal.subject)" <<<"$(say cron.internal.body log="$LOG")"
     ;;
   74)
     rm -f "$STREAK"
-    log "could not write $catalog (exit 74: disk full or not writable); nothing published; answers so far are in the cache"
-    notify "glm-vision: catalog not written" <<<"glm-vision could not write $catalog (disk full or not writable). Nothing was published. See $LOG."
+    log cron.cantWrite.log catalog="$catalog"
+    notify "$(say cron.cantWrite.subject)" <<<"$(say cron.cantWrite.body catalog="$catalog" log="$LOG")"
     ;;
   *)
     rm -f "$STREAK"
-    log "failed with exit $status; nothing published"
-    notify "glm-vision: exit $status" <<<"glm-vision failed with exit $status. Nothing was published. See $LOG."
+    log cron.other.log status="$status"
+    notify "$(say cron.other.subject status="$status")" <<<"$(say cron.other.body status="$status" log="$LOG")"
     ;;
 esac
 if ((mail_failed && exit_code <= 1)); then
-  log "exit 69: glm-vision exited $status but a mail that had to go out was not sent"
+  log cron.mail.exit69 status="$status"
   exit_code=69
 fi
 exit "$exit_code"

@@ -252,6 +252,14 @@ function buildProgram(io: CliIO, argv: string[], result: { code: number }): Comm
       const { doctorCommand } = await import('./doctor.js');
       result.code = await doctorCommand(flags, io);
     });
+
+  command(program, 'message')
+    .argument('<name>', text.command('message.name'))
+    .argument('[values...]', text.command('message.values'))
+    .action(async (name: string, values: string[]) => {
+      const { messageCommand } = await import('./message.js');
+      result.code = messageCommand(name, values, io);
+    });
   return program;
 }
 export async function runProgram(argv: string[], io: CliIO): Promise<number> {

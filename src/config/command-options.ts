@@ -13,7 +13,7 @@ const CACHE_WRITERS = ['cache prune', 'cache vacuum', 'cache merge'] as const;
 /** The commands whose --lang sets only the language of what they say (langForArgs reads it before commander). */
 const MESSAGES_ONLY = [
   'report', 'xmp', 'models list', 'models pull', 'models info', 'models rm', ...CACHE_TOOLS, 'doctor', 'review import', 'review export',
-  'batch import', 'batch status', 'batch fetch',
+  'batch import', 'batch status', 'batch fetch', 'message',
 ] as const;
 /** report --only: a row status, or how far it was reviewed (the catalog's review column). */
 export const REPORT_ONLY = ['ok', 'error', 'truncated', 'unreviewed', 'rejected'] as const;

@@ -22,7 +22,7 @@ export type HelpGroup = (typeof HELP_GROUPS)[number];
 
 export type CommandName =
   | 'catalog' | 'ask' | 'config' | 'report' | 'xmp' | 'prompts list' | 'prompts show' | 'models list' | 'models pull' | 'models info' | 'models rm'
-  | 'cache stats' | 'cache export' | 'cache prune' | 'cache vacuum' | 'cache merge' | 'doctor'
+  | 'cache stats' | 'cache export' | 'cache prune' | 'cache vacuum' | 'cache merge' | 'doctor' | 'message'
   | 'review' | 'review import' | 'review export'
   | 'batch export' | 'batch import' | 'batch submit' | 'batch status' | 'batch fetch';
 

@@ -22,6 +22,7 @@ import promptEn from './en/prompt.js';
 import reportEn from './en/report.js';
 import reviewEn from './en/review.js';
 import reviewioEn from './en/reviewio.js';
+import scriptsEn from './en/scripts.js';
 import serverEn from './en/server.js';
 import xmpEn from './en/xmp.js';
 import askZh from './zh/ask.js';
@@ -45,6 +46,7 @@ import promptZh from './zh/prompt.js';
 import reportZh from './zh/report.js';
 import reviewZh from './zh/review.js';
 import reviewioZh from './zh/reviewio.js';
+import scriptsZh from './zh/scripts.js';
 import serverZh from './zh/server.js';
 import xmpZh from './zh/xmp.js';
 
@@ -70,6 +72,7 @@ export const en = {
   report: reportEn,
   review: reviewEn,
   reviewio: reviewioEn,
+  scripts: scriptsEn,
   server: serverEn,
   xmp: xmpEn,
 };
@@ -96,6 +99,7 @@ export const zh: { [N in keyof typeof en]: Translation<(typeof en)[N]> } = {
   report: reportZh,
   review: reviewZh,
   reviewio: reviewioZh,
+  scripts: scriptsZh,
   server: serverZh,
   xmp: xmpZh,
 };

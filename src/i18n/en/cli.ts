@@ -9,6 +9,13 @@ export default {
   'list.separator': ', ',
   'list.semicolon': '; ',
 
+  // message (the scripts' messages)
+  'message.unknown': 'Unknown message "{{name}}". Messages: {{names}}',
+  'message.didYouMean': 'Unknown message "{{name}}". Did you mean "{{guess}}"?',
+  'message.badValue': 'Expected NAME=VALUE with a NAME of message {{name}} ({{keys}}) but received "{{pair}}"',
+  'message.badCount': 'Expected a whole number for count= of message {{name}} but received "{{value}}"',
+  'message.missing': 'Message {{name}} needs a value for {{keys}}',
+
   // catalog
   'catalog.backend.endpointWithOnnx': '--endpoint is for --backend openai; the onnx backend runs the model in-process',
   'catalog.backend.needsEndpoint': '--backend openai needs --endpoint URL, e.g. --endpoint http://localhost:8000/v1',

@@ -103,4 +103,7 @@ export default {
   'batch status.description': 'every batch submitted from this cache, as its service reports it now',
   'batch fetch.description': 'download the results of finished batches and import them into the cache',
   'doctor.description': 'Check this machine before a catalog run (Node, image decoders, ONNX Runtime, cache, endpoints, model); print a fix for each problem.',
+  'message.description': 'print one of the messages of the scripts in examples/ (e.g. the cron wrapper\'s log lines) in the language of --lang or the locale; for shell scripts',
+  'message.name': 'the message, e.g. cron.start',
+  'message.values': 'its values, as NAME=VALUE (count=N picks the plural form)',
 };

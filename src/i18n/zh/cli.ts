@@ -9,6 +9,12 @@ export default {
   'list.separator': '，',
   'list.semicolon': '；',
 
+  'message.unknown': '未知的消息“{{name}}”。可用的消息：{{names}}',
+  'message.didYouMean': '未知的消息“{{name}}”。您是不是想用“{{guess}}”？',
+  'message.badValue': '消息 {{name}} 的参数应为 名称=值，名称可为 {{keys}}，但收到的是“{{pair}}”',
+  'message.badCount': '消息 {{name}} 的 count= 应为整数，但收到的是“{{value}}”',
+  'message.missing': '消息 {{name}} 缺少以下值：{{keys}}',
+
   'catalog.backend.endpointWithOnnx': '--endpoint 用于 --backend openai；onnx 后端在本进程内运行模型',
   'catalog.backend.needsEndpoint': '--backend openai 需要 --endpoint URL，如 --endpoint http://localhost:8000/v1',
   'catalog.backend.needsModel': '使用 --endpoint 时必须给出 --model NAME，即服务端提供的模型名，如 --model zai-org/GLM-4.6V-Flash',

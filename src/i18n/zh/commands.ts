@@ -104,4 +104,7 @@ export default {
   'batch status.description': '从这个缓存提交的每个批次，以及服务端现在报告的状态',
   'batch fetch.description': '下载已完成批次的结果并导入缓存',
   'doctor.description': '在编目运行前检查本机（Node、图片解码器、ONNX Runtime、缓存、服务地址、模型）；对每个问题给出修复方法。',
+  'message.description': '按 --lang 或系统区域设置的语言，输出 examples/ 中脚本所用的一条消息（例如 cron 包装脚本的日志行）；供 shell 脚本调用',
+  'message.name': '消息名，例如 cron.start',
+  'message.values': '消息中的值，写作 名称=值（count=N 决定单复数形式）',
 } satisfies Translation<typeof en>;
