@@ -1,7 +1,9 @@
 // The message catalogs: both languages hold the same messages with the same placeholders, and
 // no user-facing text is written in the code outside them (beyond the shrinking pending list).
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { catalogs } from '../src/i18n/catalogs.js';
 import { langForArgs, langFromEnv, t, tIn, withLang } from '../src/i18n/index.js';
@@ -15,6 +17,15 @@ const placeholders = (text: string): string[] => [...text.matchAll(/\{\{\s*([\w.
 describe('message catalogs', () => {
   const en = catalogs.en as Record<string, Record<string, string>>;
   const zh = catalogs.zh as Record<string, Record<string, string>>;
+
+  // `npm run build` (which `npm test` runs first) makes dist's catalogs one module of JSON text.
+  it('dist/i18n/catalogs.js, the built bundle, holds exactly the sources\' messages, in one module', async () => {
+    const built = path.join(ROOT, 'dist', 'i18n', 'catalogs.js');
+    const text = await readFile(built, 'utf8');
+    assert.doesNotMatch(text, /^import /m, 'the bundle still imports the per-namespace modules');
+    const bundled = (await import(pathToFileURL(built).href)) as { catalogs: unknown };
+    assert.deepEqual(bundled.catalogs, catalogs);
+  });
 
   it('have the same namespaces in English and Chinese', () => {
     assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
