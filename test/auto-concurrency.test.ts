@@ -85,6 +85,13 @@ describe('--concurrency auto (the default) against a server', () => {
     for (const s of [a.server, b.server]) {
       assert.match(r.stderr, new RegExp(`${s.url.replace(/[.]/g, '\\.')}: up to \\d+ requests? in flight.*answers per second \\(no /metrics\\)`));
     }
+    // Run again: every file is cached, nothing is sent, so there is no level to speak of.
+    const again = await runMain(['catalog', '--endpoint', a.server.url, '--endpoint', b.server.url, '--model', 'test-model', '--flavor', 'vllm',
+      '--cache', path.join(dir, 'c.db'), folder]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(a.server.chatRequests().length + b.server.chatRequests().length, 12);
+    assert.doesNotMatch(again.stderr, /in flight/);
+    assert.match(again.stderr, /12 cached/);
   });
 
   it('--max-concurrency caps it; -j fixes it and reads no metrics', async () => {

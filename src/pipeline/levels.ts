@@ -21,6 +21,8 @@ export function levelLine(l: EndpointLevel): string {
 export function reportConcurrency(backend: Backend, control: RunControl, tally: Tally, warn: (message: string) => void, stats: RunStats): void {
   const levels = backend.levels?.() ?? [];
   stats.levels = levels;
+  // A run that sent nothing (every file cached) has no level worth a line.
+  if (stats.requests === 0) return;
   for (const l of levels) warn(levelLine(l));
   // The local engine's pace is the model's, on the same cores.
   if (backend.kind !== 'openai' || levels.length === 0) return;
