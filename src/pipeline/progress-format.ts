@@ -1,6 +1,6 @@
 // The progress line's pieces, as pure functions: durations, rates, the ETA's
 // window, timestamps, and fitting the bar to the terminal's width.
-import stringWidth from 'string-width';
+import { displayWidth } from '../support/text-width.js';
 import { t } from '../i18n/index.js';
 import type { Tally } from './progress.js';
 
@@ -90,10 +90,10 @@ const SEPARATOR = ' | ';
 
 /** Cuts `text` to at most `width` terminal columns (CJK characters take two). */
 export function cutToWidth(text: string, width: number): string {
-  if (stringWidth(text) <= width) return text;
+  if (displayWidth(text) <= width) return text;
   let out = '';
   for (const ch of text) {
-    if (stringWidth(out + ch) > width - 1) break;
+    if (displayWidth(out + ch) > width - 1) break;
     out += ch;
   }
   return `${out}…`;
@@ -110,7 +110,7 @@ export function fitBar(columns: number, fraction: number, count: string, parts: 
   const kept = [...parts];
   for (;;) {
     const text = [count, ...kept.map((p) => p.text)].join(SEPARATOR);
-    const room = width - stringWidth(text) - 1;
+    const room = width - displayWidth(text) - 1;
     if (room >= BAR_MIN || kept.length === 0) {
       if (room < BAR_MIN) return cutToWidth(text, width);
       const cells = Math.min(BAR_MAX, room);
