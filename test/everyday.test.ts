@@ -140,7 +140,7 @@ describe('catalog --dry-run', () => {
     const cache = path.join(dir, 'c.db');
     const zh = await runMain(['catalog', '-n', ...serverFlags(cache), dir], { env: { LANG: 'zh_CN.UTF-8' } });
     assert.match(zh.stderr, /试运行/);
-    assert.match(zh.stderr, /待发送请求：1 个/);
+    assert.match(zh.stderr, /待发送请求：1 次/);
     const [en, zhJson] = await Promise.all([
       runMain(['catalog', '-n', '--json', ...serverFlags(cache), dir], { env: { LANG: 'en_US.UTF-8' } }),
       runMain(['catalog', '-n', '--json', ...serverFlags(cache), dir], { env: { LANG: 'zh_CN.UTF-8' } }),
@@ -150,7 +150,7 @@ describe('catalog --dry-run', () => {
     assert.deepEqual(Object.keys(b!), Object.keys(a!));
     assert.deepEqual({ ...b, promptTokens: 0 }, { ...a, promptTokens: 0 });
     const prompt = await runMain(['ask', path.join(dir, 'a.jpg'), '-p', 'descibe', ...serverFlags(cache)], { env: { LANG: 'zh_CN.UTF-8' } });
-    assert.match(prompt.stderr, /未知的提示词“descibe”。您是不是想用“describe”？/);
+    assert.match(prompt.stderr, /未知的提示词“descibe”。是不是想用“describe”？/);
   });
 
   it('a cache that does not exist is not created, and says there are no past runs', async () => {

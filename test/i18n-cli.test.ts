@@ -62,7 +62,7 @@ describe('messages in the language of the command line', () => {
 
   it('a usage error of a command (exit 2)', async () => {
     const r = await inThree(['xmp', 'catalog.jsonl']);
-    check(r, 2, /请说明要写什么：--sidecars/, /^glm-vision: Say what to write: --sidecars \(XMP files beside the images\) or --csv \(for exiftool -csv=\)\n$/);
+    check(r, 2, /请指定输出方式：--sidecars/, /^glm-vision: Say what to write: --sidecars \(XMP files beside the images\) or --csv \(for exiftool -csv=\)\n$/);
   });
 
   it('a bad config file, with a suggestion; a number shown as written', async () => {
@@ -158,7 +158,7 @@ describe('messages in the language of the command line', () => {
     const [first, , header, ...rows] = zh.stdout.split('\n');
     assert.equal(first, '配置文件：无（--no-config）');
     assert.match(header as string, /^设置 +值 +来源$/);
-    assert.ok(rows.some((l) => /^threads +\d+ +默认值（全部核心）$/.test(l)));
+    assert.ok(rows.some((l) => /^threads +\d+ +默认值（全部 CPU 核心）$/.test(l)));
     assert.ok(rows.some((l) => /^lang +zh +默认值（取自 LC_ALL、LC_MESSAGES 或 LANG）$/.test(l)));
     // Columns line up on a terminal: 设置 takes four columns, so the values start two characters later than the heading's 值.
     const valueColumn = ((header as string).match(/^设置 +/)?.[0].length ?? 0) + 2;
@@ -180,7 +180,7 @@ describe('messages in the language of the command line', () => {
     const env = { GLM_VISION_LANG: 'en', JOB_COMPLETION_INDEX: '0', GLM_VISION_SHARDS: '1' };
     await runMain(args, { env: { ...env, ...EN } });
     const r = await inThree(args, { env });
-    check(r, 1, /^glm-vision: --shard auto：第 1\/1 份（/m, /^glm-vision: --shard auto: part 1\/1 \(/m, true);
+    check(r, 1, /^glm-vision: --shard auto：处理第 1\/1 个分片（/m, /^glm-vision: --shard auto: part 1\/1 \(/m, true);
     const rows = parseJsonl(r.zh.stdout);
     assert.equal(rows.length, 3);
     const broken = rows.find((row) => String(row.SourceFile).endsWith('broken.jpg'));

@@ -60,7 +60,7 @@ describe('doctor in Chinese', () => {
     assert.equal(en.code, zh.code);
     assert.match(en.stdout, /^fail {2}endpoint http:\/\/127\.0\.0\.1:\d+\/v1 +connection refused$/m);
     assert.match(zh.stdout, /^失败 {2}服务地址 http:\/\/127\.0\.0\.1:\d+\/v1 +连接被拒绝$/m);
-    assert.match(zh.stdout, /^ +解决：服务端在运行吗？请启动它/m);
+    assert.match(zh.stdout, /^ +解决：服务端是否已启动？请先启动它/m);
     assert.match(zh.stdout, /^正常 {2}缓存 +:memory:（运行之间不保留任何内容）$/m);
     assert.match(zh.stdout, /\n正常 \d+ 项，警告 \d+ 项，失败 \d+ 项\n$/);
     // The titles line up in terminal columns: every detail starts in the same column.
