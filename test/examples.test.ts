@@ -683,7 +683,7 @@ exit "$FAKE_EXIT"
     const { env, out } = await setup();
     const res = await cron({ ...env, LANG: 'zh_CN.UTF-8', MAIL_CMD: '/nonexistent/mail' });
     assert.equal(res.code, 69, await logOf(out));
-    assert.match(res.stderr, /^nightly-catalog\.sh：无法发送邮件给 archivist@example\.org（找不到 \/nonexistent\/mail（请安装 mailutils 或 bsd-mailx，或设置 MAIL_CMD））：glm-vision：\S+ 中有 1 个文件失败。详见 \S+nightly\.log\n$/);
+    assert.match(res.stderr, /^nightly-catalog\.sh：无法发送邮件给 archivist@example\.org：找不到 \/nonexistent\/mail（请安装 mailutils 或 bsd-mailx，或设置 MAIL_CMD）。邮件主题：glm-vision：\S+ 中有 1 个文件失败。详见 \S+nightly\.log\n$/);
     assert.match(await logOf(out), /退出码 69：glm-vision 退出码为 1，但一封必须发出的邮件没有发出/);
   });
 

@@ -90,7 +90,7 @@ describe('messages in the language of the command line', () => {
     await writeFile(template, '---\nname: bad\noutput: yaml\n---\nDescribe it.\n');
     await makeImage(path.join(dir, 'a.jpg'), { width: 64, height: 48, seed: 1 });
     const r = await inThree(['catalog', '--endpoint', server.url, '--model', 'm', '--cache', path.join(dir, 'c.db'), '--prompt', template, dir]);
-    check(r, 2, /^glm-vision: 提示词模板 \S+bad\.md 有误："output" 只能是 text 或 json，实际为 "yaml"\n$/,
+    check(r, 2, /^glm-vision: 提示词模板 \S+bad\.md 有误：“output”只能是 text 或 json，实际为“yaml”\n$/,
       /^glm-vision: Invalid prompt template \S+bad\.md: "output" must be text or json, got "yaml"\n$/);
   });
 

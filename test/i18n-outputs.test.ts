@@ -60,8 +60,8 @@ describe('a catalog run in Chinese', () => {
 
     assert.match(en.stderr, /^glm-vision: skipping .*notes\.txt: not a recognised image extension$/m);
     assert.match(en.stderr, /^glm-vision: 4\/4 files, 3 ok \(\d+ cached\), 1 failed in \d+\.\d s \([\d.]+ (?:images|files)\/s\)$/m);
-    assert.match(zh.stderr, /^glm-vision: 跳过 .*notes\.txt：扩展名不是可识别的图像格式$/m);
-    assert.match(zh.stderr, /^glm-vision: 4\/4 个文件：成功 3（其中 \d+ 个来自缓存），失败 1，用时 \d+\.\d 秒（[\d.]+ (?:张|个文件)\/秒）$/m);
+    assert.match(zh.stderr, /^glm-vision: 跳过 .*notes\.txt：不是可识别的图片扩展名$/m);
+    assert.match(zh.stderr, /^glm-vision: 4\/4 个文件，其中 \d+ 个来自缓存：成功 3，失败 1，用时 \d+\.\d 秒（[\d.]+ (?:张|个文件)\/秒）$/m);
     assert.doesNotMatch(zh.stderr, /files|failed|skipping/);
 
     assert.equal(zh.code, en.code);
@@ -123,7 +123,7 @@ describe('the report page in Chinese', () => {
     const html = await readFile(path.join(dir, 'zh.html'), 'utf8');
     assert.match(html, /<html lang="zh-CN">/);
     assert.match(html, /<title>catalog\.jsonl — glm-vision 编目报告<\/title>/);
-    for (const word of ['>全部<', '>成功<', '>出错<', '>图像问题<', '搜索文件名和结果', '>无法预览<', '本页面不从网络加载任何内容']) assert.ok(html.includes(word), word);
+    for (const word of ['>全部<', '>成功<', '>出错<', '>图片问题<', '搜索文件名和结果', '>无法预览<', '本页面不从网络加载任何内容']) assert.ok(html.includes(word), word);
     assert.doesNotMatch(html, /image problems|No rows match|Made by glm-vision/);
     // A row's error stays as the catalog has it.
     assert.ok(html.includes('empty file (0 bytes)'));

@@ -97,7 +97,7 @@ describe('fitting the bar', () => {
   });
 
   it('counts CJK characters as two columns', () => {
-    const zh = [{ text: '已缓存 12', keep: 1 }, { text: '失败 0', keep: 2 }, { text: '剩余 1分05秒', keep: 5 }];
+    const zh = [{ text: '已缓存 12', keep: 1 }, { text: '失败 0', keep: 2 }, { text: '剩余 1 分 05 秒', keep: 5 }];
     for (const columns of [60, 80]) assert.ok(stringWidth(fitBar(columns, 0.3, '90/300', zh)) <= columns - 3);
     assert.equal(cutToWidth('图片尺寸太小', 7), '图片尺…');
   });
@@ -161,8 +161,8 @@ describe('progress in a log (no terminal)', () => {
 
 describe('in Chinese', () => {
   it('the bar, the ETA, the log line and the summary, fitted by display width', () => withLang('zh', () => {
-    assert.equal(formatDuration(659.6), '11分00秒');
-    assert.equal(formatDuration(3 * 3600 + 7 * 60 + 40), '3小时08分');
+    assert.equal(formatDuration(659.6), '11 分 00 秒');
+    assert.equal(formatDuration(3 * 3600 + 7 * 60 + 40), '3 小时 08 分');
     const { stream, text } = terminal(60);
     let now = 0;
     const p = createProgress(stream, false, { now: () => now, redrawMs: 0 });
@@ -170,11 +170,11 @@ describe('in Chinese', () => {
     now = 10_000;
     p.update(tally({ done: 20, failed: 1 }));
     const bar = text().split('\r').at(-1)?.replace('<EL>', '') ?? '';
-    assert.match(bar, /20\/300 \| 失败 1 \| 2\.00 张\/秒 \| 剩余 2分20秒$/);
+    assert.match(bar, /20\/300 \| 失败 1 \| 2\.00 张\/秒 \| 剩余 2 分 20 秒$/);
     assert.ok(stringWidth(bar) <= 57, bar);
     assert.equal(
       summaryLine(tally({ done: 300, cached: 300 }), 500),
-      'glm-vision: 300/300 个文件：成功 300（其中 300 个来自缓存），失败 0，用时 0.5 秒（600 个文件/秒）',
+      'glm-vision: 300/300 个文件，其中 300 个来自缓存：成功 300，失败 0，用时 0.5 秒（600 个文件/秒）',
     );
   }));
 });

@@ -15,7 +15,7 @@ export default {
   'open.cannotCreateFolder': '无法为 {{file}} 创建缓存文件夹：{{why}}',
   'open.locked': '缓存 {{file}} 已被另一个进程锁定，请稍后再试。',
 
-  'lock.skip': '另一个 glm-vision 运行正在使用缓存 {{cache}}（锁文件 {{lock}}）；--lock skip：本次不运行',
+  'lock.skip': '另一个 glm-vision 进程正在使用缓存 {{cache}}（锁文件 {{lock}}）；--lock skip：本次不运行',
   'interrupted': '被 {{signal}} 中断',
 
   'duration.expected': '{{flag}} 应为时长（如 90d、12h 或 2w，单位 s、min、h、d、w、y）或日期 YYYY-MM-DD，但收到的是 {{value}}',
@@ -23,20 +23,20 @@ export default {
     '{{flag}} 应为时长（如 90d、12h 或 2w，单位 s、min、h、d、w、y）或日期 YYYY-MM-DD，但收到的是 {{value}}（“m”有歧义：一个月请写 30d，分钟请写 30min）',
   'jobs.expected': '--job 应为任务指纹（至少 4 位十六进制数字，见 glm-vision cache stats），但收到的是 {{value}}',
   'jobs.none': '缓存 {{file}} 中没有任务 {{job}}（glm-vision cache stats 会列出所有任务）',
-  'jobs.ambiguous': '--job {{job}} 与 {{file}} 中的 {{count}} 个任务匹配（{{jobs}}）；请多给几位',
+  'jobs.ambiguous': '--job {{job}} 与 {{file}} 中的 {{count}} 个任务匹配（{{jobs}}）；请多输入几位',
 
   'stats.label.cache': '缓存',
   'stats.label.size': '大小',
   'stats.label.schema': '结构版本',
   'stats.label.files': '文件',
-  'stats.label.images': '图像',
+  'stats.label.images': '图片',
   'stats.label.failures': '失败记录',
   'stats.label.results': '结果',
   'stats.label.reviews': '审核',
   'stats.label.jobs': '任务',
   'stats.size': '磁盘占用 {{total}}（数据库 {{db}}，WAL {{wal}}，共享内存 {{shm}}）',
   'stats.files': '已索引 {{count}} 个',
-  'stats.failures': '已记住 {{count}} 个（这些文档和页面不再打开；catalog --retry-failed 会重试）',
+  'stats.failures': '已记录 {{count}} 个（这些文档和页不会再打开；用 catalog --retry-failed 可重试）',
   'stats.statusCount': '{{status}} {{count}} 条',
   'stats.resultsByStatus': '{{count}} 条（{{statuses}}）',
   'stats.resultsRange': '{{count}} 条（{{statuses}}），{{from}} 至 {{to}}',
@@ -65,10 +65,10 @@ export default {
   'stats.column.failed': '失败',
   'list.separator': '，',
 
-  'prune.allMissing': '已索引的 {{count}} 个文件全都不存在（归档是否已挂载？）；{{file}} 中没有删除任何内容。如确要全部清理，请加 --force。',
+  'prune.allMissing': '已索引的 {{count}} 个文件全都不存在（档案所在的存储是否已挂载？）；{{file}} 中没有删除任何内容。如确要全部清理，请加 --force。',
 
-  'vacuum.busy': '缓存 {{file}} 正被另一个进程使用（读或写）；请稍后再整理。',
-  'vacuum.full': '无法整理 {{file}}：{{why}}（VACUUM 需要在缓存旁边和 $TMPDIR 中各有约与缓存同样大小的可用空间）；缓存未做改动',
+  'vacuum.busy': '缓存 {{file}} 正被另一个进程使用（读或写）；请稍后再执行 vacuum。',
+  'vacuum.full': '无法对 {{file}} 执行 VACUUM：{{why}}（VACUUM 需要在缓存旁边和 $TMPDIR 中各有约与缓存同样大小的可用空间）；缓存未做改动',
 
   'merge.itself': '不能把缓存 {{file}} 合并到它自身（它就是 --cache）',
   'merge.older': '缓存 {{file}} 的结构版本为 {{version}}，低于当前 glm-vision 的 {{known}}；请先升级它：glm-vision cache vacuum --cache {{file}}',

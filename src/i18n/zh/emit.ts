@@ -5,7 +5,7 @@ export default {
   'write.cannot': '无法写入 {{target}}：{{why}}',
   'write.cannotStream': '无法写入 {{name}}：{{why}}',
   'write.closed': '{{name}} 已关闭',
-  'write.readerGone': '{{target}} 的读取端已离开',
+  'write.readerGone': '{{target}} 的读取端已断开',
   'write.isFolder': '无法写入 {{target}}：它是一个文件夹；请指定其中的一个文件',
   'write.isSocket': '无法写入 {{target}}：它是一个套接字（socket）；请写入文件、FIFO 或标准输出（-o -）',
   'write.because': '{{why}}（{{code}}）',
@@ -18,7 +18,7 @@ export default {
   'write.EISDIR': '它是一个文件夹',
   'write.ENOTDIR': '路径中的某个文件夹其实是文件',
   'write.ELOOP': '符号链接层数过多',
-  'write.ENXIO': '后面没有设备或读取端',
+  'write.ENXIO': '没有对应的设备或读取端',
   'write.EIO': '输入/输出错误',
 
   'read.problem': '{{file}}{{at}}：{{why}}',
