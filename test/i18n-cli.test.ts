@@ -96,22 +96,22 @@ describe('messages in the language of the command line', () => {
 
   it("commander's errors: an unknown option with its suggestion, a missing argument, too many, an invalid choice, an unknown command", async () => {
     const unknown = await inThree(['catalog', '--concurency', '3']);
-    check(unknown, 2, /^错误：未知选项 '--concurency'\n（是不是想用 --concurrency？）\n（使用 --help 查看用法）\n$/,
+    check(unknown, 2, /^错误：未知选项“--concurency”\n（是不是想用 --concurrency？）\n（使用 --help 查看用法）\n$/,
       /^error: unknown option '--concurency'\n\(Did you mean --concurrency\?\)\n\(run with --help for usage\)\n$/);
     const missing = await inThree(['report']);
-    check(missing, 2, /^错误：缺少必需的参数 'catalog'\n/, /^error: missing required argument 'catalog'\n\(run with --help for usage\)\n$/);
+    check(missing, 2, /^错误：缺少必需的参数“catalog”\n/, /^error: missing required argument 'catalog'\n\(run with --help for usage\)\n$/);
     const many = await inThree(['report', 'a.jsonl', 'b.jsonl']);
-    check(many, 2, /^错误：'report' 的参数过多，应为 1 个，实际给了 2 个。\n/,
+    check(many, 2, /^错误：命令“report”的参数过多：应为 1 个，实际给了 2 个。\n/,
       /^error: too many arguments for 'report'\. Expected 1 argument but got 2\.\n/);
     const choice = await inThree(['catalog', '--backend', 'gpu']);
-    check(choice, 2, /^错误：选项 '--backend <name>' 的值 'gpu' 无效。可选值：openai, onnx。\n/,
+    check(choice, 2, /^错误：选项“--backend <name>”的值“gpu”无效。可选值：openai, onnx。\n/,
       /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are openai, onnx\.\n/);
     const noValue = await inThree(['cache', 'stats', '--cache'], { langAfter: 2 });
-    check(noValue, 2, /^错误：选项 '--cache <file>' 缺少参数值\n/, /^error: option '--cache <file>' argument missing\n/);
+    check(noValue, 2, /^错误：选项“--cache <file>”缺少参数值\n/, /^error: option '--cache <file>' argument missing\n/);
     // No command to carry --lang: only the locale says.
     const command = { zh: await runMain(['catalgo'], { env: ZH }), en: await runMain(['catalgo'], { env: EN }) };
     assert.deepEqual([command.zh.code, command.en.code], [2, 2]);
-    assert.match(command.zh.stderr, /^错误：未知命令 'catalgo'\n（是不是想用 catalog？）\n/);
+    assert.match(command.zh.stderr, /^错误：未知命令“catalgo”\n（是不是想用 catalog？）\n/);
     assert.match(command.en.stderr, /^error: unknown command 'catalgo'\n\(Did you mean catalog\?\)\n/);
   });
 
@@ -141,7 +141,7 @@ describe('messages in the language of the command line', () => {
     }
     const bad = await runMain(['cache', 'stats', '--lang', 'fr'], { env: ZH });
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /^错误：选项 '--lang <en\|zh>' 的值 'fr' 无效。可选值：en, zh。\n/);
+    assert.match(bad.stderr, /^错误：选项“--lang <en\|zh>”的值“fr”无效。可选值：en, zh。\n/);
   });
 
   it('glm-vision config: the listing in the language, --json the same in both', async () => {
