@@ -105,7 +105,7 @@ describe('the openai backend in Chinese', () => {
     assert.equal(zh.code, 2, zh.stderr);
     assert.equal(zh.stdout, en.stdout);
     assert.match(en.stderr, /the server at \S+ rejected the API key \(HTTP 401\): Invalid API key; check --api-key/);
-    assert.match(zh.stderr, /\S+ 的服务端拒绝了 API 密钥（HTTP 401）：Invalid API key；检查 --api-key 或 \$GLM_VISION_API_KEY/);
+    assert.match(zh.stderr, /\S+ 的服务端拒绝了 API 密钥（HTTP 401）：Invalid API key；请检查 --api-key 或 \$GLM_VISION_API_KEY/);
   });
 });
 

@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { catalogs } from '../src/i18n/catalogs.js';
 import { langForArgs, langFromEnv, t, tIn, withLang } from '../src/i18n/index.js';
+import { timeText } from '../src/i18n/units.js';
+import { runMain } from './helpers/cli.js';
 import { PENDING } from './i18n-pending.js';
 import { countByFile, scanSources } from './tools/i18n-scan.js';
 
@@ -73,6 +75,28 @@ describe('t()', () => {
     assert.equal(langFromEnv({ LC_MESSAGES: 'zh_CN', LANG: 'en_US.UTF-8' }), 'zh');
     assert.equal(langFromEnv({ LC_ALL: 'C', LANG: 'zh_CN.UTF-8' }), 'en');
     assert.equal(langFromEnv({}), 'en');
+  });
+});
+
+describe('times and lists in a message', () => {
+  it('timeText: ms under a second, seconds above, in the call\'s language', () => {
+    assert.deepEqual([350, 5000, 1500, 60_000].map((ms) => timeText(ms, { lang: 'en' })), ['350 ms', '5 s', '1.5 s', '60 s']);
+    assert.deepEqual([350, 5000, 1500].map((ms) => timeText(ms, { lang: 'zh' })), ['350 毫秒', '5 秒', '1.5 秒']);
+    assert.equal(timeText(1234, { lang: 'en', digits: 2 }), '1.23 s');
+    assert.equal(withLang('zh', () => timeText(2000)), '2 秒');
+  });
+
+  it('a list of names is joined with ", " in English and "、" in Chinese', () => {
+    assert.equal(['a', 'b'].join(tIn('en', 'cli:list.names')), 'a, b');
+    assert.equal(['a', 'b'].join(tIn('zh', 'cli:list.names')), 'a、b');
+  });
+
+  it('an unreadable --files-from is named, with why in words (no raw ENOENT)', async () => {
+    const en = await runMain(['catalog', '--files-from', '/nonexistent/list.txt', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm'], { env: { LANG: 'en_US.UTF-8' } });
+    const zh = await runMain(['catalog', '--files-from', '/nonexistent/list.txt', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm'], { env: { LANG: 'zh_CN.UTF-8' } });
+    assert.deepEqual([en.code, zh.code], [2, 2]);
+    assert.equal(en.stderr, 'glm-vision: Cannot read --files-from /nonexistent/list.txt: no such file\n');
+    assert.equal(zh.stderr, 'glm-vision: 无法读取 --files-from /nonexistent/list.txt：文件不存在\n');
   });
 });
 

@@ -1,6 +1,7 @@
 // `cache stats`: what a cache holds, per job, model and status, and its recent runs.
 import type Database from 'better-sqlite3';
 import { fileSize } from '../support/words.js';
+import { formatDuration } from '../pipeline/progress-format.js';
 import { hasTable } from './existing.js';
 import { footprint, type Footprint } from './footprint.js';
 import { t, type MessageKey } from '../i18n/index.js';
@@ -145,10 +146,7 @@ const when = (isoText: string | null): string => (isoText === null ? '-' : `${is
 
 function duration(startIso: string, endIso: string | null): string {
   if (endIso === null) return t('cache:stats.unfinished');
-  const s = Math.round((Date.parse(endIso) - Date.parse(startIso)) / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return formatDuration((Date.parse(endIso) - Date.parse(startIso)) / 1000);
 }
 
 /** The summary's "Label    value" lines, labels padded to the widest (Chinese ones are two columns a character). */

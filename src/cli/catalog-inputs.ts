@@ -7,7 +7,7 @@ import { sha256 } from '../pipeline/hash.js';
 import { shardLabel, type Shard } from '../pipeline/shard.js';
 import { splitFileList } from '../pipeline/walk.js';
 import { FORMATS, type Format } from '../emit/writers.js';
-import { OutputError } from '../emit/sink.js';
+import { OutputError, whyWriteFailed } from '../emit/sink.js';
 import { UsageError } from '../support/errors.js';
 import { oneOf } from '../config/validate.js';
 import type { CatalogOptions } from '../config/options.js';
@@ -66,7 +66,9 @@ export async function inputPaths(paths: string[], flags: Pick<CatalogOptions, 'f
     try {
       listing = flags.filesFrom === '-' ? await text(io.stdin) : readFileSync(flags.filesFrom, 'utf8');
     } catch (error) {
-      throw new UsageError(t('cli:catalog.filesFrom.unreadable', { file: flags.filesFrom, why: (error as Error).message }));
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' || code === 'ENOTDIR' ? t('cli:catalog.filesFrom.missing') : whyWriteFailed(error as NodeJS.ErrnoException);
+      throw new UsageError(t('cli:catalog.filesFrom.unreadable', { file: flags.filesFrom, why }));
     }
     all.push(...splitFileList(listing));
   }

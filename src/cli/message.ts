@@ -26,14 +26,14 @@ export function messageCommand(name: string, pairs: readonly string[], io: CliIO
   const slots = known.get(name);
   if (!slots) {
     const guess = closest(name, [...known.keys()]);
-    throw new UsageError(guess ? t('cli:message.didYouMean', { name, guess }) : t('cli:message.unknown', { name, names: [...known.keys()].join(t('cli:list.separator')) }));
+    throw new UsageError(guess ? t('cli:message.didYouMean', { name, guess }) : t('cli:message.unknown', { name, names: [...known.keys()].join(t('cli:list.names')) }));
   }
   const values: MessageValues = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     const key = pair.slice(0, eq);
     if (eq <= 0 || !slots.has(key)) {
-      throw new UsageError(t('cli:message.badValue', { pair, name, keys: [...slots].join(t('cli:list.separator')) || '-' }));
+      throw new UsageError(t('cli:message.badValue', { pair, name, keys: [...slots].join(t('cli:list.names')) || '-' }));
     }
     const value = pair.slice(eq + 1);
     if (key === 'count') {
@@ -43,7 +43,7 @@ export function messageCommand(name: string, pairs: readonly string[], io: CliIO
     } else values[key] = value;
   }
   const missing = [...slots].filter((slot) => !(slot in values));
-  if (missing.length > 0) throw new UsageError(t('cli:message.missing', { name, keys: missing.join(t('cli:list.separator')) }));
+  if (missing.length > 0) throw new UsageError(t('cli:message.missing', { name, keys: missing.join(t('cli:list.names')) }));
   io.stdout.write(`${t(`scripts:${name}` as MessageKey, values)}\n`);
   return 0;
 }

@@ -1,10 +1,11 @@
 // One endpoint: GET <url>/models with the API key, through the openai
 // backend's own HTTP, redaction and error wording. Never shows the key.
 import {
-  apiBaseFix, authFix, authorization, displayEndpoint, formatSeconds, listed, missingV1Fix, modelAdvice, normalizeEndpoint, oneLine,
+  apiBaseFix, authFix, authorization, displayEndpoint, listed, missingV1Fix, modelAdvice, normalizeEndpoint, oneLine,
   parseErrorBody, queryModels, reasonText, redact, sameModel, serveDocs, servesModel, splitCredentials,
 } from '../backends/openai/index.js';
 import { t } from '../i18n/index.js';
+import { timeText } from '../i18n/units.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
 
 export interface EndpointCheckOptions {
@@ -31,7 +32,7 @@ export async function checkEndpoint(options: EndpointCheckOptions): Promise<Chec
   switch (answer.kind) {
     case 'unreachable': {
       if (answer.timeout) {
-        return fail(name, t('doctor:endpoint.timeout', { time: formatSeconds(options.timeoutMs) }), t('doctor:endpoint.timeout.fix'));
+        return fail(name, t('doctor:endpoint.timeout', { time: timeText(options.timeoutMs) }), t('doctor:endpoint.timeout.fix'));
       }
       const why = clean(answer.why);
       return fail(name, reasonText(why), networkFix(why, shown));

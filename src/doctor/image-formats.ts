@@ -35,10 +35,10 @@ export async function checkImageFormats(sharp: typeof SharpType): Promise<CheckR
   const decoded = tried.filter((t) => t.problem === undefined).map((t) => t.sample);
   const failed = tried.filter((t): t is { sample: FormatSample; problem: string } => t.problem !== undefined);
   const untested = [...IMAGE_EXTENSIONS].filter((ext) => !FORMAT_SAMPLES.some((s) => s.extensions.includes(ext)));
-  const parts = [decoded.length ? t('doctor:formats.decodes', { formats: decoded.map((s) => s.name).join(', ') }) : t('doctor:formats.decodes_nothing')];
+  const parts = [decoded.length ? t('doctor:formats.decodes', { formats: decoded.map((s) => s.name).join(t('cli:list.names')) }) : t('doctor:formats.decodes_nothing')];
   if (failed.length > 0) {
-    const files = failed.map((f) => (f.sample.files && t(f.sample.files)) ?? f.sample.extensions.map((e) => `.${e}`).join(' ')).join(', ');
-    const formats = failed.map((f) => t('doctor:formats.failed_format', { format: f.sample.name, problem: f.problem })).join(', ');
+    const files = failed.map((f) => (f.sample.files && t(f.sample.files)) ?? f.sample.extensions.map((e) => `.${e}`).join(' ')).join(t('cli:list.names'));
+    const formats = failed.map((f) => t('doctor:formats.failed_format', { format: f.sample.name, problem: f.problem })).join(t('cli:list.names'));
     parts.push(t('doctor:formats.cannot', { formats, files }));
   }
   if (untested.length > 0) parts.push(t('doctor:formats.untested', { extensions: untested.map((e) => `.${e}`).join(' ') }));
@@ -48,7 +48,7 @@ export async function checkImageFormats(sharp: typeof SharpType): Promise<CheckR
   const fix = failed.map((f) => missingFormatFix(f.sample.name)).filter((s): s is string => s !== undefined);
   const separator = t('doctor:formats.fix.separator');
   if (broken.length > 0) {
-    return fail(FORMATS, detail, [t('doctor:formats.broken.fix', { formats: broken.join(', '), url: SHARP_INSTALL }), ...fix].join(separator));
+    return fail(FORMATS, detail, [t('doctor:formats.broken.fix', { formats: broken.join(t('cli:list.names')), url: SHARP_INSTALL }), ...fix].join(separator));
   }
   return warn(FORMATS, detail, fix.join(separator));
 }

@@ -17,8 +17,8 @@ export function checkPdfFonts(env: NodeJS.ProcessEnv, folders = fontFolders(env)
     return { name: t(name), face: pick && faces[pick.index]?.family };
   });
   const missing = found.filter((s) => !s.face).map((s) => s.name);
-  const covered = found.filter((s) => s.face).map((s) => t('doctor:fonts.covered', { script: s.name, face: s.face })).join(', ');
+  const covered = found.filter((s) => s.face).map((s) => t('doctor:fonts.covered', { script: s.name, face: s.face })).join(t('cli:list.names'));
   const count = faces.length;
   if (missing.length === 0) return ok(NAME, t('doctor:fonts.ok', { count, covered }));
-  return warn(NAME, t('doctor:fonts.missing', { count, scripts: missing.join(', ') }), t('doctor:fonts.missing.fix'));
+  return warn(NAME, t('doctor:fonts.missing', { count, scripts: missing.join(t('cli:list.names')) }), t('doctor:fonts.missing.fix'));
 }

@@ -2,6 +2,7 @@
 // goes through escapeHtml, so the page holds no data a script must parse.
 import { tIn, type Lang, type MessageKey, type MessageValues } from '../i18n/index.js';
 import { messagesJson, pageLocale, pageMessages } from '../i18n/page-messages.js';
+import { timeText } from '../i18n/units.js';
 import { fileSize } from '../support/words.js';
 import type { Status } from '../emit/columns.js';
 import type { ReadRow } from '../emit/read-catalog.js';
@@ -137,9 +138,6 @@ export function pageTail(info: PageInfo): string {
 `;
 }
 
-function latency(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}
 
 /** Pages of more than CHUNK_ROWS rows group them; shorter ones have rows only, as they always had. */
 export const isChunked = (info: PageInfo): boolean => info.rows > CHUNK_ROWS;
@@ -199,14 +197,14 @@ function answerHtml(say: Say, row: ReadRow, fields: string[]): string {
   return fieldsHtml(out, keys);
 }
 
-function metaHtml(say: Say, row: ReadRow, showPrompt: boolean): string {
+function metaHtml(say: Say, row: ReadRow, showPrompt: boolean, lang: Lang): string {
   const items: [string, string][] = [];
   if (row.model) items.push([say('report:meta.model'), escapeHtml(row.model)]);
   if (showPrompt && row.prompt) items.push([say('report:meta.prompt'), escapeHtml(row.prompt)]);
   if (row.tokens_in !== null || row.tokens_out !== null) {
     items.push([say('report:meta.tokens'), escapeHtml(say('report:meta.tokensInOut', { in: row.tokens_in ?? '?', out: row.tokens_out ?? '?' }))]);
   }
-  if (row.latency_ms !== null) items.push([say('report:meta.latency'), latency(row.latency_ms)]);
+  if (row.latency_ms !== null) items.push([say('report:meta.latency'), escapeHtml(timeText(row.latency_ms, { lang, digits: row.latency_ms < 10_000 ? 2 : 1 }))]);
   const image = [
     row.width !== null && row.height !== null ? `${row.width}×${row.height}` : '',
     row.format ? escapeHtml(row.format) : '',
@@ -260,6 +258,6 @@ export function pageRow({ row, n, file, thumb, fields, showPrompt, deferred, lan
     + thumbCell(say, thumb, file, deferred)
     + `<div class="body"><div class="head"><a class="num" href="#r${n}">#${n}</a><span class="file">${visibleName(row.SourceFile)}</span>${badges}</div>`
     + error + answerHtml(say, row, fields) + '</div>'
-    + metaHtml(say, row, showPrompt)
+    + metaHtml(say, row, showPrompt, lang)
     + '</article>\n';
 }

@@ -82,8 +82,8 @@ function answerEditor(d, value) {
     input.id = 'field-' + spec.name;
     label.htmlFor = input.id;
     label.append(el('span', '', spec.name));
-    if (spec.kind === 'list') label.append(el('span', 'hint', '(' + t('onePerLine') + ')'));
-    if (spec.kind === 'json') label.append(el('span', 'hint', '(' + t('asJson') + ')'));
+    if (spec.kind === 'list') label.append(el('span', 'hint', t('onePerLine')));
+    if (spec.kind === 'json') label.append(el('span', 'hint', t('asJson')));
     if (spec.description) label.title = spec.description;
     f.append(label, input);
     box.append(f);

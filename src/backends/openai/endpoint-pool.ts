@@ -1,7 +1,7 @@
 // Spreads requests over endpoints and sets aside the ones that stop answering.
 
-import { formatSeconds } from './errors.js';
 import { t } from '../../i18n/index.js';
+import { timeText } from '../../i18n/units.js';
 import { reasonText } from './reason-text.js';
 
 export const FAILURES_BEFORE_COOLDOWN = 3;
@@ -121,7 +121,7 @@ export class EndpointPool {
       ep.nextCooldownMs = Math.min(cooldown * 2, COOLDOWN_MAX_MS);
       if (!ep.down) {
         ep.down = true;
-        const values = { url: ep.label, time: formatSeconds(cooldown), count: ep.failures, problem: reasonText(outcome.problem) };
+        const values = { url: ep.label, time: timeText(cooldown), count: ep.failures, problem: reasonText(outcome.problem) };
         this.options.warn(this.endpoints.length > 1 ? t('server:pool.aside_others', values) : t('server:pool.aside', values));
       }
     }
@@ -142,14 +142,14 @@ export class EndpointPool {
 
   /** "http://a/v1 (connection refused), http://b/v1 (no answer within 60 s)", in the reader's language. */
   describe(): string {
-    return this.endpoints.map((ep) => t('server:unreachable.endpoint', { url: ep.label, problem: reasonText(ep.problem ?? 'unreachable') })).join(', ');
+    return this.endpoints.map((ep) => t('server:unreachable.endpoint', { url: ep.label, problem: reasonText(ep.problem ?? 'unreachable') })).join(t('cli:list.names'));
   }
 
   /** What a person checks next when none answers: the servers, then doctor on each. */
   nextStep(): string {
     const labels = this.endpoints.map((ep) => ep.label);
     const flags = labels.map((l) => `--endpoint ${l}`).join(' ');
-    return labels.length === 1 ? t('ask:unreachable.nextOne', { url: labels[0], flags }) : t('ask:unreachable.nextMany', { urls: labels.join(', '), flags });
+    return labels.length === 1 ? t('ask:unreachable.nextOne', { url: labels[0], flags }) : t('ask:unreachable.nextMany', { urls: labels.join(t('cli:list.names')), flags });
   }
 
   private isAvailable(ep: Endpoint, now: number): boolean {

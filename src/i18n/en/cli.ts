@@ -8,6 +8,8 @@ export default {
   // A list's items are joined with this.
   'list.separator': ', ',
   'list.semicolon': '; ',
+  // Names in a row: formats, fonts, servers, values.
+  'list.names': ', ',
 
   // message (the scripts' messages)
   'message.unknown': 'Unknown message "{{name}}". Messages: {{names}}',
@@ -22,6 +24,7 @@ export default {
   'catalog.backend.needsModel': '--model NAME is required with --endpoint: the model name the server serves, e.g. --model zai-org/GLM-4.6V-Flash',
   'catalog.format.unknown': 'Cannot tell the catalog format from {{file}}: name it .csv or .jsonl, or pass --format csv|jsonl|exiftool',
   'catalog.filesFrom.unreadable': 'Cannot read --files-from {{file}}: {{why}}',
+  'catalog.filesFrom.missing': 'no such file',
   'catalog.nothingToCatalog': 'Nothing to catalog: give files or folders, or --files-from FILE|-',
   'catalog.metricsFolder': 'Cannot write --metrics-file {{file}}: the folder {{dir}} does not exist',
   'catalog.nothingFound': 'found no image or PDF in {{inputs}}; is a share unmounted? Nothing was written. Pass --allow-empty if an empty catalog is what you want.',

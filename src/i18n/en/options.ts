@@ -29,7 +29,7 @@ export default {
   'catalog.batch-wait-ms': 'onnx: how long a request waits for a fuller batch',
   'catalog.batch-tokens': 'onnx: most visual tokens in one batch',
   'catalog.prompt': 'built-in prompt name or a template file',
-  'catalog.lang': 'language of built-in prompts (default: from LANG, else en)',
+  'catalog.lang': 'language of messages and of built-in prompts (default: from LC_ALL, LC_MESSAGES or LANG, else en)',
   'catalog.question': 'the question for --prompt qa (same as --set question=TEXT)',
   'catalog.set': 'set a template variable (repeatable)',
   'catalog.temperature': 'sampling temperature (default: the template\'s)',
@@ -89,7 +89,7 @@ export default {
   'xmp.output': 'with --csv: write to FILE instead of stdout (- is stdout). A regular file is replaced atomically, only once the CSV is complete: a failed run leaves it as it was. A device or FIFO is written into directly',
   'xmp.quiet': 'no summary on stderr unless something failed',
   // prompts list
-  'prompts list.lang': 'language (default: from LANG, else en)',
+  'prompts list.lang': 'language of the templates and of messages (default: from LC_ALL, LC_MESSAGES or LANG, else en)',
   // models pull
   'models pull.dtype': 'graph variant auto|fp32|fp16|q4|q4f16|int8|uint8|q8|bnb4',
   'models pull.quiet': 'no progress on stderr',
@@ -147,7 +147,7 @@ export default {
   'review.base': 'the folder the catalog run started in: SourceFile paths are relative to it (default: the current folder)',
   'review.port': 'port on 127.0.0.1 (0: a free one)',
   'review.reviewer': 'the name decisions are recorded under (default: your user name)',
-  'review.lang': 'language of the page (default: from LANG, else en)',
+  'review.lang': 'language of the page and of messages (default: from LC_ALL, LC_MESSAGES or LANG, else en)',
   'review.open': 'also open the page in the default browser (default: only print its URL)',
   // batch export
   'batch export.output': 'the request file; past a limit the next requests go to FILE-2.jsonl, FILE-3.jsonl… beside it. Each file is written atomically, once the export is complete',
@@ -165,5 +165,5 @@ export default {
   'batch status.json': 'print a JSON array of the batches instead of a table',
   'ask.prompt': 'built-in prompt name or a template file (default: qa with a QUESTION, else describe)',
   'ask.json': 'print the catalog row (one JSON object, as catalog writes it) instead of the answer alone',
-  'report.lang': 'language of the page and of messages (default: from LC_ALL, LC_MESSAGES or LANG, else en)',
+  'report.lang': 'language of messages, and of report\'s page (default: from LC_ALL, LC_MESSAGES or LANG, else en)',
 };

@@ -12,6 +12,9 @@ export default {
   'duration.ms': '{{m}}m{{s}}s',
   'duration.hm': '{{h}}h{{m}}m',
   'duration.dh': '{{d}}d{{h}}h',
+  // A time with decimals: a timeout, a pause, a latency.
+  millis: '{{n}} ms',
+  seconds: '{{n}} s',
   'log.line': '{{done}}/{{total}} done, {{cached}} cached, {{failed}} failed',
   'log.more': ', {{part}}',
   'summary.line': '{{done}}/{{total}} {{items}}, {{ok}} ok{{truncated}} ({{cached}} cached), {{failed}} failed in {{seconds}} s{{speed}}',

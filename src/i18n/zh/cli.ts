@@ -8,6 +8,7 @@ export default {
   'help.afterError': '（使用 --help 查看用法）',
   'list.separator': '，',
   'list.semicolon': '；',
+  'list.names': '、',
 
   'message.unknown': '未知的消息“{{name}}”。可用的消息：{{names}}',
   'message.didYouMean': '未知的消息“{{name}}”。是不是想用“{{guess}}”？',
@@ -20,6 +21,7 @@ export default {
   'catalog.backend.needsModel': '使用 --endpoint 时必须给出 --model NAME，即服务端提供的模型名称，例如 --model zai-org/GLM-4.6V-Flash',
   'catalog.format.unknown': '无法从 {{file}} 判断编目结果的格式：文件名请以 .csv 或 .jsonl 结尾，或加上 --format csv|jsonl|exiftool',
   'catalog.filesFrom.unreadable': '无法读取 --files-from {{file}}：{{why}}',
+  'catalog.filesFrom.missing': '文件不存在',
   'catalog.nothingToCatalog': '没有要编目的内容：请给出文件或文件夹，或用 --files-from FILE|-',
   'catalog.metricsFolder': '无法写入 --metrics-file {{file}}：文件夹 {{dir}} 不存在',
   'catalog.nothingFound': '在 {{inputs}} 中没有找到图片或 PDF；共享盘是否没有挂载？未写入任何内容。如确实需要一份空的编目结果，请加 --allow-empty。',

@@ -30,7 +30,7 @@ export default {
   'catalog.batch-wait-ms': 'onnx：请求为凑满一批最多等待多久（毫秒）',
   'catalog.batch-tokens': 'onnx：每批最多多少个视觉 token',
   'catalog.prompt': '内置提示词名称或模板文件',
-  'catalog.lang': '内置提示词的语言（默认：取自 LANG，否则 en）',
+  'catalog.lang': '提示信息和内置提示词的语言（默认：取自 LC_ALL、LC_MESSAGES 或 LANG，否则为 en）',
   'catalog.question': '--prompt qa 要问的问题（等同于 --set question=TEXT）',
   'catalog.set': '设置模板变量（可多次使用）',
   'catalog.temperature': '采样温度（默认：用模板中的设置）',
@@ -90,7 +90,7 @@ export default {
   'xmp.output': '配合 --csv：写入 FILE，而不是标准输出（- 表示标准输出）。普通文件要等 CSV 完成后才原子替换：运行失败时保持原样。设备文件或 FIFO 则直接写入',
   'xmp.quiet': '除非有失败，标准错误上不显示汇总',
   // prompts list
-  'prompts list.lang': '提示词模板的语言（默认：取自 LANG，否则 en）',
+  'prompts list.lang': '提示词模板和提示信息的语言（默认：取自 LC_ALL、LC_MESSAGES 或 LANG，否则为 en）',
   // models pull
   'models pull.dtype': '模型精度（dtype），可选 auto|fp32|fp16|q4|q4f16|int8|uint8|q8|bnb4',
   'models pull.quiet': '标准错误上不显示进度',
@@ -148,7 +148,7 @@ export default {
   'review.base': '编目运行时所在的文件夹：SourceFile 路径相对于它（默认：当前文件夹）',
   'review.port': '在 127.0.0.1 上监听的端口（0：任选一个空闲端口）',
   'review.reviewer': '审核人名字，随审核结果一起记录（默认：你的用户名）',
-  'review.lang': '页面语言（默认：取自 LANG，否则 en）',
+  'review.lang': '页面和提示信息的语言（默认：取自 LC_ALL、LC_MESSAGES 或 LANG，否则为 en）',
   'review.open': '同时在默认浏览器中打开页面（默认：只打印网址）',
   // batch export
   'batch export.output': '请求文件；超过上限后，后续请求依次写入旁边的 FILE-2.jsonl、FILE-3.jsonl 等文件。每个文件在导出完成后原子写入',
@@ -166,5 +166,5 @@ export default {
   'batch status.json': '输出批次的 JSON 数组而不是表格',
   'ask.prompt': '内置提示词名称或模板文件（默认：给出 QUESTION 时用 qa，否则用 describe）',
   'ask.json': '输出完整的编目行（一个 JSON 对象，与 catalog 写出的相同），而不只是回答',
-  'report.lang': '提示信息和页面的语言（默认：取自 LC_ALL、LC_MESSAGES 或 LANG，否则为 en）',
+  'report.lang': '提示信息的语言，对 report 也是页面的语言（默认：取自 LC_ALL、LC_MESSAGES 或 LANG，否则为 en）',
 } satisfies Translation<typeof en>;

@@ -13,6 +13,8 @@ export default {
   'duration.ms': '{{m}} 分 {{s}} 秒',
   'duration.hm': '{{h}} 小时 {{m}} 分',
   'duration.dh': '{{d}} 天 {{h}} 小时',
+  millis: '{{n}} 毫秒',
+  seconds: '{{n}} 秒',
   'log.line': '已完成 {{done}}/{{total}}，已缓存 {{cached}}，失败 {{failed}}',
   'log.more': '，{{part}}',
   'summary.line': '{{done}}/{{total}} {{items}}，其中 {{cached}} 个来自缓存：成功 {{ok}}{{truncated}}，失败 {{failed}}，用时 {{seconds}} 秒{{speed}}',
