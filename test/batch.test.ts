@@ -10,6 +10,7 @@ import { imageSha, requestLines, resultLine, runBatch } from './helpers/fake-bat
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
 import { makePdf } from './helpers/pdfs.js';
+import { RECORD_TEMPLATE } from './helpers/templates.js';
 
 const scratch = scratchFolders('glmv-batch-');
 let server: FakeOpenAI;
@@ -144,6 +145,27 @@ describe('batch export', () => {
 });
 
 describe('batch import', () => {
+  it('an answer that fails the template\'s schema is reported with the failing field and what the model said; not stored', async () => {
+    const dir = await scratch();
+    await makeImage(path.join(dir, 'a.jpg'), { width: 40, height: 40, seed: 300 });
+    const work = await scratch();
+    const cache = path.join(work, 'c.db');
+    const template = path.join(work, 'record.md');
+    await writeFile(template, RECORD_TEMPLATE);
+    const out = path.join(work, 'req.jsonl');
+    assert.equal((await runMain(['batch', 'export', dir, '-o', out, '--cache', cache, '--prompt', template, ...modelFlags()])).code, 0);
+    const [line] = requestLines(await readFile(out, 'utf8'));
+    assert.ok(line);
+    const said = '{"title": "Harbour", "description": "Boats.", "tags": "boats"}';
+    await writeFile(path.join(work, 'results.jsonl'), `${resultLine(line, { kind: 'answer', content: said }, 1)}\n`);
+    const r = await runMain(['batch', 'import', 'results.jsonl', '--cache', cache, '--no-config'], { cwd: work });
+    assert.equal(r.code, 1, r.stderr);
+    const reported = r.stderr.split('\n').find((l) => l.includes('results.jsonl:1:')) ?? '';
+    assert.match(reported, /tags/, 'names the failing field');
+    assert.ok(reported.endsWith(`the answer was ${JSON.stringify(said)}`), reported);
+    assert.deepEqual(results(cache), []);
+  });
+
   it('reports garbage, unknown custom_ids, duplicates and failed answers with their line, and stores nothing from them', async () => {
     const dir = await scratch();
     for (let i = 0; i < 6; i++) await makeImage(path.join(dir, `i${i}.jpg`), { width: 40, height: 40, seed: 200 + i });

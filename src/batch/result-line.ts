@@ -8,6 +8,10 @@ import { FileFailure } from '../support/errors.js';
 import { t } from '../i18n/index.js';
 import { parseCustomId } from './custom-id.js';
 
+/** The answer on one line, quoted, its first RAW_SHOWN characters. */
+const RAW_SHOWN = 300;
+const quoted = (text: string): string => JSON.stringify(text.length > RAW_SHOWN ? `${text.slice(0, RAW_SHOWN)}…` : text);
+
 /** What a result needs of its job: how its answers are checked and labelled. */
 export interface ResultJob {
   prompt: string;
@@ -68,7 +72,8 @@ export function judgeLine(text: string, jobOf: (job: string) => ResultJob | unde
   if (!read.ok) return failed(t('batch:line.not_answer', { reason: read.reason }));
   try {
     const answer = judgeReply(read.result, job.validate, job.prompt, job.maxTokens, null);
-    if ('problem' in answer) return failed(answer.problem);
+    // As in a catalog row's raw_output: what the model said, so a template can be fixed from here.
+    if ('problem' in answer) return failed(answer.reply.text === '' ? answer.problem : t('batch:line.rejected', { problem: answer.problem, answer: quoted(answer.reply.text) }));
     return { kind: 'answer', customId: id, job: parsed.job, key: parsed.key, answer };
   } catch (error) {
     if (error instanceof FileFailure) return failed(error.message);

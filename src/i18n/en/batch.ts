@@ -65,6 +65,7 @@ export default {
   'line.problem': '{{where}}: {{why}}',
   'line.unknown': '{{where}}: unknown custom_id {{id}}: {{why}}',
   'line.failed': '{{where}}: {{id}}: {{why}}',
+  'line.rejected': '{{problem}}; the answer was {{answer}}',
   'line.duplicate': '{{where}}: duplicate custom_id {{id}} (also at {{others}}); none of them stored',
   'line.truncated': '{{where}}: {{id}}: cut off at max_tokens; stored as truncated',
   // The batch service

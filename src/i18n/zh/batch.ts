@@ -57,6 +57,7 @@ export default {
   'line.problem': '{{where}}：{{why}}',
   'line.unknown': '{{where}}：未知的 custom_id {{id}}：{{why}}',
   'line.failed': '{{where}}：{{id}}：{{why}}',
+  'line.rejected': '{{problem}}；模型的回答为 {{answer}}',
   'line.duplicate': '{{where}}：custom_id {{id}} 重复（另见 {{others}}）；均未保存',
   'line.truncated': '{{where}}：{{id}}：在 max_tokens 处被截断；按“被截断”保存',
   'service.unreachable': '{{what}}：{{why}}；没有丢失任何内容，请稍后重新运行该命令',
