@@ -33,7 +33,7 @@ const SHARED = (CATALOG_OPTIONS as readonly OptionSpec[])
   }) as unknown as readonly Rehomed<Catalog>[];
 
 const OWN = [
-  { key: 'json', kind: 'boolean', commands: ASK },
+  { key: 'json', group: 'output', kind: 'boolean', commands: ASK },
 ] as const satisfies readonly OptionSpec[];
 
 export const ASK_OPTIONS = [...SHARED, ...OWN] as const;

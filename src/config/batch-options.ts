@@ -27,9 +27,9 @@ const SHARED = (CATALOG_OPTIONS as readonly OptionSpec[])
   .map(({ setting: _setting, ...o }) => ({ ...o, commands: MAKERS, helpOf: 'catalog' })) as unknown as readonly Rehomed<Catalog>[];
 
 const OWN = [
-  { key: 'output', short: '-o', value: '<file>', kind: 'string', default: 'requests.jsonl', commands: ['batch export'] },
-  { key: 'max-requests', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_REQUESTS), check: { type: 'int', min: 1 }, commands: MAKERS },
-  { key: 'max-bytes', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_BYTES), check: { type: 'int', min: 1024 }, commands: MAKERS },
+  { key: 'output', short: '-o', group: 'output', value: '<file>', kind: 'string', default: 'requests.jsonl', commands: ['batch export'] },
+  { key: 'max-requests', group: 'output', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_REQUESTS), check: { type: 'int', min: 1 }, commands: MAKERS },
+  { key: 'max-bytes', group: 'output', value: '<n>', kind: 'integer', default: String(DEFAULT_MAX_BYTES), check: { type: 'int', min: 1024 }, commands: MAKERS },
   { key: 'cache', value: '<file>', kind: 'string', commands: ['batch import', 'batch status', 'batch fetch'] },
   { key: 'api-key', value: '<key>', kind: 'string', commands: SERVER_USERS },
   { key: 'timeout', value: '<seconds>', kind: 'number', default: '300', check: { type: 'number', min: 0, max: 86_400, minOpen: true },
