@@ -57,6 +57,14 @@ describe('glm-vision ask', () => {
     assert.equal(parsed?.prompt, 'qa');
     assert.equal(parsed?.output, first.stdout.trim());
     assert.equal(server.chatRequests().length - start, 1);
+
+    // -v: the choices and the one request on stderr; stdout is still the answer alone.
+    const loud = await runMain(['ask', photo, 'Is it dark?', '-v', ...serverFlags(cache)]);
+    assert.equal(loud.code, 0, loud.stderr);
+    assert.match(loud.stdout, /^Description of image [0-9a-f]{12}\.\n$/);
+    assert.match(loud.stderr, /backend openai/);
+    assert.match(loud.stderr, /request 1 to \S+: answered in \d+ ms/);
+    assert.equal(server.chatRequests().length - start, 2);
   });
 
   it('without a question describes the image; a catalog of the same file finds the answer in the cache', async () => {

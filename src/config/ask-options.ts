@@ -11,7 +11,7 @@ const SHARED_KEYS = [
   'backend', 'dtype', 'device', 'threads', 'batch-size', 'batch-wait-ms', 'batch-tokens',
   'endpoint', 'model', 'api-key', 'flavor', 'timeout', 'retries',
   'max-pixels', 'max-input-pixels', 'pages', 'dpi', 'max-pages', 'render-memory', 'render-cpu-limit',
-  'cache', 'refresh', 'retry-failed', 'lock', 'quiet', 'config',
+  'cache', 'refresh', 'retry-failed', 'lock', 'quiet', 'verbose', 'config',
 ] as const;
 type SharedKey = (typeof SHARED_KEYS)[number];
 type Catalog = (typeof CATALOG_OPTIONS)[number];
