@@ -101,6 +101,14 @@ describe('fitting the bar', () => {
     for (const columns of [60, 80]) assert.ok(stringWidth(fitBar(columns, 0.3, '90/300', zh)) <= columns - 3);
     assert.equal(cutToWidth('图片尺寸太小', 7), '图片尺…');
   });
+
+  it('draws the bar with block characters in English and ASCII in Chinese (CJK terminals may draw blocks two columns wide)', () => {
+    const parts = [{ text: '4.32 img/s', keep: 4 }];
+    assert.match(fitBar(60, 0.5, '150/300', parts), /^█+░+ 150\/300/);
+    const zh = withLang('zh', () => fitBar(60, 0.5, '150/300', parts));
+    assert.match(zh, /^#+-+ 150\/300/);
+    assert.equal(zh.length, fitBar(60, 0.5, '150/300', parts).length);
+  });
 });
 
 /** A stream that says it is a terminal of `columns`, keeping what is written. */

@@ -115,7 +115,7 @@ export function fitBar(columns: number, fraction: number, count: string, parts: 
       if (room < BAR_MIN) return cutToWidth(text, width);
       const cells = Math.min(BAR_MAX, room);
       const full = Math.round(Math.min(1, Math.max(0, fraction)) * cells);
-      return `${'█'.repeat(full)}${'░'.repeat(cells - full)} ${text}`;
+      return `${t('progress:bar.done').repeat(full)}${t('progress:bar.todo').repeat(cells - full)} ${text}`;
     }
     let least = 0;
     for (const [i, p] of kept.entries()) if (p.keep < (kept[least]?.keep ?? Infinity)) least = i;

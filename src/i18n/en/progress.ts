@@ -8,6 +8,10 @@ export default {
   'rate.imagesShort': '{{rate}} img/s',
   'rate.files': '{{rate}} files/s',
   eta: 'ETA {{time}}',
+  // The bar's cells, one column each. Block characters are "ambiguous width": CJK terminals set to
+  // draw those wide take two columns for each, and the bar would wrap; the zh catalog uses ASCII.
+  'bar.done': '█',
+  'bar.todo': '░',
   'duration.s': '{{s}}s',
   'duration.ms': '{{m}}m{{s}}s',
   'duration.hm': '{{h}}h{{m}}m',

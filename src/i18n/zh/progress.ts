@@ -8,6 +8,8 @@ export default {
   'rate.images': '{{rate}} 张/秒',
   'rate.imagesShort': '{{rate}} 张/秒',
   'rate.files': '{{rate}} 个文件/秒',
+  'bar.done': '#',
+  'bar.todo': '-',
   eta: '剩余 {{time}}',
   'duration.s': '{{s}} 秒',
   'duration.ms': '{{m}} 分 {{s}} 秒',
