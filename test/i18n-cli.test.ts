@@ -118,7 +118,7 @@ describe('messages in the language of the command line', () => {
   it("--help: commander's headings and words", async () => {
     const r = await inThree(['cache', 'stats', '--help'], { langAfter: 2 });
     for (const run of Object.values(r)) assert.equal(run.code, 0);
-    assert.match(r.zh.stdout, /^用法： glm-vision cache stats \[options\]\n/);
+    assert.match(r.zh.stdout, /^用法：glm-vision cache stats \[options\]\n/);
     assert.match(r.zh.stdout, /\n选项：\n/);
     assert.match(r.zh.stdout, /--runs <n> .*（默认："5"）/);
     assert.match(r.zh.stdout, /-h, --help +显示命令的帮助\n/);

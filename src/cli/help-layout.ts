@@ -78,6 +78,10 @@ export function helpConfiguration(text: HelpText): Partial<Help> {
       const head = first ? pad(INDENT) + term + pad(termWidth - displayWidth(term) + SPACER) + lines.shift() : pad(INDENT) + term;
       return [head, ...lines.map((l) => pad(below) + l)].join('\n');
     },
+    // commander puts a space after "Usage:"; a full-width colon has its space in it already.
+    formatHelp(this: Help, cmd: Command, helper: Help): string {
+      return Help.prototype.formatHelp.call(this, cmd, helper).replace(/^(\S*：) /, '$1');
+    },
   };
 }
 
