@@ -800,7 +800,10 @@ setTimeout(() => createServer((req, res) => {
     assert.equal(rows.length, 6);
     assert.ok(rows.every((r) => r.status === 'ok' && r.output === 'A scanned page.' && r.model === 'zai-org/GLM-4.6V-Flash'));
     assert.ok(!alive(pid), 'the server must be stopped on exit');
-    assert.match(res.stderr, /stopping the vLLM server/);
+    assert.match(res.stderr, new RegExp(`^serve-and-catalog: starting vLLM with zai-org/GLM-4\\.6V-Flash on 127\\.0\\.0\\.1:${env.PORT} \\(log: \\S+vllm\\.log\\)$`, 'm'));
+    assert.match(res.stderr, /^serve-and-catalog: server ready after about \d+ s$/m);
+    assert.match(res.stderr, /^serve-and-catalog: catalog written to \S+scans\.jsonl$/m);
+    assert.match(res.stderr, /^serve-and-catalog: stopping the vLLM server \(pid \d+\)$/m);
   });
 
   it('a server that dies while loading: its log, exit 75', { timeout: 60_000 }, async () => {
@@ -808,8 +811,21 @@ setTimeout(() => createServer((req, res) => {
     const res = await run('bash', [script], { env: { ...env, FAKE_VLLM_CRASH: '1' } });
     assert.equal(res.code, 75);
     assert.match(res.stderr, /CUDA out of memory \(fake\)/);
-    assert.match(res.stderr, /exited while starting/);
+    assert.match(res.stderr, /^serve-and-catalog: the vLLM server exited while starting; its log is above and in \S+vllm\.log$/m);
     assert.ok(!existsSync(env.OUT!));
+  });
+
+  it('a folder that is not there: exit 2, said in the locale\'s language; where glm-vision cannot run, the message\'s name and values', async () => {
+    const { dir, env } = await setup();
+    const missing = path.join(dir, '没有');
+    const say = async (more: NodeJS.ProcessEnv): Promise<Result> => run('bash', [script, missing], { env: { ...env, ...more } });
+    const en = await say({});
+    const zh = await say({ LANG: 'zh_CN.UTF-8' });
+    const none = await say({ GLM_VISION: path.join(dir, 'no-glm-vision') });
+    assert.deepEqual([en.code, zh.code, none.code], [2, 2, 2]);
+    assert.equal(en.stderr, `serve-and-catalog: no such folder: ${missing}\n`);
+    assert.equal(zh.stderr, `serve-and-catalog: 文件夹不存在：${missing}\n`);
+    assert.equal(none.stderr, `serve-and-catalog: vllm.noFolder folder=${missing}\n`);
   });
 
   it('uses a server that already answers on the port, and leaves it running', { timeout: 60_000 }, async () => {
@@ -818,7 +834,7 @@ setTimeout(() => createServer((req, res) => {
     const res = await run('bash', [script, SCANS, '-q'], { env: { ...env, PORT: port, MODEL: 'm' } });
     assert.equal(res.code, 0, res.stderr);
     assert.ok(!existsSync(argsFile), 'vllm must not be started');
-    assert.match(res.stderr, /already answers/);
+    assert.match(res.stderr, new RegExp(`^serve-and-catalog: a server already answers at http://127\\.0\\.0\\.1:${port}/v1; using it and leaving it running$`, 'm'));
     assert.equal(parseJsonl(await readFile(env.OUT!, 'utf8')).length, 6);
     const models = await fetch(`${server.url}/models`);
     assert.equal(models.status, 200);
@@ -956,19 +972,28 @@ describe('examples/slurm/catalog-array.sh', () => {
     // Records each call's arguments, one per line, and answers as --parsable does.
     await writeFile(sbatch, `#!/bin/sh\nn=$(( $(cat "${calls}.n" 2>/dev/null || echo 0) + 1 ))\necho $n >"${calls}.n"\nprintf '%s\\n' "$@" >"${calls}.$n"\necho "$((4000 + n));cluster1"\n`);
     await chmod(sbatch, 0o755);
-    const res = await run('bash', [script, 'submit'], { env: { PATH: `${dir}:/usr/bin:/bin`, WORK: path.join(dir, 'shared') } });
+    const res = await run('bash', [script, 'submit'], { env: { PATH: `${dir}:${path.dirname(process.execPath)}:/usr/bin:/bin`, WORK: path.join(dir, 'shared'), GLM_VISION: BIN } });
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual((await readFile(`${calls}.1`, 'utf8')).trim().split('\n'), ['--parsable', script]);
     const merge = (await readFile(`${calls}.2`, 'utf8')).trim().split('\n');
     assert.ok(merge.includes('--dependency=afterok:4001'), merge.join(' '));
     assert.ok(merge.includes(`--wrap=${script} merge`), merge.join(' '));
-    assert.match(res.stdout, /array job 4001; merge job 4002/);
+    assert.equal(res.stdout, 'array job 4001; merge job 4002 starts when every task has succeeded\n');
   });
 
-  it('outside an array the part step exits 2 and says how to submit it', async () => {
-    const res = await run('bash', [script], { env: { WORK: path.join(await workspace(), 'shared') } });
-    assert.equal(res.code, 2);
-    assert.match(res.stderr, /not a task of a job array; run it with sbatch/);
+  it('outside an array the part step exits 2 and says how to submit it, in the locale\'s language; a wrong step gets the usage', async () => {
+    const dir = await workspace();
+    const step = async (args: string[], more: NodeJS.ProcessEnv = {}): Promise<Result> =>
+      run('bash', [script, ...args], { env: { WORK: path.join(dir, 'shared'), GLM_VISION: BIN, ...more } });
+    const en = await step([]);
+    const zh = await step([], { LANG: 'zh_CN.UTF-8' });
+    const none = await step([], { GLM_VISION: path.join(dir, 'no-glm-vision') });
+    const usage = await step(['sumbit']);
+    assert.deepEqual([en.code, zh.code, none.code, usage.code], [2, 2, 2, 2]);
+    assert.equal(en.stderr, `catalog-array.sh: not a task of a job array; run it with sbatch, or '${script} submit'\n`);
+    assert.equal(zh.stderr, `catalog-array.sh: 当前不是作业数组中的任务；请用 sbatch 提交，或运行“${script} submit”\n`);
+    assert.equal(none.stderr, `catalog-array.sh: slurm.notArray script=${script}\n`);
+    assert.equal(usage.stderr, `usage: ${script} [submit|part|merge]\n`);
   });
 });
 

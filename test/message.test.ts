@@ -64,25 +64,43 @@ describe('the example scripts\' messages', () => {
     for (const m of text.matchAll(/\{\{(\w+)\}\}/g)) slots.add(m[1] as string);
     known.set(name, slots);
   }
+  /** Each script's prefix (cron., vllm., slurm.): the part of a name before its first dot. */
+  const prefixes = [...new Set([...known.keys()].map((name) => name.split('.')[0] as string))];
+  const names = `(?:${prefixes.join('|')})\\.[\\w.]+`;
+  // A call: a helper (say, log, warn, or die with its exit status), the name, then KEY="VALUE"s.
+  const CALL = new RegExp(`\\b(?:say|log|warn|die \\d+) (${names})((?: \\w+="[^"]*")*)`, 'g');
+  // Any mention of a name outside a comment: each must be one of the calls above.
+  const MENTION = new RegExp(`(?<![\\w./-])${names}`, 'g');
 
-  async function calls(): Promise<{ file: string; name: string; keys: string[] }[]> {
-    const found: { file: string; name: string; keys: string[] }[] = [];
+  interface Call { file: string; name: string; keys: string[] }
+  async function scripts(): Promise<{ file: string; calls: Call[]; mentions: number }[]> {
+    const found: { file: string; calls: Call[]; mentions: number }[] = [];
     const dir = path.join(ROOT, 'examples');
-    for (const entry of await readdir(dir, { recursive: true })) {
-      if (!entry.endsWith('.sh')) continue;
-      const text = await readFile(path.join(dir, entry), 'utf8');
-      for (const m of text.matchAll(/\b(?:say|log) (cron\.[\w.]+)((?: \w+="[^"]*")*)/g)) {
-        found.push({ file: entry, name: m[1] as string, keys: [...(m[2] ?? '').matchAll(/ (\w+)=/g)].map((k) => k[1] as string) });
-      }
+    for (const file of await readdir(dir, { recursive: true })) {
+      if (!file.endsWith('.sh')) continue;
+      const code = (await readFile(path.join(dir, file), 'utf8')).split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
+      const calls = [...code.matchAll(CALL)].map((m) => ({
+        file, name: m[1] as string, keys: [...(m[2] ?? '').matchAll(/ (\w+)=/g)].map((k) => k[1] as string),
+      }));
+      found.push({ file, calls, mentions: [...code.matchAll(MENTION)].length });
     }
     return found;
   }
 
   it('each call names a message with exactly its values, and each message is used', async () => {
+    assert.deepEqual(prefixes.sort(), ['cron', 'slurm', 'vllm']);
     const used = new Set<string>();
-    const all = await calls();
-    assert.ok(all.length >= 30, `only ${all.length} calls found: has the script's say/log changed?`);
-    for (const { file, name, keys } of all) {
+    const all = await scripts();
+    for (const { file, calls, mentions } of all) {
+      assert.equal(calls.length, mentions, `${file}: a message name outside a say/log/warn/die call, or a value not written KEY="VALUE"`);
+    }
+    const calls = all.flatMap((s) => s.calls);
+    for (const prefix of prefixes) {
+      const found = calls.filter((c) => c.name.startsWith(`${prefix}.`)).length;
+      const messages = [...known.keys()].filter((n) => n.startsWith(`${prefix}.`)).length;
+      assert.ok(found >= messages, `${found} calls of ${prefix}.* found for ${messages} messages: have the script's helpers changed?`);
+    }
+    for (const { file, name, keys } of calls) {
       const slots = known.get(name);
       assert.ok(slots, `${file}: ${name} is not in src/i18n/en/scripts.ts`);
       assert.deepEqual([...keys].sort(), [...slots].sort(), `${file}: ${name}`);

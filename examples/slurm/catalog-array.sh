@@ -25,6 +25,12 @@
 #   PROMPT      built-in prompt or template file                        (default describe)
 #   GLM_VISION  the glm-vision command                                  (default glm-vision)
 #
+# Language: what it prints for a person (the submit step's job ids, its errors, the note on exit 1)
+# is in English or Chinese by glm-vision's own rule: LC_ALL, then LC_MESSAGES, then LANG
+# (zh_CN.UTF-8: Chinese; sbatch passes it on to the jobs). Each line comes from
+# `glm-vision message NAME KEY=VALUE…`; if glm-vision cannot be run (not installed on the login
+# node), the line shows the message's name and values instead.
+#
 #SBATCH --job-name=glm-vision-catalog
 #SBATCH --array=0-7
 #SBATCH --cpus-per-task=4
@@ -42,11 +48,16 @@ GLM_VISION=${GLM_VISION:-glm-vision}
 # The same job for every part and for the merge step's catalog, so that it finds every answer.
 SETTINGS=(--endpoint "$ENDPOINT" --model "$MODEL" --flavor vllm --prompt "$PROMPT")
 
+# One message in the user's language: say NAME KEY=VALUE…
+say() { "$GLM_VISION" message "$@" 2>/dev/null || printf '%s\n' "$*"; }
+# The same on stderr after the script's name: a mistake of whoever ran it.
+warn() { printf 'catalog-array.sh: %s\n' "$(say "$@")" >&2; }
+
 # glm-vision's exit status, with 1 (some files failed: error rows) counted as done.
 finish() {
   local status=$1
   if [[ $status -eq 1 ]]; then
-    echo "glm-vision exited 1: some files failed; see the error rows in $2" >&2
+    say slurm.someFailed catalog="$2" >&2
     status=0
   fi
   exit "$status"
@@ -60,11 +71,11 @@ case ${1:-part} in
     merge=$(sbatch --parsable --dependency="afterok:${array%%;*}" --job-name=glm-vision-merge \
       --cpus-per-task=2 --mem=4G --time=4:00:00 --output=glm-vision-merge-%j.log \
       --wrap="$(realpath "$0") merge")
-    echo "array job ${array%%;*}; merge job ${merge%%;*} starts when every task has succeeded"
+    say slurm.submitted array="${array%%;*}" merge="${merge%%;*}"
     ;;
   part)
     if [[ -z ${SLURM_ARRAY_TASK_ID:-} ]]; then
-      echo "catalog-array.sh: not a task of a job array; run it with sbatch, or '$0 submit'" >&2
+      warn slurm.notArray script="$0"
       exit 2
     fi
     mkdir -p "$WORK/caches" "$WORK/parts"
@@ -78,7 +89,7 @@ case ${1:-part} in
     shopt -s nullglob
     parts=("$WORK"/caches/part-*.db)
     if [[ ${#parts[@]} -eq 0 ]]; then
-      echo "catalog-array.sh: no caches in $WORK/caches; did the array run?" >&2
+      warn slurm.noCaches dir="$WORK/caches"
       exit 66
     fi
     "$GLM_VISION" cache merge "${parts[@]}" --cache "$WORK/archive.db"
@@ -87,7 +98,7 @@ case ${1:-part} in
     finish "$status" "$WORK/catalog.jsonl"
     ;;
   *)
-    echo "usage: $0 [submit|part|merge]" >&2
+    say slurm.usage script="$0" >&2
     exit 2
     ;;
 esac

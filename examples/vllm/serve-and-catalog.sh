@@ -19,6 +19,11 @@
 #   READY_TIMEOUT  seconds to wait for the server to load, default 1800
 #   VLLM_LOG       the server's output, default vllm-server.log
 #   GLM_VISION     the glm-vision command; default: glm-vision on PATH, else this clone's bin/
+#
+# Language: its lines on stderr (after "serve-and-catalog: ") are in English or Chinese by
+# glm-vision's own rule: LC_ALL, then LC_MESSAGES, then LANG (zh_CN.UTF-8: Chinese). Each comes
+# from `glm-vision message NAME KEY=VALUE…`; if glm-vision cannot be run (not built yet, no node),
+# the line shows the message's name and values instead.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,11 +46,22 @@ if [[ -z ${GLM_VISION:-} ]]; then
 fi
 ENDPOINT="http://127.0.0.1:$PORT/v1"
 
-say() { printf 'serve-and-catalog: %s\n' "$*" >&2; }
-die() { say "$*"; exit "${2:-1}"; }
+# One message in the user's language on stderr: say NAME KEY=VALUE…
+say() {
+  local text
+  text=$("$GLM_VISION" message "$@" 2>/dev/null) || text=$*
+  printf 'serve-and-catalog: %s\n' "$text" >&2
+}
+# die STATUS NAME KEY=VALUE…
+die() {
+  local status=$1
+  shift
+  say "$@"
+  exit "$status"
+}
 
-command -v curl >/dev/null || die "curl is needed to see when the server is ready (apt-get install curl)" 2
-[[ -d $FOLDER || -f $FOLDER ]] || die "no such folder: $FOLDER" 2
+command -v curl >/dev/null || die 2 vllm.noCurl
+[[ -d $FOLDER || -f $FOLDER ]] || die 2 vllm.noFolder folder="$FOLDER"
 
 ready() { curl -fsS --max-time 5 "$ENDPOINT/models" >/dev/null 2>&1; }
 
@@ -53,7 +69,7 @@ server_pid=
 # shellcheck disable=SC2317  # run by the EXIT trap
 stop_server() {
   [[ -n $server_pid ]] || return 0
-  say "stopping the vLLM server (pid $server_pid)"
+  say vllm.stopping pid="$server_pid"
   # vLLM runs its engine in child processes; signal the whole process group, give it 30 s to
   # release the GPU, then insist.
   kill -TERM -- "-$server_pid" 2>/dev/null || true
@@ -69,10 +85,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 if ready; then
-  say "a server already answers at $ENDPOINT; using it and leaving it running"
+  say vllm.serverAnswers endpoint="$ENDPOINT"
 else
-  command -v vllm >/dev/null || die "vllm is not installed: pip install -U vllm (0.12 or newer, with transformers 5)" 2
-  say "starting vLLM with $MODEL on 127.0.0.1:$PORT (log: $VLLM_LOG)"
+  command -v vllm >/dev/null || die 2 vllm.noVllm
+  say vllm.starting model="$MODEL" port="$PORT" log="$VLLM_LOG"
   # The flags from the README's "Serving GLM-4.6V-Flash" section; --host keeps the server off the
   # network. setsid makes it a process group of its own, which stop_server ends as a whole.
   setsid vllm serve "$MODEL" --reasoning-parser glm45 --max-model-len 65536 \
@@ -82,20 +98,20 @@ else
   until ready; do
     if ! kill -0 "$server_pid" 2>/dev/null; then
       tail -n 30 "$VLLM_LOG" >&2 || true
-      die "the vLLM server exited while starting; its log is above and in $VLLM_LOG" 75
+      die 75 vllm.exited log="$VLLM_LOG"
     fi
-    ((waited < READY_TIMEOUT)) || die "the server was not ready after $READY_TIMEOUT s (raise READY_TIMEOUT; log: $VLLM_LOG)" 75
+    ((waited < READY_TIMEOUT)) || die 75 vllm.notReady seconds="$READY_TIMEOUT" log="$VLLM_LOG"
     sleep 2
     waited=$((waited + 2))
   done
-  say "server ready after about $waited s"
+  say vllm.ready seconds="$waited"
 fi
 
 status=0
 "$GLM_VISION" catalog "$FOLDER" --endpoint "$ENDPOINT" --model "$MODEL" --prompt "$PROMPT" -o "$OUT" "$@" || status=$?
 case $status in
-  0) say "catalog written to $OUT" ;;
-  1) say "catalog written to $OUT; some files failed (see its status and error columns)" ;;
-  *) say "glm-vision exited $status" ;;
+  0) say vllm.written out="$OUT" ;;
+  1) say vllm.someFailed out="$OUT" ;;
+  *) say vllm.failed status="$status" ;;
 esac
 exit "$status"
