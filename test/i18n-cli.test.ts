@@ -104,7 +104,7 @@ describe('messages in the language of the command line', () => {
     check(many, 2, /^错误：命令“report”的参数过多：应为 1 个，实际给了 2 个。\n/,
       /^error: too many arguments for 'report'\. Expected 1 argument but got 2\.\n/);
     const choice = await inThree(['catalog', '--backend', 'gpu']);
-    check(choice, 2, /^错误：选项“--backend <name>”的值“gpu”无效。可选值：openai, onnx。\n/,
+    check(choice, 2, /^错误：选项“--backend <name>”的值“gpu”无效。可选值：openai、onnx。\n/,
       /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are openai, onnx\.\n/);
     const noValue = await inThree(['cache', 'stats', '--cache'], { langAfter: 2 });
     check(noValue, 2, /^错误：选项“--cache <file>”缺少参数值\n/, /^error: option '--cache <file>' argument missing\n/);
@@ -141,7 +141,7 @@ describe('messages in the language of the command line', () => {
     }
     const bad = await runMain(['cache', 'stats', '--lang', 'fr'], { env: ZH });
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /^错误：选项“--lang <en\|zh>”的值“fr”无效。可选值：en, zh。\n/);
+    assert.match(bad.stderr, /^错误：选项“--lang <en\|zh>”的值“fr”无效。可选值：en、zh。\n/);
   });
 
   it('glm-vision config: the listing in the language, --json the same in both', async () => {

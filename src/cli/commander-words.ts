@@ -20,7 +20,7 @@ const ERRORS: readonly [code: string, english: RegExp, say: Say][] = [
     return m[1] === undefined ? t('commander:error.excessArguments', values) : t('commander:error.excessArgumentsFor', values);
   }],
   ['commander.invalidArgument', /^error: option '(.*)' argument '(.*)' is invalid\. Allowed choices are (.*)\.$/s,
-    (m) => t('commander:error.invalidChoice', { option: m[1], value: m[2], choices: m[3] })],
+    (m) => t('commander:error.invalidChoice', { option: m[1], value: m[2], choices: (m[3] ?? '').split(', ').join(t('cli:list.names')) })],
 ];
 
 const SUGGESTION = /\n\(Did you mean (one of )?(.*)\?\)$/s;

@@ -62,7 +62,7 @@ export function helpConfiguration(text: HelpText): Partial<Help> {
     },
     optionDescription(option: Option): string {
       const extras: string[] = [];
-      if (option.argChoices && !option.negate) extras.push(text.command('help.choices', { values: option.argChoices.map((c) => JSON.stringify(c)).join(', ') }));
+      if (option.argChoices && !option.negate) extras.push(text.command('help.choices', { values: option.argChoices.map((c) => text.command('help.choice', { value: c })).join(text.command('help.choiceSeparator')) }));
       if (!option.negate && meaningful(option.defaultValue)) {
         extras.push(text.command('help.default', { value: option.defaultValueDescription ?? JSON.stringify(option.defaultValue) }));
       }

@@ -8,6 +8,8 @@ export default {
   'help.commands': 'Commands:',
   'help.default': 'default: {{value}}',
   'help.choices': 'choices: {{values}}',
+  'help.choice': '"{{value}}"',
+  'help.choiceSeparator': ', ',
   'help.extras': ' ({{extras}})',
   'help.helpOption': 'display help for command',
   'help.helpCommand': 'display help for command',

@@ -9,6 +9,8 @@ export default {
   'help.commands': '命令：',
   'help.default': '默认：{{value}}',
   'help.choices': '可选值：{{values}}',
+  'help.choice': '{{value}}',
+  'help.choiceSeparator': '、',
   'help.extras': '（{{extras}}）',
   'help.helpOption': '显示命令的帮助',
   'help.helpCommand': '显示命令的帮助',
