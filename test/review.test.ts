@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { newContext, newPage } from './helpers/chromium.js';
 import { parseJsonl, runMain, scratchFolders } from './helpers/cli.js';
-import { sequence, startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
+import { defaultReply, startFakeOpenAI, type FakeOpenAI, type RecordedRequest, type Reply } from './helpers/fake-openai.js';
 import { makeImage } from './helpers/images.js';
 import { api, raw, startReview, stopReview, type RunningReview } from './helpers/review.js';
 
@@ -29,21 +29,24 @@ before(async () => {
   dir = await workspace();
   const photos = path.join(dir, 'photos');
   // In path order: the odd name sorts first ("), then the numbered files.
-  await makeImage(path.join(photos, ODD_NAME), { width: 320, height: 240, seed: 1 });
+  await makeImage(path.join(photos, ODD_NAME), { width: 352, height: 264, seed: 1 });
   await makeImage(path.join(photos, '1-plain.jpg'), { width: 640, height: 480, seed: 2 });
   await makeImage(path.join(photos, '2-script.jpg'), { width: 400, height: 300, seed: 3 });
   await makeImage(path.join(photos, '3-quote.png'), { width: 300, height: 400, format: 'png', seed: 4 });
-  await makeImage(path.join(photos, '4-cut.jpg'), { width: 320, height: 240, seed: 5 });
+  await makeImage(path.join(photos, '4-cut.jpg'), { width: 336, height: 252, seed: 5 });
   await writeFile(path.join(photos, '5-broken.jpg'), 'not an image at all\n');
   await makeImage(path.join(photos, '6-plain.jpg'), { width: 320, height: 240, seed: 6 });
   await makeImage(path.join(photos, '7-plain.jpg'), { width: 320, height: 240, seed: 7 });
-  server.setHandler(sequence([
-    { type: 'answer', content: 'A harbour at dawn.' },
-    { type: 'answer', content: 'Fishing boats by a pier.' },
-    { type: 'answer', content: SCRIPT },
-    { type: 'answer', content: QUOTE },
-    { type: 'answer', content: 'A partial answer that was cut', finishReason: 'length' },
-  ]));
+  // Each answer goes with its picture, told by its size: requests need not arrive in path order
+  // (pictures are prepared side by side), so answering in arrival order would swap rows on a busy machine.
+  const bySize: Record<string, Reply> = {
+    '352x264': { type: 'answer', content: 'A harbour at dawn.' },
+    '640x480': { type: 'answer', content: 'Fishing boats by a pier.' },
+    '400x300': { type: 'answer', content: SCRIPT },
+    '300x400': { type: 'answer', content: QUOTE },
+    '336x252': { type: 'answer', content: 'A partial answer that was cut', finishReason: 'length' },
+  };
+  server.setHandler(async (req) => (bySize[await imageSize(req)] ?? defaultReply(req)));
   const cat = await runMain(catalogArgs(['-o', 'text.jsonl']), { cwd: dir });
   assert.equal(cat.code, 1, `the catalog has an error and a truncated row: ${cat.stderr}`);
   const rows = parseJsonl(await readFile(path.join(dir, 'text.jsonl'), 'utf8'));
@@ -56,6 +59,15 @@ after(async () => {
   await stopReview(review);
   await server.close();
 });
+
+/** WIDTHxHEIGHT of the picture a chat request carries. */
+async function imageSize(req: RecordedRequest): Promise<string> {
+  const parts = (req.body?.messages ?? []).flatMap((m: { content?: unknown }) => (Array.isArray(m.content) ? m.content : []));
+  const url: unknown = parts.find((p: { type?: string }) => p.type === 'image_url')?.image_url?.url;
+  if (typeof url !== 'string') return '';
+  const meta = await sharp(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64')).metadata();
+  return `${meta.width}x${meta.height}`;
+}
 
 function catalogArgs(extra: string[]): string[] {
   return ['catalog', '--endpoint', server.url, '--model', 'test-model', '--flavor', 'vllm', '--cache', path.join(dir, 'cache.db'), '-q', '-j', '1', 'photos', ...extra];
