@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { en } from '../src/i18n/catalogs.js';
+import { scriptMessages } from '../src/cli/message.js';
 import { ROOT, runMain } from './helpers/cli.js';
 
 const EN = { LANG: 'en_US.UTF-8' };
@@ -56,14 +56,8 @@ describe('glm-vision message', () => {
 });
 
 describe('the example scripts\' messages', () => {
-  /** NAME → its placeholders, from the English catalog (plural forms folded). */
-  const known = new Map<string, Set<string>>();
-  for (const [key, text] of Object.entries(en.scripts)) {
-    const name = key.replace(/_(one|other)$/, '');
-    const slots = known.get(name) ?? new Set<string>();
-    for (const m of text.matchAll(/\{\{(\w+)\}\}/g)) slots.add(m[1] as string);
-    known.set(name, slots);
-  }
+  /** NAME → its placeholders, as `glm-vision message` checks them. */
+  const known = scriptMessages();
   /** Each script's prefix (cron., vllm., slurm.): the part of a name before its first dot. */
   const prefixes = [...new Set([...known.keys()].map((name) => name.split('.')[0] as string))];
   const names = `(?:${prefixes.join('|')})\\.[\\w.]+`;

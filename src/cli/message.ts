@@ -10,7 +10,7 @@ import type { CliIO } from './io.js';
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 
 /** Each message name, with the placeholders of all its forms. */
-function messages(): Map<string, Set<string>> {
+export function scriptMessages(): Map<string, Set<string>> {
   const names = new Map<string, Set<string>>();
   for (const [key, text] of Object.entries(en.scripts)) {
     const name = key.replace(PLURAL, '');
@@ -22,7 +22,7 @@ function messages(): Map<string, Set<string>> {
 }
 
 export function messageCommand(name: string, pairs: readonly string[], io: CliIO): number {
-  const known = messages();
+  const known = scriptMessages();
   const slots = known.get(name);
   if (!slots) {
     const guess = closest(name, [...known.keys()]);
